@@ -1,0 +1,3 @@
+module github.com/pipewell/pipewell
+
+go 1.26
