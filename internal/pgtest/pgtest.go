@@ -1,0 +1,106 @@
+// Package pgtest gives tests a fresh, migrated PostgreSQL database each,
+// connected as the app role (not the owner, not superuser, no BYPASSRLS) so
+// row-level security is in force exactly as in production. It is imported by
+// _test.go files only.
+//
+// The superuser connection comes from PIPEWELL_TEST_DATABASE_URL (default
+// postgres://postgres@127.0.0.1:5432/postgres). pgtestdb migrates a template
+// database once per migration hash, as its owner role, and clones it per test.
+package pgtest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for pgtestdb
+	"github.com/peterldowns/pgtestdb"
+	"github.com/peterldowns/pgtestdb/migrators/goosemigrator"
+	"github.com/pipewell/pipewell/internal/postgres"
+	"github.com/pipewell/pipewell/migrations"
+)
+
+// AppRole is the login role tests connect as: a member of pipewell_app only.
+const (
+	AppRole     = "pipewell_test_app"
+	appPassword = "pipewell_test_app"
+)
+
+// DB is one test's database.
+type DB struct {
+	*postgres.DB
+	// AppURL connects as the app role; OwnerURL as the tables' owner.
+	AppURL, OwnerURL string
+}
+
+func superURL() string {
+	if u := os.Getenv("PIPEWELL_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+// New returns a fresh migrated database for t, closed when t ends.
+func New(t testing.TB) *DB {
+	t.Helper()
+	su, err := url.Parse(superURL())
+	if err != nil {
+		t.Fatalf("PIPEWELL_TEST_DATABASE_URL: %v", err)
+	}
+	ensureRoles(t, su.String())
+	pw, _ := su.User.Password()
+	conf := pgtestdb.Config{
+		DriverName: "pgx",
+		User:       su.User.Username(),
+		Password:   pw,
+		Host:       su.Hostname(),
+		Port:       su.Port(),
+		Database:   su.Path[1:],
+		Options:    "sslmode=disable",
+	}
+	inst := pgtestdb.Custom(t, conf, goosemigrator.New(".", goosemigrator.WithFS(migrations.FS)))
+	owner := inst.URL()
+	app := *inst
+	app.User, app.Password = AppRole, appPassword
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, app.URL())
+	if err != nil {
+		t.Fatalf("open test database as %s: %v", AppRole, err)
+	}
+	t.Cleanup(db.Close)
+	return &DB{DB: db, AppURL: app.URL(), OwnerURL: owner}
+}
+
+// ensureRoles creates the app group role and the test login role once per
+// cluster. Concurrent test binaries may race here; a duplicate is fine.
+func ensureRoles(t testing.TB, super string) {
+	t.Helper()
+	db, err := sql.Open("pgx", super)
+	if err != nil {
+		t.Fatalf("connect as superuser: %v", err)
+	}
+	defer db.Close()
+	stmts := []string{
+		`CREATE ROLE pipewell_app NOLOGIN NOSUPERUSER NOBYPASSRLS`,
+		fmt.Sprintf(`CREATE ROLE %s LOGIN PASSWORD '%s' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE IN ROLE pipewell_app`,
+			AppRole, appPassword),
+	}
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil && !isDuplicateRole(err) {
+			t.Fatalf("create test roles (%s): %v", s, err)
+		}
+	}
+}
+
+func isDuplicateRole(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "42710" || pg.Code == "23505" // duplicate_object, or a concurrent insert into pg_authid
+	}
+	return false
+}

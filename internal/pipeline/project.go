@@ -1,0 +1,247 @@
+package pipeline
+
+import "time"
+
+// EffectiveState is the state a project counts as at now: a deferred project
+// whose DeferUntil has come counts as active; the zero State counts as active.
+func EffectiveState(p *Project, now time.Time) State {
+	switch p.State {
+	case StateUnknown:
+		return StateActive
+	case StateDeferred:
+		if !p.DeferUntil.IsZero() && !now.Before(p.DeferUntil) {
+			return StateActive
+		}
+	}
+	return p.State
+}
+
+// Facts is everything the engine derives from one project at the engine's
+// now. Evaluate fills it; accumulators read it.
+type Facts struct {
+	State State // effective state (see EffectiveState)
+	Value int64 // the project's value, a negative one counted as zero
+
+	Done     uint32               // bit i set: active milestone i is completed
+	DoneAt   [MaxMilestones]int64 // Unix seconds of each completion in Done
+	LastDone int                  // last completed milestone in process order, -1 if none
+	Pending  int                  // first active milestone not completed, -1 if none
+
+	// HasDue tells whether the pending milestone has a deadline; PendingDue
+	// is then the first instant of its due day in the tenant's time zone.
+	HasDue     bool
+	PendingDue time.Time
+
+	Qualified   bool      // completed the first qualifying milestone or a later one
+	QualifiedAt time.Time // earliest such completion
+	SoldAt      time.Time // when sold (see the package doc); zero if not sold
+
+	Late          bool // pending milestone late or an open subtask/event past due
+	LateMilestone bool // the pending milestone itself is late
+	LateItems     int  // open subtasks and events past due
+	DaysLate      int  // the largest days late among the late things, 0 if none
+	Stagnant      bool
+
+	Probability Prob  // stage probability (see the package doc)
+	Weighted    int64 // WeightedValue(Value, Probability)
+}
+
+// Evaluate computes the facts of p into f. It does not allocate.
+func (e *Engine) Evaluate(p *Project, f *Facts) {
+	f.State = EffectiveState(p, e.now)
+	f.Value = money(p.Value)
+	f.Done = 0
+	f.LastDone, f.Pending = -1, -1
+	f.HasDue, f.PendingDue = false, time.Time{}
+	f.Qualified, f.QualifiedAt, f.SoldAt = false, time.Time{}, time.Time{}
+	f.Late, f.LateMilestone, f.LateItems, f.DaysLate, f.Stagnant = false, false, 0, 0, false
+
+	var latest int64
+	for i := range p.Completions {
+		c := &p.Completions[i]
+		at := c.At.Unix()
+		if at > latest || i == 0 {
+			latest = at
+		}
+		k := e.index(c.MilestoneID)
+		if k < 0 {
+			continue // inactive or unknown milestone
+		}
+		bit := uint32(1) << k
+		if f.Done&bit == 0 || at < f.DoneAt[k] {
+			f.DoneAt[k] = at // a duplicate keeps the earliest time
+		}
+		f.Done |= bit
+		if k > f.LastDone {
+			f.LastDone = k
+		}
+	}
+	for i := range e.milestones {
+		if f.Done&(1<<i) == 0 {
+			f.Pending = i
+			break
+		}
+	}
+
+	if q := e.qualIndex; q >= 0 && f.LastDone >= q {
+		f.Qualified = true
+		first, seen := int64(0), false
+		for k := q; k <= f.LastDone; k++ {
+			if f.Done&(1<<k) != 0 && (!seen || f.DoneAt[k] < first) {
+				first, seen = f.DoneAt[k], true
+			}
+		}
+		f.QualifiedAt = time.Unix(first, 0).UTC()
+	}
+	if p.State == StateSold {
+		switch {
+		case e.wonIndex >= 0 && f.Done&(1<<e.wonIndex) != 0:
+			f.SoldAt = time.Unix(f.DoneAt[e.wonIndex], 0).UTC()
+		case len(p.Completions) > 0:
+			f.SoldAt = time.Unix(latest, 0).UTC()
+		default:
+			f.SoldAt = p.CreatedAt
+		}
+	}
+
+	if f.Pending >= 0 && e.milestones[f.Pending].DeadlineDays > 0 {
+		day := e.pendingDueDay(p, f)
+		f.HasDue = true
+		f.PendingDue = startOfCivilDay(day, e.loc)
+		if f.State == StateActive && e.nowDay > day {
+			f.Late, f.LateMilestone = true, true
+			f.DaysLate = int(e.nowDay - day)
+		}
+	}
+	if f.State == StateActive {
+		for i := range p.Items {
+			if d, late := e.itemLate(&p.Items[i]); late {
+				f.Late = true
+				f.LateItems++
+				if d > f.DaysLate {
+					f.DaysLate = d
+				}
+			}
+		}
+		if e.stagnant > 0 {
+			last := p.CreatedAt
+			if p.LastActivityAt.After(last) {
+				last = p.LastActivityAt
+			}
+			f.Stagnant = e.nowDay-localDay(last, e.loc) >= int64(e.stagnant)
+		}
+	}
+
+	switch f.State {
+	case StateSold:
+		f.Probability = ProbOne
+	case StateArchived:
+		f.Probability = 0
+	default:
+		switch {
+		case p.HasOverride:
+			f.Probability = PercentProb(p.ProbabilityOverride)
+		case f.LastDone >= 0:
+			f.Probability = e.stageProb[f.LastDone]
+		default:
+			f.Probability = 0
+		}
+	}
+	f.Weighted = WeightedValue(f.Value, f.Probability)
+}
+
+// Facts is Evaluate returning a value, for one-off use.
+func (e *Engine) Facts(p *Project) Facts {
+	var f Facts
+	e.Evaluate(p, &f)
+	return f
+}
+
+// pendingDueDay is the civil day the pending milestone is due: the local day
+// of its anchor plus its deadline days. The anchor is the project's creation
+// or the previous milestone's completion, moved forward to when the project
+// resumed from deferred if that is later.
+func (e *Engine) pendingDueDay(p *Project, f *Facts) int64 {
+	m := &e.milestones[f.Pending]
+	anchor := p.CreatedAt
+	if m.DeadlineFrom == FromPrevious && f.Pending > 0 {
+		anchor = time.Unix(f.DoneAt[f.Pending-1], 0)
+	}
+	resumed := p.ResumedAt
+	if p.State == StateDeferred && f.State == StateActive && p.DeferUntil.After(resumed) {
+		resumed = p.DeferUntil
+	}
+	if resumed.After(anchor) {
+		anchor = resumed
+	}
+	return localDay(anchor, e.loc) + int64(m.DeadlineDays)
+}
+
+// itemLate says whether an open item is past due and by how many local days.
+// A due date (AllDay) is late from the start of the next local day; a due
+// instant is late once passed.
+func (e *Engine) itemLate(it *DueItem) (days int, late bool) {
+	if it.AllDay {
+		day := dateDay(it.Due)
+		if e.nowDay > day {
+			return int(e.nowDay - day), true
+		}
+		return 0, false
+	}
+	if e.now.After(it.Due) {
+		return int(e.nowDay - localDay(it.Due, e.loc)), true
+	}
+	return 0, false
+}
+
+// LateKind says what a LateItem is.
+type LateKind uint8
+
+// Kinds of late things.
+const (
+	LateMilestoneDue LateKind = iota + 1
+	LateSubtask
+	LateEvent
+)
+
+// LateItem is one late milestone, subtask or event of a project.
+type LateItem struct {
+	Kind      LateKind
+	ID        int64 // milestone, subtask or event ID
+	ProjectID int64
+	Due       time.Time // due instant, or the first instant of the due day
+	DaysLate  int
+}
+
+// LateItems appends every late thing of p to dst, the pending milestone
+// first, then items in the order given. Only effectively active projects
+// have late things.
+func (e *Engine) LateItems(p *Project, dst []LateItem) []LateItem {
+	var f Facts
+	e.Evaluate(p, &f)
+	if f.State != StateActive {
+		return dst
+	}
+	if f.LateMilestone {
+		day := e.pendingDueDay(p, &f)
+		dst = append(dst, LateItem{
+			Kind: LateMilestoneDue, ID: e.milestones[f.Pending].ID, ProjectID: p.ID,
+			Due: f.PendingDue, DaysLate: int(e.nowDay - day),
+		})
+	}
+	for i := range p.Items {
+		it := &p.Items[i]
+		if d, late := e.itemLate(it); late {
+			k := LateSubtask
+			if it.Kind == Event {
+				k = LateEvent
+			}
+			due := it.Due
+			if it.AllDay {
+				due = startOfCivilDay(dateDay(it.Due), e.loc)
+			}
+			dst = append(dst, LateItem{Kind: k, ID: it.ID, ProjectID: p.ID, Due: due, DaysLate: d})
+		}
+	}
+	return dst
+}

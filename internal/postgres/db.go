@@ -1,0 +1,100 @@
+// Package postgres is the only package that speaks SQL. It owns the pool, the
+// tenant transaction every read and write of tenant data runs in, the
+// migrations runner, one file per aggregate, and the translation of driver
+// errors into crm's error kinds: no pgx type or error leaves this package.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DB is the application's handle on PostgreSQL.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to url with a pool sized for this service and checks that the
+// server answers.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	if cfg.MaxConns < 8 {
+		cfg.MaxConns = 8
+	}
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db := &DB{pool: pool}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("database does not answer: %w", err)
+	}
+	return db, nil
+}
+
+// Close closes every connection.
+func (db *DB) Close() { db.pool.Close() }
+
+// Ping checks that the database answers a query (readiness).
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.pool.QueryRow(ctx, "SELECT 1").Scan(&one)
+}
+
+// ErrUnsafeRole is returned by CheckAppRole when the connection could bypass
+// row-level security.
+var ErrUnsafeRole = errors.New("unsafe database role")
+
+// CheckAppRole refuses a connection that row-level security would not bind:
+// a superuser, a role with BYPASSRLS, or the owner of the tables (or a member
+// of the owner role). The server must connect as the app role.
+func (db *DB) CheckAppRole(ctx context.Context) error {
+	var (
+		user                string
+		super, bypass, owns bool
+	)
+	err := db.pool.QueryRow(ctx, `
+		SELECT r.rolname, r.rolsuper, r.rolbypassrls,
+		       EXISTS (SELECT 1 FROM pg_tables t
+		                WHERE t.schemaname = current_schema()
+		                  AND pg_has_role(current_user, t.tableowner, 'MEMBER'))
+		  FROM pg_roles r WHERE r.rolname = current_user`).Scan(&user, &super, &bypass, &owns)
+	if err != nil {
+		return fmt.Errorf("check database role: %w", err)
+	}
+	switch {
+	case super:
+		return fmt.Errorf("%w: %q is a superuser, so row-level security would not apply; connect as the app role (a member of pipewell_app, e.g. postgres://pipewell@host/pipewell) and run migrations with PIPEWELL_MIGRATE_URL as the owner", ErrUnsafeRole, user)
+	case bypass:
+		return fmt.Errorf("%w: %q has BYPASSRLS; connect as a role without it (ALTER ROLE %s NOBYPASSRLS, or use the pipewell app role)", ErrUnsafeRole, user, user)
+	case owns:
+		return fmt.Errorf("%w: %q owns the tables (or is a member of their owner); connect as the app role and keep the owner for migrations (PIPEWELL_MIGRATE_URL)", ErrUnsafeRole, user)
+	}
+	return nil
+}
+
+// SessionStore is the store of scs sessions; it has the method set of
+// scs.Store so internal/server can use it without this package importing scs.
+type SessionStore interface {
+	Find(token string) ([]byte, bool, error)
+	Commit(token string, b []byte, expiry time.Time) error
+	Delete(token string) error
+}
+
+// Sessions returns the PostgreSQL session store (the global sessions table),
+// which deletes expired sessions every five minutes.
+func (db *DB) Sessions() SessionStore {
+	return pgxstore.NewWithCleanupInterval(db.pool, 5*time.Minute)
+}

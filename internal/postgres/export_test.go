@@ -1,0 +1,9 @@
+package postgres
+
+import "context"
+
+// RawQueryRow runs a query outside any tenant transaction: tests use it to show
+// that such a query sees no tenant data.
+func (db *DB) RawQueryRow(ctx context.Context, sql string, dest ...any) error {
+	return db.pool.QueryRow(ctx, sql).Scan(dest...)
+}

@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/pipewell/pipewell/internal/crm"
+)
+
+// SignUp creates a tenant with PRODUCT.md's defaults (milestones, milestone
+// statuses, archive reasons, lead sources) and its first user, an admin, in one
+// transaction: either all of it exists afterwards or none of it does. in must
+// be validated; passwordHash is the argon2id hash. A taken e-mail is a
+// *crm.ValidationError on "email".
+func (db *DB) SignUp(ctx context.Context, in crm.SignUp, passwordHash string) (crm.User, error) {
+	var id crm.TenantID
+	if err := db.pool.QueryRow(ctx, "SELECT nextval('tenants_id_seq')").Scan(&id); err != nil {
+		return crm.User{}, fmt.Errorf("new tenant id: %w", err)
+	}
+	var u crm.User
+	err := db.InTenant(ctx, id, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO tenants (id, name) VALUES ($1, $2)`, id, in.Company); err != nil {
+			return fmt.Errorf("insert tenant: %w", err)
+		}
+		var err error
+		u, err = tx.insertUser(ctx, in.Email, in.Name, crm.RoleAdmin, passwordHash)
+		if err != nil {
+			return err
+		}
+		return tx.insertDefaults(ctx)
+	})
+	return u, err
+}
+
+// insertUser adds a user and its global e-mail lookup row.
+func (tx *Tx) insertUser(ctx context.Context, email, name string, role crm.Role, hash string) (crm.User, error) {
+	u := crm.User{TenantID: tx.Tenant, Email: email, Name: name, Role: role, Active: true}
+	err := tx.QueryRow(ctx, `
+		INSERT INTO users (tenant_id, email, name, role, password_hash)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at`,
+		tx.Tenant, email, name, role, hash).Scan(&u.ID, &u.CreatedAt)
+	if err != nil {
+		if isUnique(err, "") {
+			return u, crm.FieldError("email", crm.MsgEmailTaken)
+		}
+		return u, fmt.Errorf("insert user: %w", err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO login_emails (email, tenant_id, user_id) VALUES ($1, $2, $3)`, email, tx.Tenant, u.ID)
+	if isUnique(err, "login_emails_pkey") {
+		return u, crm.FieldError("email", crm.MsgEmailTaken)
+	}
+	if err != nil {
+		return u, fmt.Errorf("insert login e-mail: %w", err)
+	}
+	return u, nil
+}
+
+// insertDefaults writes a new tenant's default definitions in one round trip.
+func (tx *Tx) insertDefaults(ctx context.Context) error {
+	b := &pgx.Batch{}
+	for i, m := range crm.DefaultMilestones {
+		b.Queue(`INSERT INTO milestone_defs (tenant_id, name, position, criteria, deadline_days, deadline_from,
+		           probability, event_title, event_days, qualifying, won)
+		         VALUES ($1, $2, $3, $4, NULLIF($5, 0), 'previous', $6, $7, NULLIF($8, 0), $9, $10)`,
+			tx.Tenant, m.Name, i+1, m.Criteria, m.DeadlineDays, m.Probability, m.EventTitle, m.EventDays, m.Qualifying, m.Won)
+	}
+	for table, names := range map[string][]string{
+		"milestone_statuses": crm.DefaultStatuses,
+		"archive_reasons":    crm.DefaultArchiveReasons,
+		"lead_sources":       crm.DefaultLeadSources,
+	} {
+		for i, n := range names {
+			b.Queue(`INSERT INTO `+table+` (tenant_id, name, position) VALUES ($1, $2, $3)`, tx.Tenant, n, i+1)
+		}
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("insert tenant defaults: %w", err)
+	}
+	return nil
+}
+
+// Tenant returns the tenant bound to tx.
+func (tx *Tx) TenantRow(ctx context.Context) (crm.Tenant, error) {
+	var t crm.Tenant
+	err := tx.QueryRow(ctx, `
+		SELECT id, name, currency, time_zone, stagnant_days, learned_probabilities, created_at
+		  FROM tenants WHERE id = $1`, tx.Tenant).
+		Scan(&t.ID, &t.Name, &t.Currency, &t.TimeZone, &t.StagnantDays, &t.LearnedProbabilities, &t.CreatedAt)
+	return t, translate(err)
+}

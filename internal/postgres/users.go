@@ -1,0 +1,70 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pipewell/pipewell/internal/crm"
+)
+
+// LoginUser is what log-in needs to decide: the user, whether it is active,
+// and its password hash.
+type LoginUser struct {
+	User         crm.User
+	PasswordHash string
+}
+
+// UserForLogin finds the user with a normalised e-mail across tenants (e-mail
+// addresses are unique across tenants). An unknown e-mail is crm.ErrNotFound.
+func (db *DB) UserForLogin(ctx context.Context, email string) (LoginUser, error) {
+	var (
+		tenant crm.TenantID
+		id     crm.UserID
+	)
+	err := db.pool.QueryRow(ctx, `SELECT tenant_id, user_id FROM login_emails WHERE email = $1`, email).Scan(&tenant, &id)
+	if err != nil {
+		return LoginUser{}, translate(err)
+	}
+	var lu LoginUser
+	err = db.InTenant(ctx, tenant, func(tx *Tx) error {
+		err := tx.QueryRow(ctx, `
+			SELECT `+userColumns+`, password_hash FROM users WHERE tenant_id = $1 AND id = $2`, tenant, id).
+			Scan(append(userDest(&lu.User), &lu.PasswordHash)...)
+		return translate(err)
+	})
+	return lu, err
+}
+
+const userColumns = `tenant_id, id, email, name, role, active, locale, created_at`
+
+func userDest(u *crm.User) []any {
+	return []any{&u.TenantID, &u.ID, &u.Email, &u.Name, &u.Role, &u.Active, &u.Locale, &u.CreatedAt}
+}
+
+// Identity is who a request is from: the user and their tenant, loaded on each
+// request so a deactivated user or a role change takes effect at once.
+type Identity struct {
+	User   crm.User
+	Tenant crm.Tenant
+}
+
+// Identity loads the user and tenant for a session. A missing or deactivated
+// user is crm.ErrNotFound.
+func (db *DB) Identity(ctx context.Context, tenant crm.TenantID, id crm.UserID) (Identity, error) {
+	var who Identity
+	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
+		t := &who.Tenant
+		err := tx.QueryRow(ctx, `
+			SELECT u.tenant_id, u.id, u.email, u.name, u.role, u.active, u.locale, u.created_at,
+			       t.id, t.name, t.currency, t.time_zone, t.stagnant_days, t.learned_probabilities, t.created_at
+			  FROM users u JOIN tenants t ON t.id = u.tenant_id
+			 WHERE u.tenant_id = $1 AND u.id = $2 AND u.active`, tenant, id).
+			Scan(append(userDest(&who.User), &t.ID, &t.Name, &t.Currency, &t.TimeZone, &t.StagnantDays,
+				&t.LearnedProbabilities, &t.CreatedAt)...)
+		return translate(err)
+	})
+	if err != nil {
+		return who, fmt.Errorf("load identity: %w", err)
+	}
+	return who, nil
+}
