@@ -2,10 +2,12 @@ package pipeline
 
 import "time"
 
-// DayStart returns the first instant of the calendar day y-m-d in loc.
-// On a day whose midnight is skipped by a daylight-saving change, it is the
-// first instant that exists.
+// DayStart returns the first instant of the calendar day y-m-d in loc
+// (out-of-range months and days are normalised: month 13 is January of the
+// next year). On a day whose midnight is skipped by a daylight-saving
+// change, it is the first instant that exists.
 func DayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
+	y, m, d = time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Date()
 	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	// time.Date normalises a skipped midnight forward into the day; a day
 	// that starts at 01:00 then yields 01:00, which is right. If it landed on
