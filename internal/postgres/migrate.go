@@ -8,8 +8,8 @@ import (
 	"log/slog"
 
 	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 	"github.com/pipewell/pipewell/migrations"
+	"github.com/pressly/goose/v3"
 )
 
 // Migrate applies every pending migration using url, which must connect as the
