@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -27,6 +28,27 @@ func TestDayStart(t *testing.T) {
 		}
 		if got.Add(-time.Nanosecond).Format(time.DateOnly) == got.Format(time.DateOnly) {
 			t.Errorf("DayStart(%d, %d, %d) = %v is not the first instant", tt.y, tt.m, tt.d, got)
+		}
+	}
+}
+
+func TestRadixSort(t *testing.T) {
+	for _, n := range []int{0, 1, 511, 512, 5000} {
+		v := make([]int32, n)
+		for i := range v {
+			v[i] = int32((i*7919 + 13) % 100003)
+			if i%5 == 0 {
+				v[i] = int32(i%2048) << 20 // exercise the high bytes
+			}
+			if i%7 == 0 {
+				v[i] = 2147483647
+			}
+		}
+		w := slices.Clone(v)
+		slices.Sort(w)
+		radixSort(v)
+		if !slices.Equal(v, w) {
+			t.Fatalf("n=%d: radix sort differs", n)
 		}
 	}
 }

@@ -27,6 +27,14 @@ type samples struct {
 }
 
 func (s *samples) add(sec int32) {
+	if len(s.v) == cap(s.v) {
+		// Double (append grows large slices by only 1.25×): the number of
+		// allocations grows with log2 of the samples, the copying stays
+		// linear.
+		v := make([]int32, len(s.v), max(64, 2*cap(s.v)))
+		copy(v, s.v)
+		s.v = v
+	}
 	s.v = append(s.v, sec)
 	s.sum += int64(sec)
 	s.sorted = false
@@ -34,8 +42,44 @@ func (s *samples) add(sec int32) {
 
 func (s *samples) sort() {
 	if !s.sorted {
-		slices.Sort(s.v)
+		radixSort(s.v)
 		s.sorted = true
+	}
+}
+
+// radixSort sorts non-negative values in place: an LSD radix sort on bytes,
+// skipping the bytes all values share (durations rarely use the top one).
+// It is linear in len(v), which matters for step times over a million
+// projects; short slices use the standard sort.
+func radixSort(v []int32) {
+	if len(v) < 512 {
+		slices.Sort(v)
+		return
+	}
+	buf := make([]int32, len(v))
+	src, dst := v, buf
+	for shift := uint(0); shift < 32; shift += 8 {
+		var count [256]int
+		for _, x := range src {
+			count[byte(uint32(x)>>shift)]++
+		}
+		if count[byte(uint32(src[0])>>shift)] == len(src) {
+			continue // every value has the same byte here
+		}
+		pos := 0
+		for i, c := range count {
+			count[i] = pos
+			pos += c
+		}
+		for _, x := range src {
+			b := byte(uint32(x) >> shift)
+			dst[count[b]] = x
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &v[0] {
+		copy(v, src)
 	}
 }
 
@@ -141,6 +185,9 @@ func (t *topK) add(e outlierEntry) {
 		return
 	}
 	if len(t.h) < t.k {
+		if t.h == nil {
+			t.h = make([]outlierEntry, 0, t.k)
+		}
 		t.h = append(t.h, e)
 		for i := len(t.h) - 1; i > 0; {
 			parent := (i - 1) / 2
