@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -84,6 +85,26 @@ func (tx *Tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 // CopyFrom bulk-loads rows with COPY.
 func (tx *Tx) CopyFrom(ctx context.Context, table pgx.Identifier, cols []string, src pgx.CopyFromSource) (int64, error) {
 	return tx.conn.CopyFrom(ctx, table, cols, src)
+}
+
+// BulkInsert loads rows into table with COPY. PostgreSQL refuses COPY FROM
+// into a table under row-level security, so the rows go into a temporary
+// table first (dropped at commit) and then into table with one INSERT, which
+// the tenant policy checks like any other. table and cols must be constants.
+func (tx *Tx) BulkInsert(ctx context.Context, table string, cols []string, src pgx.CopyFromSource) error {
+	tmp := "bulk_" + table
+	list := strings.Join(cols, ", ")
+	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE "+tmp+" ON COMMIT DROP AS SELECT "+list+" FROM "+table+" WITH NO DATA"); err != nil {
+		return fmt.Errorf("bulk insert %s: %w", table, err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, cols, src); err != nil {
+		return fmt.Errorf("copy %s: %w", table, err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO "+table+" ("+list+") SELECT "+list+" FROM "+tmp); err != nil {
+		return fmt.Errorf("bulk insert %s: %w", table, err)
+	}
+	_, err := tx.Exec(ctx, "DROP TABLE "+tmp)
+	return err
 }
 
 // translate maps driver errors to crm's kinds; other errors pass unchanged.

@@ -68,3 +68,15 @@ func (db *DB) Identity(ctx context.Context, tenant crm.TenantID, id crm.UserID) 
 	}
 	return who, nil
 }
+
+// SetPassword replaces the password hash of the user with a normalised e-mail.
+func (db *DB) SetPassword(ctx context.Context, email, hash string) error {
+	lu, err := db.UserForLogin(ctx, email)
+	if err != nil {
+		return err
+	}
+	return db.InTenant(ctx, lu.User.TenantID, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2`, tx.Tenant, lu.User.ID, hash)
+		return err
+	})
+}

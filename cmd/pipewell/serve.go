@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/postgres"
+	"github.com/pipewell/pipewell/internal/server"
+)
+
+func serve(ctx context.Context, log *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", env("PIPEWELL_ADDR", ":8080"), "listen address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if u := env("PIPEWELL_MIGRATE_URL", ""); u != "" {
+		if err := postgres.Migrate(ctx, u, log); err != nil {
+			return err
+		}
+	}
+	db, err := postgres.Open(ctx, databaseURL())
+	if err != nil {
+		return fmt.Errorf("%w\n  set DATABASE_URL to your PostgreSQL (the app role), or run `make run` to set up a local one", err)
+	}
+	defer db.Close()
+	if err := db.CheckAppRole(ctx); err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              *addr,
+		Handler:           server.New(db, server.Config{SecureCookies: env("PIPEWELL_SECURE_COOKIES", "") == "true", Log: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	log.Info("pipewell serving", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Let in-flight requests finish, then stop.
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
