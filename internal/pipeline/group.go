@@ -19,21 +19,24 @@ const (
 	ByArchiveReason                     // Project.ArchiveReasonID, 0 when not archived
 )
 
-var dimensionNames = [...]string{
-	ByNone:             "none",
-	ByOwner:            "owner",
-	ByWorkgroup:        "workgroup",
-	BySource:           "source",
-	ByCreatedMonth:     "month",
-	ByPendingMilestone: "pending_milestone",
-	ByState:            "state",
-	ByArchiveReason:    "archive_reason",
+// dimensionNames lists the names by Dimension.
+func dimensionNames() [8]string {
+	return [...]string{
+		ByNone:             "none",
+		ByOwner:            "owner",
+		ByWorkgroup:        "workgroup",
+		BySource:           "source",
+		ByCreatedMonth:     "month",
+		ByPendingMilestone: "pending_milestone",
+		ByState:            "state",
+		ByArchiveReason:    "archive_reason",
+	}
 }
 
 // String returns the dimension's stable name, as ParseDimension reads it.
 func (d Dimension) String() string {
-	if int(d) < len(dimensionNames) {
-		return dimensionNames[d]
+	if names := dimensionNames(); int(d) < len(names) {
+		return names[d]
 	}
 	return "unknown"
 }

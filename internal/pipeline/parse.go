@@ -49,7 +49,7 @@ func ParseDimension(s string) (Dimension, error) {
 	if n == "" {
 		return ByNone, nil
 	}
-	for d, name := range dimensionNames {
+	for d, name := range dimensionNames() {
 		if n == name {
 			return Dimension(d), nil
 		}
