@@ -40,12 +40,6 @@ func startOfCivilDay(n int64, loc *time.Location) time.Time {
 	return DayStart(y, m, d, loc)
 }
 
-// monthKey is year*100+month of t in loc (e.g. 202603).
-func monthKey(t time.Time, loc *time.Location) Key {
-	y, m, _ := t.In(loc).Date()
-	return Key(y*100 + int(m))
-}
-
 // MonthOf splits a month key made by the month grouping (202603) into its
 // year and month.
 func MonthOf(k Key) (year int, month time.Month) {

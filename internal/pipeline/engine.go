@@ -36,6 +36,7 @@ type Milestone struct {
 // after NewEngine and safe for concurrent use; accumulators are not.
 type Engine struct {
 	loc        *time.Location
+	zone       zoneTable
 	now        time.Time
 	nowDay     int64
 	stagnant   int
@@ -81,6 +82,7 @@ func NewEngine(defs []MilestoneDef, s Settings) (*Engine, error) {
 	})
 	e := &Engine{
 		loc:       loc,
+		zone:      newZoneTable(loc, s.Now),
 		now:       s.Now,
 		nowDay:    localDay(s.Now, loc),
 		stagnant:  s.StagnantDays,

@@ -114,7 +114,7 @@ func (fc *Forecast) Add(p *Project, f *Facts) {
 			month = MonthKey(y, m)
 		}
 	case StateSold:
-		month = monthKey(f.SoldAt, fc.e.loc)
+		month = fc.e.zone.monthKey(f.SoldAt)
 	default:
 		return
 	}

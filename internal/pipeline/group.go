@@ -51,8 +51,7 @@ func (e *Engine) KeyFunc(d Dimension) KeyFunc {
 	case BySource:
 		return func(p *Project, _ *Facts) Key { return Key(p.SourceID) }
 	case ByCreatedMonth:
-		loc := e.loc
-		return func(p *Project, _ *Facts) Key { return monthKey(p.CreatedAt, loc) }
+		return func(p *Project, _ *Facts) Key { return e.zone.monthKey(p.CreatedAt) }
 	case ByPendingMilestone:
 		return func(_ *Project, f *Facts) Key {
 			if f.Pending < 0 {

@@ -107,7 +107,7 @@ func (e *Engine) Evaluate(p *Project, f *Facts) {
 	if f.Pending >= 0 && e.milestones[f.Pending].DeadlineDays > 0 {
 		day := e.pendingDueDay(p, f)
 		f.HasDue = true
-		f.PendingDue = startOfCivilDay(day, e.loc)
+		f.PendingDue = e.zone.dayStart(day)
 		if f.State == StateActive && e.nowDay > day {
 			f.Late, f.LateMilestone = true, true
 			f.DaysLate = int(e.nowDay - day)
@@ -128,7 +128,7 @@ func (e *Engine) Evaluate(p *Project, f *Facts) {
 			if p.LastActivityAt.After(last) {
 				last = p.LastActivityAt
 			}
-			f.Stagnant = e.nowDay-localDay(last, e.loc) >= int64(e.stagnant)
+			f.Stagnant = e.nowDay-e.zone.dayOf(last) >= int64(e.stagnant)
 		}
 	}
 
@@ -174,7 +174,7 @@ func (e *Engine) pendingDueDay(p *Project, f *Facts) int64 {
 	if resumed.After(anchor) {
 		anchor = resumed
 	}
-	return localDay(anchor, e.loc) + int64(m.DeadlineDays)
+	return e.zone.dayOf(anchor) + int64(m.DeadlineDays)
 }
 
 // itemLate says whether an open item is past due and by how many local days.
@@ -189,7 +189,7 @@ func (e *Engine) itemLate(it *DueItem) (days int, late bool) {
 		return 0, false
 	}
 	if e.now.After(it.Due) {
-		return int(e.nowDay - localDay(it.Due, e.loc)), true
+		return int(e.nowDay - e.zone.dayOf(it.Due)), true
 	}
 	return 0, false
 }
@@ -238,7 +238,7 @@ func (e *Engine) LateItems(p *Project, dst []LateItem) []LateItem {
 			}
 			due := it.Due
 			if it.AllDay {
-				due = startOfCivilDay(dateDay(it.Due), e.loc)
+				due = e.zone.dayStart(dateDay(it.Due))
 			}
 			dst = append(dst, LateItem{Kind: k, ID: it.ID, ProjectID: p.ID, Due: due, DaysLate: d})
 		}
