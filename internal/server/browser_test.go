@@ -1,0 +1,165 @@
+package server
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browser is one headless Chromium tab against a test app.
+type browser struct {
+	t   *testing.T
+	app *testApp
+	ctx context.Context
+}
+
+// newBrowser starts headless Chromium for a journey test. Without Chromium the
+// test is skipped, unless PIPEWELL_REQUIRE_BROWSER=1 (set by `make test` and
+// CI), where it fails.
+func newBrowser(t *testing.T, app *testApp) *browser {
+	t.Helper()
+	path := os.Getenv("PIPEWELL_CHROMIUM")
+	if path == "" {
+		for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
+			if found, err := exec.LookPath(p); err == nil {
+				path = found
+				break
+			}
+		}
+	}
+	if path == "" {
+		if os.Getenv("PIPEWELL_REQUIRE_BROWSER") == "1" {
+			t.Fatal("Chromium not found: install it (apt-get install chromium) or set PIPEWELL_CHROMIUM")
+		}
+		t.Skip("Chromium not found; set PIPEWELL_REQUIRE_BROWSER=1 to make this a failure")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return &browser{t: t, app: app, ctx: ctx}
+}
+
+// run runs chromedp actions and fails the test on error.
+func (b *browser) run(actions ...chromedp.Action) {
+	b.t.Helper()
+	if err := chromedp.Run(b.ctx, actions...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+// url returns the absolute address of path on the test server.
+func (b *browser) url(path string) string { return b.app.ts.URL + path }
+
+// text returns the visible text of the first element matching sel.
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	var s string
+	b.run(chromedp.Text(sel, &s, chromedp.ByQuery))
+	return s
+}
+
+// screenshot saves a full-page PNG into the screenshot folder and logs its path.
+func (b *browser) screenshot(name string) string {
+	b.t.Helper()
+	var png []byte
+	b.run(chromedp.FullScreenshot(&png, 100)) // quality 100 gives PNG
+	dir := screenshotDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	file := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot: %s", file)
+	return file
+}
+
+// screenshotDir is PIPEWELL_SCREENSHOTS or screenshots/ at the repository root.
+func screenshotDir() string {
+	if d := os.Getenv("PIPEWELL_SCREENSHOTS"); d != "" {
+		return d
+	}
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "screenshots")
+}
+
+func TestBrowserSignUpLogOutLogIn(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t, Config{})
+	b := newBrowser(t, app)
+	b.run(
+		chromedp.Navigate(b.url("/signup")),
+		chromedp.WaitVisible("#company", chromedp.ByQuery),
+	)
+	b.screenshot("signup")
+	// First a mistake: the form comes back with the input kept.
+	b.run(
+		chromedp.SendKeys("#company", "Brightside Energy", chromedp.ByQuery),
+		chromedp.SendKeys("#name", "Bea Bright", chromedp.ByQuery),
+		chromedp.SendKeys("#email", "bea@brightside", chromedp.ByQuery),
+		chromedp.SendKeys("#password", "short", chromedp.ByQuery),
+		chromedp.Submit("#company", chromedp.ByQuery),
+		chromedp.WaitVisible("#email-error", chromedp.ByQuery),
+	)
+	var company string
+	b.run(chromedp.Value("#company", &company, chromedp.ByQuery))
+	if company != "Brightside Energy" {
+		t.Fatalf("company not kept after a validation error: %q", company)
+	}
+	b.screenshot("signup-errors")
+	b.run(
+		chromedp.Clear("#email", chromedp.ByQuery),
+		chromedp.SendKeys("#email", "bea@brightside.example", chromedp.ByQuery),
+		chromedp.SendKeys("#password", "a long sunny passphrase", chromedp.ByQuery),
+		chromedp.Submit("#company", chromedp.ByQuery),
+		chromedp.WaitVisible(".topbar .who", chromedp.ByQuery),
+	)
+	if got := b.text("h1"); got != "Sales screen" {
+		t.Fatalf("after sign-up the page is %q, want the Sales screen", got)
+	}
+	if who := b.text(".topbar .who"); !strings.Contains(who, "Brightside Energy") || !strings.Contains(who, "Bea Bright") {
+		t.Fatalf("header shows %q", who)
+	}
+	b.screenshot("sales-screen-empty")
+	b.run(
+		chromedp.Click(".topbar .who button", chromedp.ByQuery),
+		chromedp.WaitVisible("#email", chromedp.ByQuery),
+	)
+	if got := b.text(".flash"); !strings.Contains(got, "logged out") {
+		t.Fatalf("after log-out the flash is %q", got)
+	}
+	b.run(
+		chromedp.SendKeys("#email", "bea@brightside.example", chromedp.ByQuery),
+		chromedp.SendKeys("#password", "a long sunny passphrase", chromedp.ByQuery),
+		chromedp.Submit("#email", chromedp.ByQuery),
+		chromedp.WaitVisible(".topbar .who", chromedp.ByQuery),
+	)
+	if got := b.text("h1"); got != "Sales screen" {
+		t.Fatalf("after log-in the page is %q", got)
+	}
+	b.screenshot("logged-in")
+}
