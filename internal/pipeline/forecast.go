@@ -71,35 +71,40 @@ type ForecastReport struct {
 
 // Forecast accumulates the forecast by expected close month.
 type Forecast struct {
-	e      *Engine
-	o      ForecastOptions
-	months unixPeriod
-	g      groups[map[Key]*ForecastCell]
-	quotas bool // quotas applied
-
-	lastMonth Key // keepMonth cache
-	lastKeep  bool
+	e *Engine
+	o ForecastOptions
+	// first and last month kept (inclusive), from Months.
+	first, last Key
+	g           groups[map[Key]*ForecastCell]
+	quotas      bool // quotas applied
 }
 
 // NewForecast returns an empty Forecast.
 func NewForecast(e *Engine, o ForecastOptions) *Forecast {
-	return &Forecast{e: e, o: o, months: toUnixPeriod(o.Months),
-		g: newGroups(func() *map[Key]*ForecastCell {
-			m := make(map[Key]*ForecastCell)
-			return &m
-		})}
+	fc := &Forecast{e: e, o: o, first: MonthKey(1, 1), last: MonthKey(9999, 12)}
+	if !o.Months.From.IsZero() {
+		// The first month whose first day is not before From.
+		fc.first = e.zone.monthKey(o.Months.From)
+		if monthStart(fc.first, e.loc).Before(o.Months.From) {
+			fc.first = addMonths(fc.first, 1)
+		}
+	}
+	if !o.Months.To.IsZero() {
+		// The last month whose first day is before To.
+		fc.last = e.zone.monthKey(o.Months.To)
+		if !monthStart(fc.last, e.loc).Before(o.Months.To) {
+			fc.last = addMonths(fc.last, -1)
+		}
+	}
+	fc.g = newGroups(func() *map[Key]*ForecastCell {
+		m := make(map[Key]*ForecastCell)
+		return &m
+	})
+	return fc
 }
 
 func (fc *Forecast) keepMonth(m Key) bool {
-	if m == 0 {
-		return true
-	}
-	if m == fc.lastMonth {
-		return fc.lastKeep
-	}
-	y, mo := MonthOf(m)
-	fc.lastMonth, fc.lastKeep = m, fc.months.contains(DayStart(y, mo, 1, fc.e.loc).Unix())
-	return fc.lastKeep
+	return m == 0 || m >= fc.first && m <= fc.last
 }
 
 // Add feeds one project: effectively active ones by expected close month,
@@ -203,4 +208,15 @@ func ParseMonth(s string) (Key, error) {
 	}
 	y, m, _ := p.From.Date()
 	return MonthKey(y, m), nil
+}
+
+func monthStart(k Key, loc *time.Location) time.Time {
+	y, m := MonthOf(k)
+	return DayStart(y, m, 1, loc)
+}
+
+func addMonths(k Key, n int) Key {
+	y, m := MonthOf(k)
+	t := time.Date(y, m+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	return MonthKey(t.Year(), t.Month())
 }

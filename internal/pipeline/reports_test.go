@@ -355,3 +355,41 @@ func TestLearner(t *testing.T) {
 		t.Errorf("empty learner %+v", r)
 	}
 }
+
+func TestForecastMonthRange(t *testing.T) {
+	e := engine(t, defaultDefs(), Settings{Location: berlin, Now: at(berlin, 2026, 1, 1, 0, 0)})
+	var quotas []Quota
+	for m := time.January; m <= time.December; m++ {
+		quotas = append(quotas, Quota{Month: MonthKey(2026, m), Cents: int64(m)})
+	}
+	tests := []struct {
+		period string
+		want   []Key
+	}{
+		{"2026-03-15..2026-05-10", []Key{202604, 202605}},
+		{"2026-03", []Key{202603}},
+		{"2026-Q4", []Key{202610, 202611, 202612}},
+		{"2026-03-01..2026-03-01", []Key{202603}},
+		{"2026-03-02..2026-03-31", nil},
+	}
+	for _, tt := range tests {
+		p, err := ParsePeriod(tt.period, berlin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := NewForecast(e, ForecastOptions{Months: p, Quotas: quotas}).Result()
+		var got []Key
+		for _, c := range r.Total.Months {
+			got = append(got, c.Month)
+		}
+		if len(got) != len(tt.want) {
+			t.Errorf("%s: months %v, want %v", tt.period, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("%s: months %v, want %v", tt.period, got, tt.want)
+			}
+		}
+	}
+}
