@@ -34,3 +34,31 @@ func (db *DB) Tenant(t testing.TB, company string) crm.User {
 	}
 	return u
 }
+
+// User adds a user with role to the tenant of admin and returns it. Its
+// password is Password.
+func (db *DB) User(t testing.TB, admin crm.User, role crm.Role, name string) crm.User {
+	t.Helper()
+	hash, err := FastHasher.Hash(context.Background(), Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.AddUser(context.Background(), admin.TenantID, fmt.Sprintf("%s%d@example.com", lowerASCII(name), seq.Add(1)), name, role, hash)
+	if err != nil {
+		t.Fatalf("add user %s: %v", name, err)
+	}
+	return u
+}
+
+func lowerASCII(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, c := range []byte(s) {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+32)
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}

@@ -80,3 +80,15 @@ func (db *DB) SetPassword(ctx context.Context, email, hash string) error {
 		return err
 	})
 }
+
+// AddUser adds an active user to tenant with a password hash. A taken e-mail
+// is a *crm.ValidationError on "email".
+func (db *DB) AddUser(ctx context.Context, tenant crm.TenantID, email, name string, role crm.Role, hash string) (crm.User, error) {
+	var u crm.User
+	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
+		var err error
+		u, err = tx.insertUser(ctx, email, name, role, hash)
+		return err
+	})
+	return u, err
+}
