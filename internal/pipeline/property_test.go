@@ -278,6 +278,14 @@ func TestPropertyFunnelAndRates(t *testing.T) {
 	for _, c := range propertyCases(t) {
 		r := runAll(c.e, c.ps, c.e.KeyFunc(ByOwner), c.period)
 		checkFinite(t, reflect.ValueOf(r), c.name)
+		for i := range c.ps {
+			f := c.e.Facts(&c.ps[i])
+			if f.Weighted < 0 || f.Weighted > f.Value || f.Probability < 0 || f.Probability > ProbOne ||
+				f.DaysLate < 0 || (f.Late && f.State != StateActive) || (f.Stagnant && f.State != StateActive) ||
+				f.LateMilestone && !f.HasDue {
+				t.Fatalf("%s: project %d facts %+v", c.name, c.ps[i].ID, f)
+			}
+		}
 		for _, row := range append(r.Funnel.Groups, r.Funnel.Total) {
 			for i := range row.Reached {
 				if row.Reached[i] > row.Created || (i > 0 && row.Reached[i] > row.Reached[i-1]) {
