@@ -9,25 +9,29 @@ type Viewer struct {
 
 // ProjectAccess is what visibility needs to know about one project.
 type ProjectAccess struct {
-	OwnerID      UserID
-	Members      []UserID // team members
-	WorkgroupID  int64    // 0 = none
-	ManagedGroup bool     // the viewer manages the project's workgroup
-	TenantHasWG  bool     // the tenant has at least one workgroup
+	OwnerID UserID
+	Members []UserID // team members
+	// OwnerInManagedGroup: the owner is a member of a workgroup the viewer manages.
+	OwnerInManagedGroup bool
+	// TenantHasWorkgroups: the tenant has at least one workgroup.
+	TenantHasWorkgroups bool
 }
 
 // CanSee is the visibility rule of PRODUCT.md, the same one internal/postgres
-// expresses as SQL: admins see every project; managers see the projects of the
-// workgroups they manage, or every project when the tenant has no workgroups;
-// salespeople see projects they own or are a team member of.
+// expresses as SQL (Scope): admins see every project; managers see the
+// projects of the workgroups they manage (a project belongs to its owner's
+// workgroups), or every project when the tenant has no workgroups; salespeople
+// see projects they own or are a team member of. Everyone sees their own and
+// those they are a team member of.
 func (v Viewer) CanSee(p ProjectAccess) bool {
+	own := p.OwnerID == v.UserID || contains(p.Members, v.UserID)
 	switch v.Role {
 	case RoleAdmin:
 		return true
 	case RoleManager:
-		return !p.TenantHasWG || p.ManagedGroup || p.OwnerID == v.UserID || contains(p.Members, v.UserID)
+		return own || !p.TenantHasWorkgroups || p.OwnerInManagedGroup
 	case RoleSales:
-		return p.OwnerID == v.UserID || contains(p.Members, v.UserID)
+		return own
 	}
 	return false
 }
