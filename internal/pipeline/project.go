@@ -245,3 +245,21 @@ func (e *Engine) LateItems(p *Project, dst []LateItem) []LateItem {
 	}
 	return dst
 }
+
+// CompletedAt returns when active milestone i (in process order) was
+// completed, and whether it was.
+func (f *Facts) CompletedAt(i int) (time.Time, bool) {
+	if i < 0 || i >= MaxMilestones || f.Done&(1<<i) == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(f.DoneAt[i], 0).UTC(), true
+}
+
+// MilestoneID returns the ID of active milestone i (in process order), or 0
+// when i is out of range (for example a Pending or LastDone of -1).
+func (e *Engine) MilestoneID(i int) int64 {
+	if i < 0 || i >= len(e.ids) {
+		return 0
+	}
+	return e.ids[i]
+}

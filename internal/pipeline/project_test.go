@@ -404,3 +404,20 @@ func TestWeightedValue(t *testing.T) {
 		}
 	}
 }
+
+func TestFactsHelpers(t *testing.T) {
+	created := at(berlin, 2026, 3, 1, 9, 0)
+	e := engine(t, defaultDefs(), Settings{Location: berlin, Now: created})
+	f := e.Facts(&Project{CreatedAt: created, Completions: []Completion{done(mCreated, created)}})
+	if got, ok := f.CompletedAt(0); !ok || !got.Equal(created) {
+		t.Errorf("CompletedAt(0) = %v %v", got, ok)
+	}
+	for _, i := range []int{-1, 1, MaxMilestones, 99} {
+		if _, ok := f.CompletedAt(i); ok {
+			t.Errorf("CompletedAt(%d) reported completed", i)
+		}
+	}
+	if e.MilestoneID(f.LastDone) != mCreated || e.MilestoneID(f.Pending) != mQualified || e.MilestoneID(-1) != 0 || e.MilestoneID(4) != 0 {
+		t.Errorf("MilestoneID mapping")
+	}
+}
