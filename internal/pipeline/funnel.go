@@ -90,7 +90,7 @@ func NewFunnel(e *Engine, o FunnelOptions) *Funnel {
 // Add feeds one project.
 func (fu *Funnel) Add(p *Project, f *Facts) {
 	inCohort := fu.period.contains(p.CreatedAt.Unix())
-	archivedIn := f.State == StateArchived && !p.ArchivedAt.IsZero() && fu.period.contains(p.ArchivedAt.Unix())
+	archivedIn := f.State == StateArchived && fu.period.contains(p.ArchivedAt.Unix()) // no date: all time only
 	soldIn := f.State == StateSold && fu.period.contains(f.SoldAt.Unix())
 	anyDone := false
 	for i := 0; i < len(fu.e.milestones) && !anyDone; i++ {

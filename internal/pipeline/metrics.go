@@ -96,7 +96,7 @@ func (m *Metrics) Add(p *Project, f *Facts) {
 	created := p.CreatedAt.Unix()
 	inCohort := m.period.contains(created)
 	sold := f.State == StateSold && m.period.contains(f.SoldAt.Unix())
-	lost := f.State == StateArchived && f.Qualified && !p.ArchivedAt.IsZero() && m.period.contains(p.ArchivedAt.Unix())
+	lost := f.State == StateArchived && f.Qualified && m.period.contains(p.ArchivedAt.Unix()) // no date: all time only
 	open := f.State == StateActive
 	if !inCohort && !sold && !lost && !open {
 		return
