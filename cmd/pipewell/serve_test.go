@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/pgtest"
+)
+
+// TestServeShutsDownGracefully starts `serve`, begins a request, signals
+// shutdown, and shows the listener closes while the request in flight still
+// gets its answer and serve returns cleanly.
+func TestServeShutsDownGracefully(t *testing.T) {
+	db := pgtest.New(t)
+	t.Setenv("DATABASE_URL", db.AppURL)
+	t.Setenv("PIPEWELL_MIGRATE_URL", "")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() { done <- serve(ctx, log, []string{"-addr", addr}) }()
+
+	var conn net.Conn
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		conn, err = net.Dial("tcp", addr)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	defer conn.Close()
+	// A log-in whose body is still arriving: its handler is running, reading the form.
+	body := "email=nobody%40example.com&password=whatever+it+is"
+	head := "POST /login HTTP/1.1\r\nHost: pipewell\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
+	if _, err := io.WriteString(conn, head+body[:10]); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	// Wait until the server stops accepting new connections.
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("listener still open after shutdown began")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Finish the request in flight: it must still be answered.
+	if _, err := io.WriteString(conn, body[10:]); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("in-flight request lost during shutdown: %v", err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(page), "E-mail or password is wrong") {
+		t.Fatalf("in-flight request: %d", res.StatusCode)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v after a graceful shutdown", err)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("serve did not return")
+	}
+}
+
+// TestServeRefusesUnsafeRole: as the tables' owner, serve must not start.
+func TestServeRefusesUnsafeRole(t *testing.T) {
+	db := pgtest.New(t)
+	t.Setenv("DATABASE_URL", db.OwnerURL)
+	t.Setenv("PIPEWELL_MIGRATE_URL", "")
+	err := serve(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)), []string{"-addr", "127.0.0.1:0"})
+	if err == nil || !strings.Contains(err.Error(), "owns the tables") || !strings.Contains(err.Error(), "app role") {
+		t.Fatalf("serve as owner: %v, want a refusal that says how to fix it", err)
+	}
+}
