@@ -8,9 +8,9 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"time"
 	"unicode"
 	"unicode/utf8"
-	"time"
 
 	"golang.org/x/text/currency"
 	"golang.org/x/text/language"
