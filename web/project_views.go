@@ -187,3 +187,10 @@ type ContactView struct {
 	Account  crm.Account
 	Projects []ProjectLink
 }
+
+// LogPageView is the project log as a page of its own (without JavaScript).
+type LogPageView struct {
+	Page
+	Title string
+	Log   LogView
+}

@@ -294,3 +294,15 @@ func (db *DB) AddNote(ctx context.Context, v crm.Viewer, id crm.ProjectID, e crm
 
 // errNoRows reports whether err is a no-rows error translated to ErrNotFound.
 func errNoRows(err error) bool { return errors.Is(err, crm.ErrNotFound) }
+
+// DecisionContext loads the tenant's milestone definitions and active pick
+// lists, for forms validated outside a project change.
+func (db *DB) DecisionContext(ctx context.Context, tenant crm.TenantID) (Context, error) {
+	var c Context
+	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
+		var err error
+		c, err = tx.decisionContext(ctx)
+		return err
+	})
+	return c, err
+}
