@@ -766,7 +766,7 @@ func Track(v WorkspaceView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if v.P.State != crm.StateArchived {
+				if v.P.State != crm.StateArchived && !m.First {
 					var templ_7745c5c3_Var40 = []any{templ.KV("open-on-error", v.Action == "undo-"+mid(m.ID))}
 					templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var40...)
 					if templ_7745c5c3_Err != nil {

@@ -28,6 +28,7 @@ type TrackItem struct {
 	Late       bool
 	Won        bool
 	Qualifying bool
+	First      bool // the lead's creation: never undone
 	Subtasks   []crm.Subtask
 	OpenTasks  int
 }

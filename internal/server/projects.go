@@ -180,6 +180,7 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 				}
 			}
 		}
+		t.First = len(v.Track) == 0
 		v.Track = append(v.Track, t)
 		v.Milestones = append(v.Milestones, web.Option{Value: strconv.FormatInt(int64(d.ID), 10), Label: d.Name})
 	}
@@ -188,9 +189,6 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 	values := map[string]string{"title": d.Title, "value": d.Value, "status_id": d.StatusID, "forecast": d.Forecast,
 		"source_id": d.SourceID, "referrer": d.Referrer, "expected_close": d.ExpectedClose, "scope": d.Scope}
 	if st.values != nil {
-		if st.action != "details" {
-			values = map[string]string{}
-		}
 		for k, x := range st.values {
 			values[k] = x
 		}
