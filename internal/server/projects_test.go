@@ -17,12 +17,12 @@ import (
 // projectFixture: a tenant with an admin, two reps and one lead owned by rep
 // A; a second tenant with its own lead.
 type projectFixture struct {
-	app              *testApp
+	app               *testApp
 	admin, repA, repB crm.User
-	project          crm.ProjectID
-	defs             []crm.MilestoneDef
-	other            crm.ProjectID
-	otherAdmin       crm.User
+	project           crm.ProjectID
+	defs              []crm.MilestoneDef
+	other             crm.ProjectID
+	otherAdmin        crm.User
 }
 
 func newProjectFixture(t *testing.T) *projectFixture {
