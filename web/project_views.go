@@ -29,6 +29,7 @@ type TrackItem struct {
 	Won        bool
 	Qualifying bool
 	First      bool // the lead's creation: never undone
+	CanUndo    bool // the last completed milestone (not the first) of a project that is not archived
 	Subtasks   []crm.Subtask
 	OpenTasks  int
 }
@@ -91,6 +92,7 @@ type WorkspaceView struct {
 	NowLocal    string // default completion time, tenant local, minute precision
 	Tomorrow    string
 	CanReassign bool
+	CanQualify  bool // active or deferred and the qualifying milestone is open
 	Viewer      crm.UserID
 }
 

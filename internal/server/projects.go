@@ -181,8 +181,17 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 			}
 		}
 		t.First = len(v.Track) == 0
+		if d.Qualifying && !t.Done && (p.State == crm.StateActive || p.State == crm.StateDeferred) {
+			v.CanQualify = true
+		}
 		v.Track = append(v.Track, t)
 		v.Milestones = append(v.Milestones, web.Option{Value: strconv.FormatInt(int64(d.ID), 10), Label: d.Name})
+	}
+	for i := len(v.Track) - 1; i > 0; i-- {
+		if v.Track[i].Done {
+			v.Track[i].CanUndo = p.State != crm.StateArchived && (p.State != crm.StateSold || v.Track[i].Won)
+			break
+		}
 	}
 	// The form: the project's current details, overlaid with what was posted.
 	d := crm.DetailsOf(p)
