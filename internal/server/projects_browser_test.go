@@ -12,6 +12,12 @@ import (
 	"github.com/pipewell/pipewell/internal/pgtest"
 )
 
+// loaded waits until the current document has finished loading, so that
+// queries after a navigation never hold nodes of the previous page.
+func loaded() chromedp.Action {
+	return chromedp.Poll("document.readyState === 'complete'", nil, chromedp.WithPollingInterval(20*time.Millisecond))
+}
+
 // browserLogin signs u in through the log-in form.
 func (b *browser) login(u crm.User) {
 	b.t.Helper()
@@ -22,6 +28,7 @@ func (b *browser) login(u crm.User) {
 		chromedp.SendKeys("#password", pgtest.Password, chromedp.ByQuery),
 		chromedp.Submit("#email", chromedp.ByQuery),
 		chromedp.WaitVisible(".topbar .who", chromedp.ByQuery),
+		loaded(),
 	)
 }
 
@@ -55,6 +62,7 @@ func TestBrowserLeadToSold(t *testing.T) {
 		chromedp.SendKeys("#value", "24.8.00", chromedp.ByQuery),
 		chromedp.Submit("#title", chromedp.ByQuery),
 		chromedp.WaitVisible("#value-error", chromedp.ByQuery),
+		loaded(),
 	)
 	var title string
 	b.run(chromedp.Value("#title", &title, chromedp.ByQuery))
@@ -66,13 +74,14 @@ func TestBrowserLeadToSold(t *testing.T) {
 		chromedp.SendKeys("#value", "24,800", chromedp.ByQuery),
 		chromedp.Submit("#title", chromedp.ByQuery),
 		chromedp.WaitVisible("#workspace", chromedp.ByQuery),
+		loaded(),
 	)
 	if got := b.text("h1"); got != "Rooftop PV – Garcia" {
 		t.Fatalf("workspace title %q", got)
 	}
 	b.screenshot("workspace-new-lead")
 	// Qualify.
-	b.run(chromedp.Click("form.qualify button", chromedp.ByQuery), chromedp.WaitNotPresent("form.qualify", chromedp.ByQuery))
+	b.run(chromedp.Click("form.qualify button", chromedp.ByQuery), chromedp.WaitNotPresent("form.qualify", chromedp.ByQuery), loaded())
 	// Propose, with a note, through the track.
 	b.run(
 		chromedp.Click("#milestone-3 summary", chromedp.ByQuery),
@@ -80,6 +89,7 @@ func TestBrowserLeadToSold(t *testing.T) {
 		chromedp.SendKeys("#milestone-3 textarea[name=note]", "Proposal v1 sent by e-mail", chromedp.ByQuery),
 		chromedp.Click("#milestone-3 button.primary", chromedp.ByQuery),
 		chromedp.WaitVisible("#milestone-3.done", chromedp.ByQuery),
+		loaded(),
 	)
 	b.screenshot("workspace-proposed")
 	// Sold.
@@ -88,6 +98,7 @@ func TestBrowserLeadToSold(t *testing.T) {
 		chromedp.WaitVisible("#milestone-4 button.primary", chromedp.ByQuery),
 		chromedp.Click("#milestone-4 button.primary", chromedp.ByQuery),
 		chromedp.WaitVisible(".state-sold", chromedp.ByQuery),
+		loaded(),
 	)
 	log := b.text("#log .entries")
 	for _, want := range []string{"Created the lead", "Completed Lead created", "Completed Lead qualified",
@@ -108,7 +119,7 @@ func TestBrowserArchiveReopenAndDefer(t *testing.T) {
 	b := newBrowser(t, app)
 	b.login(rep)
 	b.newLead("Battery – Novak", "Novak household", "Elena Novak")
-	b.run(chromedp.Submit("#title", chromedp.ByQuery), chromedp.WaitVisible("#workspace", chromedp.ByQuery))
+	b.run(chromedp.Submit("#title", chromedp.ByQuery), chromedp.WaitVisible("#workspace", chromedp.ByQuery), loaded())
 	// Archive without a reason: the form says so and keeps the note.
 	b.run(
 		chromedp.Click(".actions details summary", chromedp.ByQuery),
@@ -116,12 +127,14 @@ func TestBrowserArchiveReopenAndDefer(t *testing.T) {
 		chromedp.SendKeys("#archive_note", "Chose a competitor's offer", chromedp.ByQuery),
 		chromedp.Submit("#archive_note", chromedp.ByQuery),
 		chromedp.WaitVisible("#reason_id-error", chromedp.ByQuery),
+		loaded(),
 	)
 	b.screenshot("archive-needs-reason")
 	b.run(
 		chromedp.SetValue("#reason_id", "3", chromedp.ByQuery),
 		chromedp.Submit("#archive_note", chromedp.ByQuery),
 		chromedp.WaitVisible(".state-archived", chromedp.ByQuery),
+		loaded(),
 	)
 	if meta := b.text(".ws-meta"); !strings.Contains(meta, "Archived: Lost to competitor") {
 		t.Fatalf("archived header: %q", meta)
@@ -130,7 +143,7 @@ func TestBrowserArchiveReopenAndDefer(t *testing.T) {
 		t.Fatalf("log after archive:\n%s", log)
 	}
 	b.screenshot("workspace-archived")
-	b.run(chromedp.Click(".actions form.inline button", chromedp.ByQuery), chromedp.WaitVisible(".state-active", chromedp.ByQuery))
+	b.run(chromedp.Click(".actions form.inline button", chromedp.ByQuery), chromedp.WaitVisible(".state-active", chromedp.ByQuery), loaded())
 	if log := b.text("#log .entries"); !strings.Contains(log, "State: Archived → Active") {
 		t.Fatalf("log after reopen:\n%s", log)
 	}
@@ -143,6 +156,7 @@ func TestBrowserArchiveReopenAndDefer(t *testing.T) {
 		chromedp.SetValue("#defer_until", until.Format(crm.DateLayout), chromedp.ByQuery),
 		chromedp.Submit("#defer_until", chromedp.ByQuery),
 		chromedp.WaitVisible(".state-deferred", chromedp.ByQuery),
+		loaded(),
 	)
 	if meta := b.text(".ws-meta"); !strings.Contains(meta, fmt.Sprintf("Deferred until %s", until.Format("Jan 2, 2006"))) {
 		t.Fatalf("deferred header: %q", meta)
