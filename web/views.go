@@ -34,6 +34,7 @@ func (p Page) NavItems() []NavItem {
 		return nil
 	}
 	items := []NavItem{{Key: "nav.sales", Href: "/"}}
+	items = append(items, NavItem{Key: "nav.accounts", Href: "/accounts"})
 	return items
 }
 

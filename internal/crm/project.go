@@ -62,4 +62,7 @@ type LogEntry struct {
 	OldValue  string
 	NewValue  string
 	Body      string
+	// HappenedAt is when the recorded thing happened, when a person stated it
+	// (a milestone's completion time); zero otherwise.
+	HappenedAt time.Time
 }

@@ -17,6 +17,9 @@ import (
 // DB is the application's handle on PostgreSQL.
 type DB struct {
 	pool *pgxpool.Pool
+	// failAfterFirstWrite, when set (by tests only), is returned by a project
+	// change right after its first write, to prove the change is atomic.
+	failAfterFirstWrite error
 }
 
 // Open connects to url with a pool sized for this service and checks that the

@@ -40,6 +40,13 @@ func newBrowser(t *testing.T, app *testApp) *browser {
 		}
 		t.Skip("Chromium not found; set PIPEWELL_REQUIRE_BROWSER=1 to make this a failure")
 	}
+	// Chromium may still be writing its profile while it shuts down, so the
+	// profile is removed best-effort rather than by t.TempDir's strict cleanup.
+	profile, err := os.MkdirTemp("", "pipewell-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(profile) })
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
@@ -49,7 +56,7 @@ func newBrowser(t *testing.T, app *testApp) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)

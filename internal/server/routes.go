@@ -32,6 +32,36 @@ var accessTable = map[string]Access{
 	"POST /signup":  Public,
 	"POST /logout":  AnyUser,
 	"GET /":         AnyUser,
+
+	// Projects workspace: visibility is decided per project (404 outside it).
+	"GET /projects/new":   AnyUser,
+	"POST /projects/new":  AnyUser,
+	"GET /projects/{id}":  AnyUser,
+	"POST /projects/{id}": AnyUser,
+	"POST /projects/{id}/milestones/{milestoneID}/complete": AnyUser,
+	"POST /projects/{id}/milestones/{milestoneID}/undo":     AnyUser,
+	"GET /projects/{id}/log":                                AnyUser,
+	"POST /projects/{id}/notes":                             AnyUser,
+	"POST /projects/{id}/qualify":                           AnyUser,
+	"POST /projects/{id}/archive":                           AnyUser,
+	"POST /projects/{id}/defer":                             AnyUser,
+	"POST /projects/{id}/reactivate":                        AnyUser,
+	"POST /projects/{id}/reopen":                            AnyUser,
+	"POST /projects/{id}/owner":                             AnyUser,
+	"POST /projects/{id}/members":                           AnyUser,
+	"POST /projects/{id}/events":                            AnyUser,
+	"POST /projects/{id}/events/{eventID}":                  AnyUser,
+	"POST /projects/{id}/events/{eventID}/done":             AnyUser,
+	"POST /projects/{id}/subtasks":                          AnyUser,
+	"POST /projects/{id}/subtasks/{subtaskID}/done":         AnyUser,
+	"GET /accounts":                                         AnyUser,
+	"GET /accounts/new":                                     AnyUser,
+	"POST /accounts/new":                                    AnyUser,
+	"GET /accounts/{id}":                                    AnyUser,
+	"POST /accounts/{id}":                                   AnyUser,
+	"POST /accounts/{id}/contacts":                          AnyUser,
+	"GET /contacts/{id}":                                    AnyUser,
+	"POST /contacts/{id}":                                   AnyUser,
 }
 
 func (s *Server) routes() http.Handler {
@@ -63,5 +93,6 @@ func (s *Server) routes() http.Handler {
 	route("POST", "/logout", s.handleLogout)
 
 	route("GET", "/", s.handleSales)
+	s.projectRoutes(route)
 	return r
 }

@@ -1,0 +1,130 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/pgtest"
+	"github.com/pipewell/pipewell/internal/postgres"
+)
+
+func setupLead(t *testing.T) (*pgtest.DB, crm.Actor, crm.ProjectID) {
+	t.Helper()
+	db := pgtest.New(t)
+	admin := db.Tenant(t, "Acme")
+	a := crm.Actor{Viewer: crm.Viewer{TenantID: admin.TenantID, UserID: admin.ID, Role: admin.Role}, Now: time.Now().Truncate(time.Second), Loc: time.UTC}
+	l, err := crm.ValidateLead(crm.LeadForm{Title: "Roof", Account: crm.Account{Name: "Miller"}, Value: "100"}, crm.Choices{}, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := db.CreateLead(context.Background(), a, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, a, id
+}
+
+func counts(t *testing.T, db *pgtest.DB, a crm.Actor, id crm.ProjectID) (version, completions, events, logs int, state string) {
+	t.Helper()
+	err := db.InTenant(context.Background(), a.Viewer.TenantID, func(tx *postgres.Tx) error {
+		return tx.QueryRow(context.Background(), `SELECT p.version, p.state,
+			(SELECT count(*) FROM milestone_completions c WHERE c.tenant_id = p.tenant_id AND c.project_id = p.id),
+			(SELECT count(*) FROM scheduled_events e WHERE e.tenant_id = p.tenant_id AND e.project_id = p.id),
+			(SELECT count(*) FROM project_log l WHERE l.tenant_id = p.tenant_id AND l.project_id = p.id)
+			FROM projects p WHERE p.tenant_id = $1 AND p.id = $2`, a.Viewer.TenantID, id).Scan(&version, &state, &completions, &events, &logs)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return
+}
+
+func TestCreateLeadWritesCompletionAndLog(t *testing.T) {
+	t.Parallel()
+	db, a, id := setupLead(t)
+	v, comps, evs, logs, state := counts(t, db, a, id)
+	if v != 1 || comps != 1 || evs != 0 || logs != 2 || state != "active" {
+		t.Fatalf("after creation: version %d, %d completions, %d events, %d log entries, %s", v, comps, evs, logs, state)
+	}
+}
+
+func TestChangeSetsAndTheirLog(t *testing.T) {
+	t.Parallel()
+	db, a, id := setupLead(t)
+	ctx := context.Background()
+	run := func(decide postgres.Decide) error {
+		_, err := db.ChangeProject(ctx, a.Viewer, id, decide)
+		return err
+	}
+	// Qualify: completion + event from the template + 3 log entries.
+	err := run(func(p crm.Project, c postgres.Context) (crm.Change, error) {
+		return crm.DecideQualify(p, c.Defs, crm.CompleteMilestone{Version: p.Version, At: a.Now}, a)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, comps, evs, logs, _ := counts(t, db, a, id)
+	if v != 2 || comps != 2 || evs != 1 || logs != 4 {
+		t.Fatalf("after qualify: version %d, %d completions, %d events, %d logs", v, comps, evs, logs)
+	}
+	// A stale version writes nothing.
+	err = run(func(p crm.Project, c postgres.Context) (crm.Change, error) {
+		return crm.DecideReopen(p, 1, a)
+	})
+	if !errors.Is(err, crm.ErrConflict) {
+		t.Fatalf("stale: %v", err)
+	}
+	// Archive: state + reason, 2 log entries.
+	err = run(func(p crm.Project, c postgres.Context) (crm.Change, error) {
+		return crm.DecideArchive(p, c.Choices.Reasons, crm.Archive{Version: p.Version, ReasonID: c.Choices.Reasons[0], Note: "quiet"}, a)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, _, logs, state := counts(t, db, a, id)
+	if v != 3 || logs != 6 || state != "archived" {
+		t.Fatalf("after archive: version %d, %d logs, %s", v, logs, state)
+	}
+	// The log cannot be changed by the app role.
+	err = db.InTenant(ctx, a.Viewer.TenantID, func(tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE project_log SET body = 'rewritten' WHERE tenant_id = $1`, a.Viewer.TenantID)
+		return err
+	})
+	if err == nil {
+		t.Fatal("the app role could rewrite the project log")
+	}
+}
+
+func TestChangeIsAtomic(t *testing.T) {
+	t.Parallel()
+	db, a, id := setupLead(t)
+	ctx := context.Background()
+	boom := errors.New("injected failure after the first write")
+	db.FailAfterFirstWrite(boom)
+	_, err := db.ChangeProject(ctx, a.Viewer, id, func(p crm.Project, c postgres.Context) (crm.Change, error) {
+		return crm.DecideQualify(p, c.Defs, crm.CompleteMilestone{Version: p.Version, At: a.Now}, a)
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v", err)
+	}
+	v, comps, evs, logs, state := counts(t, db, a, id)
+	if v != 1 || comps != 1 || evs != 0 || logs != 2 || state != "active" {
+		t.Fatalf("a failed change left traces: version %d, %d completions, %d events, %d logs, %s", v, comps, evs, logs, state)
+	}
+	// The same for a new lead: no project, no account left behind.
+	l, _ := crm.ValidateLead(crm.LeadForm{Title: "Second", Account: crm.Account{Name: "Lost account"}}, crm.Choices{}, a)
+	if _, err := db.CreateLead(ctx, a, l); !errors.Is(err, boom) {
+		t.Fatalf("lead: %v", err)
+	}
+	var projects, accounts int
+	_ = db.InTenant(ctx, a.Viewer.TenantID, func(tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM accounts)`).Scan(&projects, &accounts)
+	})
+	if projects != 1 || accounts != 1 {
+		t.Fatalf("failed lead left %d projects, %d accounts", projects, accounts)
+	}
+	db.FailAfterFirstWrite(nil)
+}

@@ -1,0 +1,94 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/postgres"
+	"github.com/pipewell/pipewell/web"
+)
+
+var leadFields = []string{"title", "account_id", "account_name", "account_email", "account_phone", "account_address",
+	"contact_id", "contact_name", "contact_email", "contact_phone", "source_id", "referrer", "scope", "value",
+	"expected_close", "owner_id"}
+
+func (s *Server) handleNewLeadPage(w http.ResponseWriter, r *http.Request) {
+	values := map[string]string{"account_id": r.URL.Query().Get("account"), "contact_id": r.URL.Query().Get("contact")}
+	s.renderLead(w, r, http.StatusOK, values, nil, nil)
+}
+
+func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, values, errs map[string]string, dups []postgres.Duplicate) {
+	ctx := r.Context()
+	who := identity(ctx)
+	names, _, err := s.db.PickLists(ctx, who.Tenant.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	accounts, err := s.db.Accounts(ctx, who.Tenant.ID, "", 500)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	v := web.LeadView{Page: s.page(r, "lead.title", ""), Form: web.Form{Values: values, Errors: errs},
+		Sources: options(names.Sources, 0), Users: options(names.Users, 0), OwnerFixed: who.User.Role == crm.RoleSales}
+	for _, a := range accounts {
+		v.Accounts = append(v.Accounts, web.Option{Value: strconv.FormatInt(a.ID, 10), Label: a.Name})
+	}
+	if acc, ok := crm.ParseID(values["account_id"]); ok && acc != 0 {
+		if page, err := s.db.Account(ctx, viewer(ctx), acc); err == nil {
+			for _, c := range page.Contacts {
+				v.Contacts = append(v.Contacts, web.Option{Value: strconv.FormatInt(c.ID, 10), Label: c.Name})
+			}
+		}
+	}
+	for _, d := range dups {
+		v.Duplicates = append(v.Duplicates, web.Duplicate(d))
+	}
+	s.render(w, r, status, web.NewLeadPage(v))
+}
+
+// handleNewLead creates a lead. Existing account or contact IDs that are not
+// the tenant's are 404; a contact e-mail or phone that exists already brings
+// the form back with a warning and links until the user confirms.
+func (s *Server) handleNewLead(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	a := actor(r)
+	values := keep(r, leadFields...)
+	c, err := s.db.DecisionContext(ctx, a.Viewer.TenantID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	in := crm.LeadForm{Title: r.PostFormValue("title"), AccountID: r.PostFormValue("account_id"),
+		Account: crm.Account{Name: r.PostFormValue("account_name"), Email: r.PostFormValue("account_email"),
+			Phone: r.PostFormValue("account_phone"), Address: r.PostFormValue("account_address")},
+		ContactID: r.PostFormValue("contact_id"),
+		Contact: crm.Contact{Name: r.PostFormValue("contact_name"), Email: r.PostFormValue("contact_email"),
+			Phone: r.PostFormValue("contact_phone")},
+		SourceID: r.PostFormValue("source_id"), Referrer: r.PostFormValue("referrer"), Scope: r.PostFormValue("scope"),
+		Value: r.PostFormValue("value"), ExpectedClose: r.PostFormValue("expected_close"), OwnerID: r.PostFormValue("owner_id"),
+		ConfirmDuplicate: r.PostFormValue("confirm_duplicate") == "1"}
+	lead, err := crm.ValidateLead(in, c.Choices, a)
+	var id crm.ProjectID
+	if err == nil {
+		id, err = s.db.CreateLead(ctx, a, lead)
+	}
+	var dup *postgres.DuplicateError
+	switch {
+	case err == nil:
+		s.sessions.Put(ctx, sessFlash, "lead.created")
+		http.Redirect(w, r, web.ProjectURL(id), http.StatusSeeOther)
+	case errors.As(err, &dup):
+		s.renderLead(w, r, http.StatusUnprocessableEntity, values, map[string]string{"": "lead.duplicates_found"}, dup.Matches)
+	case formErrors(err) != nil:
+		s.renderLead(w, r, http.StatusUnprocessableEntity, values, formErrors(err), nil)
+	default:
+		s.handleError(w, r, err)
+	}
+}

@@ -1,0 +1,123 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/postgres"
+	"github.com/pipewell/pipewell/web"
+)
+
+// logView turns log entries into sentences: a catalog key per kind and
+// field, with names looked up and money and dates formatted for the locale.
+func (s *Server) logView(r *http.Request, id crm.ProjectID, entries []crm.LogEntry, more bool, defs []crm.MilestoneDef, n postgres.Names, f web.Form) web.LogView {
+	ctx := r.Context()
+	l := web.LocaleFrom(ctx)
+	milestone := func(v string) string {
+		x, _ := strconv.ParseInt(v, 10, 64)
+		if d, ok := crm.FindDef(defs, crm.MilestoneID(x)); ok {
+			return d.Name
+		}
+		return v
+	}
+	named := func(list []postgres.Named, v string) string {
+		if v == "" {
+			return "—"
+		}
+		x, _ := strconv.ParseInt(v, 10, 64)
+		if name := nameOf(list, x); name != "" {
+			return name
+		}
+		return v
+	}
+	value := func(field, v string) string {
+		switch field {
+		case "value":
+			c, _ := strconv.ParseInt(v, 10, 64)
+			return l.Money(c)
+		case "expected_close", "defer_until":
+			if d, ok := crm.ParseDate(v); ok {
+				return l.Date(d.Time())
+			}
+		case "status":
+			return named(n.Statuses, v)
+		case "source":
+			return named(n.Sources, v)
+		case "archive_reason":
+			return named(n.Reasons, v)
+		case "owner", "member":
+			return named(n.Users, v)
+		case "forecast":
+			if v != "" {
+				return web.T(ctx, "forecast."+v)
+			}
+		case "state":
+			return web.T(ctx, "state."+v)
+		case "starts_at":
+			if t, err := time.Parse(time.RFC3339, v); err == nil {
+				return l.DateTime(t)
+			}
+		}
+		if v == "" {
+			return "—"
+		}
+		return v
+	}
+	lv := web.LogView{ProjectID: id, More: more, Form: f}
+	for _, e := range entries {
+		line := web.LogLine{At: e.At, User: e.UserName, Kind: string(e.Kind), Body: e.Body, Happened: e.HappenedAt}
+		if line.User == "" {
+			line.User = web.T(ctx, "log.system")
+		}
+		switch e.Kind {
+		case crm.LogCreated:
+			line.Key = "log.created"
+		case crm.LogNote:
+			line.Key = "log.noted"
+		case crm.LogMilestoneCompleted:
+			line.Key, line.Args = "log.milestone_completed", []any{milestone(e.NewValue), l.DateTime(e.HappenedAt)}
+		case crm.LogMilestoneUndone:
+			line.Key, line.Args = "log.milestone_undone", []any{milestone(e.OldValue)}
+		case crm.LogStateChanged:
+			line.Key, line.Args = "log.state_changed", []any{value("state", e.OldValue), value("state", e.NewValue)}
+		case crm.LogOwnerChanged:
+			line.Key, line.Args = "log.owner_changed", []any{value("owner", e.OldValue), value("owner", e.NewValue)}
+		case crm.LogStatusChanged:
+			line.Key, line.Args = "log.status_changed", []any{value("status", e.OldValue), value("status", e.NewValue)}
+		case crm.LogTeam:
+			if e.NewValue != "" {
+				line.Key, line.Args = "log.member_added", []any{value("member", e.NewValue)}
+			} else {
+				line.Key, line.Args = "log.member_removed", []any{value("member", e.OldValue)}
+			}
+		case crm.LogEvent:
+			switch e.Field {
+			case "created":
+				line.Key, line.Args = "log.event_created", []any{e.Body, l.DateTime(e.HappenedAt)}
+			case "done":
+				line.Key, line.Args = "log.event_done", []any{e.Body}
+			case "reopened":
+				line.Key, line.Args = "log.event_reopened", []any{e.Body}
+			default:
+				line.Key, line.Args = "log.event_changed", []any{e.Body, web.T(ctx, "logfield."+e.Field), value(e.Field, e.OldValue), value(e.Field, e.NewValue)}
+			}
+			line.Body = ""
+		case crm.LogSubtask:
+			switch e.Field {
+			case "created":
+				line.Key, line.Args = "log.subtask_created", []any{e.Body}
+			case "done":
+				line.Key, line.Args = "log.subtask_done", []any{e.Body}
+			default:
+				line.Key, line.Args = "log.subtask_reopened", []any{e.Body}
+			}
+			line.Body = ""
+		default: // field_changed
+			line.Key, line.Args = "log.field_changed", []any{web.T(ctx, "logfield."+e.Field), value(e.Field, e.OldValue), value(e.Field, e.NewValue)}
+		}
+		lv.Lines = append(lv.Lines, line)
+	}
+	return lv
+}

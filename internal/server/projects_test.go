@@ -1,0 +1,347 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/postgres"
+)
+
+// projectFixture: a tenant with an admin, two reps and one lead owned by rep
+// A; a second tenant with its own lead.
+type projectFixture struct {
+	app               *testApp
+	admin, repA, repB crm.User
+	project           crm.ProjectID
+	defs              []crm.MilestoneDef
+	other             crm.ProjectID
+	otherAdmin        crm.User
+}
+
+func newProjectFixture(t *testing.T) *projectFixture {
+	t.Helper()
+	app := newTestApp(t, Config{})
+	f := &projectFixture{app: app}
+	f.admin = app.db.Tenant(t, "Sunny")
+	f.repA = app.db.User(t, f.admin, crm.RoleSales, "Ann Rep")
+	f.repB = app.db.User(t, f.admin, crm.RoleSales, "Bob Rep")
+	f.project = f.lead(t, f.repA, "Roof for Miller")
+	f.otherAdmin = app.db.Tenant(t, "Other")
+	f.other = f.lead(t, f.otherAdmin, "Other tenant deal")
+	names, defs, err := app.db.PickLists(context.Background(), f.admin.TenantID)
+	if err != nil || len(names.Reasons) == 0 {
+		t.Fatal(err)
+	}
+	f.defs = crm.Process(defs)
+	return f
+}
+
+func (f *projectFixture) lead(t *testing.T, owner crm.User, title string) crm.ProjectID {
+	t.Helper()
+	a := crm.Actor{Viewer: crm.Viewer{TenantID: owner.TenantID, UserID: owner.ID, Role: owner.Role}, Now: time.Now(), Loc: time.UTC}
+	l, err := crm.ValidateLead(crm.LeadForm{Title: title, Account: crm.Account{Name: title + " household"},
+		Contact: crm.Contact{Name: "Mia " + title, Email: fmt.Sprintf("c%d@example.com", time.Now().UnixNano())}, Value: "12,500.50"}, crm.Choices{}, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.app.db.CreateLead(context.Background(), a, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (f *projectFixture) url(id crm.ProjectID, rest string) string {
+	return fmt.Sprintf("/projects/%d%s", id, rest)
+}
+
+var versionRe = regexp.MustCompile(`name="version" value="(\d+)"`)
+
+func pageVersion(t *testing.T, body string) string {
+	t.Helper()
+	m := versionRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no version on the page")
+	}
+	return m[1]
+}
+
+func localNow() string { return time.Now().UTC().Format(crm.LocalTimeLayout) }
+
+func TestWorkspaceJourney(t *testing.T) {
+	t.Parallel()
+	f := newProjectFixture(t)
+	c := f.app.client()
+	c.login(f.repA)
+	ws := c.get(f.url(f.project, ""))
+	if ws.status != 200 {
+		t.Fatalf("workspace: %d", ws.status)
+	}
+	mustContain(t, ws.body, "Roof for Miller", "Lead created", "$12,500.50", "Due ")
+	ver := pageVersion(t, ws.body)
+
+	// Qualify: completes the qualifying milestone and creates its event.
+	res := c.post(f.url(f.project, "/qualify"), url.Values{"version": {ver}, "completed_at": {localNow()}, "note": {"Budget confirmed"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("qualify: %d\n%s", res.status, res.body)
+	}
+	// A double submit of the same completion completes it once.
+	qual := f.defs[1].ID
+	res = c.post(f.url(f.project, fmt.Sprintf("/milestones/%d/complete", qual)), url.Values{"version": {ver}, "completed_at": {localNow()}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("double submit: %d", res.status)
+	}
+	ws = c.get(f.url(f.project, ""))
+	mustContain(t, ws.body, "Set sales appointment", "Budget confirmed")
+	if n := strings.Count(ws.body, "Completed Lead qualified"); n != 1 {
+		t.Fatalf("log shows %d completions of Lead qualified, want 1", n)
+	}
+	ver2 := pageVersion(t, ws.body)
+
+	// Stale version: 409 with the current values and the input kept.
+	res = c.post(f.url(f.project, ""), url.Values{"version": {ver}, "title": {"My new title"}, "value": {"100"}, "forecast": {"pipeline"}})
+	if res.status != http.StatusConflict {
+		t.Fatalf("stale save: %d", res.status)
+	}
+	mustContain(t, res.body, "My new title", "Roof for Miller", "Nothing was saved")
+
+	// Bad input: 422 beside the field, input kept, nothing written.
+	for _, bad := range []struct{ field, value, msg string }{
+		{"value", "-5", "cannot be negative"},
+		{"value", "12.345", "at most two decimals"},
+		{"value", "2000000000000", "cannot exceed"},
+		{"value", "abc", "Enter an amount"},
+		{"expected_close", "15/03/2026", "Enter a date"},
+		{"title", "", "required"},
+		{"title", strings.Repeat("x", 201), "too long"},
+		{"title", "bad\x01title", "not allowed"},
+		{"status_id", "999999", "Choose one"},
+	} {
+		form := url.Values{"version": {ver2}, "title": {"Kept title"}, "value": {"10"}, "forecast": {"pipeline"}}
+		form.Set(bad.field, bad.value)
+		res = c.post(f.url(f.project, ""), form)
+		if res.status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s=%q: %d", bad.field, bad.value, res.status)
+		}
+		mustContain(t, res.body, bad.msg, `id="`+bad.field+`-error"`)
+		if bad.field != "title" {
+			mustContain(t, res.body, "Kept title")
+		}
+	}
+	// A future completion time and an undefined milestone.
+	prop := f.defs[2].ID
+	res = c.post(f.url(f.project, fmt.Sprintf("/milestones/%d/complete", prop)), url.Values{"version": {ver2},
+		"completed_at": {time.Now().UTC().Add(48 * time.Hour).Format(crm.LocalTimeLayout)}, "note": {"keep me"}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("future completion: %d", res.status)
+	}
+	mustContain(t, res.body, "in the future", "keep me")
+	res = c.post(f.url(f.project, "/milestones/999999/complete"), url.Values{"version": {ver2}, "completed_at": {localNow()}})
+	if res.status != http.StatusNotFound {
+		t.Fatalf("unknown milestone: %d", res.status)
+	}
+
+	// Complete the won milestone while Proposed is open: the question first.
+	won := f.defs[3].ID
+	res = c.post(f.url(f.project, fmt.Sprintf("/milestones/%d/complete", won)), url.Values{"version": {ver2}, "completed_at": {localNow()}})
+	if res.status != 200 {
+		t.Fatalf("earlier question: %d", res.status)
+	}
+	mustContain(t, res.body, "Earlier milestones are still open", fmt.Sprintf(`name="earlier_at_%d"`, prop))
+	res = c.post(f.url(f.project, fmt.Sprintf("/milestones/%d/complete", won)), url.Values{"version": {ver2}, "completed_at": {localNow()},
+		"earlier": {"1"}, fmt.Sprintf("earlier_at_%d", prop): {localNow()}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("complete with earlier: %d\n%s", res.status, res.body)
+	}
+	ws = c.get(f.url(f.project, ""))
+	mustContain(t, ws.body, "state-sold", "Completed Proposed", "Completed Sold", "State: Active → Sold")
+}
+
+func TestProjectVisibilityAndTenants(t *testing.T) {
+	t.Parallel()
+	f := newProjectFixture(t)
+	b := f.app.client()
+	b.login(f.repB)
+	posts := []string{"", "/qualify", "/archive", "/defer", "/reactivate", "/reopen", "/owner", "/members", "/notes", "/events", "/subtasks",
+		fmt.Sprintf("/milestones/%d/complete", f.defs[1].ID), fmt.Sprintf("/milestones/%d/undo", f.defs[0].ID), "/events/1", "/events/1/done", "/subtasks/1/done"}
+	for _, who := range []struct {
+		c  *client
+		id crm.ProjectID
+	}{{b, f.project}, {b, f.other}} {
+		for _, path := range []string{"", "/log"} {
+			if res := who.c.get(f.url(who.id, path)); res.status != http.StatusNotFound {
+				t.Errorf("GET %s as another rep / tenant: %d", f.url(who.id, path), res.status)
+			}
+		}
+		for _, path := range posts {
+			res := who.c.post(f.url(who.id, path), url.Values{"version": {"1"}, "body": {"x"}, "reason_id": {"1"}, "title": {"x"}})
+			if res.status != http.StatusNotFound {
+				t.Errorf("POST %s as another rep / tenant: %d", f.url(who.id, path), res.status)
+			}
+		}
+	}
+	// An admin of the same tenant sees it; another tenant's admin does not.
+	a := f.app.client()
+	a.login(f.otherAdmin)
+	if res := a.get(f.url(f.project, "")); res.status != http.StatusNotFound {
+		t.Fatalf("other tenant's admin: %d", res.status)
+	}
+	if res := a.get("/accounts/1"); res.status != http.StatusNotFound && !strings.Contains(res.body, "Other tenant") {
+		t.Fatalf("other tenant's account: %d", res.status)
+	}
+	ad := f.app.client()
+	ad.login(f.admin)
+	if res := ad.get(f.url(f.project, "")); res.status != 200 {
+		t.Fatalf("admin: %d", res.status)
+	}
+	// Sales may not reassign to others: 403; to themselves is a 422 (already theirs).
+	c := f.app.client()
+	c.login(f.repA)
+	ver := pageVersion(t, c.get(f.url(f.project, "")).body)
+	res := c.post(f.url(f.project, "/owner"), url.Values{"version": {ver}, "owner_id": {fmt.Sprint(f.repB.ID)}})
+	if res.status != http.StatusForbidden {
+		t.Fatalf("sales reassigning to another rep: %d", res.status)
+	}
+	res = ad.post(f.url(f.project, "/owner"), url.Values{"version": {ver}, "owner_id": {fmt.Sprint(f.repB.ID)}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("admin reassigning: %d", res.status)
+	}
+	// Now rep A lost it and rep B has it.
+	if res := c.get(f.url(f.project, "")); res.status != http.StatusNotFound {
+		t.Fatalf("former owner still sees the project: %d", res.status)
+	}
+	if res := b.get(f.url(f.project, "")); res.status != 200 {
+		t.Fatalf("new owner: %d", res.status)
+	}
+}
+
+func TestArchiveReopenDeferAndNotes(t *testing.T) {
+	t.Parallel()
+	f := newProjectFixture(t)
+	c := f.app.client()
+	c.login(f.repA)
+	ver := pageVersion(t, c.get(f.url(f.project, "")).body)
+	// Archive without a reason: 422, note kept.
+	res := c.post(f.url(f.project, "/archive"), url.Values{"version": {ver}, "archive_note": {"went quiet"}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("archive without reason: %d", res.status)
+	}
+	mustContain(t, res.body, "went quiet", `id="reason_id-error"`)
+	names, _, _ := f.app.db.PickLists(context.Background(), f.admin.TenantID)
+	reason := names.Reasons[0]
+	res = c.post(f.url(f.project, "/archive"), url.Values{"version": {ver}, "reason_id": {fmt.Sprint(reason.ID)}, "archive_note": {"went quiet"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("archive: %d %s", res.status, res.body)
+	}
+	ws := c.get(f.url(f.project, ""))
+	mustContain(t, ws.body, "Archived: "+reason.Name, "State: Active → Archived", "went quiet")
+	ver = pageVersion(t, ws.body)
+	// Illegal: defer an archived project.
+	res = c.post(f.url(f.project, "/defer"), url.Values{"version": {ver}, "defer_until": {time.Now().AddDate(0, 1, 0).Format(crm.DateLayout)}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("defer archived: %d", res.status)
+	}
+	res = c.post(f.url(f.project, "/reopen"), url.Values{"version": {ver}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("reopen: %d", res.status)
+	}
+	ws = c.get(f.url(f.project, ""))
+	mustContain(t, ws.body, "State: Archived → Active")
+	ver = pageVersion(t, ws.body)
+	// Defer: a past date is refused; a future one works.
+	res = c.post(f.url(f.project, "/defer"), url.Values{"version": {ver}, "defer_until": {time.Now().AddDate(0, 0, -1).Format(crm.DateLayout)}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("defer to the past: %d", res.status)
+	}
+	mustContain(t, res.body, "after today")
+	res = c.post(f.url(f.project, "/defer"), url.Values{"version": {ver}, "defer_until": {"2026-13-45"}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("defer bad date: %d", res.status)
+	}
+	res = c.post(f.url(f.project, "/defer"), url.Values{"version": {ver}, "defer_until": {time.Now().AddDate(0, 0, 10).Format(crm.DateLayout)}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("defer: %d", res.status)
+	}
+	mustContain(t, c.get(f.url(f.project, "")).body, "Deferred until", "state-deferred")
+	// Notes: htmx answers with the log fragment; without it 303 to a local return path only.
+	res = c.postRaw(f.url(f.project, "/notes"), url.Values{"body": {"Called back"}}.Encode(), http.Header{"Hx-Request": {"true"}})
+	if res.status != 200 || strings.Contains(res.body, "<html") {
+		t.Fatalf("htmx note: %d", res.status)
+	}
+	mustContain(t, res.body, "Called back")
+	res = c.post(f.url(f.project, "/notes"), url.Values{"body": {"Second"}, "return": {"//evil.example/"}})
+	if res.status != http.StatusSeeOther || res.header.Get("Location") != f.url(f.project, "") {
+		t.Fatalf("note redirect: %d %s", res.status, res.header.Get("Location"))
+	}
+	res = c.post(f.url(f.project, "/notes"), url.Values{"body": {"   "}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("empty note: %d", res.status)
+	}
+	// The log fragment for the Sales screen's drawer.
+	res = c.postRaw(f.url(f.project, "/notes"), url.Values{"body": {"x\x00y"}}.Encode(), http.Header{"Hx-Request": {"true"}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("control character note: %d", res.status)
+	}
+	req, _ := http.NewRequest("GET", f.app.ts.URL+f.url(f.project, "/log"), nil)
+	req.Header.Set("HX-Request", "true")
+	frag := c.do(req)
+	if frag.status != 200 || strings.Contains(frag.body, "<html") {
+		t.Fatalf("log fragment: %d", frag.status)
+	}
+	mustContain(t, frag.body, "Called back", "Second", "Created the lead")
+}
+
+func TestNewLeadDuplicatesAndBadInput(t *testing.T) {
+	t.Parallel()
+	f := newProjectFixture(t)
+	c := f.app.client()
+	c.login(f.repA)
+	if res := c.get("/projects/new"); res.status != 200 {
+		t.Fatalf("new lead page: %d", res.status)
+	}
+	form := url.Values{"title": {"Battery for Chen"}, "account_name": {"Chen family"}, "contact_name": {"Wei Chen"},
+		"contact_email": {"wei@example.com"}, "contact_phone": {"+1 555 010 2000"}, "value": {"8,000"}}
+	res := c.post("/projects/new", form)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("new lead: %d\n%s", res.status, res.body)
+	}
+	// Same phone, spelled differently: warned with a link, nothing written.
+	form.Set("contact_email", "")
+	form.Set("contact_phone", "+15550102000")
+	res = c.post("/projects/new", form)
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("duplicate: %d", res.status)
+	}
+	mustContain(t, res.body, "exists already", "/contacts/", "Battery for Chen")
+	form.Set("confirm_duplicate", "1")
+	if res = c.post("/projects/new", form); res.status != http.StatusSeeOther {
+		t.Fatalf("confirmed duplicate: %d", res.status)
+	}
+	// Bad input.
+	for field, value := range map[string]string{"value": "1.234", "expected_close": "tomorrow", "account_name": "", "owner_id": fmt.Sprint(f.repB.ID), "source_id": "abc"} {
+		bad := url.Values{"title": {"Kept lead"}, "account_name": {"Acc"}}
+		bad.Set(field, value)
+		res = c.post("/projects/new", bad)
+		if res.status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s=%q: %d", field, value, res.status)
+		}
+		mustContain(t, res.body, "Kept lead")
+		if field != "owner_id" {
+			mustContain(t, res.body, `id="`+field+`-error"`)
+		}
+	}
+	// Another tenant's account: 404.
+	res = c.post("/projects/new", url.Values{"title": {"x"}, "account_id": {"999999"}})
+	if res.status != http.StatusNotFound {
+		t.Fatalf("foreign account: %d", res.status)
+	}
+}
+
+var _ = postgres.LogLimit

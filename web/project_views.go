@@ -1,0 +1,199 @@
+package web
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
+)
+
+// Option is one choice of a select.
+type Option struct {
+	Value string
+	Label string
+}
+
+// TrackItem is one milestone on the workspace's milestone track.
+type TrackItem struct {
+	ID         crm.MilestoneID
+	Name       string
+	Criteria   string
+	Done       bool
+	At         time.Time
+	By         string
+	Note       string
+	Pending    bool
+	HasDue     bool
+	Due        time.Time
+	Late       bool
+	Won        bool
+	Qualifying bool
+	First      bool // the lead's creation: never undone
+	CanUndo    bool // the last completed milestone (not the first) of a project that is not archived
+	Subtasks   []crm.Subtask
+	OpenTasks  int
+}
+
+// LogLine is one project log entry ready to show: a catalog key with its
+// arguments (already formatted for the locale) and the person's text.
+type LogLine struct {
+	At       time.Time
+	User     string
+	Kind     string
+	Key      string
+	Args     []any
+	Body     string
+	Happened time.Time
+}
+
+// Earlier is the question "complete the open earlier milestones too?".
+type Earlier struct {
+	Target     crm.MilestoneID
+	TargetName string
+	Open       []TrackItem
+}
+
+// LogView is the log fragment: entries and the add-note form.
+type LogView struct {
+	ProjectID crm.ProjectID
+	Lines     []LogLine
+	More      bool
+	Form      Form
+	Return    string // where the note form returns to without JavaScript
+}
+
+// WorkspaceView is the project workspace.
+type WorkspaceView struct {
+	Page
+	P           crm.Project
+	State       crm.State // effective state
+	DeferPassed bool      // deferred, but the date has come: counts as active
+	Late        bool
+	Account     crm.Account
+	Contact     crm.Contact
+	OwnerName   string
+	StatusName  string
+	ReasonName  string
+	Members     []Option
+	Track       []TrackItem
+	Events      []crm.Event
+	Log         LogView
+	Form        Form   // values and errors of the posted form (details defaults otherwise)
+	Action      string // which form the errors belong to ("details", "archive", "complete-3"...)
+	Conflict    bool   // the save was refused: someone else changed the project
+	Current     []Option
+	Earlier     *Earlier
+	Statuses    []Option
+	Sources     []Option
+	Reasons     []Option
+	Users       []Option
+	Forecasts   []Option
+	Milestones  []Option
+	NowLocal    string // default completion time, tenant local, minute precision
+	Tomorrow    string
+	CanReassign bool
+	CanQualify  bool // active or deferred and the qualifying milestone is open
+	Viewer      crm.UserID
+}
+
+// URL is the workspace's address.
+func (v WorkspaceView) URL() string { return ProjectURL(v.P.ID) }
+
+// ProjectURL is a project's workspace address.
+func ProjectURL(id crm.ProjectID) string { return "/projects/" + strconv.FormatInt(int64(id), 10) }
+
+// Version is the version the forms carry.
+func (v WorkspaceView) Version() string { return strconv.Itoa(v.P.Version) }
+
+// ErrorFor returns the message of field when the errors belong to action.
+func (v WorkspaceView) ErrorFor(action, field string) string {
+	if v.Action != action {
+		return ""
+	}
+	return v.Form.Error(field)
+}
+
+// FormFor is the form as the action's inputs show it: the posted values and
+// errors for the posted action, defaults for the others.
+func (v WorkspaceView) FormFor(action string) Form {
+	if v.Action == action {
+		return v.Form
+	}
+	if action == "details" {
+		return Form{Values: v.Form.Values}
+	}
+	return Form{Values: map[string]string{"completed_at": v.NowLocal}}
+}
+
+// LeadView is the new-lead form.
+type LeadView struct {
+	Page
+	Form
+	Accounts   []Option
+	Contacts   []Option
+	Sources    []Option
+	Users      []Option
+	Duplicates []Duplicate
+	OwnerFixed bool // a salesperson's lead is their own
+}
+
+// Duplicate is an existing contact matching a new lead's e-mail or phone.
+type Duplicate struct {
+	ContactID   int64
+	ContactName string
+	AccountID   int64
+	AccountName string
+	Email       string
+	Phone       string
+}
+
+// AccountsView is the account list and search.
+type AccountsView struct {
+	Page
+	Query string
+	Rows  []AccountRow
+}
+
+// AccountRow is one account in the list.
+type AccountRow struct {
+	ID       int64
+	Name     string
+	Email    string
+	Phone    string
+	Contacts int
+}
+
+// ProjectLink is a project on an account or contact page.
+type ProjectLink struct {
+	ID    crm.ProjectID
+	Title string
+	State crm.State
+	Owner string
+	Value int64
+}
+
+// AccountView is one account (or the new-account form when ID is 0).
+type AccountView struct {
+	Page
+	Form
+	Account  crm.Account
+	Contacts []crm.Contact
+	Projects []ProjectLink
+	Contact  Form // the add-contact form
+}
+
+// ContactView is one contact with its projects.
+type ContactView struct {
+	Page
+	Form
+	Contact  crm.Contact
+	Account  crm.Account
+	Projects []ProjectLink
+}
+
+// LogPageView is the project log as a page of its own (without JavaScript).
+type LogPageView struct {
+	Page
+	Title string
+	Log   LogView
+}
