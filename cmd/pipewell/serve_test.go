@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,6 +56,14 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	if _, err := io.WriteString(conn, head+body[:10]); err != nil {
 		t.Fatal(err)
 	}
+	// Wait until the handler runs (it blocks reading the rest of the body):
+	// the server drops a request whose headers arrive after shutdown began.
+	for !handlerRunning("server.(*Server).handleLogin") {
+		if time.Now().After(deadline) {
+			t.Fatal("the log-in handler never started")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	cancel()
 	// Wait until the server stops accepting new connections.
 	for {
@@ -99,4 +108,10 @@ func TestServeRefusesUnsafeRole(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "owns the tables") || !strings.Contains(err.Error(), "app role") {
 		t.Fatalf("serve as owner: %v, want a refusal that says how to fix it", err)
 	}
+}
+
+// handlerRunning reports whether a goroutine of this process is inside fn.
+func handlerRunning(fn string) bool {
+	buf := make([]byte, 1<<20)
+	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), fn)
 }
