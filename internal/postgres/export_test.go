@@ -7,3 +7,16 @@ import "context"
 func (db *DB) RawQueryRow(ctx context.Context, sql string, dest ...any) error {
 	return db.pool.QueryRow(ctx, sql).Scan(dest...)
 }
+
+// LateExprForTest is the SQL late flag with its placeholders numbered from $2
+// (the tenant is $1); LateArgsForTest are its arguments.
+func LateExprForTest(f SalesFilter) string {
+	args := []any{nil}
+	return f.lateExpr(&args)
+}
+
+func LateArgsForTest(f SalesFilter) []any {
+	var args []any
+	f.lateExpr(&args)
+	return args
+}
