@@ -33,7 +33,7 @@ func (p Page) NavItems() []NavItem {
 	if p.User == nil {
 		return nil
 	}
-	items := []NavItem{{Key: "nav.sales", Href: "/"}}
+	items := []NavItem{{Key: "nav.sales", Href: "/"}, {Key: "nav.pipeline", Href: "/pipeline"}}
 	return items
 }
 
@@ -53,11 +53,6 @@ func (f Form) Error(name string) string { return f.Errors[name] }
 type AuthView struct {
 	Page
 	Form
-}
-
-// SalesView is the Sales screen.
-type SalesView struct {
-	Page
 }
 
 // ErrorView is an error page (404, 422, 500...).

@@ -293,10 +293,10 @@ func (tx *Tx) ListSales(ctx context.Context, v crm.Viewer, f SalesFilter, sort S
 	if err != nil {
 		return SalesPage{}, err
 	}
-	var args []any
+	var args, countArgs []any
 	cols := f.columns(&args)
 	where := f.where(tx.Tenant, &args) + " AND " + scope.Where("p", &args)
-	countArgs := append([]any(nil), args...)
+	countWhere := f.where(tx.Tenant, &countArgs) + " AND " + scope.Where("p", &countArgs)
 	dir, cmp := "ASC", ">"
 	if desc {
 		dir, cmp = "DESC", "<"
@@ -309,7 +309,7 @@ func (tx *Tx) ListSales(ctx context.Context, v crm.Viewer, f SalesFilter, sort S
 	args = append(args, limit+1)
 	list := fmt.Sprintf("SELECT %s FROM projects p WHERE %s ORDER BY %s %s, p.id %s LIMIT $%d",
 		cols, page, col.expr, dir, dir, len(args))
-	count := "SELECT count(*) FROM (SELECT 1 FROM projects p WHERE " + where + " LIMIT " + strconv.Itoa(SalesCountCap+1) + ") x"
+	count := "SELECT count(*) FROM (SELECT 1 FROM projects p WHERE " + countWhere + " LIMIT " + strconv.Itoa(SalesCountCap+1) + ") x"
 
 	b := &pgx.Batch{}
 	b.Queue(list, args...)
@@ -335,7 +335,7 @@ func (tx *Tx) ListSales(ctx context.Context, v crm.Viewer, f SalesFilter, sort S
 		out.Next = Cursor{Sort: sort, Desc: desc, Key: sortKey(sort, last), ID: int64(last.ID)}.Encode()
 	}
 	if out.Total > SalesCountCap {
-		n, err := tx.estimate(ctx, "SELECT 1 FROM projects p WHERE "+where, countArgs)
+		n, err := tx.estimate(ctx, "SELECT 1 FROM projects p WHERE "+countWhere, countArgs)
 		if err != nil {
 			return SalesPage{}, err
 		}
