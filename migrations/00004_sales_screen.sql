@@ -310,8 +310,9 @@ CREATE INDEX projects_sales_status_idx   ON projects (tenant_id, state, status_n
 CREATE INDEX projects_sales_value_idx    ON projects (tenant_id, state, value_cents, id);
 -- A salesperson's own list and the owner filter.
 CREATE INDEX projects_sales_owner_created_idx ON projects (tenant_id, owner_id, state, created_at DESC, id DESC);
--- The board's columns and the pending milestone filter.
-CREATE INDEX projects_sales_pending_ms_idx ON projects (tenant_id, state, pending_milestone_id, created_at DESC, id DESC);
+-- The board's columns (sums by an index-only scan) and the pending milestone filter.
+CREATE INDEX projects_sales_pending_ms_idx ON projects (tenant_id, state, pending_milestone_id, created_at DESC, id DESC)
+  INCLUDE (value_cents, last_milestone_id, probability_override, owner_id);
 -- Free text: trigram GIN, led by tenant_id (btree_gin).
 CREATE INDEX projects_sales_search_idx ON projects USING gin (tenant_id, search_text gin_trgm_ops);
 

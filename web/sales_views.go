@@ -26,13 +26,13 @@ type SalesView struct {
 // SalesFilters are the filter form's values as typed, its choices, and the
 // names of the parameters that were ignored.
 type SalesFilters struct {
-	Values                                                 map[string]string
-	Owners, Workgroups, Milestones, Statuses, Sources      []Choice
-	Notices                                                []string
-	View                                                   crm.State
-	ViewURLs                                               map[crm.State]string
-	ResetURL                                               string
-	LoadURL                                                string // the rep load panel, for managers
+	Values                                            map[string]string
+	Owners, Workgroups, Milestones, Statuses, Sources []Choice
+	Notices                                           []string
+	View                                              crm.State
+	ViewURLs                                          map[crm.State]string
+	ResetURL                                          string
+	LoadURL                                           string // the rep load panel, for managers
 }
 
 // Value returns a filter's typed value.
@@ -91,4 +91,55 @@ type BulkResult struct {
 	Action  string // owner, archive, defer
 	Changed int
 	Skipped int // already in that state or with that owner
+}
+
+// RepLoadView is the rep load panel: open and late projects per salesperson.
+type RepLoadView struct {
+	Page
+	Reps     []RepLoadRow
+	Fragment bool // only the table (htmx), not a whole page
+}
+
+// RepLoadRow is one salesperson's load and the Sales screen filtered to them.
+type RepLoadRow struct {
+	Name       string
+	Open, Late int64
+	URL        string
+}
+
+// BoardView is the pipeline board.
+type BoardView struct {
+	Page
+	Filters SalesFilters
+	Columns []BoardColumn
+}
+
+// BoardColumn is one pending milestone's column.
+type BoardColumn struct {
+	MilestoneID int64
+	Name        string // "" for the no-pending column
+	Count       int64
+	Value       int64
+	Weighted    int64
+	Cards       []BoardCard
+}
+
+// More is how many projects of the column are not shown as cards.
+func (c BoardColumn) More() int64 { return c.Count - int64(len(c.Cards)) }
+
+// BoardCard is one project on the board. NextID/NextName are its pending
+// milestone, which moving the card to the next column completes.
+type BoardCard struct {
+	SalesRow
+	DaysInStage int
+	Version     int
+	NextName    string
+	NextColumn  int64 // the column the card moves to
+	CompletedAt string // default completion time, local, 2006-01-02T15:04
+	Return      string
+}
+
+// CompleteURL is the projects part's route that completes the pending milestone.
+func (c BoardCard) CompleteURL() string {
+	return c.URL() + "/milestones/" + strconv.FormatInt(c.PendingID, 10) + "/complete"
 }

@@ -240,24 +240,34 @@ const salesColumns = `p.id, p.title, p.customer_name, p.owner_id, p.owner_name,
 
 func scanSalesRow(rows pgx.CollectableRow) (SalesRow, error) {
 	var r SalesRow
-	var last, due *time.Time
-	var defer_ *time.Time
-	err := rows.Scan(&r.ID, &r.Title, &r.Customer, &r.OwnerID, &r.OwnerName, &r.LastID, &last, &r.PendingID, &due,
-		&r.Late, &r.MilestoneLate, &r.Status, &r.Value, &r.CreatedAt, &r.State, &defer_, &r.Version)
-	if last != nil {
-		r.LastAt = *last
+	var n salesRowNulls
+	err := rows.Scan(salesRowDest(&r, &n)...)
+	n.finish(&r)
+	return r, err
+}
+
+// salesRowNulls holds the nullable columns of salesColumns while scanning.
+type salesRowNulls struct{ last, due, deferUntil *time.Time }
+
+func salesRowDest(r *SalesRow, n *salesRowNulls) []any {
+	return []any{&r.ID, &r.Title, &r.Customer, &r.OwnerID, &r.OwnerName, &r.LastID, &n.last, &r.PendingID, &n.due,
+		&r.Late, &r.MilestoneLate, &r.Status, &r.Value, &r.CreatedAt, &r.State, &n.deferUntil, &r.Version}
+}
+
+func (n salesRowNulls) finish(r *SalesRow) {
+	if n.last != nil {
+		r.LastAt = *n.last
 	}
-	if due != nil {
-		r.PendingDue = *due
+	if n.due != nil {
+		r.PendingDue = *n.due
 	}
-	if defer_ != nil {
-		r.DeferUntil = *defer_
+	if n.deferUntil != nil {
+		r.DeferUntil = *n.deferUntil
 	}
 	r.LastActivity = r.CreatedAt
 	if r.LastAt.After(r.LastActivity) {
 		r.LastActivity = r.LastAt
 	}
-	return r, err
 }
 
 // columns returns the select list with the late flags bound to f's now.

@@ -18,7 +18,7 @@ type Option struct {
 // actions, and the milestones in process order.
 type SalesOptions struct {
 	Owners, Workgroups, Statuses, Sources, Reasons []Option
-	Milestones                                    []SalesMilestone
+	Milestones                                     []SalesMilestone
 	// SavedView is the viewer's last used Sales screen query ("" if none).
 	SavedView string
 }
@@ -74,4 +74,33 @@ func (tx *Tx) SaveSalesView(ctx context.Context, viewer crm.UserID, query string
 	_, err := tx.Exec(ctx, `UPDATE users SET sales_view = $3 WHERE tenant_id = $1 AND id = $2 AND sales_view <> $3`,
 		tx.Tenant, viewer, query)
 	return err
+}
+
+// RepLoad is one salesperson's load: open (active) projects and late ones.
+type RepLoad struct {
+	Owner      Option
+	Open, Late int64
+}
+
+// RepLoads returns the load of every owner whose projects v may see, by
+// name. It reads the projects index of the active and deferred states.
+func (tx *Tx) RepLoads(ctx context.Context, v crm.Viewer, f SalesFilter) ([]RepLoad, error) {
+	scope, err := tx.Scope(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	args := []any{tx.Tenant}
+	late := f.lateExpr(&args)
+	q := `SELECT p.owner_id, p.owner_name, count(*) FILTER (WHERE p.state = 'active'), count(*) FILTER (WHERE ` + late + `)
+		FROM projects p WHERE p.tenant_id = $1 AND p.state IN ('active', 'deferred') AND ` + scope.Where("p", &args) + `
+		GROUP BY p.owner_id, p.owner_name ORDER BY p.owner_name, p.owner_id`
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("rep load: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (RepLoad, error) {
+		var l RepLoad
+		err := r.Scan(&l.Owner.ID, &l.Owner.Name, &l.Open, &l.Late)
+		return l, err
+	})
 }

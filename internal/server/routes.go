@@ -32,6 +32,9 @@ var accessTable = map[string]Access{
 	"POST /signup":  Public,
 	"POST /logout":  AnyUser,
 	"GET /":         AnyUser,
+	"POST /bulk":    Manager,
+	"GET /load":     Manager,
+	"GET /pipeline": AnyUser,
 }
 
 func (s *Server) routes() http.Handler {
@@ -63,5 +66,8 @@ func (s *Server) routes() http.Handler {
 	route("POST", "/logout", s.handleLogout)
 
 	route("GET", "/", s.handleSales)
+	route("POST", "/bulk", s.handleBulk)
+	route("GET", "/load", s.handleRepLoad)
+	route("GET", "/pipeline", s.handleBoard)
 	return r
 }

@@ -17,7 +17,11 @@ const salesPageSize = 50
 // handleSales is the Sales screen, the home page. Filters, sort and page are
 // in the URL; a visit without any parameter opens the user's last used view.
 func (s *Server) handleSales(w http.ResponseWriter, r *http.Request) {
-	v, err := s.salesView(r, r.URL.Query(), nil)
+	var bulk *web.BulkForm
+	if res := s.popBulkResult(r); res != nil {
+		bulk = &web.BulkForm{Result: res}
+	}
+	v, err := s.salesView(r, r.URL.Query(), bulk)
 	if errors.Is(err, postgres.ErrBadCursor) {
 		s.badRequest(w, r)
 		return
@@ -66,10 +70,13 @@ func (s *Server) salesView(r *http.Request, q url.Values, bulk *web.BulkForm) (w
 			return err
 		}
 		fillSalesView(&v, sq, opts, page, now, loc, "/")
+		if bulk != nil {
+			v.Bulk.Result = bulk.Result
+		}
 		if v.CanBulk {
 			v.Bulk.Owners, v.Bulk.Reasons = choices(opts.Owners), choices(opts.Reasons)
 			if bulk != nil {
-				v.Bulk.Form, v.Bulk.Result = bulk.Form, bulk.Result
+				v.Bulk.Form = bulk.Form
 			}
 			v.Filters.LoadURL = "/load?" + sq.encode(map[string]string{"sort": "", "dir": ""})
 		}

@@ -21,13 +21,19 @@
     if (!card || e.target !== card) { return; }
     if (e.key === "ArrowRight" && card.querySelector(".complete-form")) {
       e.preventDefault();
-      card.classList.add("moving");
-      var at = card.querySelector('.complete-form input[name="completed_at"]');
-      if (at) { at.focus(); }
+      openCompletion(card);
     } else if (e.key === "Escape") {
-      card.classList.remove("moving");
+      var d = card.querySelector("details.complete");
+      if (d) { d.open = false; }
     }
   });
+  function openCompletion(card) {
+    var d = card.querySelector("details.complete");
+    if (!d) { return; }
+    d.open = true;
+    var at = d.querySelector('input[name="completed_at"]');
+    if (at) { at.focus(); }
+  }
   // Board: drag a card onto the next column opens the same form.
   document.addEventListener("dragstart", function (e) {
     var card = e.target.closest && e.target.closest(".card-p");
@@ -41,10 +47,6 @@
     if (!col) { return; }
     e.preventDefault();
     var card = document.getElementById(e.dataTransfer.getData("text/plain"));
-    if (card && card.dataset.next === col.dataset.milestone) {
-      card.classList.add("moving");
-      var at = card.querySelector('.complete-form input[name="completed_at"]');
-      if (at) { at.focus(); }
-    }
+    if (card && card.dataset.next === col.dataset.milestone) { openCompletion(card); }
   });
 })();
