@@ -75,6 +75,8 @@ LANGUAGE sql AS $$
            lower(concat_ws(' ', p.title, a.name, c.name, c.email)) AS search,
            z.tz
       FROM projects p CROSS JOIN z
+      -- a join, not "id = ANY (ids)": a statement may touch a million projects
+      LEFT JOIN (SELECT DISTINCT unnest(ids) AS id) sel ON sel.id = p.id
       LEFT JOIN LATERAL (
         SELECT d.id, d.deadline_days, d.deadline_from, d.prev_id FROM d
          WHERE NOT EXISTS (SELECT 1 FROM milestone_completions mc
@@ -90,7 +92,7 @@ LANGUAGE sql AS $$
       LEFT JOIN contacts c ON c.tenant_id = t AND c.id = p.contact_id
       LEFT JOIN users u ON u.tenant_id = t AND u.id = p.owner_id
       LEFT JOIN milestone_statuses ms ON ms.tenant_id = t AND ms.id = p.status_id
-     WHERE p.tenant_id = t AND (CASE WHEN ids IS NULL THEN p.state <> 'sold' ELSE p.id = ANY (ids) END)
+     WHERE p.tenant_id = t AND (CASE WHEN ids IS NULL THEN p.state <> 'sold' ELSE sel.id IS NOT NULL END)
   ),
   v AS (
     SELECT s.id, s.pending_id, s.last_id, s.customer, s.owner, s.status, s.search,

@@ -134,7 +134,7 @@ type BoardCard struct {
 	DaysInStage int
 	Version     int
 	NextName    string
-	NextColumn  int64 // the column the card moves to
+	NextColumn  int64  // the column the card moves to
 	CompletedAt string // default completion time, local, 2006-01-02T15:04
 	Return      string
 }
