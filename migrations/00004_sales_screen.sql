@@ -45,7 +45,26 @@ ALTER TABLE projects
 -- projects but sold ones when ids is NULL). It writes only rows that change.
 -- +goose StatementBegin
 CREATE FUNCTION sales_refresh(t bigint, ids bigint[]) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF ids IS NULL THEN
+    SELECT array_agg(id) INTO ids FROM projects WHERE tenant_id = t AND state <> 'sold';
+  END IF;
+  IF ids IS NOT NULL THEN
+    PERFORM sales_refresh_ids(t, ids);
+  END IF;
+END
+$$;
+-- +goose StatementEnd
+
+-- sales_refresh_ids is sales_refresh for a list of IDs: it starts from the
+-- IDs (primary-key lookups), so its cost follows the number of projects
+-- changed, not the size of the table. Sequential scans are off for it: rows
+-- bulk-loaded in the same transaction have no statistics yet, and a plan
+-- that guesses "small table" and scans per project is quadratic.
+-- +goose StatementBegin
+CREATE FUNCTION sales_refresh_ids(t bigint, ids bigint[]) RETURNS void
+LANGUAGE sql SET enable_seqscan = off AS $$
   WITH z AS (SELECT time_zone AS tz FROM tenants WHERE id = t),
   d AS (
     SELECT id, position, COALESCE(deadline_days, 0) AS deadline_days, deadline_from,
@@ -74,9 +93,10 @@ LANGUAGE sql AS $$
            COALESCE(a.name, '') AS customer, COALESCE(u.name, '') AS owner, COALESCE(ms.name, '') AS status,
            lower(concat_ws(' ', p.title, a.name, c.name, c.email)) AS search,
            z.tz
-      FROM projects p CROSS JOIN z
+      FROM (SELECT DISTINCT unnest(ids) AS id) sel
       -- a join, not "id = ANY (ids)": a statement may touch a million projects
-      LEFT JOIN (SELECT DISTINCT unnest(ids) AS id) sel ON sel.id = p.id
+      JOIN projects p ON p.tenant_id = t AND p.id = sel.id
+      CROSS JOIN z
       LEFT JOIN LATERAL (
         SELECT d.id, d.deadline_days, d.deadline_from, d.prev_id FROM d
          WHERE NOT EXISTS (SELECT 1 FROM milestone_completions mc
@@ -92,7 +112,6 @@ LANGUAGE sql AS $$
       LEFT JOIN contacts c ON c.tenant_id = t AND c.id = p.contact_id
       LEFT JOIN users u ON u.tenant_id = t AND u.id = p.owner_id
       LEFT JOIN milestone_statuses ms ON ms.tenant_id = t AND ms.id = p.status_id
-     WHERE p.tenant_id = t AND (CASE WHEN ids IS NULL THEN p.state <> 'sold' ELSE sel.id IS NOT NULL END)
   ),
   v AS (
     SELECT s.id, s.pending_id, s.last_id, s.customer, s.owner, s.status, s.search,
@@ -192,14 +211,16 @@ BEGIN
       PERFORM sales_refresh(r.tenant_id, r.ids);
     END LOOP;
   ELSE
-    FOR r IN SELECT n.tenant_id, array_agg(n.id) AS ids
-               FROM new_rows n JOIN old_rows o ON o.tenant_id = n.tenant_id AND o.id = n.id
-              WHERE (n.state, n.defer_until, n.resumed_at, n.created_at, n.title, n.account_id, n.contact_id,
-                     n.owner_id, n.status_id)
-                    IS DISTINCT FROM
-                    (o.state, o.defer_until, o.resumed_at, o.created_at, o.title, o.account_id, o.contact_id,
-                     o.owner_id, o.status_id)
-              GROUP BY n.tenant_id LOOP
+    -- Changed rows are those whose old and new versions differ in what the
+    -- summary reads: after UNION they appear twice. (Grouping, not a join of
+    -- the transition tables, which have no index: a join is quadratic.)
+    FOR r IN SELECT c.tenant_id, array_agg(c.id) AS ids FROM (
+               SELECT u.tenant_id, u.id FROM (
+                 SELECT tenant_id, id, state, defer_until, resumed_at, created_at, title, account_id, contact_id, owner_id, status_id FROM old_rows
+                 UNION
+                 SELECT tenant_id, id, state, defer_until, resumed_at, created_at, title, account_id, contact_id, owner_id, status_id FROM new_rows) u
+                GROUP BY u.tenant_id, u.id HAVING count(*) > 1) c
+              GROUP BY c.tenant_id LOOP
       PERFORM sales_refresh(r.tenant_id, r.ids);
     END LOOP;
   END IF;
@@ -221,14 +242,16 @@ DECLARE
   col text := TG_ARGV[0]; -- the projects column that references the renamed row
 BEGIN
   FOR r IN EXECUTE format(
-      'SELECT n.tenant_id, array_agg(p.id) AS ids
-         FROM new_rows n JOIN old_rows o ON o.tenant_id = n.tenant_id AND o.id = n.id
-         JOIN projects p ON p.tenant_id = n.tenant_id AND p.%I = n.id
-        WHERE (n.name, %s) IS DISTINCT FROM (o.name, %s)
-        GROUP BY n.tenant_id',
+      'SELECT c.tenant_id, array_agg(p.id) AS ids FROM (
+         SELECT u.tenant_id, u.id FROM (
+           SELECT tenant_id, id, name, %2$s AS email FROM old_rows
+           UNION
+           SELECT tenant_id, id, name, %2$s FROM new_rows) u
+          GROUP BY u.tenant_id, u.id HAVING count(*) > 1) c
+         JOIN projects p ON p.tenant_id = c.tenant_id AND p.%1$I = c.id
+        GROUP BY c.tenant_id',
       col,
-      CASE WHEN TG_TABLE_NAME = 'contacts' THEN 'n.email' ELSE 'NULL::text' END,
-      CASE WHEN TG_TABLE_NAME = 'contacts' THEN 'o.email' ELSE 'NULL::text' END) LOOP
+      CASE WHEN TG_TABLE_NAME = 'contacts' THEN 'email' ELSE 'NULL::text' END) LOOP
     PERFORM sales_refresh(r.tenant_id, r.ids);
   END LOOP;
   RETURN NULL;
@@ -340,7 +363,7 @@ DROP TRIGGER sales_summary_ins ON scheduled_events;
 DROP TRIGGER sales_summary_upd ON scheduled_events;
 DROP TRIGGER sales_summary_del ON scheduled_events;
 DROP FUNCTION sales_tenant_changed(), sales_name_changed(), sales_project_changed(),
-  sales_project_resumed(), sales_child_changed(), sales_refresh(bigint, bigint[]);
+  sales_project_resumed(), sales_child_changed(), sales_refresh(bigint, bigint[]), sales_refresh_ids(bigint, bigint[]);
 DROP INDEX projects_sales_title_idx, projects_sales_customer_idx, projects_sales_owner_idx,
   projects_sales_last_idx, projects_sales_pending_idx, projects_sales_status_idx, projects_sales_value_idx,
   projects_sales_owner_created_idx, projects_sales_pending_ms_idx, projects_sales_search_idx;
