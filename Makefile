@@ -23,5 +23,10 @@ generate:
 check-generated: generate
 	git diff --exit-code -- web
 
+# Seeds the benchmark database once (100 tenants, one with 1,000,000 projects)
+# and measures the Sales screen, the board and the workspace under load.
+bench: build
+	./bin/pipewell bench $(BENCH_FLAGS)
+
 vet:
 	$(GO) vet ./...

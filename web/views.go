@@ -33,8 +33,8 @@ func (p Page) NavItems() []NavItem {
 	if p.User == nil {
 		return nil
 	}
-	items := []NavItem{{Key: "nav.sales", Href: "/"}}
-	items = append(items, NavItem{Key: "nav.accounts", Href: "/accounts"})
+	items := []NavItem{{Key: "nav.sales", Href: "/"}, {Key: "nav.pipeline", Href: "/pipeline"},
+		{Key: "nav.accounts", Href: "/accounts"}}
 	return items
 }
 
@@ -54,11 +54,6 @@ func (f Form) Error(name string) string { return f.Errors[name] }
 type AuthView struct {
 	Page
 	Form
-}
-
-// SalesView is the Sales screen.
-type SalesView struct {
-	Page
 }
 
 // ErrorView is an error page (404, 422, 500...).

@@ -4,6 +4,7 @@
 //	pipewell migrate        apply database migrations as the tables' owner
 //	pipewell seed --demo    create the demo tenant once
 //	pipewell user passwd    set a user's password (read from standard input)
+//	pipewell bench          seed a benchmark database once and measure pages under load
 //
 // Configuration comes from the environment; see README.md.
 package main
@@ -24,6 +25,7 @@ commands:
   migrate      apply database migrations (as the owner: PIPEWELL_MIGRATE_URL)
   seed --demo  create the demo tenant (once)
   user passwd  set a user's password: pipewell user passwd EMAIL < password-file
+  bench        seed the benchmark database (once) and measure the Sales screen (make bench)
 `
 
 func main() {
@@ -44,6 +46,8 @@ func main() {
 		err = seed(ctx, log, os.Args[2:])
 	case "user":
 		err = user(ctx, log, os.Args[2:])
+	case "bench":
+		err = bench(ctx, log, os.Args[2:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

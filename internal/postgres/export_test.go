@@ -11,3 +11,16 @@ func (db *DB) RawQueryRow(ctx context.Context, sql string, dest ...any) error {
 // FailAfterFirstWrite makes every project change fail with err right after
 // its first write (nil switches it off).
 func (db *DB) FailAfterFirstWrite(err error) { db.failAfterFirstWrite = err }
+
+// LateExprForTest is the SQL late flag with its placeholders numbered from $2
+// (the tenant is $1); LateArgsForTest are its arguments.
+func LateExprForTest(f SalesFilter) string {
+	args := []any{nil}
+	return f.lateExpr(&args)
+}
+
+func LateArgsForTest(f SalesFilter) []any {
+	var args []any
+	f.lateExpr(&args)
+	return args
+}

@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func newTestApp(t *testing.T, cfg Config) *testApp {
 	if cfg.Hasher == nil {
 		cfg.Hasher = pgtest.FastHasher
 	}
-	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Log = slog.New(slog.NewTextHandler(testLogOut(), nil))
 	srv := New(db.DB, cfg)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
@@ -118,4 +119,13 @@ func mustNotContain(t *testing.T, body string, wants ...string) {
 			t.Errorf("response contains %q", w)
 		}
 	}
+}
+
+// testLogOut is where the server's log goes in tests: discarded unless
+// PIPEWELL_TEST_LOG=1.
+func testLogOut() io.Writer {
+	if os.Getenv("PIPEWELL_TEST_LOG") == "1" {
+		return os.Stderr
+	}
+	return io.Discard
 }

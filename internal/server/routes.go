@@ -62,6 +62,9 @@ var accessTable = map[string]Access{
 	"POST /accounts/{id}/contacts":                          AnyUser,
 	"GET /contacts/{id}":                                    AnyUser,
 	"POST /contacts/{id}":                                   AnyUser,
+	"POST /bulk":                                            Manager,
+	"GET /load":                                             Manager,
+	"GET /pipeline":                                         AnyUser,
 }
 
 func (s *Server) routes() http.Handler {
@@ -94,5 +97,8 @@ func (s *Server) routes() http.Handler {
 
 	route("GET", "/", s.handleSales)
 	s.projectRoutes(route)
+	route("POST", "/bulk", s.handleBulk)
+	route("GET", "/load", s.handleRepLoad)
+	route("GET", "/pipeline", s.handleBoard)
 	return r
 }

@@ -1,12 +1,148 @@
 package server
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
+	"time"
 
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/postgres"
 	"github.com/pipewell/pipewell/web"
 )
 
-// handleSales is the Sales screen, the home page.
+// salesPageSize is the number of projects per Sales screen page.
+const salesPageSize = 50
+
+// handleSales is the Sales screen, the home page. Filters, sort and page are
+// in the URL; a visit without any parameter opens the user's last used view.
 func (s *Server) handleSales(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, web.SalesPage(web.SalesView{Page: s.page(r, "sales.title", "nav.sales")}))
+	var bulk *web.BulkForm
+	if res := s.popBulkResult(r); res != nil {
+		bulk = &web.BulkForm{Result: res}
+	}
+	v, err := s.salesView(r, r.URL.Query(), bulk)
+	if errors.Is(err, postgres.ErrBadCursor) {
+		s.badRequest(w, r)
+		return
+	}
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, web.SalesPage(v))
+}
+
+// salesView loads the Sales screen for the query q. bulk, when set, is the
+// bulk form to show again (with its input and messages, or its result).
+func (s *Server) salesView(r *http.Request, q url.Values, bulk *web.BulkForm) (web.SalesView, error) {
+	ctx := r.Context()
+	who := identity(ctx)
+	loc := web.LocaleFrom(ctx).Location()
+	now := time.Now()
+	v := web.SalesView{Page: s.page(r, "sales.title", "nav.sales"), CanBulk: who.User.Role.AtLeast(crm.RoleManager)}
+	err := s.db.InTenant(ctx, who.Tenant.ID, func(tx *postgres.Tx) error {
+		opts, err := tx.SalesOptions(ctx, who.User.ID)
+		if err != nil {
+			return err
+		}
+		if len(q) == 0 && opts.SavedView != "" {
+			if saved, err := url.ParseQuery(opts.SavedView); err == nil {
+				q = saved
+			}
+		}
+		sq := parseSalesQuery(q, loc, now)
+		if clean := sq.encode(nil); clean != opts.SavedView && len(q) > 0 {
+			if err := tx.SaveSalesView(ctx, who.User.ID, clean); err != nil {
+				return err
+			}
+		}
+		var after *postgres.Cursor
+		if sq.After != "" {
+			c, err := postgres.DecodeCursor(sq.After, sq.Sort, sq.Desc)
+			if err != nil {
+				return err
+			}
+			after = &c
+		}
+		page, err := tx.ListSales(ctx, viewer(ctx), sq.Filter, sq.Sort, sq.Desc, after, salesPageSize)
+		if err != nil {
+			return err
+		}
+		fillSalesView(&v, sq, opts, page, now, loc, "/")
+		if bulk != nil {
+			v.Bulk.Result = bulk.Result
+		}
+		if v.CanBulk {
+			v.Bulk.Owners, v.Bulk.Reasons = choices(opts.Owners), choices(opts.Reasons)
+			if bulk != nil {
+				v.Bulk.Form = bulk.Form
+			}
+			v.Filters.LoadURL = "/load?" + sq.encode(map[string]string{"sort": "", "dir": ""})
+		}
+		return nil
+	})
+	return v, err
+}
+
+// fillSalesView turns the query, the choices and a page into the view.
+func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, page postgres.SalesPage, now time.Time, loc *time.Location, base string) {
+	names := map[int64]string{}
+	var ms []web.Choice
+	for _, m := range opts.Milestones {
+		names[m.ID] = m.Name
+		if m.Active {
+			ms = append(ms, web.Choice{ID: m.ID, Name: m.Name})
+		}
+	}
+	vals := map[string]string{}
+	for _, k := range salesParams {
+		vals[k] = sq.Clean.Get(k)
+	}
+	v.Filters = web.SalesFilters{
+		Values: vals, Owners: choices(opts.Owners), Workgroups: choices(opts.Workgroups), Milestones: ms,
+		Statuses: choices(opts.Statuses), Sources: choices(opts.Sources), Notices: sq.Notices,
+		View: sq.Filter.View, ResetURL: base + "?view=" + string(sq.Filter.View),
+		ViewURLs: map[crm.State]string{},
+	}
+	for _, st := range []crm.State{crm.StateActive, crm.StateDeferred, crm.StateArchived} {
+		v.Filters.ViewURLs[st] = base + "?" + sq.encode(map[string]string{"view": string(st), "after": ""})
+	}
+	v.Total, v.Estimated = page.Total, page.Estimated
+	v.Query = sq.encode(map[string]string{"after": ""})
+	v.Sorts = map[string]web.SortLink{}
+	for k := range postgres.SalesSorts {
+		key := string(k)
+		active := k == sq.Sort
+		dir := "asc"
+		if (active && !sq.Desc) || (!active && (key == "created" || key == "value")) {
+			dir = "desc"
+		}
+		v.Sorts[key] = web.SortLink{URL: base + "?" + sq.encode(map[string]string{"sort": key, "dir": dir, "after": ""}), Active: active, Desc: sq.Desc}
+	}
+	if page.Next != "" {
+		v.NextURL = base + "?" + sq.encode(map[string]string{"after": page.Next})
+	}
+	if sq.After != "" {
+		v.FirstURL = base + "?" + sq.encode(map[string]string{"after": ""})
+	}
+	for _, p := range page.Rows {
+		row := web.SalesRow{ID: p.ID, Title: p.Title, Customer: p.Customer, Owner: p.OwnerName,
+			Last: names[p.LastID], LastAt: p.LastAt, Pending: names[p.PendingID], PendingID: p.PendingID,
+			PendingDue: p.PendingDue, Late: p.Late, MilestoneLate: p.MilestoneLate, Status: p.Status,
+			Value: p.Value, AgeDays: int(now.Sub(p.CreatedAt).Hours() / 24)}
+		if p.State == crm.StateDeferred {
+			d := p.DeferUntil
+			row.DeferUntil = time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, loc)
+		}
+		v.Rows = append(v.Rows, row)
+	}
+}
+
+func choices(os []postgres.Option) []web.Choice {
+	cs := make([]web.Choice, len(os))
+	for i, o := range os {
+		cs[i] = web.Choice{ID: o.ID, Name: o.Name}
+	}
+	return cs
 }

@@ -1,0 +1,406 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/auth"
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/postgres"
+)
+
+// bench seeds the benchmark database once (100 tenants: one with a million
+// projects, the others with ten thousand), starts `pipewell serve` on
+// loopback as a child process, logs in with a real session and measures the
+// Sales screen, the board and the workspace with a bounded load generator.
+func bench(ctx context.Context, log *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	super := fs.String("super", env("PIPEWELL_BENCH_SUPER_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "superuser connection (creates the bench database and roles)")
+	dbName := fs.String("db", "pipewell_bench", "benchmark database name")
+	tenants := fs.Int("tenants", 100, "tenants")
+	big := fs.Int("big", 1_000_000, "projects of the big tenant")
+	small := fs.Int("small", 10_000, "projects of every other tenant")
+	dur := fs.Duration("duration", 8*time.Second, "load per scenario")
+	conns := fs.Int("conns", 16, "concurrent connections")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ownerURL, appURL, err := postgres.SetupBenchDatabase(ctx, *super, *dbName)
+	if err != nil {
+		return err
+	}
+	if err := postgres.Migrate(ctx, ownerURL, log); err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, appURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := seedBench(ctx, db, ownerURL, *tenants, *big, *small); err != nil {
+		return err
+	}
+
+	// The server, as users run it: a child process on loopback.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, self, "serve", "-addr", addr)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+appURL, "PIPEWELL_MIGRATE_URL=")
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
+	base := "http://" + addr
+	if err := waitReady(ctx, base); err != nil {
+		return err
+	}
+	rss := &rssWatch{pid: cmd.Process.Pid}
+	go rss.run(ctx)
+
+	lu, err := db.UserForLogin(ctx, postgres.BenchAdminEmail(0))
+	if err != nil {
+		return err
+	}
+	admin := lu.User
+	cookie, err := login(base, admin.Email)
+	if err != nil {
+		return err
+	}
+	sc, err := benchScenarios(ctx, db, admin)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nPipewell bench: tenant %q, %d projects; %s per scenario; server pid %d on %s\n\n",
+		"Bench 000", *big, *dur, cmd.Process.Pid, addr)
+	fmt.Printf("%-22s %5s %9s %9s %9s %7s %9s %8s\n", "scenario", "conns", "req/s", "median", "p99", "errors", "SQL med", "ratio")
+	for _, s := range sc {
+		if s.skip != "" {
+			fmt.Printf("%-22s skipped: %s\n", s.name, s.skip)
+			continue
+		}
+		if st, _ := get(base+s.path, cookie); st == http.StatusNotFound && s.name == "workspace" {
+			fmt.Printf("%-22s skipped: GET %s answers 404 (the workspace route is not in this build)\n", s.name, s.path)
+			continue
+		}
+		sqlMed := timeSQL(ctx, s.sql, 100)
+		one := load(ctx, base+s.path, cookie, 1, *dur/4)
+		for _, c := range []int{*conns, 2 * *conns} {
+			if c != *conns && !s.throughput {
+				continue
+			}
+			r := load(ctx, base+s.path, cookie, c, *dur)
+			fmt.Printf("%-22s %5d %9.0f %9s %9s %7d %9s %8.2f\n", s.name, c, r.rps, ms(r.median), ms(r.p99), r.errors, ms(sqlMed),
+				float64(one.median)/float64(max(sqlMed, 1)))
+		}
+	}
+	fmt.Printf("\nserver RSS: max %.0f MB during the run\n", float64(rss.max.Load())/1024)
+	fmt.Println("ratio = median page time at 1 connection ÷ median time of the page's SQL run directly (same queries, one connection).")
+	return nil
+}
+
+// seedBench seeds every tenant that is not there yet, two at a time.
+func seedBench(ctx context.Context, db *postgres.DB, ownerURL string, tenants, big, small int) error {
+	hash, err := auth.NewHasher(auth.DefaultParams, 1).Hash(ctx, postgres.DemoPassword)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	work := make(chan postgres.BenchTenant)
+	var created atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for bt := range work {
+				t0 := time.Now()
+				ok, err := db.SeedBenchTenant(ctx, bt, hash, start, func(n int) {
+					if bt.Projects > 100_000 {
+						fmt.Printf("  tenant %d: %d projects (%s)\n", bt.Index, n, time.Since(t0).Round(time.Second))
+					}
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if ok {
+					created.Add(1)
+					if bt.Index%10 == 0 || bt.Projects > 100_000 {
+						fmt.Printf("seeded tenant %d (%d projects) in %s\n", bt.Index, bt.Projects, time.Since(t0).Round(time.Second))
+					}
+				}
+			}
+		}()
+	}
+	for i := range tenants {
+		bt := postgres.BenchTenant{Index: i, Projects: small, Reps: 8}
+		if i == 0 {
+			bt.Projects, bt.Reps = big, 50
+		}
+		select {
+		case work <- bt:
+		case err := <-errs:
+			close(work)
+			return err
+		}
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+	}
+	if created.Load() > 0 {
+		fmt.Printf("seeded %d tenants in %s; vacuum and analyze...\n", created.Load(), time.Since(start).Round(time.Second))
+		t0 := time.Now()
+		if err := postgres.VacuumAnalyze(ctx, ownerURL); err != nil {
+			return err
+		}
+		fmt.Printf("vacuum analyze took %s\n", time.Since(t0).Round(time.Second))
+	} else {
+		fmt.Println("bench database already seeded; reusing it")
+	}
+	return nil
+}
+
+type scenario struct {
+	name, path string
+	throughput bool // also measured at twice the connections
+	sql        func() error
+	skip       string
+}
+
+// benchScenarios builds each page's URL and the same SQL run directly.
+func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User) ([]scenario, error) {
+	v := crm.Viewer{TenantID: admin.TenantID, UserID: admin.ID, Role: admin.Role}
+	var tenant crm.Tenant
+	var opts postgres.SalesOptions
+	var deep postgres.Cursor
+	var project int64
+	err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+		var err error
+		if tenant, err = tx.TenantRow(ctx); err != nil {
+			return err
+		}
+		if opts, err = tx.SalesOptions(ctx, admin.ID); err != nil {
+			return err
+		}
+		var at time.Time
+		var id int64
+		if err := tx.QueryRow(ctx, `SELECT created_at, id FROM projects WHERE tenant_id = $1 AND state = 'active'
+			ORDER BY created_at DESC, id DESC OFFSET (SELECT count(*) / 2 FROM projects WHERE tenant_id = $1 AND state = 'active') LIMIT 1`, tx.Tenant).Scan(&at, &id); err != nil {
+			return err
+		}
+		deep = postgres.Cursor{Sort: "created", Desc: true, Key: at, ID: id}
+		return tx.QueryRow(ctx, `SELECT id FROM projects WHERE tenant_id = $1 AND state = 'active' LIMIT 1`, tx.Tenant).Scan(&project)
+	})
+	if err != nil {
+		return nil, err
+	}
+	loc := tenant.Location()
+	now := time.Now()
+	filter := func() postgres.SalesFilter {
+		l := now.In(loc)
+		return postgres.SalesFilter{View: crm.StateActive, Now: now, Today: time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)}
+	}
+	list := func(f postgres.SalesFilter, sort postgres.SalesSort, desc bool, after *postgres.Cursor) func() error {
+		return func() error {
+			return db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+				if _, err := tx.SalesOptions(ctx, admin.ID); err != nil {
+					return err
+				}
+				_, err := tx.ListSales(ctx, v, f, sort, desc, after, 50)
+				return err
+			})
+		}
+	}
+	status := opts.Statuses[0].ID
+	fStatus := filter()
+	fStatus.Status = status
+	fLate := filter()
+	fLate.LateOnly = true
+	fText := filter()
+	fText.Text = "wei novak"
+	board := func() error {
+		return db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+			o, err := tx.SalesOptions(ctx, admin.ID)
+			if err != nil {
+				return err
+			}
+			_, err = tx.Board(ctx, v, filter(), o.Milestones)
+			return err
+		})
+	}
+	return []scenario{
+		{name: "sales first page", path: "/?view=active", throughput: true, sql: list(filter(), "created", true, nil)},
+		{name: "sales status filter", path: "/?view=active&status=" + strconv.FormatInt(status, 10), sql: list(fStatus, "created", true, nil)},
+		{name: "sales late only", path: "/?view=active&late=1", sql: list(fLate, "created", true, nil)},
+		{name: "sales sort by value", path: "/?view=active&sort=value&dir=desc", sql: list(filter(), "value", true, nil)},
+		{name: "sales deep page", path: "/?view=active&after=" + deep.Encode(), sql: list(filter(), "created", true, &deep)},
+		{name: "sales text search", path: "/?view=active&q=wei+novak", sql: list(fText, "created", true, nil)},
+		{name: "board", path: "/pipeline", sql: board},
+		{name: "workspace", path: "/projects/" + strconv.FormatInt(project, 10), sql: func() error { return nil }},
+	}, nil
+}
+
+func waitReady(ctx context.Context, base string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if st, _ := get(base+"/readyz", ""); st == http.StatusOK {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("server at %s not ready after 30 s", base)
+}
+
+// login signs in with the bench password and returns the session cookie.
+func login(base, email string) (string, error) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {postgres.DemoPassword}})
+	if err != nil {
+		return "", err
+	}
+	res.Body.Close()
+	u, _ := url.Parse(base)
+	for _, ck := range jar.Cookies(u) {
+		if ck.Name == "pipewell_session" {
+			return ck.Name + "=" + ck.Value, nil
+		}
+	}
+	return "", fmt.Errorf("log-in as %s failed: %s", email, res.Status)
+}
+
+var benchClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256},
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func get(u, cookie string) (int, error) {
+	req, _ := http.NewRequest("GET", u, nil)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	res, err := benchClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, nil
+}
+
+type loadResult struct {
+	rps          float64
+	median, p99  time.Duration
+	errors, reqs int
+}
+
+// load runs conns clients in a closed loop for d and reports what it saw.
+func load(ctx context.Context, u, cookie string, conns int, d time.Duration) loadResult {
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs int
+	stop := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			bad := 0
+			for time.Now().Before(stop) && ctx.Err() == nil {
+				t0 := time.Now()
+				st, err := get(u, cookie)
+				mine = append(mine, time.Since(t0))
+				if err != nil || st != http.StatusOK {
+					bad++
+				}
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			errs += bad
+			mu.Unlock()
+		}()
+	}
+	start := time.Now()
+	wg.Wait()
+	el := time.Since(start)
+	slices.Sort(lat)
+	r := loadResult{reqs: len(lat), errors: errs, rps: float64(len(lat)) / el.Seconds()}
+	if len(lat) > 0 {
+		r.median, r.p99 = lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
+	}
+	return r
+}
+
+// timeSQL is the median time of n sequential runs of fn.
+func timeSQL(ctx context.Context, fn func() error, n int) time.Duration {
+	var d []time.Duration
+	for range n {
+		t0 := time.Now()
+		if err := fn(); err != nil {
+			fmt.Fprintf(os.Stderr, "sql: %v\n", err)
+			return 0
+		}
+		d = append(d, time.Since(t0))
+	}
+	slices.Sort(d)
+	return d[len(d)/2]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+
+// rssWatch samples a process's resident memory (kB) and keeps the maximum.
+type rssWatch struct {
+	pid int
+	max atomic.Int64
+}
+
+func (w *rssWatch) run(ctx context.Context) {
+	for ctx.Err() == nil {
+		if f, err := os.Open("/proc/" + strconv.Itoa(w.pid) + "/status"); err == nil {
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+					kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+					if kb > w.max.Load() {
+						w.max.Store(kb)
+					}
+				}
+			}
+			f.Close()
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -1,0 +1,395 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/pipewell/pipewell/internal/crm"
+)
+
+// SalesFilter is what the Sales screen and the board filter on. Zero values
+// mean "no filter"; the server has validated every field.
+type SalesFilter struct {
+	View        crm.State // active, deferred or archived
+	Owner       crm.UserID
+	Workgroup   int64 // projects whose owner is a member of this workgroup
+	Pending     int64 // pending milestone ID
+	Last        int64 // last completed milestone ID
+	Status      int64
+	Source      int64
+	LateOnly    bool
+	CreatedFrom time.Time // inclusive instant
+	CreatedTo   time.Time // exclusive instant
+	ValueMin    *int64    // cents
+	ValueMax    *int64
+	Text        string // lower-case, at least three characters
+	// Now is the moment late is judged at; Today its local date (for the
+	// defer-until of deferred projects).
+	Now   time.Time
+	Today time.Time
+}
+
+// SalesSort names a sortable column: a key of SalesSorts.
+type SalesSort string
+
+// sortColumn is a sortable column: the expression (indexed as (tenant_id,
+// state, expr, id)) and how its keyset value is written in a cursor.
+type sortColumn struct {
+	expr string
+	kind byte // 't' time, 's' text, 'i' integer
+}
+
+// SalesSorts are the sortable columns of the Sales screen, the only values
+// ORDER BY is ever built from.
+var SalesSorts = map[SalesSort]sortColumn{
+	"created":  {"p.created_at", 't'},
+	"title":    {"p.title", 's'},
+	"customer": {"p.customer_name", 's'},
+	"owner":    {"p.owner_name", 's'},
+	"last":     {"p.last_completed_at", 't'},
+	"pending":  {"p.pending_due_at", 't'},
+	"status":   {"p.status_name", 's'},
+	"value":    {"p.value_cents", 'i'},
+}
+
+// Cursor is a keyset position: the sort column's value and the ID of the
+// last row shown. It travels in URLs as an opaque string (Encode).
+type Cursor struct {
+	Sort SalesSort
+	Desc bool
+	Key  any // time.Time, string or int64, matching the sort column
+	ID   int64
+}
+
+// The infinities the summary columns hold for "no due date" and "nothing
+// completed yet".
+var (
+	posInfinity = pgtype.Timestamptz{InfinityModifier: pgtype.Infinity, Valid: true}
+	negInfinity = pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
+)
+
+// ErrBadCursor is returned for a cursor that was not made by Encode for the
+// current sort.
+var ErrBadCursor = errors.New("malformed page cursor")
+
+// Encode writes c as a URL-safe string.
+func (c Cursor) Encode() string {
+	var key string
+	switch k := c.Key.(type) {
+	case time.Time:
+		key = strconv.FormatInt(k.UnixMicro(), 10)
+	case pgtype.Timestamptz:
+		key = map[bool]string{true: "inf", false: "-inf"}[k.InfinityModifier == pgtype.Infinity]
+	case string:
+		key = k
+	case int64:
+		key = strconv.FormatInt(k, 10)
+	}
+	dir := "a"
+	if c.Desc {
+		dir = "d"
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(string(c.Sort) + "|" + dir + "|" + strconv.FormatInt(c.ID, 10) + "|" + key))
+}
+
+// DecodeCursor reads a cursor for sort and direction; anything else is
+// ErrBadCursor.
+func DecodeCursor(s string, sort SalesSort, desc bool) (Cursor, error) {
+	col, ok := SalesSorts[sort]
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if !ok || err != nil || len(b) > 1024 {
+		return Cursor{}, ErrBadCursor
+	}
+	parts := strings.SplitN(string(b), "|", 4)
+	if len(parts) != 4 || parts[0] != string(sort) || parts[1] != map[bool]string{true: "d", false: "a"}[desc] {
+		return Cursor{}, ErrBadCursor
+	}
+	c := Cursor{Sort: sort, Desc: desc}
+	if c.ID, err = strconv.ParseInt(parts[2], 10, 64); err != nil || c.ID <= 0 {
+		return Cursor{}, ErrBadCursor
+	}
+	switch col.kind {
+	case 't':
+		switch parts[3] {
+		case "inf":
+			c.Key = posInfinity
+		case "-inf":
+			c.Key = negInfinity
+		default:
+			us, err := strconv.ParseInt(parts[3], 10, 64)
+			if err != nil {
+				return Cursor{}, ErrBadCursor
+			}
+			c.Key = time.UnixMicro(us).UTC()
+		}
+	case 's':
+		if !utf8Valid(parts[3]) {
+			return Cursor{}, ErrBadCursor
+		}
+		c.Key = parts[3]
+	case 'i':
+		n, err := strconv.ParseInt(parts[3], 10, 64)
+		if err != nil {
+			return Cursor{}, ErrBadCursor
+		}
+		c.Key = n
+	}
+	return c, nil
+}
+
+func utf8Valid(s string) bool {
+	return strings.ToValidUTF8(s, "\uFFFD") == s && !strings.ContainsRune(s, 0)
+}
+
+// where builds the filter predicate on alias p (without visibility) and
+// appends its arguments.
+func (f SalesFilter) where(tenant crm.TenantID, args *[]any) string {
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+	view := f.View
+	if view == "" {
+		view = crm.StateActive
+	}
+	w := []string{"p.tenant_id = " + arg(tenant), "p.state = " + arg(string(view))}
+	if f.Owner != 0 {
+		w = append(w, "p.owner_id = "+arg(f.Owner))
+	}
+	if f.Workgroup != 0 {
+		w = append(w, "p.owner_id IN (SELECT wm.user_id FROM workgroup_members wm WHERE wm.tenant_id = p.tenant_id AND wm.workgroup_id = "+arg(f.Workgroup)+")")
+	}
+	if f.Pending != 0 {
+		w = append(w, "p.pending_milestone_id = "+arg(f.Pending))
+	}
+	if f.Last != 0 {
+		w = append(w, "p.last_milestone_id = "+arg(f.Last))
+	}
+	if f.Status != 0 {
+		w = append(w, "p.status_id = "+arg(f.Status))
+	}
+	if f.Source != 0 {
+		w = append(w, "p.source_id = "+arg(f.Source))
+	}
+	if f.LateOnly {
+		w = append(w, f.lateExpr(args))
+	}
+	if !f.CreatedFrom.IsZero() {
+		w = append(w, "p.created_at >= "+arg(f.CreatedFrom))
+	}
+	if !f.CreatedTo.IsZero() {
+		w = append(w, "p.created_at < "+arg(f.CreatedTo))
+	}
+	if f.ValueMin != nil {
+		w = append(w, "p.value_cents >= "+arg(*f.ValueMin))
+	}
+	if f.ValueMax != nil {
+		w = append(w, "p.value_cents <= "+arg(*f.ValueMax))
+	}
+	if f.Text != "" {
+		w = append(w, "p.search_text LIKE "+arg("%"+escapeLike(f.Text)+"%"))
+	}
+	return strings.Join(w, " AND ")
+}
+
+// lateExpr is the engine's late flag in SQL: effectively active (active, or
+// deferred with its defer-until day come) and late_from passed.
+func (f SalesFilter) lateExpr(args *[]any) string {
+	*args = append(*args, f.Now, f.Today.Format(time.DateOnly))
+	n := len(*args)
+	return fmt.Sprintf("(p.late_from <= $%d AND (p.state = 'active' OR (p.state = 'deferred' AND p.defer_until <= $%d::date)))", n-1, n)
+}
+
+// SalesRow is one project as the Sales screen and the board show it.
+type SalesRow struct {
+	ID            crm.ProjectID
+	Title         string
+	Customer      string
+	OwnerID       crm.UserID
+	OwnerName     string
+	LastID        int64     // 0: none completed
+	LastAt        time.Time // zero when none
+	PendingID     int64     // 0: none pending
+	PendingDue    time.Time // zero: no deadline
+	Late          bool
+	MilestoneLate bool
+	Status        string
+	Value         int64
+	CreatedAt     time.Time
+	LastActivity  time.Time // moved into the stage at (last completion, else creation)
+	State         crm.State
+	DeferUntil    time.Time
+	Version       int
+}
+
+const salesColumns = `p.id, p.title, p.customer_name, p.owner_id, p.owner_name,
+	COALESCE(p.last_milestone_id, 0), NULLIF(p.last_completed_at, '-infinity'),
+	COALESCE(p.pending_milestone_id, 0), NULLIF(p.pending_due_at, 'infinity'),
+	%[1]s, %[2]s, p.status_name, p.value_cents, p.created_at, p.state, p.defer_until, p.version`
+
+func scanSalesRow(rows pgx.CollectableRow) (SalesRow, error) {
+	var r SalesRow
+	var n salesRowNulls
+	err := rows.Scan(salesRowDest(&r, &n)...)
+	n.finish(&r)
+	return r, err
+}
+
+// salesRowNulls holds the nullable columns of salesColumns while scanning.
+type salesRowNulls struct{ last, due, deferUntil *time.Time }
+
+func salesRowDest(r *SalesRow, n *salesRowNulls) []any {
+	return []any{&r.ID, &r.Title, &r.Customer, &r.OwnerID, &r.OwnerName, &r.LastID, &n.last, &r.PendingID, &n.due,
+		&r.Late, &r.MilestoneLate, &r.Status, &r.Value, &r.CreatedAt, &r.State, &n.deferUntil, &r.Version}
+}
+
+func (n salesRowNulls) finish(r *SalesRow) {
+	if n.last != nil {
+		r.LastAt = *n.last
+	}
+	if n.due != nil {
+		r.PendingDue = *n.due
+	}
+	if n.deferUntil != nil {
+		r.DeferUntil = *n.deferUntil
+	}
+	r.LastActivity = r.CreatedAt
+	if r.LastAt.After(r.LastActivity) {
+		r.LastActivity = r.LastAt
+	}
+}
+
+// columns returns the select list with the late flags bound to f's now.
+func (f SalesFilter) columns(args *[]any) string {
+	late := f.lateExpr(args)
+	mlate := strings.Replace(late, "p.late_from", "p.milestone_late_from", 1)
+	return fmt.Sprintf(salesColumns, late, mlate)
+}
+
+// SalesCountCap is how far the Sales screen counts exactly; above it the
+// total is the planner's estimate, shown as one.
+const SalesCountCap = 1000
+
+// SalesPage is one page of the Sales screen.
+type SalesPage struct {
+	Rows []SalesRow
+	// Next is the cursor of the following page, "" on the last page.
+	Next string
+	// Total is the number of matching projects: exact when !Estimated.
+	Total     int64
+	Estimated bool
+}
+
+// ListSales returns one page of the projects v may see that match f, sorted by
+// sort (descending when desc), after cursor (nil: the first page). Visibility
+// applies to the rows and the count alike.
+func (tx *Tx) ListSales(ctx context.Context, v crm.Viewer, f SalesFilter, sort SalesSort, desc bool, after *Cursor, limit int) (SalesPage, error) {
+	col, ok := SalesSorts[sort]
+	if !ok {
+		return SalesPage{}, fmt.Errorf("sort %q: %w", sort, ErrBadCursor)
+	}
+	scope, err := tx.Scope(ctx, v)
+	if err != nil {
+		return SalesPage{}, err
+	}
+	var args, countArgs []any
+	cols := f.columns(&args)
+	where := f.where(tx.Tenant, &args) + " AND " + scope.Where("p", &args)
+	countWhere := f.where(tx.Tenant, &countArgs) + " AND " + scope.Where("p", &countArgs)
+	dir, cmp := "ASC", ">"
+	if desc {
+		dir, cmp = "DESC", "<"
+	}
+	page := where
+	if after != nil {
+		args = append(args, after.Key, after.ID)
+		page += fmt.Sprintf(" AND (%s, p.id) %s ($%d, $%d)", col.expr, cmp, len(args)-1, len(args))
+	}
+	args = append(args, limit+1)
+	list := fmt.Sprintf("SELECT %s FROM projects p WHERE %s ORDER BY %s %s, p.id %s LIMIT $%d",
+		cols, page, col.expr, dir, dir, len(args))
+	count := "SELECT count(*) FROM (SELECT 1 FROM projects p WHERE " + countWhere + " LIMIT " + strconv.Itoa(SalesCountCap+1) + ") x"
+
+	b := &pgx.Batch{}
+	b.Queue(list, args...)
+	b.Queue(count, countArgs...)
+	br := tx.SendBatch(ctx, b)
+	var out SalesPage
+	rows, err := br.Query()
+	if err == nil {
+		out.Rows, err = pgx.CollectRows(rows, scanSalesRow)
+	}
+	if err == nil {
+		err = br.QueryRow().Scan(&out.Total)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return SalesPage{}, fmt.Errorf("list sales: %w", err)
+	}
+	if len(out.Rows) > limit {
+		out.Rows = out.Rows[:limit]
+		last := out.Rows[limit-1]
+		out.Next = Cursor{Sort: sort, Desc: desc, Key: sortKey(sort, last), ID: int64(last.ID)}.Encode()
+	}
+	if out.Total > SalesCountCap {
+		n, err := tx.estimate(ctx, "SELECT 1 FROM projects p WHERE "+countWhere, countArgs)
+		if err != nil {
+			return SalesPage{}, err
+		}
+		out.Total, out.Estimated = max(n, SalesCountCap+1), true
+	}
+	return out, nil
+}
+
+// estimate returns the planner's row estimate for query.
+func (tx *Tx) estimate(ctx context.Context, query string, args []any) (int64, error) {
+	var plan []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	if err := tx.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+query, args...).Scan(&plan); err != nil {
+		return 0, fmt.Errorf("estimate count: %w", err)
+	}
+	if len(plan) == 0 {
+		return 0, nil
+	}
+	return int64(plan[0].Plan.Rows), nil
+}
+
+// sortKey is r's value of the sort column, as the cursor carries it. The
+// infinities that stand for "none" in the summary are restored.
+func sortKey(sort SalesSort, r SalesRow) any {
+	switch sort {
+	case "title":
+		return r.Title
+	case "customer":
+		return r.Customer
+	case "owner":
+		return r.OwnerName
+	case "status":
+		return r.Status
+	case "value":
+		return r.Value
+	case "last":
+		if r.LastAt.IsZero() {
+			return negInfinity
+		}
+		return r.LastAt
+	case "pending":
+		if r.PendingDue.IsZero() {
+			return posInfinity
+		}
+		return r.PendingDue
+	}
+	return r.CreatedAt
+}

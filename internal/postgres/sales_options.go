@@ -1,0 +1,106 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/pipewell/pipewell/internal/crm"
+)
+
+// Option is one choice of a filter or form select.
+type Option struct {
+	ID   int64
+	Name string
+}
+
+// SalesOptions are the choices of the Sales screen's filters and bulk
+// actions, and the milestones in process order.
+type SalesOptions struct {
+	Owners, Workgroups, Statuses, Sources, Reasons []Option
+	Milestones                                     []SalesMilestone
+	// SavedView is the viewer's last used Sales screen query ("" if none).
+	SavedView string
+}
+
+// SalesOptions loads the filter choices in one round trip. Owners are the
+// tenant's active users (names are not secret inside a tenant; visibility
+// applies to projects).
+func (tx *Tx) SalesOptions(ctx context.Context, viewer crm.UserID) (SalesOptions, error) {
+	var o SalesOptions
+	b := &pgx.Batch{}
+	lists := []struct {
+		sql  string
+		dest *[]Option
+	}{
+		{`SELECT id, name FROM users WHERE tenant_id = $1 AND active ORDER BY name, id`, &o.Owners},
+		{`SELECT id, name FROM workgroups WHERE tenant_id = $1 ORDER BY name, id`, &o.Workgroups},
+		{`SELECT id, name FROM milestone_statuses WHERE tenant_id = $1 AND active ORDER BY position, id`, &o.Statuses},
+		{`SELECT id, name FROM lead_sources WHERE tenant_id = $1 AND active ORDER BY position, id`, &o.Sources},
+		{`SELECT id, name FROM archive_reasons WHERE tenant_id = $1 AND active ORDER BY position, id`, &o.Reasons},
+	}
+	for _, l := range lists {
+		b.Queue(l.sql, tx.Tenant)
+	}
+	b.Queue(`SELECT id, name, position, COALESCE(deadline_days, 0), deadline_from = 'created', probability, qualifying, won, active
+		  FROM milestone_defs WHERE tenant_id = $1 ORDER BY position, id`, tx.Tenant)
+	b.Queue(`SELECT sales_view FROM users WHERE tenant_id = $1 AND id = $2`, tx.Tenant, viewer)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	for _, l := range lists {
+		rows, err := br.Query()
+		if err == nil {
+			*l.dest, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Option])
+		}
+		if err != nil {
+			return o, fmt.Errorf("sales options: %w", err)
+		}
+	}
+	rows, err := br.Query()
+	if err == nil {
+		o.Milestones, err = pgx.CollectRows(rows, scanSalesMilestone)
+	}
+	if err == nil {
+		err = br.QueryRow().Scan(&o.SavedView)
+	}
+	if err != nil {
+		return o, fmt.Errorf("sales options: %w", translate(err))
+	}
+	return o, br.Close()
+}
+
+// SaveSalesView remembers the viewer's last used Sales screen query.
+func (tx *Tx) SaveSalesView(ctx context.Context, viewer crm.UserID, query string) error {
+	_, err := tx.Exec(ctx, `UPDATE users SET sales_view = $3 WHERE tenant_id = $1 AND id = $2 AND sales_view <> $3`,
+		tx.Tenant, viewer, query)
+	return err
+}
+
+// RepLoad is one salesperson's load: open (active) projects and late ones.
+type RepLoad struct {
+	Owner      Option
+	Open, Late int64
+}
+
+// RepLoads returns the load of every owner whose projects v may see, by
+// name. It reads the projects index of the active and deferred states.
+func (tx *Tx) RepLoads(ctx context.Context, v crm.Viewer, f SalesFilter) ([]RepLoad, error) {
+	scope, err := tx.Scope(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	args := []any{tx.Tenant}
+	late := f.lateExpr(&args)
+	q := `SELECT p.owner_id, p.owner_name, count(*) FILTER (WHERE p.state = 'active'), count(*) FILTER (WHERE ` + late + `)
+		FROM projects p WHERE p.tenant_id = $1 AND p.state IN ('active', 'deferred') AND ` + scope.Where("p", &args) + `
+		GROUP BY p.owner_id, p.owner_name ORDER BY p.owner_name, p.owner_id`
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("rep load: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (RepLoad, error) {
+		var l RepLoad
+		err := r.Scan(&l.Owner.ID, &l.Owner.Name, &l.Open, &l.Late)
+		return l, err
+	})
+}

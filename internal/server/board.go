@@ -1,0 +1,69 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/postgres"
+	"github.com/pipewell/pipewell/web"
+)
+
+// handleBoard is the pipeline board: the Sales screen's filters over the
+// active projects, in columns by pending milestone.
+func (s *Server) handleBoard(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	who := identity(ctx)
+	loc := web.LocaleFrom(ctx).Location()
+	now := time.Now()
+	q := r.URL.Query()
+	q.Del("view")
+	sq := parseSalesQuery(q, loc, now)
+	v := web.BoardView{Page: s.page(r, "board.title", "nav.pipeline")}
+	err := s.db.InTenant(ctx, who.Tenant.ID, func(tx *postgres.Tx) error {
+		opts, err := tx.SalesOptions(ctx, who.User.ID)
+		if err != nil {
+			return err
+		}
+		cols, err := tx.Board(ctx, viewer(ctx), sq.Filter, opts.Milestones)
+		if err != nil {
+			return err
+		}
+		var sv web.SalesView
+		fillSalesView(&sv, sq, opts, postgres.SalesPage{}, now, loc, "/pipeline")
+		v.Filters = sv.Filters
+		v.Filters.ViewURLs = nil
+		names := map[int64]string{}
+		for _, m := range opts.Milestones {
+			names[m.ID] = m.Name
+		}
+		ret := "/pipeline?" + sq.encode(nil)
+		for i, c := range cols {
+			col := web.BoardColumn{MilestoneID: c.Milestone, Name: names[c.Milestone], Count: c.Count, Value: c.Value, Weighted: c.Weighted}
+			next := int64(0)
+			if i+1 < len(cols) {
+				next = cols[i+1].Milestone
+			}
+			for _, p := range c.Cards {
+				col.Cards = append(col.Cards, web.BoardCard{
+					SalesRow: web.SalesRow{ID: p.ID, Title: p.Title, Customer: p.Customer, Value: p.Value, Late: p.Late,
+						PendingID: p.PendingID},
+					DaysInStage: int(now.Sub(p.LastActivity).Hours() / 24), Version: p.Version,
+					NextName: names[p.PendingID], NextColumn: next, CompletedAt: now.In(loc).Format("2006-01-02T15:04"), Return: ret,
+				})
+			}
+			v.Columns = append(v.Columns, col)
+		}
+		return nil
+	})
+	if errors.Is(err, crm.ErrForbidden) {
+		s.notFound(w, r)
+		return
+	}
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, web.BoardPage(v))
+}

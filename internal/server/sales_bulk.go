@@ -1,0 +1,124 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/postgres"
+	"github.com/pipewell/pipewell/web"
+)
+
+// sessBulk carries a bulk action's summary to the page shown after it.
+const sessBulk = "bulk_result"
+
+// handleBulk applies a bulk action (assign owner, archive with reason, defer
+// until) to the selected projects or to all matching the filters the form
+// carries. Any selected project the manager may not see → 404 and nothing
+// changes; a bad choice → the Sales screen again with the input and a
+// message (422).
+func (s *Server) handleBulk(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	who := identity(ctx)
+	query := r.PostFormValue("query")
+	q, err := url.ParseQuery(query)
+	if err != nil || len(query) > 4096 {
+		s.badRequest(w, r)
+		return
+	}
+	loc := web.LocaleFrom(ctx).Location()
+	sq := parseSalesQuery(q, loc, time.Now())
+	a := postgres.BulkAction{Kind: r.PostFormValue("action"), All: r.PostFormValue("all") == "1", Filter: sq.Filter}
+	var val crm.Validator
+	for _, v := range r.PostForm["id"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			s.badRequest(w, r)
+			return
+		}
+		a.IDs = append(a.IDs, crm.ProjectID(id))
+	}
+	switch a.Kind {
+	case "owner":
+		n, err := strconv.ParseInt(r.PostFormValue("owner"), 10, 64)
+		val.Check(err == nil && n > 0, "owner", "sales.bulk.bad_owner")
+		a.Owner = crm.UserID(n)
+	case "archive":
+		n, err := strconv.ParseInt(r.PostFormValue("reason"), 10, 64)
+		val.Check(err == nil && n > 0, "reason", "sales.bulk.bad_reason")
+		a.Reason = n
+	case "defer":
+		d, err := time.Parse(time.DateOnly, r.PostFormValue("until"))
+		val.Check(err == nil && d.Year() < 10000, "until", "sales.bulk.bad_until")
+		a.Until = d
+	default:
+		val.Add("action", "sales.bulk.bad_action")
+	}
+	err = val.Err()
+	var res postgres.BulkResult
+	if err == nil {
+		err = s.db.InTenant(ctx, who.Tenant.ID, func(tx *postgres.Tx) error {
+			var err error
+			res, err = tx.ApplyBulk(ctx, viewer(ctx), a)
+			return err
+		})
+	}
+	if fe := formErrors(err); fe != nil {
+		form := web.BulkForm{Form: form(keep(r, "action", "owner", "reason", "until"), fe)}
+		v, verr := s.salesView(r, q, &form)
+		if verr != nil {
+			s.handleError(w, r, verr)
+			return
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, web.SalesPage(v))
+		return
+	}
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	s.sessions.Put(ctx, sessBulk, fmt.Sprintf("%s|%d|%d", a.Kind, res.Changed, res.Skipped))
+	http.Redirect(w, r, "/?"+sq.encode(map[string]string{"view": string(sq.Filter.View)}), http.StatusSeeOther)
+}
+
+// popBulkResult returns the summary of the bulk action just applied, if any.
+func (s *Server) popBulkResult(r *http.Request) *web.BulkResult {
+	v := s.sessions.PopString(r.Context(), sessBulk)
+	parts := strings.Split(v, "|")
+	if len(parts) != 3 {
+		return nil
+	}
+	changed, _ := strconv.Atoi(parts[1])
+	skipped, _ := strconv.Atoi(parts[2])
+	return &web.BulkResult{Action: parts[0], Changed: changed, Skipped: skipped}
+}
+
+// handleRepLoad is the rep load panel for managers: open projects and late
+// ones per salesperson they may see, each linking to the Sales screen
+// filtered to that owner.
+func (s *Server) handleRepLoad(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	who := identity(ctx)
+	sq := parseSalesQuery(r.URL.Query(), web.LocaleFrom(ctx).Location(), time.Now())
+	v := web.RepLoadView{Page: s.page(r, "sales.load.title", "nav.sales"), Fragment: r.Header.Get("HX-Request") == "true"}
+	err := s.db.InTenant(ctx, who.Tenant.ID, func(tx *postgres.Tx) error {
+		loads, err := tx.RepLoads(ctx, viewer(ctx), sq.Filter)
+		for _, l := range loads {
+			v.Reps = append(v.Reps, web.RepLoadRow{Name: l.Owner.Name, Open: l.Open, Late: l.Late,
+				URL: "/?" + sq.encode(map[string]string{"owner": strconv.FormatInt(l.Owner.ID, 10), "after": ""})})
+		}
+		return err
+	})
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, web.RepLoadPage(v))
+}

@@ -1,0 +1,145 @@
+package web
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
+)
+
+// SalesView is the Sales screen.
+type SalesView struct {
+	Page
+	Filters SalesFilters
+	Rows    []SalesRow
+	// Total matching projects; Estimated when above the exact-count cap.
+	Total     int64
+	Estimated bool
+	Sorts     map[string]SortLink // by column key
+	NextURL   string              // "" on the last page
+	FirstURL  string              // "" on the first page
+	Query     string              // the current filters, for "all N matching" and return links
+	CanBulk   bool
+	Bulk      BulkForm
+}
+
+// SalesFilters are the filter form's values as typed, its choices, and the
+// names of the parameters that were ignored.
+type SalesFilters struct {
+	Values                                            map[string]string
+	Owners, Workgroups, Milestones, Statuses, Sources []Choice
+	Notices                                           []string
+	View                                              crm.State
+	ViewURLs                                          map[crm.State]string
+	ResetURL                                          string
+	LoadURL                                           string // the rep load panel, for managers
+}
+
+// Value returns a filter's typed value.
+func (f SalesFilters) Value(name string) string { return f.Values[name] }
+
+// Choice is one option of a select.
+type Choice struct {
+	ID   int64
+	Name string
+}
+
+// Value is the option's form value.
+func (c Choice) Value() string { return strconv.FormatInt(c.ID, 10) }
+
+// SortLink is a column header's link and whether the list is sorted by it.
+type SortLink struct {
+	URL    string
+	Active bool
+	Desc   bool
+}
+
+// SalesRow is one project line of the Sales screen.
+type SalesRow struct {
+	ID            crm.ProjectID
+	Title         string
+	Customer      string
+	Owner         string
+	Last          string
+	LastAt        time.Time
+	Pending       string
+	PendingID     int64
+	PendingDue    time.Time
+	Late          bool
+	MilestoneLate bool
+	Status        string
+	Value         int64
+	AgeDays       int
+	DeferUntil    time.Time
+}
+
+// URL is the project's workspace.
+func (r SalesRow) URL() string { return "/projects/" + strconv.FormatInt(int64(r.ID), 10) }
+
+// LogURL is the project's log (the drawer's content, and its no-JS fallback).
+func (r SalesRow) LogURL() string { return r.URL() + "/log" }
+
+// BulkForm is the bulk-action form of managers and admins.
+type BulkForm struct {
+	Owners, Reasons []Choice
+	Form
+	Result *BulkResult
+}
+
+// BulkResult says what a bulk action changed.
+type BulkResult struct {
+	Action  string // owner, archive, defer
+	Changed int
+	Skipped int // already in that state or with that owner
+}
+
+// RepLoadView is the rep load panel: open and late projects per salesperson.
+type RepLoadView struct {
+	Page
+	Reps     []RepLoadRow
+	Fragment bool // only the table (htmx), not a whole page
+}
+
+// RepLoadRow is one salesperson's load and the Sales screen filtered to them.
+type RepLoadRow struct {
+	Name       string
+	Open, Late int64
+	URL        string
+}
+
+// BoardView is the pipeline board.
+type BoardView struct {
+	Page
+	Filters SalesFilters
+	Columns []BoardColumn
+}
+
+// BoardColumn is one pending milestone's column.
+type BoardColumn struct {
+	MilestoneID int64
+	Name        string // "" for the no-pending column
+	Count       int64
+	Value       int64
+	Weighted    int64
+	Cards       []BoardCard
+}
+
+// More is how many projects of the column are not shown as cards.
+func (c BoardColumn) More() int64 { return c.Count - int64(len(c.Cards)) }
+
+// BoardCard is one project on the board. NextID/NextName are its pending
+// milestone, which moving the card to the next column completes.
+type BoardCard struct {
+	SalesRow
+	DaysInStage int
+	Version     int
+	NextName    string
+	NextColumn  int64  // the column the card moves to
+	CompletedAt string // default completion time, local, 2006-01-02T15:04
+	Return      string
+}
+
+// CompleteURL is the projects part's route that completes the pending milestone.
+func (c BoardCard) CompleteURL() string {
+	return c.URL() + "/milestones/" + strconv.FormatInt(c.PendingID, 10) + "/complete"
+}

@@ -1,0 +1,52 @@
+// Sales screen and board: small conveniences on top of pages that work
+// without JavaScript. No inline scripts (the CSP forbids them).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (e) {
+    var close = e.target.closest(".drawer-close");
+    if (close) {
+      e.preventDefault();
+      document.getElementById("drawer").innerHTML = "";
+    }
+  });
+  document.addEventListener("change", function (e) {
+    if (e.target.id === "select-all") {
+      document.querySelectorAll('#bulk-form input[name="id"]').forEach(function (c) { c.checked = e.target.checked; });
+    }
+  });
+  // Board: a focused card moves to the next column with the right arrow key:
+  // it opens the card's completion form (time and note), Enter submits it.
+  document.addEventListener("keydown", function (e) {
+    var card = e.target.closest && e.target.closest(".card-p");
+    if (!card || e.target !== card) { return; }
+    if (e.key === "ArrowRight" && card.querySelector(".complete-form")) {
+      e.preventDefault();
+      openCompletion(card);
+    } else if (e.key === "Escape") {
+      var d = card.querySelector("details.complete");
+      if (d) { d.open = false; }
+    }
+  });
+  function openCompletion(card) {
+    var d = card.querySelector("details.complete");
+    if (!d) { return; }
+    d.open = true;
+    var at = d.querySelector('input[name="completed_at"]');
+    if (at) { at.focus(); }
+  }
+  // Board: drag a card onto the next column opens the same form.
+  document.addEventListener("dragstart", function (e) {
+    var card = e.target.closest && e.target.closest(".card-p");
+    if (card) { e.dataTransfer.setData("text/plain", card.id); }
+  });
+  document.addEventListener("dragover", function (e) {
+    if (e.target.closest && e.target.closest(".board-col")) { e.preventDefault(); }
+  });
+  document.addEventListener("drop", function (e) {
+    var col = e.target.closest && e.target.closest(".board-col");
+    if (!col) { return; }
+    e.preventDefault();
+    var card = document.getElementById(e.dataTransfer.getData("text/plain"));
+    if (card && card.dataset.next === col.dataset.milestone) { openCompletion(card); }
+  });
+})();
