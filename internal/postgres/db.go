@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -86,18 +85,4 @@ func (db *DB) CheckAppRole(ctx context.Context) error {
 		return fmt.Errorf("%w: %q owns the tables (or is a member of their owner); connect as the app role and keep the owner for migrations (PIPEWELL_MIGRATE_URL)", ErrUnsafeRole, user)
 	}
 	return nil
-}
-
-// SessionStore is the store of scs sessions; it has the method set of
-// scs.Store so internal/server can use it without this package importing scs.
-type SessionStore interface {
-	Find(token string) ([]byte, bool, error)
-	Commit(token string, b []byte, expiry time.Time) error
-	Delete(token string) error
-}
-
-// Sessions returns the PostgreSQL session store (the global sessions table),
-// which deletes expired sessions every five minutes.
-func (db *DB) Sessions() SessionStore {
-	return pgxstore.NewWithCleanupInterval(db.pool, 5*time.Minute)
 }
