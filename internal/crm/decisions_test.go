@@ -129,7 +129,9 @@ func TestStateTransitions(t *testing.T) {
 	a := actorAt(now)
 	tomorrow := DateOf(now.AddDate(0, 0, 1))
 	type step func(Project) (Change, error)
-	archive := func(p Project) (Change, error) { return DecideArchive(p, []int64{1}, Archive{Version: 3, ReasonID: 1}, a) }
+	archive := func(p Project) (Change, error) {
+		return DecideArchive(p, []int64{1}, Archive{Version: 3, ReasonID: 1}, a)
+	}
 	deferIt := func(p Project) (Change, error) { return DecideDefer(p, Defer{Version: 3, Until: tomorrow}, a) }
 	reactivate := func(p Project) (Change, error) { return DecideReactivate(p, 3, a) }
 	reopen := func(p Project) (Change, error) { return DecideReopen(p, 3, a) }
