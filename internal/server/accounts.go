@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/postgres"
@@ -174,4 +175,4 @@ func (s *Server) handleSaveContact(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/contacts/"+itoa(id), http.StatusSeeOther)
 }
 
-func itoa(n int64) string { return web.ProjectURL(crm.ProjectID(n))[len("/projects/"):] }
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -17,13 +17,13 @@ import (
 
 // testApp is a real server over a real database, driven over real HTTP.
 type testApp struct {
-	t   *testing.T
+	t   testing.TB
 	db  *pgtest.DB
 	srv *Server
 	ts  *httptest.Server
 }
 
-func newTestApp(t *testing.T, cfg Config) *testApp {
+func newTestApp(t testing.TB, cfg Config) *testApp {
 	t.Helper()
 	db := pgtest.New(t)
 	if cfg.Hasher == nil {
