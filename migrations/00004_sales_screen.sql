@@ -25,9 +25,9 @@
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS btree_gin;
 
--- When the project last came back from deferred to active (the engine's
--- ResumedAt). Set by the projects trigger below when the state changes.
-ALTER TABLE projects ADD COLUMN IF NOT EXISTS resumed_at timestamptz;
+-- projects.resumed_at (00002) is when the project last came back from
+-- deferred to active (the engine's ResumedAt); the projects trigger below
+-- also sets it when the state changes without the application saying so.
 
 ALTER TABLE projects
   ADD COLUMN pending_milestone_id bigint,
