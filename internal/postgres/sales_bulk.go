@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -31,33 +33,32 @@ type BulkResult struct {
 	Changed, Skipped int
 }
 
-// ApplyBulk applies a to the projects v may see, in one transaction, with a
-// log entry on each changed project. Any selected ID that v cannot see (or
-// that is not in the tenant) makes it crm.ErrNotFound with nothing changed; a
-// bad owner, reason or date is a *crm.ValidationError.
-func (tx *Tx) ApplyBulk(ctx context.Context, v crm.Viewer, a BulkAction) (BulkResult, error) {
+// ApplyBulk applies a to the projects v may see, in one transaction. Each
+// project goes through the same decision as the workspace action
+// (crm.DecideOwner, DecideArchive, DecideDefer) and is written with its log
+// entries by the same code; a project the decision refuses because of its
+// state (already archived, already that owner...) is skipped and counted.
+// Any selected ID that v cannot see (or that is not in the tenant) makes it
+// crm.ErrNotFound with nothing changed; a bad owner, reason or date is a
+// *crm.ValidationError on the bulk form's field.
+func (tx *Tx) ApplyBulk(ctx context.Context, v crm.Viewer, a BulkAction, loc *time.Location, now time.Time) (BulkResult, error) {
 	scope, err := tx.Scope(ctx, v)
 	if err != nil {
 		return BulkResult{}, err
 	}
+	dc, err := tx.decisionContext(ctx)
+	if err != nil {
+		return BulkResult{}, err
+	}
+	until := crm.DateOf(a.Until)
 	var val crm.Validator
 	switch a.Kind {
 	case "owner":
-		var ok bool
-		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 AND active)`, tx.Tenant, a.Owner).Scan(&ok)
-		if err != nil {
-			return BulkResult{}, err
-		}
-		val.Check(ok, "owner", "sales.bulk.bad_owner")
+		val.Check(slices.Contains(dc.Choices.Users, a.Owner), "owner", "sales.bulk.bad_owner")
 	case "archive":
-		var ok bool
-		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM archive_reasons WHERE tenant_id = $1 AND id = $2 AND active)`, tx.Tenant, a.Reason).Scan(&ok)
-		if err != nil {
-			return BulkResult{}, err
-		}
-		val.Check(ok, "reason", "sales.bulk.bad_reason")
+		val.Check(slices.Contains(dc.Choices.Reasons, a.Reason), "reason", "sales.bulk.bad_reason")
 	case "defer":
-		val.Check(a.Until.After(a.Filter.Today), "until", "sales.bulk.bad_until")
+		val.Check(until.After(crm.Today(now, loc)), "until", "sales.bulk.bad_until")
 	default:
 		val.Add("action", "sales.bulk.bad_action")
 	}
@@ -76,14 +77,14 @@ func (tx *Tx) ApplyBulk(ctx context.Context, v crm.Viewer, a BulkAction) (BulkRe
 			" ORDER BY p.id LIMIT " + strconv.Itoa(BulkMax+1) + " FOR UPDATE"
 	} else {
 		args = append(args, tx.Tenant, a.IDs)
-		q = "SELECT p.id FROM projects p WHERE p.tenant_id = $1 AND p.id = ANY($2) AND p.state <> 'sold' AND " +
+		q = "SELECT p.id FROM projects p WHERE p.tenant_id = $1 AND p.id = ANY($2) AND " +
 			scope.Where("p", &args) + " ORDER BY p.id FOR UPDATE"
 	}
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return BulkResult{}, fmt.Errorf("bulk targets: %w", err)
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[crm.ProjectID])
 	if err != nil {
 		return BulkResult{}, fmt.Errorf("bulk targets: %w", err)
 	}
@@ -95,73 +96,50 @@ func (tx *Tx) ApplyBulk(ctx context.Context, v crm.Viewer, a BulkAction) (BulkRe
 		return BulkResult{}, fmt.Errorf("bulk: %d of %d selected projects visible: %w", len(ids), len(distinct(a.IDs)), crm.ErrNotFound)
 	}
 
-	var change string
-	var changeArgs []any
-	switch a.Kind {
-	case "owner":
-		change = `UPDATE projects p SET owner_id = $3, version = p.version + 1, updated_at = now()
-			FROM projects o WHERE o.tenant_id = p.tenant_id AND o.id = p.id
-			 AND p.tenant_id = $1 AND p.id = ANY($2) AND p.owner_id <> $3
-			RETURNING p.id, 'owner_changed', 'owner', o.owner_id::text, p.owner_id::text, ''`
-		changeArgs = []any{tx.Tenant, ids, a.Owner}
-	case "archive":
-		change = `UPDATE projects p SET state = 'archived', archive_reason_id = $3, archived_at = now(), defer_until = NULL,
-			       version = p.version + 1, updated_at = now()
-			FROM projects o WHERE o.tenant_id = p.tenant_id AND o.id = p.id
-			 AND p.tenant_id = $1 AND p.id = ANY($2) AND p.state IN ('active', 'deferred')
-			RETURNING p.id, 'state_changed', 'state', o.state, p.state,
-			          (SELECT name FROM archive_reasons r WHERE r.tenant_id = p.tenant_id AND r.id = $3)`
-		changeArgs = []any{tx.Tenant, ids, a.Reason}
-	case "defer":
-		change = `UPDATE projects p SET state = 'deferred', defer_until = $3::date, version = p.version + 1, updated_at = now()
-			FROM projects o WHERE o.tenant_id = p.tenant_id AND o.id = p.id
-			 AND p.tenant_id = $1 AND p.id = ANY($2) AND p.state IN ('active', 'deferred')
-			 AND p.defer_until IS DISTINCT FROM $3::date
-			RETURNING p.id, 'state_changed', 'state', o.state, p.state, 'until ' || p.defer_until::text`
-		changeArgs = []any{tx.Tenant, ids, a.Until.Format(time.DateOnly)}
+	actor := crm.Actor{Viewer: v, Now: now, Loc: loc}
+	var res BulkResult
+	for _, id := range ids {
+		p, err := tx.loadProject(ctx, v, id, false) // locked above
+		if err != nil {
+			return BulkResult{}, err
+		}
+		var ch crm.Change
+		switch a.Kind {
+		case "owner":
+			ch, err = crm.DecideOwner(p, dc.Choices.Users, a.Owner, p.Version, actor)
+		case "archive":
+			ch, err = crm.DecideArchive(p, dc.Choices.Reasons, crm.Archive{Version: p.Version, ReasonID: a.Reason}, actor)
+		case "defer":
+			ch, err = crm.DecideDefer(p, crm.Defer{Version: p.Version, Until: until}, actor)
+		}
+		if skippable(err) {
+			res.Skipped++
+			continue
+		}
+		if err != nil {
+			return BulkResult{}, fmt.Errorf("bulk %s project %d: %w", a.Kind, id, err)
+		}
+		if err := tx.apply(ctx, p.Version, ch, nil); err != nil {
+			return BulkResult{}, err
+		}
+		res.Changed++
 	}
-	rows, err = tx.Query(ctx, change, changeArgs...)
-	if err != nil {
-		return BulkResult{}, fmt.Errorf("bulk %s: %w", a.Kind, err)
-	}
-	entries, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.LogEntry, error) {
-		var e crm.LogEntry
-		err := r.Scan(&e.ProjectID, &e.Kind, &e.Field, &e.OldValue, &e.NewValue, &e.Body)
-		e.UserID = v.UserID
-		return e, err
-	})
-	if err != nil {
-		return BulkResult{}, fmt.Errorf("bulk %s: %w", a.Kind, err)
-	}
-	if err := tx.appendLogs(ctx, entries); err != nil {
-		return BulkResult{}, err
-	}
-	return BulkResult{Changed: len(entries), Skipped: len(ids) - len(entries)}, nil
+	return res, nil
 }
 
-// appendLogs writes project log entries in the current transaction: the one
-// place the Sales screen's changes write the log.
-func (tx *Tx) appendLogs(ctx context.Context, entries []crm.LogEntry) error {
-	if len(entries) == 0 {
-		return nil
+// skippable reports whether a decision refused a project only because of its
+// state (nothing to change, not in a state that allows it).
+func skippable(err error) bool {
+	var ve *crm.ValidationError
+	if !errors.As(err, &ve) {
+		return false
 	}
-	ids := make([]int64, len(entries))
-	users := make([]int64, len(entries))
-	var kinds, fields, olds, news, bodies []string
-	for i, e := range entries {
-		ids[i], users[i] = int64(e.ProjectID), int64(e.UserID)
-		kinds, fields = append(kinds, string(e.Kind)), append(fields, e.Field)
-		olds, news, bodies = append(olds, e.OldValue), append(news, e.NewValue), append(bodies, e.Body)
+	for _, msg := range ve.Fields {
+		if msg != crm.MsgNotInState && msg != crm.MsgNothingToChange {
+			return false
+		}
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO project_log (tenant_id, project_id, user_id, kind, field, old_value, new_value, body)
-		SELECT $1, x.project_id, NULLIF(x.user_id, 0), x.kind, x.field, x.old_value, x.new_value, x.body
-		  FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-		       AS x(project_id, user_id, kind, field, old_value, new_value, body)`,
-		tx.Tenant, ids, users, kinds, fields, olds, news, bodies)
-	if err != nil {
-		return fmt.Errorf("append project log: %w", err)
-	}
-	return nil
+	return true
 }
 
 func distinct(ids []crm.ProjectID) map[crm.ProjectID]bool {

@@ -66,7 +66,7 @@ func (s *Server) handleBulk(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.db.InTenant(ctx, who.Tenant.ID, func(tx *postgres.Tx) error {
 			var err error
-			res, err = tx.ApplyBulk(ctx, viewer(ctx), a)
+			res, err = tx.ApplyBulk(ctx, viewer(ctx), a, loc, time.Now())
 			return err
 		})
 	}
