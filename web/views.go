@@ -34,6 +34,10 @@ func (p Page) NavItems() []NavItem {
 		return nil
 	}
 	items := []NavItem{{Key: "nav.sales", Href: "/"}}
+	if p.User.Role == crm.RoleAdmin {
+		items = append(items, NavItem{Key: "nav.admin", Href: "/admin"})
+	}
+	items = append(items, NavItem{Key: "nav.account", Href: "/account"})
 	return items
 }
 

@@ -430,15 +430,18 @@ func moved(order []int64, id int64, delta int) ([]int64, bool) {
 // reorder checks that order is a permutation of current, writes the
 // positions and audits the old and new order by name.
 func (tx *Tx) reorder(ctx context.Context, actor crm.UserID, table, entity string, byID map[int64]string, current, order []int64) error {
-	if len(order) != len(current) {
-		return crm.FieldError("", "admin.error.order")
-	}
 	seen := make(map[int64]bool, len(order))
 	for _, id := range order {
-		if _, ok := byID[id]; !ok || seen[id] {
+		if _, ok := byID[id]; !ok {
+			return crm.ErrNotFound // another tenant's or an unknown ID
+		}
+		if seen[id] {
 			return crm.FieldError("", "admin.error.order")
 		}
 		seen[id] = true
+	}
+	if len(order) != len(current) {
+		return crm.FieldError("", "admin.error.order")
 	}
 	same := true
 	for i := range order {
