@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -99,6 +100,10 @@ func (v *Validator) CheckInt(field, value string, min, max int) int {
 		return 0
 	}
 	n, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) {
+		v.Add(field, MsgRange)
+		return 0
+	}
 	if err != nil {
 		v.Add(field, MsgNumber)
 		return 0

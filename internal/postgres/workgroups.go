@@ -164,11 +164,11 @@ func (db *DB) Quotas(ctx context.Context, tenant crm.TenantID, year int) ([]Quot
 	var out []QuotaRow
 	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
 		rows, err := tx.Query(ctx, `
-			SELECT `+userColumns+`, u.commission_rate_bp,
+			SELECT u.tenant_id, u.id, u.email, u.name, u.role, u.active, u.locale, u.created_at, u.commission_rate_bp,
 			       COALESCE(array_agg(extract(month FROM q.month)::int ORDER BY q.month) FILTER (WHERE q.month IS NOT NULL), '{}'),
 			       COALESCE(array_agg(q.amount_cents ORDER BY q.month) FILTER (WHERE q.month IS NOT NULL), '{}')
 			  FROM users u LEFT JOIN quotas q ON q.tenant_id = u.tenant_id AND q.user_id = u.id
-			       AND q.month >= make_date($2, 1, 1) AND q.month < make_date($2 + 1, 1, 1)
+			       AND q.month >= make_date($2::int, 1, 1) AND q.month < make_date($2::int + 1, 1, 1)
 			 WHERE u.tenant_id = $1
 			 GROUP BY u.tenant_id, u.id
 			HAVING u.active OR count(q.month) > 0
@@ -216,7 +216,7 @@ func (db *DB) SaveQuotas(ctx context.Context, tenant crm.TenantID, actor crm.Use
 				       COALESCE(array_agg(extract(month FROM q.month)::int) FILTER (WHERE q.month IS NOT NULL), '{}'),
 				       COALESCE(array_agg(q.amount_cents) FILTER (WHERE q.month IS NOT NULL), '{}')
 				  FROM users u LEFT JOIN quotas q ON q.tenant_id = u.tenant_id AND q.user_id = u.id
-				       AND q.month >= make_date($3, 1, 1) AND q.month < make_date($3 + 1, 1, 1)
+				       AND q.month >= make_date($3::int, 1, 1) AND q.month < make_date($3::int + 1, 1, 1)
 				 WHERE u.tenant_id = $1 AND u.id = $2 GROUP BY u.commission_rate_bp`, tx.Tenant, c.User, year).Scan(&oldBP, &months, &cents)
 			if err != nil {
 				return translate(err)
@@ -240,11 +240,11 @@ func (db *DB) SaveQuotas(ctx context.Context, tenant crm.TenantID, actor crm.Use
 				}
 				month := fmt.Sprintf("%04d-%02d", year, m+1)
 				if n == nil {
-					_, err = tx.Exec(ctx, `DELETE FROM quotas WHERE tenant_id = $1 AND user_id = $2 AND month = make_date($3, $4, 1)`,
+					_, err = tx.Exec(ctx, `DELETE FROM quotas WHERE tenant_id = $1 AND user_id = $2 AND month = make_date($3::int, $4::int, 1)`,
 						tx.Tenant, c.User, year, m+1)
 				} else {
 					_, err = tx.Exec(ctx, `
-						INSERT INTO quotas (tenant_id, user_id, month, amount_cents) VALUES ($1, $2, make_date($3, $4, 1), $5)
+						INSERT INTO quotas (tenant_id, user_id, month, amount_cents) VALUES ($1, $2, make_date($3::int, $4::int, 1), $5)
 						ON CONFLICT (tenant_id, user_id, month) DO UPDATE SET amount_cents = EXCLUDED.amount_cents`,
 						tx.Tenant, c.User, year, m+1, *n)
 				}
