@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,12 @@ func newBrowser(t *testing.T, app *testApp) *browser {
 		}
 		t.Skip("Chromium not found; set PIPEWELL_REQUIRE_BROWSER=1 to make this a failure")
 	}
+	// Not t.TempDir: Chromium's helper processes may still be writing to the
+	// profile for a moment after the browser exits, which fails its cleanup.
+	profile, err := os.MkdirTemp("", "pipewell-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
@@ -49,13 +56,20 @@ func newBrowser(t *testing.T, app *testApp) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(50 * time.Millisecond) // helper processes still closing files
+		}
+	})
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
@@ -76,9 +90,12 @@ func (b *browser) url(path string) string { return b.app.ts.URL + path }
 // text returns the visible text of the first element matching sel.
 func (b *browser) text(sel string) string {
 	b.t.Helper()
+	// Read in one evaluation: right after a navigation, a node found by a
+	// query can be replaced before its text is read.
 	var s string
-	b.run(chromedp.Text(sel, &s, chromedp.ByQuery))
-	return s
+	b.run(chromedp.WaitVisible(sel, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector(`+strconv.Quote(sel)+`).innerText`, &s))
+	return strings.TrimSpace(s)
 }
 
 // screenshot saves a full-page PNG into the screenshot folder and logs its path.
