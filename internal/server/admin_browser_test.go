@@ -250,3 +250,77 @@ func TestBrowserSiteSurveyCompletedOnWorkspace(t *testing.T) {
 	}
 	b.screenshot("workspace-site-survey-completed")
 }
+
+// TestBrowserInviteAndAdminScreens: an admin invites a salesperson, the
+// invitee opens the link in another browser, chooses a name and password and
+// is signed in; the admin screens are captured along the way.
+func TestBrowserInviteAndAdminScreens(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t, Config{})
+	admin := app.db.Tenant(t, "Brightside Energy")
+	sam := app.db.User(t, admin, crm.RoleSales, "Sam Seller")
+	app.db.User(t, admin, crm.RoleManager, "Mona Manager")
+	b := newBrowser(t, app)
+	b.loginAs(admin)
+	b.run(
+		chromedp.Navigate(b.url("/admin/users")),
+		chromedp.WaitVisible("#invite", chromedp.ByQuery),
+		chromedp.SendKeys("#email", "nina@brightside.example", chromedp.ByQuery),
+		chromedp.SetValue("#role", "sales", chromedp.ByQuery),
+		chromedp.Submit("#email", chromedp.ByQuery),
+		chromedp.WaitVisible("#link", chromedp.ByQuery),
+	)
+	link := b.eval(`document.querySelector("#link").value`)
+	if !strings.Contains(link, "/invite/") {
+		t.Fatalf("link %q", link)
+	}
+	b.screenshot("admin-user-invited")
+
+	guest := newBrowser(t, app)
+	guest.run(
+		chromedp.Navigate(link),
+		chromedp.WaitVisible("#name", chromedp.ByQuery),
+		chromedp.SendKeys("#name", "Nina Novak", chromedp.ByQuery),
+		chromedp.SendKeys("#password", "sunny rooftops all year", chromedp.ByQuery),
+		chromedp.SendKeys("#confirm", "sunny rooftops all year", chromedp.ByQuery),
+	)
+	guest.screenshot("invitation-accept")
+	guest.run(chromedp.Submit("#name", chromedp.ByQuery), chromedp.WaitVisible(".topbar .who", chromedp.ByQuery))
+	if who := guest.text(".topbar .who"); !strings.Contains(who, "Nina Novak") || !strings.Contains(who, "Sales") {
+		t.Fatalf("after accepting: %q", who)
+	}
+	guest.run(chromedp.Navigate(b.url("/account")), chromedp.WaitVisible("#current", chromedp.ByQuery))
+	guest.screenshot("my-account")
+
+	// The other admin screens.
+	year := time.Now().Year()
+	app.sql(t, admin, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO quotas (tenant_id, user_id, month, amount_cents) VALUES ($1, $2, make_date($3::int, 1, 1), 5000000)`,
+			admin.TenantID, sam.ID, year)
+		return err
+	})
+	for _, page := range []struct{ path, shot, wait string }{
+		{"/admin/users", "admin-users", "#invite"},
+		{"/admin/lists/reasons", "admin-archive-reasons", "tbody.sortable"},
+		{"/admin/quotas", "admin-quotas", ".quota-grid"},
+		{"/admin/settings", "admin-settings", "#time_zone"},
+		{"/admin/audit", "admin-audit", ".audit"},
+	} {
+		b.run(chromedp.Navigate(b.url(page.path)), chromedp.WaitVisible(page.wait, chromedp.ByQuery))
+		b.screenshot(page.shot)
+	}
+	b.run(
+		chromedp.Navigate(b.url("/admin/workgroups")),
+		chromedp.WaitVisible("#name", chromedp.ByQuery),
+		chromedp.SendKeys("#name", "North", chromedp.ByQuery),
+		chromedp.Submit("#name", chromedp.ByQuery),
+		chromedp.WaitVisible("#user_id", chromedp.ByQuery),
+		chromedp.SetValue("#user_id", fmt.Sprint(sam.ID), chromedp.ByQuery),
+		chromedp.Submit("#user_id", chromedp.ByQuery),
+		chromedp.WaitVisible(".flash", chromedp.ByQuery),
+	)
+	if got := b.eval(`document.querySelector("main table").innerText`); !strings.Contains(got, "Sam Seller") {
+		t.Fatalf("members: %q", got)
+	}
+	b.screenshot("admin-workgroup")
+}
