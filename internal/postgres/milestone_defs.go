@@ -34,19 +34,29 @@ func (db *DB) Milestones(ctx context.Context, tenant crm.TenantID) ([]MilestoneR
 			return err
 		}
 		counts := map[int64][2]int{}
+		// The estimates of the per-project subquery would have PostgreSQL
+		// JIT-compile the plan, which costs more (~300 ms) than running it
+		// (~130 ms at 100,000 projects, 11,000 open).
+		if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `
-			WITH done AS (
-				SELECT milestone_id, count(*) AS n FROM milestone_completions WHERE tenant_id = $1 GROUP BY milestone_id
-			), pending AS (
+			WITH pending AS (
 				SELECT (SELECT d.id FROM milestone_defs d
-				         WHERE d.tenant_id = p.tenant_id AND d.active
+				         WHERE d.tenant_id = $1 AND d.active
 				           AND NOT EXISTS (SELECT 1 FROM milestone_completions c
-				                            WHERE c.tenant_id = p.tenant_id AND c.project_id = p.id AND c.milestone_id = d.id)
+				                            WHERE c.tenant_id = $1 AND c.project_id = p.id AND c.milestone_id = d.id)
 				         ORDER BY d.position, d.id LIMIT 1) AS milestone_id
 				  FROM projects p WHERE p.tenant_id = $1 AND p.state IN ('active', 'deferred')
+			), pending_count AS (
+				SELECT milestone_id, count(*) AS n FROM pending GROUP BY milestone_id
+			), done AS (
+				SELECT milestone_id, count(*) AS n FROM milestone_completions WHERE tenant_id = $1 GROUP BY milestone_id
 			)
-			SELECT d.id, COALESCE(done.n, 0), (SELECT count(*) FROM pending WHERE pending.milestone_id = d.id)
-			  FROM milestone_defs d LEFT JOIN done ON done.milestone_id = d.id
+			SELECT d.id, COALESCE(done.n, 0), COALESCE(pending_count.n, 0)
+			  FROM milestone_defs d
+			  LEFT JOIN done ON done.milestone_id = d.id
+			  LEFT JOIN pending_count ON pending_count.milestone_id = d.id
 			 WHERE d.tenant_id = $1`, tx.Tenant)
 		if err != nil {
 			return fmt.Errorf("count milestone use: %w", err)
