@@ -68,6 +68,16 @@ func TestPickLists(t *testing.T) {
 		t.Fatalf("Website at %d after reversing", pos)
 	}
 	mustStatus(t, c.post("/admin/lists/sources/order", url.Values{"order": {all[0]}}), 422, "partial order")
+	// The drag script posts with HX-Request and gets no page back.
+	reversed := make([]string, len(all))
+	for i, id := range all {
+		reversed[len(all)-1-i] = id
+	}
+	hx := c.postRaw("/admin/lists/sources/order", url.Values{"order": {strings.Join(reversed, ",")}}.Encode(), map[string][]string{"Hx-Request": {"true"}})
+	mustStatus(t, hx, 204, "reorder by drag")
+	if pos := scalar[int32](t, app, admin, `SELECT position FROM lead_sources WHERE id = $1`, website); pos != 1 {
+		t.Fatalf("Website at %d after reversing back", pos)
+	}
 	mustContain(t, c.get("/admin/audit?entity=sources").body, "Website", "Web site", "reorder", "Radio")
 }
 
