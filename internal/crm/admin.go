@@ -304,6 +304,7 @@ type AuditEntry struct {
 	UserName string
 	Entity   string
 	EntityID int64
+	Subject  string // the entity's current name ("" for settings, a whole list, or a deleted one)
 	Action   string
 	OldValue string
 	NewValue string

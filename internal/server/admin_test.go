@@ -190,7 +190,7 @@ func TestMilestoneCreateBetween(t *testing.T) {
 	page := c.get("/admin/milestones")
 	mustContain(t, page.body, "The milestone is added.", "Site survey", "3 days after the previous milestone", "40 %", "Site visit")
 	audit := c.get("/admin/audit?entity=milestone")
-	mustContain(t, audit.body, "Site survey, #3, 40%, 3d from previous, event Site visit +2d")
+	mustContain(t, audit.body, "Site survey, #3, 40%, 3d from previous, event Site visit +2d", "<strong>Site survey</strong>")
 }
 
 func TestMilestoneBadInput(t *testing.T) {
