@@ -61,7 +61,7 @@ func siteSurveyJourney(t *testing.T, app *testApp, b *browser) (crm.User, int64,
 		chromedp.SendKeys("#probability", "140", chromedp.ByQuery), // a mistake first
 		chromedp.SendKeys("#event_title", "Site visit", chromedp.ByQuery),
 		chromedp.SendKeys("#event_days", "2", chromedp.ByQuery),
-		chromedp.Click("#add-milestone button[type=submit]", chromedp.ByQuery),
+		clickJS("#add-milestone button[type=submit]"),
 		chromedp.WaitVisible("#probability-error", chromedp.ByQuery),
 	)
 	name := b.eval(`document.querySelector("#name").value`)
@@ -71,7 +71,7 @@ func siteSurveyJourney(t *testing.T, app *testApp, b *browser) (crm.User, int64,
 	b.screenshot("admin-milestone-error")
 	b.run(
 		chromedp.SetValue("#probability", "40", chromedp.ByQuery),
-		chromedp.Click("#add-milestone button[type=submit]", chromedp.ByQuery),
+		clickJS("#add-milestone button[type=submit]"),
 		chromedp.WaitVisible(".flash", chromedp.ByQuery),
 	)
 	rows := b.eval(`document.querySelector("#milestone-order").innerText`)
@@ -96,7 +96,7 @@ func siteSurveyJourney(t *testing.T, app *testApp, b *browser) (crm.User, int64,
 	if got := milestoneNames(t, app, admin); got != "Lead created → Lead qualified → Proposed → Site survey → Sold" {
 		t.Fatalf("after moving down: %s", got)
 	}
-	b.run(noFlash, chromedp.Click(up, chromedp.ByQuery), chromedp.WaitVisible(".flash", chromedp.ByQuery))
+	b.run(noFlash, clickJS(up), chromedp.WaitVisible(".flash", chromedp.ByQuery))
 	if got := milestoneNames(t, app, admin); got != "Lead created → Lead qualified → Site survey → Proposed → Sold" {
 		t.Fatalf("after moving back up: %s", got)
 	}
