@@ -35,6 +35,10 @@ func (p Page) NavItems() []NavItem {
 	}
 	items := []NavItem{{Key: "nav.sales", Href: "/"}, {Key: "nav.pipeline", Href: "/pipeline"},
 		{Key: "nav.accounts", Href: "/accounts"}}
+	if p.User.Role == crm.RoleAdmin {
+		items = append(items, NavItem{Key: "nav.admin", Href: "/admin"})
+	}
+	items = append(items, NavItem{Key: "nav.account", Href: "/account"})
 	return items
 }
 

@@ -35,7 +35,7 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	}
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           server.New(db, server.Config{SecureCookies: env("PIPEWELL_SECURE_COOKIES", "") == "true", Log: log}),
+		Handler:           server.New(db, serverConfig(log)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -65,4 +65,21 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// serverConfig reads the server's settings from the environment. Mail is on
+// when PIPEWELL_SMTP_ADDR (host:port) and PIPEWELL_SMTP_FROM are set;
+// PIPEWELL_SMTP_USER and PIPEWELL_SMTP_PASSWORD add authentication.
+func serverConfig(log *slog.Logger) server.Config {
+	cfg := server.Config{
+		SecureCookies: env("PIPEWELL_SECURE_COOKIES", "") == "true",
+		Log:           log,
+		BaseURL:       env("PIPEWELL_BASE_URL", ""),
+	}
+	if addr, from := env("PIPEWELL_SMTP_ADDR", ""), env("PIPEWELL_SMTP_FROM", ""); addr != "" && from != "" {
+		cfg.Mailer = server.SMTPMailer{Addr: addr, From: from,
+			Username: env("PIPEWELL_SMTP_USER", ""), Password: env("PIPEWELL_SMTP_PASSWORD", "")}
+		log.Info("mail enabled", "smtp", addr)
+	}
+	return cfg
 }

@@ -1,6 +1,12 @@
 package postgres
 
-import "context"
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
+)
 
 // RawQueryRow runs a query outside any tenant transaction: tests use it to show
 // that such a query sees no tenant data.
@@ -23,4 +29,11 @@ func LateArgsForTest(f SalesFilter) []any {
 	var args []any
 	f.lateExpr(&args)
 	return args
+}
+
+// SeedProjects writes n demo projects into the tenant (benchmarks).
+func (db *DB) SeedProjects(ctx context.Context, tenant crm.TenantID, reps []crm.UserID, manager crm.UserID, n int, now time.Time) error {
+	return db.InTenant(ctx, tenant, func(tx *Tx) error {
+		return tx.seedProjects(ctx, rand.New(rand.NewPCG(1, 2)), reps, manager, n, now)
+	})
 }

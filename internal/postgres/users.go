@@ -12,6 +12,7 @@ import (
 type LoginUser struct {
 	User         crm.User
 	PasswordHash string
+	SessionEpoch int // stored in the session at log-in (see Identity)
 }
 
 // UserForLogin finds the user with a normalised e-mail across tenants (e-mail
@@ -28,8 +29,8 @@ func (db *DB) UserForLogin(ctx context.Context, email string) (LoginUser, error)
 	var lu LoginUser
 	err = db.InTenant(ctx, tenant, func(tx *Tx) error {
 		err := tx.QueryRow(ctx, `
-			SELECT `+userColumns+`, password_hash FROM users WHERE tenant_id = $1 AND id = $2`, tenant, id).
-			Scan(append(userDest(&lu.User), &lu.PasswordHash)...)
+			SELECT `+userColumns+`, password_hash, session_epoch FROM users WHERE tenant_id = $1 AND id = $2`, tenant, id).
+			Scan(append(userDest(&lu.User), &lu.PasswordHash, &lu.SessionEpoch)...)
 		return translate(err)
 	})
 	return lu, err
@@ -46,6 +47,10 @@ func userDest(u *crm.User) []any {
 type Identity struct {
 	User   crm.User
 	Tenant crm.Tenant
+	// SessionEpoch is the user's current session epoch: a session that
+	// stored a smaller one at log-in has been ended (sign out everywhere,
+	// deactivation, password reset).
+	SessionEpoch int
 }
 
 // Identity loads the user and tenant for a session. A missing or deactivated
@@ -55,11 +60,11 @@ func (db *DB) Identity(ctx context.Context, tenant crm.TenantID, id crm.UserID) 
 	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
 		t := &who.Tenant
 		err := tx.QueryRow(ctx, `
-			SELECT u.tenant_id, u.id, u.email, u.name, u.role, u.active, u.locale, u.created_at,
+			SELECT u.tenant_id, u.id, u.email, u.name, u.role, u.active, u.locale, u.created_at, u.session_epoch,
 			       t.id, t.name, t.currency, t.time_zone, t.stagnant_days, t.learned_probabilities, t.created_at
 			  FROM users u JOIN tenants t ON t.id = u.tenant_id
 			 WHERE u.tenant_id = $1 AND u.id = $2 AND u.active`, tenant, id).
-			Scan(append(userDest(&who.User), &t.ID, &t.Name, &t.Currency, &t.TimeZone, &t.StagnantDays,
+			Scan(append(userDest(&who.User), &who.SessionEpoch, &t.ID, &t.Name, &t.Currency, &t.TimeZone, &t.StagnantDays,
 				&t.LearnedProbabilities, &t.CreatedAt)...)
 		return translate(err)
 	})

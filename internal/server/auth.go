@@ -61,21 +61,24 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	if err := s.startSession(r, lu.User, "login.welcome_back"); err != nil {
+	if err := s.startSession(r, lu.User, lu.SessionEpoch, "login.welcome_back"); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
-// startSession renews the session token (no fixation) and records who signed in.
-func (s *Server) startSession(r *http.Request, u crm.User, flash string) error {
+// startSession renews the session token (no fixation) and records who signed
+// in, with their session epoch and role.
+func (s *Server) startSession(r *http.Request, u crm.User, epoch int, flash string) error {
 	ctx := r.Context()
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
 	s.sessions.Put(ctx, sessTenant, int64(u.TenantID))
 	s.sessions.Put(ctx, sessUser, int64(u.ID))
+	s.sessions.Put(ctx, sessEpoch, epoch)
+	s.sessions.Put(ctx, sessRole, string(u.Role))
 	s.sessions.Put(ctx, sessFlash, flash)
 	return nil
 }
@@ -126,7 +129,7 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	if err := s.startSession(r, u, "signup.welcome"); err != nil {
+	if err := s.startSession(r, u, 0, "signup.welcome"); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

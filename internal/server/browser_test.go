@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,13 +41,12 @@ func newBrowser(t *testing.T, app *testApp) *browser {
 		}
 		t.Skip("Chromium not found; set PIPEWELL_REQUIRE_BROWSER=1 to make this a failure")
 	}
-	// Chromium may still be writing its profile while it shuts down, so the
-	// profile is removed best-effort rather than by t.TempDir's strict cleanup.
+	// Not t.TempDir: Chromium's helper processes may still be writing to the
+	// profile for a moment after the browser exits, which fails its cleanup.
 	profile, err := os.MkdirTemp("", "pipewell-chromium-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(profile) })
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
@@ -62,7 +62,14 @@ func newBrowser(t *testing.T, app *testApp) *browser {
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(50 * time.Millisecond) // helper processes still closing files
+		}
+	})
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
@@ -77,15 +84,25 @@ func (b *browser) run(actions ...chromedp.Action) {
 	}
 }
 
+// clickJS clicks the first element matching sel in one evaluation. Unlike
+// chromedp.Click it holds no node ID, which a document update right after a
+// navigation can invalidate ("Could not find node with given id").
+func clickJS(sel string) chromedp.Action {
+	return chromedp.Evaluate(`document.querySelector(`+strconv.Quote(sel)+`).click()`, nil)
+}
+
 // url returns the absolute address of path on the test server.
 func (b *browser) url(path string) string { return b.app.ts.URL + path }
 
 // text returns the visible text of the first element matching sel.
 func (b *browser) text(sel string) string {
 	b.t.Helper()
+	// Read in one evaluation: right after a navigation, a node found by a
+	// query can be replaced before its text is read.
 	var s string
-	b.run(chromedp.Text(sel, &s, chromedp.ByQuery))
-	return s
+	b.run(chromedp.WaitVisible(sel, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector(`+strconv.Quote(sel)+`).innerText`, &s))
+	return strings.TrimSpace(s)
 }
 
 // screenshot saves a full-page PNG into the screenshot folder and logs its path.
@@ -153,7 +170,7 @@ func TestBrowserSignUpLogOutLogIn(t *testing.T) {
 	}
 	b.screenshot("sales-screen-empty")
 	b.run(
-		chromedp.Click(".topbar .who button", chromedp.ByQuery),
+		clickJS(".topbar .who button"),
 		chromedp.WaitVisible("#email", chromedp.ByQuery),
 	)
 	if got := b.text(".flash"); !strings.Contains(got, "logged out") {

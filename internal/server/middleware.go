@@ -22,6 +22,11 @@ const (
 	sessTenant = "tenant_id"
 	sessUser   = "user_id"
 	sessFlash  = "flash"
+	// sessEpoch is the user's session epoch at log-in: raising the epoch in
+	// the database ends every older session. sessRole is the role at log-in
+	// (or at the last renewal): when it differs, the token is renewed.
+	sessEpoch = "epoch"
+	sessRole  = "role"
 )
 
 func (s *Server) requestID(next http.Handler) http.Handler {
@@ -118,6 +123,9 @@ func (s *Server) loadIdentity(next http.Handler) http.Handler {
 			return
 		}
 		who, err := s.db.Identity(ctx, crm.TenantID(tenant), crm.UserID(user))
+		if err == nil && s.sessions.GetInt(ctx, sessEpoch) < who.SessionEpoch {
+			err = crm.ErrNotFound // signed out everywhere, deactivated or password reset since
+		}
 		if errors.Is(err, crm.ErrNotFound) {
 			// Deactivated or deleted: the session ends now.
 			_ = s.sessions.Destroy(ctx)
@@ -128,6 +136,14 @@ func (s *Server) loadIdentity(next http.Handler) http.Handler {
 		if err != nil {
 			s.serverError(w, r, err)
 			return
+		}
+		if role := string(who.User.Role); s.sessions.GetString(ctx, sessRole) != role {
+			// A new role gets a new token: nothing granted under the old one carries over.
+			if err := s.sessions.RenewToken(ctx); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			s.sessions.Put(ctx, sessRole, role)
 		}
 		ctx = withIdentity(ctx, &who)
 		ctx = web.WithLocale(ctx, web.NewLocale(who.User.Locale, r.Header.Get("Accept-Language"),

@@ -29,6 +29,11 @@ type Config struct {
 	// Hasher hashes passwords (argon2id with a cap on concurrent hashes).
 	Hasher *auth.Hasher
 	Log    *slog.Logger
+	// Mailer sends invitation and password-reset links; nil: links are only
+	// shown to the admin. BaseURL ("https://crm.example.com") starts those
+	// links; empty: taken from the request.
+	Mailer  Mailer
+	BaseURL string
 }
 
 // Server holds the application's dependencies. It has no mutable globals:

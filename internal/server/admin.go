@@ -1,0 +1,111 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/web"
+)
+
+// Administration is for admins only (the access table says so for every
+// /admin route). Managers organise their teams through admins: workgroup
+// membership decides what a manager sees, so it is not theirs to change.
+
+func (s *Server) adminPage(r *http.Request, title, tab string) web.AdminPage {
+	return web.AdminPage{Page: s.page(r, title, "nav.admin"), Tab: tab}
+}
+
+// actorID is the signed-in user making an admin change (routes behind guard only).
+func actorID(r *http.Request) crm.UserID { return identity(r.Context()).User.ID }
+
+func tenantOf(r *http.Request) crm.TenantID { return identity(r.Context()).Tenant.ID }
+
+// saved ends a successful POST: a flash and a redirect (303) to url.
+func (s *Server) saved(w http.ResponseWriter, r *http.Request, url, flash string) {
+	s.sessions.Put(r.Context(), sessFlash, flash)
+	http.Redirect(w, r, url, http.StatusSeeOther)
+}
+
+// formError returns the message for the whole form of a validation error
+// (or its first field's), "" for other errors.
+func formError(err error) string {
+	var ve *crm.ValidationError
+	if !errors.As(err, &ve) {
+		return ""
+	}
+	if m, ok := ve.Fields[""]; ok {
+		return m
+	}
+	for _, m := range ve.Fields {
+		return m
+	}
+	return ""
+}
+
+// moveDelta reads the dir field of a move form: up = -1, down = +1.
+func moveDelta(r *http.Request) (int, bool) {
+	switch r.PostFormValue("dir") {
+	case "up":
+		return -1, true
+	case "down":
+		return 1, true
+	}
+	return 0, false
+}
+
+// activeFlag reads the active field of an activate/deactivate form.
+func activeFlag(r *http.Request) (bool, bool) {
+	switch r.PostFormValue("active") {
+	case "1":
+		return true, true
+	case "0":
+		return false, true
+	}
+	return false, false
+}
+
+// parseOrder reads a new order as "order=3,1,2" (the drag script) or as
+// repeated "id" fields.
+func parseOrder(r *http.Request) ([]int64, bool) {
+	raw := r.PostForm["id"]
+	if o := r.PostFormValue("order"); o != "" {
+		raw = splitComma(o)
+	}
+	if len(raw) == 0 || len(raw) > 1000 {
+		return nil, false
+	}
+	out := make([]int64, len(raw))
+	for i, s := range raw {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, false
+		}
+		out[i] = id
+	}
+	return out, true
+}
+
+func splitComma(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ',' {
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return out
+}
+
+func checked(b bool) string {
+	if b {
+		return "1"
+	}
+	return ""
+}
+
+func (s *Server) handleAdminHome(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/admin/milestones", http.StatusSeeOther)
+}

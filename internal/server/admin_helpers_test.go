@@ -1,0 +1,97 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/postgres"
+)
+
+// sql runs statements in the tenant of u and fails the test on error.
+func (a *testApp) sql(t *testing.T, u crm.User, fn func(ctx context.Context, tx *postgres.Tx) error) {
+	t.Helper()
+	ctx := context.Background()
+	if err := a.db.InTenant(ctx, u.TenantID, func(tx *postgres.Tx) error { return fn(ctx, tx) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// scalar reads one value in the tenant of u.
+func scalar[T any](t *testing.T, a *testApp, u crm.User, q string, args ...any) T {
+	t.Helper()
+	var v T
+	a.sql(t, u, func(ctx context.Context, tx *postgres.Tx) error { return tx.QueryRow(ctx, q, args...).Scan(&v) })
+	return v
+}
+
+// milestoneID returns the ID of the tenant's milestone called name.
+func milestoneID(t *testing.T, a *testApp, u crm.User, name string) int64 {
+	t.Helper()
+	return scalar[int64](t, a, u, `SELECT id FROM milestone_defs WHERE name = $1`, name)
+}
+
+// project adds an account and an active project owned by owner, created at
+// created, with the first milestone completed at creation.
+func (a *testApp) project(t *testing.T, owner crm.User, title string, created time.Time) int64 {
+	t.Helper()
+	var id int64
+	a.sql(t, owner, func(ctx context.Context, tx *postgres.Tx) error {
+		var account int64
+		if err := tx.QueryRow(ctx, `INSERT INTO accounts (tenant_id, name) VALUES ($1, $2) RETURNING id`, owner.TenantID, title+" Household").Scan(&account); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO projects (tenant_id, title, account_id, owner_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			owner.TenantID, title, account, owner.ID, created).Scan(&id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO milestone_completions (tenant_id, project_id, milestone_id, completed_at, completed_by)
+			SELECT $1, $2, id, $3, $4 FROM milestone_defs WHERE tenant_id = $1 ORDER BY position LIMIT 1`, owner.TenantID, id, created, owner.ID)
+		return err
+	})
+	return id
+}
+
+// complete records a completion of milestone on project.
+func (a *testApp) complete(t *testing.T, u crm.User, project, milestone int64, at time.Time) {
+	t.Helper()
+	a.sql(t, u, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO milestone_completions (tenant_id, project_id, milestone_id, completed_at, completed_by)
+			VALUES ($1, $2, $3, $4, $5)`, u.TenantID, project, milestone, at, u.ID)
+		return err
+	})
+}
+
+// must422 checks a validation answer: status 422 and the message beside field.
+func must422(t *testing.T, res response, field string, wants ...string) {
+	t.Helper()
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422\n%s", res.status, res.body)
+	}
+	if field != "" {
+		mustContain(t, res.body, `id="`+field+`-error"`)
+	}
+	mustContain(t, res.body, wants...)
+}
+
+func mustStatus(t *testing.T, res response, want int, what string) {
+	t.Helper()
+	if res.status != want {
+		t.Fatalf("%s: status %d, want %d\n%.600s", what, res.status, want, res.body)
+	}
+}
+
+var linkRE = regexp.MustCompile(`value="(https?://[^"]+/(?:invite|reset)/[^"]+)"`)
+
+// shownLink returns the path of the one-time link on an admin page.
+func shownLink(t *testing.T, a *testApp, body string) string {
+	t.Helper()
+	m := linkRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no link on the page:\n%.2000s", body)
+	}
+	return m[1][len(a.ts.URL):]
+}

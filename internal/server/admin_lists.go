@@ -1,0 +1,158 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/web"
+)
+
+// pickList reads the {list} path parameter; an unknown list is a 404.
+func (s *Server) pickList(w http.ResponseWriter, r *http.Request) (crm.PickList, bool) {
+	l := crm.PickList(chi.URLParam(r, "list"))
+	if !l.Valid() {
+		s.notFound(w, r)
+		return "", false
+	}
+	return l, true
+}
+
+func (s *Server) renderPickList(w http.ResponseWriter, r *http.Request, status int, l crm.PickList, add, rename web.Form, editing int64) {
+	vs, err := s.db.PickValues(r.Context(), tenantOf(r), l)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	v := web.PickListView{AdminPage: s.adminPage(r, "admin.list."+string(l), "admin.tab."+string(l)),
+		List: l, Values: vs, Form: add, Rename: rename, Editing: editing}
+	s.render(w, r, status, web.PickListPage(v))
+}
+
+func (s *Server) handleAdminList(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.pickList(w, r)
+	if !ok {
+		return
+	}
+	s.renderPickList(w, r, http.StatusOK, l, web.Form{}, web.Form{}, 0)
+}
+
+func (s *Server) handleAdminListAdd(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.pickList(w, r)
+	if !ok || !s.parseForm(w, r) {
+		return
+	}
+	values := keep(r, "new_name")
+	name, err := crm.CheckPickName(r.PostFormValue("new_name"))
+	if err == nil {
+		_, err = s.db.AddPickValue(r.Context(), tenantOf(r), actorID(r), l, name)
+	}
+	if errs := formErrors(err); errs != nil {
+		s.renderPickList(w, r, http.StatusUnprocessableEntity, l, form(values, map[string]string{"new_name": errs["name"]}), web.Form{}, 0)
+		return
+	}
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	s.saved(w, r, "/admin/lists/"+string(l), "admin.list.saved")
+}
+
+func (s *Server) handleAdminListRename(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.pickList(w, r)
+	if !ok {
+		return
+	}
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	name, err := crm.CheckPickName(r.PostFormValue("name"))
+	if err == nil {
+		err = s.db.RenamePickValue(r.Context(), tenantOf(r), actorID(r), l, id, name)
+	}
+	if errs := formErrors(err); errs != nil {
+		s.renderPickList(w, r, http.StatusUnprocessableEntity, l, web.Form{}, form(keep(r, "name"), errs), id)
+		return
+	}
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	s.saved(w, r, "/admin/lists/"+string(l), "admin.list.saved")
+}
+
+func (s *Server) listAction(w http.ResponseWriter, r *http.Request, l crm.PickList, err error) {
+	if msg := formError(err); msg != "" {
+		s.renderPickList(w, r, http.StatusUnprocessableEntity, l, web.Form{}, web.Form{Errors: map[string]string{"": msg}}, 0)
+		return
+	}
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	s.saved(w, r, "/admin/lists/"+string(l), "admin.list.saved")
+}
+
+func (s *Server) handleAdminListMove(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.pickList(w, r)
+	if !ok {
+		return
+	}
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	delta, ok := moveDelta(r)
+	if !ok {
+		s.badRequest(w, r)
+		return
+	}
+	s.listAction(w, r, l, s.db.MovePickValue(r.Context(), tenantOf(r), actorID(r), l, id, delta))
+}
+
+func (s *Server) handleAdminListActive(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.pickList(w, r)
+	if !ok {
+		return
+	}
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	active, ok := activeFlag(r)
+	if !ok {
+		s.badRequest(w, r)
+		return
+	}
+	s.listAction(w, r, l, s.db.SetPickValueActive(r.Context(), tenantOf(r), actorID(r), l, id, active))
+}
+
+func (s *Server) handleAdminListOrder(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.pickList(w, r)
+	if !ok || !s.parseForm(w, r) {
+		return
+	}
+	order, ok := parseOrder(r)
+	if !ok {
+		s.badRequest(w, r)
+		return
+	}
+	s.listAction(w, r, l, s.db.ReorderPickValues(r.Context(), tenantOf(r), actorID(r), l, order))
+}

@@ -1,0 +1,208 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/web"
+)
+
+var milestoneFields = []string{"name", "criteria", "deadline_days", "deadline_from", "probability", "event_title", "event_days", "qualifying", "won"}
+
+func milestoneValues(m crm.MilestoneSpec) map[string]string {
+	v := map[string]string{"name": m.Name, "criteria": m.Criteria, "deadline_from": m.DeadlineFrom,
+		"probability": strconv.Itoa(m.Probability), "event_title": m.EventTitle,
+		"qualifying": checked(m.Qualifying), "won": checked(m.Won)}
+	if m.HasDeadline {
+		v["deadline_days"] = strconv.Itoa(m.DeadlineDays)
+	}
+	if m.EventTitle != "" {
+		v["event_days"] = strconv.Itoa(m.EventDays)
+	}
+	return v
+}
+
+func milestoneForm(r *http.Request) crm.MilestoneForm {
+	f := r.PostFormValue
+	return crm.MilestoneForm{Name: f("name"), Criteria: f("criteria"), DeadlineDays: f("deadline_days"),
+		DeadlineFrom: f("deadline_from"), Probability: f("probability"), EventTitle: f("event_title"),
+		EventDays: f("event_days"), Qualifying: f("qualifying") == "1", Won: f("won") == "1"}
+}
+
+// renderMilestones shows the process with the add form (and a message for a
+// refused list action).
+func (s *Server) renderMilestones(w http.ResponseWriter, r *http.Request, status int, f web.Form, listErr string) {
+	ms, err := s.db.Milestones(r.Context(), tenantOf(r))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if f.Values == nil {
+		f.Values = map[string]string{"deadline_from": crm.DeadlineFromPrevious}
+	}
+	v := web.MilestonesView{AdminPage: s.adminPage(r, "admin.milestones.title", "admin.tab.milestones"),
+		Milestones: ms, Form: f, ListError: listErr}
+	s.render(w, r, status, web.MilestonesPage(v))
+}
+
+func (s *Server) handleAdminMilestones(w http.ResponseWriter, r *http.Request) {
+	s.renderMilestones(w, r, http.StatusOK, web.Form{}, "")
+}
+
+func (s *Server) handleAdminMilestoneCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	values := keep(r, append(milestoneFields, "after")...)
+	after, err := strconv.ParseInt(r.PostFormValue("after"), 10, 64)
+	if err != nil || after < 0 {
+		after = 0
+	}
+	spec, err := milestoneForm(r).Validate()
+	if err == nil {
+		_, err = s.db.CreateMilestone(r.Context(), tenantOf(r), actorID(r), after, spec)
+	}
+	if errs := formErrors(err); errs != nil {
+		s.renderMilestones(w, r, http.StatusUnprocessableEntity, form(values, errs), "")
+		return
+	}
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	s.saved(w, r, "/admin/milestones", "admin.milestones.created")
+}
+
+func (s *Server) renderMilestoneEdit(w http.ResponseWriter, r *http.Request, status int, id int64, f *web.Form) {
+	ms, err := s.db.Milestones(r.Context(), tenantOf(r))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, m := range ms {
+		if m.ID == id {
+			if f == nil {
+				f = &web.Form{Values: milestoneValues(m.MilestoneSpec)}
+			}
+			v := web.MilestoneEditView{AdminPage: s.adminPage(r, "admin.milestones.title", "admin.tab.milestones"), Milestone: m, Form: *f}
+			s.render(w, r, status, web.MilestoneEditPage(v))
+			return
+		}
+	}
+	s.notFound(w, r)
+}
+
+func (s *Server) handleAdminMilestone(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	s.renderMilestoneEdit(w, r, http.StatusOK, id, nil)
+}
+
+func (s *Server) handleAdminMilestoneUpdate(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	values := keep(r, milestoneFields...)
+	spec, err := milestoneForm(r).Validate()
+	if err == nil {
+		err = s.db.UpdateMilestone(r.Context(), tenantOf(r), actorID(r), id, spec)
+	}
+	if errs := formErrors(err); errs != nil {
+		f := form(values, errs)
+		s.renderMilestoneEdit(w, r, http.StatusUnprocessableEntity, id, &f)
+		return
+	}
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	s.saved(w, r, "/admin/milestones", "admin.milestones.saved")
+}
+
+// milestoneListAction runs a change made from the list (move, activate,
+// delete, reorder): refused changes come back as the list with a message.
+func (s *Server) milestoneListAction(w http.ResponseWriter, r *http.Request, err error) {
+	if msg := formError(err); msg != "" {
+		s.renderMilestones(w, r, http.StatusUnprocessableEntity, web.Form{}, msg)
+		return
+	}
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	s.saved(w, r, "/admin/milestones", "admin.milestones.saved")
+}
+
+func (s *Server) handleAdminMilestoneMove(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	delta, ok := moveDelta(r)
+	if !ok {
+		s.badRequest(w, r)
+		return
+	}
+	s.milestoneListAction(w, r, s.db.MoveMilestone(r.Context(), tenantOf(r), actorID(r), id, delta))
+}
+
+func (s *Server) handleAdminMilestoneActive(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	active, ok := activeFlag(r)
+	if !ok {
+		s.badRequest(w, r)
+		return
+	}
+	s.milestoneListAction(w, r, s.db.SetMilestoneActive(r.Context(), tenantOf(r), actorID(r), id, active))
+}
+
+func (s *Server) handleAdminMilestoneDelete(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	err := s.db.DeleteMilestone(r.Context(), tenantOf(r), actorID(r), id)
+	if errors.Is(err, crm.ErrNotFound) {
+		s.notFound(w, r)
+		return
+	}
+	s.milestoneListAction(w, r, err)
+}
+
+func (s *Server) handleAdminMilestoneOrder(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	order, ok := parseOrder(r)
+	if !ok {
+		s.badRequest(w, r)
+		return
+	}
+	s.milestoneListAction(w, r, s.db.ReorderMilestones(r.Context(), tenantOf(r), actorID(r), order))
+}
