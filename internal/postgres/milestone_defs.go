@@ -24,7 +24,7 @@ func milestoneDest(m *MilestoneRow) []any {
 // Milestones lists the tenant's milestone definitions in process order with,
 // for each, how many projects completed it and how many open projects are
 // pending on it now (the first active milestone they have not completed, the
-// pipeline engine's definition of pending).
+// pipeline engine's definition of pending, kept on each project by triggers).
 func (db *DB) Milestones(ctx context.Context, tenant crm.TenantID) ([]MilestoneRow, error) {
 	var out []MilestoneRow
 	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
@@ -34,22 +34,12 @@ func (db *DB) Milestones(ctx context.Context, tenant crm.TenantID) ([]MilestoneR
 			return err
 		}
 		counts := map[int64][2]int{}
-		// The estimates of the per-project subquery would have PostgreSQL
-		// JIT-compile the plan, which costs more (~300 ms) than running it
-		// (~130 ms at 100,000 projects, 11,000 open).
-		if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
-			return err
-		}
+		// pending_milestone_id is the summary column kept by the triggers of
+		// 00004_sales_screen.sql with the pipeline engine's definition.
 		rows, err := tx.Query(ctx, `
-			WITH pending AS (
-				SELECT (SELECT d.id FROM milestone_defs d
-				         WHERE d.tenant_id = $1 AND d.active
-				           AND NOT EXISTS (SELECT 1 FROM milestone_completions c
-				                            WHERE c.tenant_id = $1 AND c.project_id = p.id AND c.milestone_id = d.id)
-				         ORDER BY d.position, d.id LIMIT 1) AS milestone_id
-				  FROM projects p WHERE p.tenant_id = $1 AND p.state IN ('active', 'deferred')
-			), pending_count AS (
-				SELECT milestone_id, count(*) AS n FROM pending GROUP BY milestone_id
+			WITH pending_count AS (
+				SELECT pending_milestone_id AS milestone_id, count(*) AS n FROM projects
+				 WHERE tenant_id = $1 AND state IN ('active', 'deferred') GROUP BY pending_milestone_id
 			), done AS (
 				SELECT milestone_id, count(*) AS n FROM milestone_completions WHERE tenant_id = $1 GROUP BY milestone_id
 			)
