@@ -2,6 +2,7 @@ package web
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
@@ -115,14 +116,23 @@ func (v WorkspaceView) ErrorFor(action, field string) string {
 
 // FormFor is the form as the action's inputs show it: the posted values and
 // errors for the posted action, defaults for the others.
+//
+// The forms of the milestone track repeat once per milestone, so their
+// element IDs carry the action ("complete-12-note").
 func (v WorkspaceView) FormFor(action string) Form {
+	var prefix string
+	if strings.HasPrefix(action, "complete-") || strings.HasPrefix(action, "undo-") {
+		prefix = action + "-"
+	}
 	if v.Action == action {
-		return v.Form
+		f := v.Form
+		f.Prefix = prefix
+		return f
 	}
 	if action == "details" {
 		return Form{Values: v.Form.Values}
 	}
-	return Form{Values: map[string]string{"completed_at": v.NowLocal}}
+	return Form{Values: map[string]string{"completed_at": v.NowLocal}, Prefix: prefix}
 }
 
 // LeadView is the new-lead form.

@@ -46,7 +46,13 @@ func (p Page) NavItems() []NavItem {
 type Form struct {
 	Values map[string]string
 	Errors map[string]string
+	// Prefix makes element IDs unique when a page repeats a form (one per
+	// milestone): the field "note" gets the ID Prefix+"note".
+	Prefix string
 }
+
+// ID is the element ID of a field.
+func (f Form) ID(name string) string { return f.Prefix + name }
 
 // Value returns the typed value of a field.
 func (f Form) Value(name string) string { return f.Values[name] }

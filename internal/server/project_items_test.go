@@ -60,7 +60,7 @@ func TestEventsSubtasksTeamUndo(t *testing.T) {
 		t.Fatalf("add subtask: %d", res.status)
 	}
 	ws = c.get(base)
-	mustContain(t, ws.body, "Get utility bill", "1 open subtasks", `class="late"`)
+	mustContain(t, ws.body, "Get utility bill", "1 open subtasks", `class="late-mark"`)
 	st := regexp.MustCompile(`/subtasks/(\d+)/done`).FindStringSubmatch(ws.body)[1]
 	// htmx: the workspace answers in place.
 	res = c.postRaw(base+"/subtasks/"+st+"/done", url.Values{"done": {"1"}}.Encode(), http.Header{"Hx-Request": {"true"}})
