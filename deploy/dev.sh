@@ -57,22 +57,27 @@ else
     initdb=$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1 || true)
     if [ -n "$initdb" ] && [ -x "$initdb" ]; then
       bindir=$(dirname "$initdb")
+      mkdir -p .data
       data="$PWD/.data/pg"
+      run_pg() { sh -c "$1"; }
+      if [ "$(id -u)" = 0 ]; then
+        # PostgreSQL refuses to run as root: the cluster runs as the postgres
+        # user, in a directory it can reach, linked from .data/pg.
+        id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' user for a private cluster"
+        if [ ! -L "$data" ]; then
+          real="/var/tmp/pipewell-pg-$(printf '%s' "$PWD" | cksum | cut -d' ' -f1)"
+          mkdir -p "$real" && chown postgres "$real" && chmod 700 "$real"
+          ln -sfn "$real" "$data"
+        fi
+        data=$(readlink -f "$data")
+        run_pg() { su postgres -s /bin/sh -c "cd / && $1"; }
+      fi
       if [ ! -f "$data/PG_VERSION" ]; then
         say "Starting a private PostgreSQL cluster in .data/pg"
-        mkdir -p .data
-        owner=$(id -un)
-        if [ "$(id -u)" = 0 ]; then
-          id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' user for a private cluster"
-          owner=postgres; chown postgres "$PWD/.data"
-        fi
-        runas=(); [ "$owner" = "$(id -un)" ] || runas=(su "$owner" -s /bin/sh -c)
-        if [ ${#runas[@]} -gt 0 ]; then "${runas[@]}" "$bindir/initdb -D '$data' -U postgres -A trust >/dev/null"
-        else "$bindir/initdb" -D "$data" -U postgres -A trust >/dev/null; fi
+        run_pg "'$bindir/initdb' -D '$data' -U postgres -A trust >/dev/null"
       fi
-      if ! "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-        cmd="$bindir/pg_ctl -D '$data' -l '$data/server.log' -o '-p 5433 -k $data -c listen_addresses=127.0.0.1' -w start"
-        if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$cmd" >/dev/null; else sh -c "$cmd" >/dev/null; fi
+      if ! run_pg "'$bindir/pg_ctl' -D '$data' status" >/dev/null 2>&1; then
+        run_pg "'$bindir/pg_ctl' -D '$data' -l '$data/server.log' -o '-p 5433 -k $data -c listen_addresses=127.0.0.1' -w start" >/dev/null
       fi
       try_local -h 127.0.0.1 -p 5433 -U postgres || die "the private cluster in .data/pg does not answer; see .data/pg/server.log"
       found="127.0.0.1:5433"
