@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +39,8 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 	small := fs.Int("small", 10_000, "projects of every other tenant")
 	dur := fs.Duration("duration", 8*time.Second, "load per scenario")
 	conns := fs.Int("conns", 16, "concurrent connections")
+	only := fs.String("only", "", "run only the scenarios whose name contains this")
+	profDir := fs.String("cpuprofile", "", "write a CPU profile of the server per scenario (at -conns) into this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,7 +71,21 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, self, "serve", "-addr", addr)
+	serveArgs := []string{"serve", "-addr", addr}
+	var pprofAddr string
+	if *profDir != "" {
+		if err := os.MkdirAll(*profDir, 0o755); err != nil {
+			return err
+		}
+		pl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		pprofAddr = pl.Addr().String()
+		pl.Close()
+		serveArgs = append(serveArgs, "-pprof", pprofAddr)
+	}
+	cmd := exec.CommandContext(ctx, self, serveArgs...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+appURL, "PIPEWELL_MIGRATE_URL=")
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
@@ -99,6 +116,9 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 		"Bench 000", *big, *dur, cmd.Process.Pid, addr)
 	fmt.Printf("%-22s %5s %9s %9s %9s %7s %9s %8s\n", "scenario", "conns", "req/s", "median", "p99", "errors", "SQL med", "ratio")
 	for _, s := range sc {
+		if *only != "" && !strings.Contains(s.name, *only) {
+			continue
+		}
 		if s.skip != "" {
 			fmt.Printf("%-22s skipped: %s\n", s.name, s.skip)
 			continue
@@ -113,7 +133,18 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 			if c != *conns && !s.throughput {
 				continue
 			}
+			var prof chan error
+			if pprofAddr != "" && c == *conns {
+				prof = make(chan error, 1)
+				file := filepath.Join(*profDir, strings.ReplaceAll(s.name, " ", "-")+".pprof")
+				go func() { prof <- fetchProfile(pprofAddr, file, *dur-time.Second) }()
+			}
 			r := load(ctx, base+s.path, cookie, c, *dur)
+			if prof != nil {
+				if err := <-prof; err != nil {
+					fmt.Fprintf(os.Stderr, "cpu profile: %v\n", err)
+				}
+			}
 			fmt.Printf("%-22s %5d %9.0f %9s %9s %7d %9s %8.2f\n", s.name, c, r.rps, ms(r.median), ms(r.p99), r.errors, ms(sqlMed),
 				float64(one.median)/float64(max(sqlMed, 1)))
 		}
@@ -270,6 +301,24 @@ func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User) ([]sce
 	}, nil
 }
 
+// fetchProfile saves a CPU profile of the server over d into file.
+func fetchProfile(addr, file string, d time.Duration) error {
+	res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, max(1, int(d.Seconds()))))
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 func waitReady(ctx context.Context, base string) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -327,7 +376,16 @@ type loadResult struct {
 }
 
 // load runs conns clients in a closed loop for d and reports what it saw.
+// Each client is one kept-alive connection that writes a prepared request
+// and reads the response with the standard parser: the generator shares the
+// machine's cores with the server and the database, so it stays lean.
 func load(ctx context.Context, u, cookie string, conns int, d time.Duration) loadResult {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return loadResult{errors: 1}
+	}
+	req := []byte("GET " + pu.RequestURI() + " HTTP/1.1\r\nHost: " + pu.Host + "\r\nCookie: " + cookie +
+		"\r\nAccept-Language: en\r\nUser-Agent: pipewell-bench\r\n\r\n")
 	var mu sync.Mutex
 	var lat []time.Duration
 	var errs int
@@ -337,15 +395,46 @@ func load(ctx context.Context, u, cookie string, conns int, d time.Duration) loa
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var mine []time.Duration
+			mine := make([]time.Duration, 0, 4096)
 			bad := 0
+			var c net.Conn
+			var br *bufio.Reader
 			for time.Now().Before(stop) && ctx.Err() == nil {
 				t0 := time.Now()
-				st, err := get(u, cookie)
+				if c == nil {
+					if c, err = net.Dial("tcp", pu.Host); err != nil {
+						bad++
+						mine = append(mine, time.Since(t0))
+						c = nil
+						continue
+					}
+					br = bufio.NewReaderSize(c, 64<<10)
+				}
+				ok := false
+				if _, err := c.Write(req); err == nil {
+					if res, err := http.ReadResponse(br, nil); err == nil {
+						_, err = io.Copy(io.Discard, res.Body)
+						res.Body.Close()
+						ok = err == nil && res.StatusCode == http.StatusOK
+						if res.Close {
+							c.Close()
+							c = nil
+						}
+					} else {
+						c.Close()
+						c = nil
+					}
+				} else {
+					c.Close()
+					c = nil
+				}
 				mine = append(mine, time.Since(t0))
-				if err != nil || st != http.StatusOK {
+				if !ok {
 					bad++
 				}
+			}
+			if c != nil {
+				c.Close()
 			}
 			mu.Lock()
 			lat = append(lat, mine...)
