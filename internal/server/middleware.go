@@ -131,7 +131,7 @@ func (s *Server) loadIdentity(next http.Handler) http.Handler {
 		}
 		ctx = withIdentity(ctx, &who)
 		ctx = web.WithLocale(ctx, web.NewLocale(who.User.Locale, r.Header.Get("Accept-Language"),
-			who.Tenant.Currency, who.Tenant.Location()))
+			who.Tenant.Currency, s.location(who.Tenant.TimeZone)))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

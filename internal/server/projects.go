@@ -15,8 +15,7 @@ import (
 
 // actor is who acts, now, in the tenant's zone.
 func actor(r *http.Request) crm.Actor {
-	who := identity(r.Context())
-	return crm.Actor{Viewer: viewer(r.Context()), Now: time.Now(), Loc: who.Tenant.Location()}
+	return crm.Actor{Viewer: viewer(r.Context()), Now: time.Now(), Loc: web.LocaleFrom(r.Context()).Location()}
 }
 
 // pathID reads a positive ID from the URL; anything else is not found.
@@ -127,7 +126,7 @@ func engineFacts(ws postgres.Workspace, now time.Time, loc *time.Location) (*pip
 func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsState) web.WorkspaceView {
 	ctx := r.Context()
 	who := identity(ctx)
-	loc := who.Tenant.Location()
+	loc := s.location(who.Tenant.TimeZone)
 	now := time.Now()
 	p := ws.Project
 	n := ws.Names
