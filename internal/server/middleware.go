@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/postgres"
 	"github.com/pipewell/pipewell/web"
 )
 
@@ -117,7 +118,17 @@ func (s *Server) loadIdentity(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(web.WithLocale(ctx, web.NewLocale("", r.Header.Get("Accept-Language"), "", nil))))
 			return
 		}
-		who, err := s.db.Identity(ctx, crm.TenantID(tenant), crm.UserID(user))
+		var who postgres.Identity
+		var err error
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			// Reads load the identity in the transaction the page's own
+			// reads then use (the first InTenant of the request).
+			var release func()
+			ctx, who, release, err = s.db.IdentityInTenant(ctx, crm.TenantID(tenant), crm.UserID(user))
+			defer release()
+		} else {
+			who, err = s.db.Identity(ctx, crm.TenantID(tenant), crm.UserID(user))
+		}
 		if errors.Is(err, crm.ErrNotFound) {
 			// Deactivated or deleted: the session ends now.
 			_ = s.sessions.Destroy(ctx)
