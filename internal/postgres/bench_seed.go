@@ -170,3 +170,108 @@ func VacuumAnalyze(ctx context.Context, url string) error {
 	_, err = conn.Exec(ctx, `VACUUM (ANALYZE)`)
 	return err
 }
+
+// bulkTables are the tables a bulk load fills. Before the load it drops
+// their secondary indexes and foreign keys and afterwards builds and
+// validates them again, once, in bulk: a sorted index build is many times
+// faster than maintaining a dozen indexes (one of them trigram GIN) row by
+// row, and validating a foreign key with one join faster than forty
+// per-row checks per project. Primary keys and unique constraints stay. The
+// indexes of subtasks and events stay too: the summary refresh looks them up
+// per project.
+var bulkTables = []string{"projects", "project_log", "accounts", "contacts", "milestone_completions", "scheduled_events", "subtasks"}
+
+// DropBulkConstraints drops those indexes and foreign keys, as the tables'
+// owner at ownerURL. The statements that restore them are kept in
+// bench_dropped, in the same transaction, so RestoreBulkConstraints builds
+// them again even after a load that failed half-way.
+func DropBulkConstraints(ctx context.Context, ownerURL string) error {
+	conn, err := pgx.Connect(ctx, ownerURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_dropped (name text PRIMARY KEY, drop_sql text NOT NULL, restore_sql text NOT NULL, ord int NOT NULL)`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO bench_dropped (name, drop_sql, restore_sql, ord)
+			SELECT 'index ' || i.indexrelid::regclass::text, format('DROP INDEX %s', i.indexrelid::regclass),
+			       pg_get_indexdef(i.indexrelid), 1
+			  FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+			 WHERE t.relname = ANY($1) AND t.relnamespace = 'public'::regnamespace AND NOT i.indisprimary
+			   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+			   AND t.relname NOT IN ('subtasks', 'scheduled_events')
+			UNION ALL
+			SELECT 'constraint ' || c.conname, format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname),
+			       format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid)), 2
+			  FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+			 WHERE c.contype = 'f' AND t.relname = ANY($1) AND t.relnamespace = 'public'::regnamespace`, bulkTables)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT drop_sql FROM bench_dropped`)
+		if err != nil {
+			return err
+		}
+		drops, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		for _, d := range drops {
+			if _, err := tx.Exec(ctx, d); err != nil {
+				return fmt.Errorf("%s: %w", d, err)
+			}
+		}
+		return nil
+	})
+}
+
+// RestoreBulkConstraints builds the indexes and adds the foreign keys
+// DropBulkConstraints dropped (nothing when none is pending), each in its own
+// transaction, and reports how many.
+func RestoreBulkConstraints(ctx context.Context, ownerURL string, progress func(name string, took time.Duration)) (int, error) {
+	conn, err := pgx.Connect(ctx, ownerURL)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('bench_dropped') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return 0, err
+	}
+	if _, err := conn.Exec(ctx, `SET maintenance_work_mem = '512MB'`); err != nil {
+		return 0, err
+	}
+	rows, err := conn.Query(ctx, `SELECT name, restore_sql FROM bench_dropped ORDER BY ord, name`)
+	if err != nil {
+		return 0, err
+	}
+	type item struct{ name, sql string }
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (item, error) {
+		var i item
+		err := r.Scan(&i.name, &i.sql)
+		return i, err
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, i := range items {
+		t0 := time.Now()
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, i.sql); err != nil {
+				return fmt.Errorf("restore %s: %w", i.name, err)
+			}
+			_, err := tx.Exec(ctx, `DELETE FROM bench_dropped WHERE name = $1`, i.name)
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		if progress != nil {
+			progress(i.name, time.Since(t0))
+		}
+	}
+	return len(items), nil
+}
