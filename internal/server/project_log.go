@@ -77,7 +77,11 @@ func (s *Server) logView(r *http.Request, id crm.ProjectID, entries []crm.LogEnt
 		case crm.LogNote:
 			line.Key = "log.noted"
 		case crm.LogMilestoneCompleted:
-			line.Key, line.Args = "log.milestone_completed", []any{milestone(e.NewValue), l.DateTime(e.HappenedAt)}
+			happened := e.HappenedAt
+			if happened.IsZero() { // entries imported without it: recorded when it happened
+				happened = e.At
+			}
+			line.Key, line.Args = "log.milestone_completed", []any{milestone(e.NewValue), l.DateTime(happened)}
 		case crm.LogMilestoneUndone:
 			line.Key, line.Args = "log.milestone_undone", []any{milestone(e.OldValue)}
 		case crm.LogStateChanged:
