@@ -48,6 +48,8 @@ type Server struct {
 	// and parses the zone file, on every request otherwise. A tenant that
 	// changes its zone names another one, so nothing here goes stale.
 	zones sync.Map
+	// buffers are the pages' render buffers, reused.
+	buffers sync.Pool
 }
 
 // location returns the time zone called name (UTC for an unknown name).
@@ -82,6 +84,7 @@ func New(db *postgres.DB, cfg Config) *Server {
 	}
 	sm := scs.New()
 	sm.Store = db.Sessions()
+	sm.Codec = sessionCodec{}
 	sm.IdleTimeout = cfg.IdleTimeout
 	sm.Lifetime = cfg.SessionLifetime
 	sm.Cookie.Name = "pipewell_session"
