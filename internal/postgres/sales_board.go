@@ -81,10 +81,14 @@ func queueBoard(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilter, m
 	cols := f.columns(&args)
 	where := f.where(tenant, &args) + " AND " + scope.Where("p", &args)
 	args = append(args, tenant)
-	cards := `SELECT m.id, c.* FROM (SELECT 0::bigint AS id UNION ALL
-		SELECT d.id FROM milestone_defs d WHERE d.tenant_id = $` + strconv.Itoa(len(args)) + ` AND d.active) m CROSS JOIN LATERAL (
-		SELECT ` + cols + ` FROM projects p WHERE ` + where + ` AND p.pending_milestone_id IS NOT DISTINCT FROM NULLIF(m.id, 0)
-		 ORDER BY p.created_at DESC, p.id DESC LIMIT ` + strconv.Itoa(BoardCards) + `) c`
+	// One index range per column (pending_milestone_id = m, or IS NULL for
+	// the no-pending column): "IS NOT DISTINCT FROM" would scan them all.
+	card := `SELECT ` + cols + ` FROM projects p WHERE ` + where + ` AND p.pending_milestone_id %s
+		 ORDER BY p.created_at DESC, p.id DESC LIMIT ` + strconv.Itoa(BoardCards)
+	cards := `SELECT m.id, c.* FROM milestone_defs m CROSS JOIN LATERAL (` + fmt.Sprintf(card, "= m.id") + `) c
+		 WHERE m.tenant_id = $` + strconv.Itoa(len(args)) + ` AND m.active
+		UNION ALL
+		SELECT 0::bigint, c.* FROM (` + fmt.Sprintf(card, "IS NULL") + `) c`
 	b.Queue(sums, sumArgs...)
 	b.Queue(cards, args...)
 	return func(br pgx.BatchResults) error {
