@@ -83,15 +83,22 @@ func queueBoard(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilter, m
 	args = append(args, tenant)
 	// One index range per column (pending_milestone_id = m, or IS NULL for
 	// the no-pending column): "IS NOT DISTINCT FROM" would scan them all.
+	// The no-pending column orders by the (NULL) milestone first: the same
+	// order, but the planner sees it is the index's, which it does not for
+	// "IS NULL" followed by created_at.
 	card := `SELECT ` + cols + ` FROM projects p WHERE ` + where + ` AND p.pending_milestone_id %s
-		 ORDER BY p.created_at DESC, p.id DESC LIMIT ` + strconv.Itoa(BoardCards)
+		 ORDER BY p.pending_milestone_id, p.created_at DESC, p.id DESC LIMIT ` + strconv.Itoa(BoardCards)
 	cards := `SELECT m.id, c.* FROM milestone_defs m CROSS JOIN LATERAL (` + fmt.Sprintf(card, "= m.id") + `) c
 		 WHERE m.tenant_id = $` + strconv.Itoa(len(args)) + ` AND m.active
 		UNION ALL
 		SELECT 0::bigint, c.* FROM (` + fmt.Sprintf(card, "IS NULL") + `) c`
+	b.Queue(customPlans)
 	b.Queue(sums, sumArgs...)
 	b.Queue(cards, args...)
 	return func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("board: %w", err)
+		}
 		byID := map[int64]*BoardColumn{}
 		var cs []BoardColumn
 		for _, m := range ms() {
