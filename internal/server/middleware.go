@@ -120,9 +120,12 @@ func (s *Server) loadIdentity(next http.Handler) http.Handler {
 		}
 		var who postgres.Identity
 		var err error
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			// Reads load the identity in the transaction the page's own
-			// reads then use (the first InTenant of the request).
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !strings.HasPrefix(r.URL.Path, "/static/") &&
+			r.URL.Path != "/readyz" && r.URL.Path != "/healthz" {
+			// Pages load the identity in the transaction their own reads
+			// then use (the first InTenant of the request). Not the health
+			// checks, which take a connection of their own (holding one
+			// while waiting for another could starve the pool), nor files.
 			var release func()
 			ctx, who, release, err = s.db.IdentityInTenant(ctx, crm.TenantID(tenant), crm.UserID(user))
 			defer release()
