@@ -1,12 +1,19 @@
 package web
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/currency"
+	"golang.org/x/text/number"
 )
 
 func TestCatalogsAreComplete(t *testing.T) {
@@ -105,5 +112,84 @@ func TestLocaleFormats(t *testing.T) {
 	}
 	if got := en.T("signup.password_hint", 10); !strings.Contains(got, "10") {
 		t.Errorf("argument not formatted: %q", got)
+	}
+}
+
+// TestFastFormattingMatchesPrinter: the direct formatting of messages,
+// numbers and money gives exactly what x/text's printer gives, for every
+// message of every language.
+func TestFastFormattingMatchesPrinter(t *testing.T) {
+	ints := []int64{0, 7, -42, 999, 1000, 1234567, -9876543210}
+	for _, tag := range Languages {
+		l := NewLocale(tag.String(), "", "USD", time.UTC)
+		fast := 0
+		for key, text := range Catalog()[tag.String()] {
+			m, ok := compileMessage(text)
+			if !ok {
+				continue
+			}
+			fast++
+			for _, n := range ints {
+				args := make([]any, len(m.verbs))
+				for i, v := range m.verbs {
+					if v == 's' {
+						args[i] = fmt.Sprintf("Ada <%d> & 50%%", n)
+					} else if i%2 == 0 {
+						args[i] = int(n)
+					} else {
+						args[i] = n
+					}
+				}
+				if got, want := l.T(key, args...), l.printer.Sprintf(key, args...); got != want {
+					t.Errorf("%s %s: %q, printer %q", tag, key, got, want)
+				}
+			}
+		}
+		if fast == 0 {
+			t.Errorf("%s: no message takes the direct path", tag)
+		}
+		rng := rand.New(rand.NewPCG(1, uint64(len(tag.String()))))
+		for i := range 20000 {
+			n := rng.Int64N(1e11) >> rng.IntN(40)
+			if i%2 == 1 {
+				n = -n
+			}
+			if got, want := l.Number(n), l.printer.Sprint(number.Decimal(n)); got != want {
+				t.Fatalf("%s number %d: %q, printer %q", tag, n, got, want)
+			}
+			if got, want := l.Money(n), printerMoney(l, n); got != want {
+				t.Fatalf("%s money %d: %q, printer %q", tag, n, got, want)
+			}
+		}
+	}
+}
+
+// printerMoney is Money written with x/text's number formatting.
+func printerMoney(l *Locale, cents int64) string {
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	s := l.printer.Sprint(number.Decimal(float64(cents)/100, number.Scale(2)))
+	sym := l.printer.Sprint(currency.Symbol(l.currency))
+	if r, _ := utf8.DecodeLastRuneInString(sym); unicode.IsLetter(r) {
+		sym += "\u00a0"
+	}
+	s = sym + s
+	if neg {
+		s = "−" + s
+	}
+	return s
+}
+
+func BenchmarkSalesRowStrings(b *testing.B) {
+	l := NewLocale("", "en", "USD", time.UTC)
+	now := time.Now()
+	for b.Loop() {
+		_ = l.T("sales.age_days", 12)
+		_ = l.T("sales.due", l.Date(now))
+		_ = l.T("sales.log_of", "Rooftop PV – Novak")
+		_ = l.Money(1234567)
+		_ = l.T("sales.late")
 	}
 }

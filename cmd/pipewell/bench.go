@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +39,8 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 	small := fs.Int("small", 10_000, "projects of every other tenant")
 	dur := fs.Duration("duration", 8*time.Second, "load per scenario")
 	conns := fs.Int("conns", 16, "concurrent connections")
+	only := fs.String("only", "", "run only the scenarios whose name contains this")
+	profDir := fs.String("cpuprofile", "", "write a CPU profile of the server per scenario (at -conns) into this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,7 +71,21 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, self, "serve", "-addr", addr)
+	serveArgs := []string{"serve", "-addr", addr}
+	var pprofAddr string
+	if *profDir != "" {
+		if err := os.MkdirAll(*profDir, 0o755); err != nil {
+			return err
+		}
+		pl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		pprofAddr = pl.Addr().String()
+		pl.Close()
+		serveArgs = append(serveArgs, "-pprof", pprofAddr)
+	}
+	cmd := exec.CommandContext(ctx, self, serveArgs...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+appURL, "PIPEWELL_MIGRATE_URL=")
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
@@ -91,7 +108,7 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
-	sc, err := benchScenarios(ctx, db, admin)
+	sc, err := benchScenarios(ctx, db, admin, cookie)
 	if err != nil {
 		return err
 	}
@@ -99,6 +116,9 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 		"Bench 000", *big, *dur, cmd.Process.Pid, addr)
 	fmt.Printf("%-22s %5s %9s %9s %9s %7s %9s %8s\n", "scenario", "conns", "req/s", "median", "p99", "errors", "SQL med", "ratio")
 	for _, s := range sc {
+		if *only != "" && !strings.Contains(s.name, *only) {
+			continue
+		}
 		if s.skip != "" {
 			fmt.Printf("%-22s skipped: %s\n", s.name, s.skip)
 			continue
@@ -113,13 +133,24 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 			if c != *conns && !s.throughput {
 				continue
 			}
+			var prof chan error
+			if pprofAddr != "" && c == *conns {
+				prof = make(chan error, 1)
+				file := filepath.Join(*profDir, strings.ReplaceAll(s.name, " ", "-")+".pprof")
+				go func() { prof <- fetchProfile(pprofAddr, file, *dur-time.Second) }()
+			}
 			r := load(ctx, base+s.path, cookie, c, *dur)
+			if prof != nil {
+				if err := <-prof; err != nil {
+					fmt.Fprintf(os.Stderr, "cpu profile: %v\n", err)
+				}
+			}
 			fmt.Printf("%-22s %5d %9.0f %9s %9s %7d %9s %8.2f\n", s.name, c, r.rps, ms(r.median), ms(r.p99), r.errors, ms(sqlMed),
 				float64(one.median)/float64(max(sqlMed, 1)))
 		}
 	}
 	fmt.Printf("\nserver RSS: max %.0f MB during the run\n", float64(rss.max.Load())/1024)
-	fmt.Println("ratio = median page time at 1 connection ÷ median time of the page's SQL run directly (same queries, one connection).")
+	fmt.Println("ratio = median page time at 1 connection ÷ median time of the page's SQL run directly: the session lookup, the identity and the page's queries, on one connection.")
 	return nil
 }
 
@@ -129,7 +160,26 @@ func seedBench(ctx context.Context, db *postgres.DB, ownerURL string, tenants, b
 	if err != nil {
 		return err
 	}
+	// A load that failed half-way left its indexes dropped: build them first.
+	if n, err := postgres.RestoreBulkConstraints(ctx, ownerURL, nil); err != nil {
+		return err
+	} else if n > 0 {
+		fmt.Printf("restored %d indexes and foreign keys a previous load had dropped\n", n)
+	}
+	missing := 0
+	for i := range tenants {
+		if _, err := db.UserForLogin(ctx, postgres.BenchAdminEmail(i)); err != nil {
+			missing++
+		}
+	}
+	if missing == 0 {
+		fmt.Println("bench database already seeded; reusing it")
+		return nil
+	}
 	start := time.Now()
+	if err := postgres.DropBulkConstraints(ctx, ownerURL); err != nil {
+		return fmt.Errorf("drop indexes and foreign keys for the load: %w", err)
+	}
 	work := make(chan postgres.BenchTenant)
 	var created atomic.Int64
 	var wg sync.WaitGroup
@@ -143,6 +193,9 @@ func seedBench(ctx context.Context, db *postgres.DB, ownerURL string, tenants, b
 				ok, err := db.SeedBenchTenant(ctx, bt, hash, start, func(n int) {
 					if bt.Projects > 100_000 {
 						fmt.Printf("  tenant %d: %d projects (%s)\n", bt.Index, n, time.Since(t0).Round(time.Second))
+						if n == bt.Projects {
+							fmt.Printf("  tenant %d: computing the Sales summary...\n", bt.Index)
+						}
 					}
 				})
 				if err != nil {
@@ -177,16 +230,20 @@ func seedBench(ctx context.Context, db *postgres.DB, ownerURL string, tenants, b
 		return err
 	default:
 	}
-	if created.Load() > 0 {
-		fmt.Printf("seeded %d tenants in %s; vacuum and analyze...\n", created.Load(), time.Since(start).Round(time.Second))
-		t0 := time.Now()
-		if err := postgres.VacuumAnalyze(ctx, ownerURL); err != nil {
-			return err
-		}
-		fmt.Printf("vacuum analyze took %s\n", time.Since(t0).Round(time.Second))
-	} else {
-		fmt.Println("bench database already seeded; reusing it")
+	fmt.Printf("seeded %d tenants in %s; building indexes and validating foreign keys...\n", created.Load(), time.Since(start).Round(time.Second))
+	t0 := time.Now()
+	n, err := postgres.RestoreBulkConstraints(ctx, ownerURL, func(name string, took time.Duration) {
+		fmt.Printf("  %s restored in %s\n", name, took.Round(100*time.Millisecond))
+	})
+	if err != nil {
+		return err
 	}
+	fmt.Printf("restored %d indexes and foreign keys in %s; vacuum and analyze...\n", n, time.Since(t0).Round(time.Second))
+	t0 = time.Now()
+	if err := postgres.VacuumAnalyze(ctx, ownerURL); err != nil {
+		return err
+	}
+	fmt.Printf("vacuum analyze took %s; the whole seed took %s\n", time.Since(t0).Round(time.Second), time.Since(start).Round(time.Second))
 	return nil
 }
 
@@ -198,7 +255,7 @@ type scenario struct {
 }
 
 // benchScenarios builds each page's URL and the same SQL run directly.
-func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User) ([]scenario, error) {
+func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User, cookie string) ([]scenario, error) {
 	v := crm.Viewer{TenantID: admin.TenantID, UserID: admin.ID, Role: admin.Role}
 	var tenant crm.Tenant
 	var opts postgres.SalesOptions
@@ -230,16 +287,28 @@ func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User) ([]sce
 		l := now.In(loc)
 		return postgres.SalesFilter{View: crm.StateActive, Now: now, Today: time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)}
 	}
-	list := func(f postgres.SalesFilter, sort postgres.SalesSort, desc bool, after *postgres.Cursor) func() error {
+	// A page's SQL is what its request runs: the session lookup, then the
+	// identity and the page's reads in one tenant transaction.
+	sessions := db.Sessions()
+	token := strings.TrimPrefix(cookie, "pipewell_session=")
+	page := func(fn func(ctx context.Context, tx *postgres.Tx) error) func() error {
 		return func() error {
-			return db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
-				if _, err := tx.SalesOptions(ctx, admin.ID); err != nil {
-					return err
-				}
-				_, err := tx.ListSales(ctx, v, f, sort, desc, after, 50)
+			if _, ok, err := sessions.Find(token); err != nil || !ok {
+				return fmt.Errorf("session: %v (found %v)", err, ok)
+			}
+			c, _, release, err := db.IdentityInTenant(ctx, admin.TenantID, admin.ID)
+			if err != nil {
 				return err
-			})
+			}
+			defer release()
+			return db.InTenant(c, admin.TenantID, func(tx *postgres.Tx) error { return fn(c, tx) })
 		}
+	}
+	list := func(f postgres.SalesFilter, sort postgres.SalesSort, desc bool, after *postgres.Cursor) func() error {
+		return page(func(ctx context.Context, tx *postgres.Tx) error {
+			_, _, err := tx.SalesScreen(ctx, v, f, sort, desc, after, 50)
+			return err
+		})
 	}
 	status := opts.Statuses[0].ID
 	fStatus := filter()
@@ -248,15 +317,21 @@ func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User) ([]sce
 	fLate.LateOnly = true
 	fText := filter()
 	fText.Text = "wei novak"
-	board := func() error {
-		return db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
-			o, err := tx.SalesOptions(ctx, admin.ID)
-			if err != nil {
-				return err
-			}
-			_, err = tx.Board(ctx, v, filter(), o.Milestones)
+	board := page(func(ctx context.Context, tx *postgres.Tx) error {
+		_, _, err := tx.BoardScreen(ctx, v, filter())
+		return err
+	})
+	workspace := func() error {
+		if _, ok, err := sessions.Find(token); err != nil || !ok {
+			return fmt.Errorf("session: %v (found %v)", err, ok)
+		}
+		c, _, release, err := db.IdentityInTenant(ctx, admin.TenantID, admin.ID)
+		if err != nil {
 			return err
-		})
+		}
+		defer release()
+		_, err = db.Workspace(c, v, crm.ProjectID(project))
+		return err
 	}
 	return []scenario{
 		{name: "sales first page", path: "/?view=active", throughput: true, sql: list(filter(), "created", true, nil)},
@@ -266,8 +341,26 @@ func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User) ([]sce
 		{name: "sales deep page", path: "/?view=active&after=" + deep.Encode(), sql: list(filter(), "created", true, &deep)},
 		{name: "sales text search", path: "/?view=active&q=wei+novak", sql: list(fText, "created", true, nil)},
 		{name: "board", path: "/pipeline", sql: board},
-		{name: "workspace", path: "/projects/" + strconv.FormatInt(project, 10), sql: func() error { return nil }},
+		{name: "workspace", path: "/projects/" + strconv.FormatInt(project, 10), sql: workspace},
 	}, nil
+}
+
+// fetchProfile saves a CPU profile of the server over d into file.
+func fetchProfile(addr, file string, d time.Duration) error {
+	res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, max(1, int(d.Seconds()))))
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func waitReady(ctx context.Context, base string) error {
@@ -327,7 +420,16 @@ type loadResult struct {
 }
 
 // load runs conns clients in a closed loop for d and reports what it saw.
+// Each client is one kept-alive connection that writes a prepared request
+// and reads the response with the standard parser: the generator shares the
+// machine's cores with the server and the database, so it stays lean.
 func load(ctx context.Context, u, cookie string, conns int, d time.Duration) loadResult {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return loadResult{errors: 1}
+	}
+	req := []byte("GET " + pu.RequestURI() + " HTTP/1.1\r\nHost: " + pu.Host + "\r\nCookie: " + cookie +
+		"\r\nAccept-Language: en\r\nUser-Agent: pipewell-bench\r\n\r\n")
 	var mu sync.Mutex
 	var lat []time.Duration
 	var errs int
@@ -337,15 +439,46 @@ func load(ctx context.Context, u, cookie string, conns int, d time.Duration) loa
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var mine []time.Duration
+			mine := make([]time.Duration, 0, 4096)
 			bad := 0
+			var c net.Conn
+			var br *bufio.Reader
 			for time.Now().Before(stop) && ctx.Err() == nil {
 				t0 := time.Now()
-				st, err := get(u, cookie)
+				if c == nil {
+					if c, err = net.Dial("tcp", pu.Host); err != nil {
+						bad++
+						mine = append(mine, time.Since(t0))
+						c = nil
+						continue
+					}
+					br = bufio.NewReaderSize(c, 64<<10)
+				}
+				ok := false
+				if _, err := c.Write(req); err == nil {
+					if res, err := http.ReadResponse(br, nil); err == nil {
+						_, err = io.Copy(io.Discard, res.Body)
+						res.Body.Close()
+						ok = err == nil && res.StatusCode == http.StatusOK
+						if res.Close {
+							c.Close()
+							c = nil
+						}
+					} else {
+						c.Close()
+						c = nil
+					}
+				} else {
+					c.Close()
+					c = nil
+				}
 				mine = append(mine, time.Since(t0))
-				if err != nil || st != http.StatusOK {
+				if !ok {
 					bad++
 				}
+			}
+			if c != nil {
+				c.Close()
 			}
 			mu.Lock()
 			lat = append(lat, mine...)

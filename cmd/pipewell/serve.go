@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/pipewell/pipewell/internal/postgres"
@@ -17,8 +20,15 @@ import (
 func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", env("PIPEWELL_ADDR", ":8080"), "listen address")
+	pprofAddr := fs.String("pprof", "", "also serve Go's profiler (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060 (benchmarks)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	tuneGC()
+	if *pprofAddr != "" {
+		if err := serveProfiler(ctx, log, *pprofAddr); err != nil {
+			return err
+		}
 	}
 	if u := env("PIPEWELL_MIGRATE_URL", ""); u != "" {
 		if err := postgres.Migrate(ctx, u, log); err != nil {
@@ -82,4 +92,44 @@ func serverConfig(log *slog.Logger) server.Config {
 		log.Info("mail enabled", "smtp", addr)
 	}
 	return cfg
+}
+
+// serveProfiler serves the profiler on its own listener, never on the app's
+// address, and only on a loopback address.
+func serveProfiler(ctx context.Context, log *slog.Logger, addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-pprof %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("-pprof %q: the profiler listens on a loopback address only (127.0.0.1:port)", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("profiler serving", "addr", ln.Addr().String())
+	return nil
+}
+
+// tuneGC lets the heap grow to five times the live data between collections
+// (GOGC=400) instead of twice, within a soft limit of 160 MiB: a page
+// allocates its rows and markup and drops them, the live heap is a few
+// megabytes, and the collector otherwise runs every few requests. GOGC and
+// GOMEMLIMIT, when set, win.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(160 << 20)
+	}
 }

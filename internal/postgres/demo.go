@@ -184,7 +184,7 @@ func (tx *Tx) seedProjects(ctx context.Context, rng *rand.Rand, reps []crm.UserI
 		at := created
 		reached := 1
 		completions = append(completions, []any{tx.Tenant, projectIDs[i], d.milestones[0].id, created, owner, ""})
-		logs = append(logs, []any{tx.Tenant, projectIDs[i], created, owner, string(crm.LogCreated), "", "", "", ""})
+		logs = append(logs, []any{tx.Tenant, projectIDs[i], created, owner, string(crm.LogCreated), "", "", "", "", nil})
 		chance := []float64{0, 0.65, 0.7, 0.5, 0.6, 0.6}
 		for k := 1; k < len(d.milestones); k++ {
 			m := d.milestones[k]
@@ -199,7 +199,7 @@ func (tx *Tx) seedProjects(ctx context.Context, rng *rand.Rand, reps []crm.UserI
 			at = next
 			reached = k + 1
 			completions = append(completions, []any{tx.Tenant, projectIDs[i], m.id, at, owner, ""})
-			logs = append(logs, []any{tx.Tenant, projectIDs[i], at, owner, string(crm.LogMilestoneCompleted), "milestone", "", fmt.Sprint(m.id), ""})
+			logs = append(logs, []any{tx.Tenant, projectIDs[i], at, owner, string(crm.LogMilestoneCompleted), "milestone", "", fmt.Sprint(m.id), "", at})
 			if m.eventTitle != "" {
 				start := at.Add(time.Duration(m.eventDays) * day)
 				events = append(events, []any{tx.Tenant, projectIDs[i], m.id, m.eventTitle, owner, start, start.Before(now.Add(-2 * day))})
@@ -233,7 +233,7 @@ func (tx *Tx) seedProjects(ctx context.Context, rng *rand.Rand, reps []crm.UserI
 			status = d.statuses[rng.IntN(len(d.statuses))]
 		}
 		if state != crm.StateActive && state != crm.StateSold || won {
-			logs = append(logs, []any{tx.Tenant, projectIDs[i], coalesceTime(archivedAt, at), owner, string(crm.LogStateChanged), "state", string(crm.StateActive), string(state), ""})
+			logs = append(logs, []any{tx.Tenant, projectIDs[i], coalesceTime(archivedAt, at), owner, string(crm.LogStateChanged), "state", string(crm.StateActive), string(state), "", nil})
 		}
 		forecast := crm.ForecastPipeline
 		switch {
@@ -247,7 +247,7 @@ func (tx *Tx) seedProjects(ctx context.Context, rng *rand.Rand, reps []crm.UserI
 		lastActivity := at
 		if rng.Float64() < 0.5 {
 			note := at.Add(time.Duration(rng.Float64()*float64(max(now.Sub(at), time.Hour))) / 2)
-			logs = append(logs, []any{tx.Tenant, projectIDs[i], note, owner, string(crm.LogNote), "", "", "", demoNotes[rng.IntN(len(demoNotes))]})
+			logs = append(logs, []any{tx.Tenant, projectIDs[i], note, owner, string(crm.LogNote), "", "", "", demoNotes[rng.IntN(len(demoNotes))], nil})
 			lastActivity = note
 		}
 		if state == crm.StateActive && rng.Float64() < 0.35 {
@@ -278,7 +278,7 @@ func (tx *Tx) seedProjects(ctx context.Context, rng *rand.Rand, reps []crm.UserI
 		{"milestone_completions", []string{"tenant_id", "project_id", "milestone_id", "completed_at", "completed_by", "note"}, completions},
 		{"scheduled_events", []string{"tenant_id", "project_id", "milestone_id", "title", "owner_id", "starts_at", "done"}, events},
 		{"subtasks", []string{"tenant_id", "project_id", "milestone_id", "title", "assignee_id", "due_date"}, subtasks},
-		{"project_log", []string{"tenant_id", "project_id", "at", "user_id", "kind", "field", "old_value", "new_value", "body"}, logs},
+		{"project_log", []string{"tenant_id", "project_id", "at", "user_id", "kind", "field", "old_value", "new_value", "body", "happened_at"}, logs},
 	}
 	for _, c := range copies {
 		if err := tx.BulkInsert(ctx, c.table, c.cols, pgx.CopyFromRows(c.rows)); err != nil {

@@ -31,9 +31,47 @@ func (tx *Tx) Board(ctx context.Context, v crm.Viewer, f SalesFilter, ms []Sales
 	if err != nil {
 		return nil, err
 	}
+	var cols []BoardColumn
+	b := &pgx.Batch{}
+	read := queueBoard(b, tx.Tenant, scope, f, func() []SalesMilestone { return ms }, &cols)
+	br := tx.SendBatch(ctx, b)
+	err = read(br)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return cols, err
+}
+
+// BoardScreen loads the filter choices and the board (as Board, over the
+// tenant's milestones) in one round trip.
+func (tx *Tx) BoardScreen(ctx context.Context, v crm.Viewer, f SalesFilter) (SalesOptions, []BoardColumn, error) {
+	var opts SalesOptions
+	var cols []BoardColumn
+	scope, err := tx.Scope(ctx, v)
+	if err != nil {
+		return opts, nil, err
+	}
+	b := &pgx.Batch{}
+	readOpts := queueSalesOptions(b, tx.Tenant, v.UserID, &opts)
+	readBoard := queueBoard(b, tx.Tenant, scope, f, func() []SalesMilestone { return opts.Milestones }, &cols)
+	br := tx.SendBatch(ctx, b)
+	err = readOpts(br)
+	if err == nil {
+		err = readBoard(br)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return opts, cols, err
+}
+
+// queueBoard queues the board's sums and cards on b. The cards are taken
+// for every active milestone of the tenant; ms, called once the results are
+// read, gives the columns' order.
+func queueBoard(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilter, ms func() []SalesMilestone, out *[]BoardColumn) func(pgx.BatchResults) error {
 	f.View = crm.StateActive
 	var sumArgs []any
-	sumWhere := f.where(tx.Tenant, &sumArgs) + " AND " + scope.Where("p", &sumArgs)
+	sumWhere := f.where(tenant, &sumArgs) + " AND " + scope.Where("p", &sumArgs)
 	sums := `SELECT COALESCE(p.pending_milestone_id, 0), count(*), COALESCE(sum(p.value_cents), 0),
 		COALESCE(sum((p.value_cents * COALESCE(p.probability_override, d.probability, 0) + 50) / 100), 0)::bigint
 		FROM projects p LEFT JOIN milestone_defs d ON d.tenant_id = p.tenant_id AND d.id = p.last_milestone_id
@@ -41,64 +79,74 @@ func (tx *Tx) Board(ctx context.Context, v crm.Viewer, f SalesFilter, ms []Sales
 
 	var args []any
 	cols := f.columns(&args)
-	where := f.where(tx.Tenant, &args) + " AND " + scope.Where("p", &args)
-	ids := []int64{0}
-	for _, m := range ms {
-		if m.Active {
-			ids = append(ids, m.ID)
-		}
-	}
-	args = append(args, ids)
-	cards := `SELECT m.id, c.* FROM unnest($` + strconv.Itoa(len(args)) + `::bigint[]) AS m(id) CROSS JOIN LATERAL (
-		SELECT ` + cols + ` FROM projects p WHERE ` + where + ` AND p.pending_milestone_id IS NOT DISTINCT FROM NULLIF(m.id, 0)
-		 ORDER BY p.created_at DESC, p.id DESC LIMIT ` + strconv.Itoa(BoardCards) + `) c`
-
-	b := &pgx.Batch{}
+	where := f.where(tenant, &args) + " AND " + scope.Where("p", &args)
+	args = append(args, tenant)
+	// One index range per column (pending_milestone_id = m, or IS NULL for
+	// the no-pending column): "IS NOT DISTINCT FROM" would scan them all.
+	// The no-pending column orders by the (NULL) milestone first: the same
+	// order, but the planner sees it is the index's, which it does not for
+	// "IS NULL" followed by created_at.
+	card := `SELECT ` + cols + ` FROM projects p WHERE ` + where + ` AND p.pending_milestone_id %s
+		 ORDER BY p.pending_milestone_id, p.created_at DESC, p.id DESC LIMIT ` + strconv.Itoa(BoardCards)
+	cards := `SELECT m.id, c.* FROM milestone_defs m CROSS JOIN LATERAL (` + fmt.Sprintf(card, "= m.id") + `) c
+		 WHERE m.tenant_id = $` + strconv.Itoa(len(args)) + ` AND m.active
+		UNION ALL
+		SELECT 0::bigint, c.* FROM (` + fmt.Sprintf(card, "IS NULL") + `) c`
+	b.Queue(customPlans)
 	b.Queue(sums, sumArgs...)
 	b.Queue(cards, args...)
-	br := tx.SendBatch(ctx, b)
-	defer br.Close()
-	byID := map[int64]*BoardColumn{}
-	out := make([]BoardColumn, 0, len(ids))
-	for _, id := range ids[1:] {
-		out = append(out, BoardColumn{Milestone: id})
-	}
-	out = append(out, BoardColumn{Milestone: 0})
-	for i := range out {
-		byID[out[i].Milestone] = &out[i]
-	}
-	rows, err := br.Query()
-	if err != nil {
-		return nil, fmt.Errorf("board sums: %w", err)
-	}
-	for rows.Next() {
-		var id, n, value, weighted int64
-		if err := rows.Scan(&id, &n, &value, &weighted); err != nil {
-			return nil, fmt.Errorf("board sums: %w", err)
+	return func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("board: %w", err)
 		}
-		if c := byID[id]; c != nil {
-			c.Count, c.Value, c.Weighted = n, value, weighted
+		byID := map[int64]*BoardColumn{}
+		var cs []BoardColumn
+		for _, m := range ms() {
+			if m.Active {
+				cs = append(cs, BoardColumn{Milestone: m.ID})
+			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("board sums: %w", err)
-	}
-	rows, err = br.Query()
-	if err != nil {
-		return nil, fmt.Errorf("board cards: %w", err)
-	}
-	for rows.Next() {
-		var col int64
-		var r SalesRow
-		var nulls salesRowNulls
-		dest := append([]any{&col}, salesRowDest(&r, &nulls)...)
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("board cards: %w", err)
+		cs = append(cs, BoardColumn{Milestone: 0})
+		for i := range cs {
+			byID[cs[i].Milestone] = &cs[i]
 		}
-		nulls.finish(&r)
-		if c := byID[col]; c != nil {
-			c.Cards = append(c.Cards, r)
+		rows, err := br.Query()
+		if err != nil {
+			return fmt.Errorf("board sums: %w", err)
 		}
+		for rows.Next() {
+			var id, n, value, weighted int64
+			if err := rows.Scan(&id, &n, &value, &weighted); err != nil {
+				return fmt.Errorf("board sums: %w", err)
+			}
+			if c := byID[id]; c != nil {
+				c.Count, c.Value, c.Weighted = n, value, weighted
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("board sums: %w", err)
+		}
+		rows, err = br.Query()
+		if err != nil {
+			return fmt.Errorf("board cards: %w", err)
+		}
+		for rows.Next() {
+			var col int64
+			var r SalesRow
+			var nulls salesRowNulls
+			dest := append([]any{&col}, salesRowDest(&r, &nulls)...)
+			if err := rows.Scan(dest...); err != nil {
+				return fmt.Errorf("board cards: %w", err)
+			}
+			nulls.finish(&r)
+			if c := byID[col]; c != nil {
+				c.Cards = append(c.Cards, r)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("board cards: %w", err)
+		}
+		*out = cs
+		return nil
 	}
-	return out, rows.Err()
 }

@@ -29,6 +29,18 @@ type SalesOptions struct {
 func (tx *Tx) SalesOptions(ctx context.Context, viewer crm.UserID) (SalesOptions, error) {
 	var o SalesOptions
 	b := &pgx.Batch{}
+	read := queueSalesOptions(b, tx.Tenant, viewer, &o)
+	br := tx.SendBatch(ctx, b)
+	err := read(br)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return o, err
+}
+
+// queueSalesOptions queues the queries of SalesOptions on b; the returned
+// function reads their results into o.
+func queueSalesOptions(b *pgx.Batch, tenant crm.TenantID, viewer crm.UserID, o *SalesOptions) func(pgx.BatchResults) error {
 	lists := []struct {
 		sql  string
 		dest *[]Option
@@ -40,33 +52,33 @@ func (tx *Tx) SalesOptions(ctx context.Context, viewer crm.UserID) (SalesOptions
 		{`SELECT id, name FROM archive_reasons WHERE tenant_id = $1 AND active ORDER BY position, id`, &o.Reasons},
 	}
 	for _, l := range lists {
-		b.Queue(l.sql, tx.Tenant)
+		b.Queue(l.sql, tenant)
 	}
 	b.Queue(`SELECT id, name, position, COALESCE(deadline_days, 0), deadline_from = 'created', probability, qualifying, won, active
-		  FROM milestone_defs WHERE tenant_id = $1 ORDER BY position, id`, tx.Tenant)
-	b.Queue(`SELECT sales_view FROM users WHERE tenant_id = $1 AND id = $2`, tx.Tenant, viewer)
-	br := tx.SendBatch(ctx, b)
-	defer br.Close()
-	for _, l := range lists {
+		  FROM milestone_defs WHERE tenant_id = $1 ORDER BY position, id`, tenant)
+	b.Queue(`SELECT sales_view FROM users WHERE tenant_id = $1 AND id = $2`, tenant, viewer)
+	return func(br pgx.BatchResults) error {
+		for _, l := range lists {
+			rows, err := br.Query()
+			if err == nil {
+				*l.dest, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Option])
+			}
+			if err != nil {
+				return fmt.Errorf("sales options: %w", err)
+			}
+		}
 		rows, err := br.Query()
 		if err == nil {
-			*l.dest, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Option])
+			o.Milestones, err = pgx.CollectRows(rows, scanSalesMilestone)
+		}
+		if err == nil {
+			err = br.QueryRow().Scan(&o.SavedView)
 		}
 		if err != nil {
-			return o, fmt.Errorf("sales options: %w", err)
+			return fmt.Errorf("sales options: %w", translate(err))
 		}
+		return nil
 	}
-	rows, err := br.Query()
-	if err == nil {
-		o.Milestones, err = pgx.CollectRows(rows, scanSalesMilestone)
-	}
-	if err == nil {
-		err = br.QueryRow().Scan(&o.SavedView)
-	}
-	if err != nil {
-		return o, fmt.Errorf("sales options: %w", translate(err))
-	}
-	return o, br.Close()
 }
 
 // SaveSalesView remembers the viewer's last used Sales screen query.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -34,6 +35,9 @@ func (db *DB) InTenant(ctx context.Context, tenant crm.TenantID, fn func(tx *Tx)
 	if tenant <= 0 {
 		return fmt.Errorf("tenant transaction: invalid tenant %d", tenant)
 	}
+	if o, _ := ctx.Value(openTxKey{}).(*openTx); o != nil && o.tenant == tenant && o.take() {
+		return o.finish(ctx, fn)
+	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("acquire connection: %w", err)
@@ -60,6 +64,46 @@ func (db *DB) InTenant(ctx context.Context, tenant crm.TenantID, fn func(tx *Tx)
 		return translate(fmt.Errorf("commit: %w", err))
 	}
 	return nil
+}
+
+// openTx is a tenant transaction begun ahead of its work (see
+// IdentityInTenant): the first InTenant of the same tenant under the context
+// that carries it runs in it instead of beginning another one.
+type openTx struct {
+	tenant crm.TenantID
+	conn   *pgxpool.Conn
+	taken  atomic.Bool
+}
+
+type openTxKey struct{}
+
+func (o *openTx) take() bool { return o.taken.CompareAndSwap(false, true) }
+
+// finish runs fn in the open transaction and commits, as InTenant does.
+func (o *openTx) finish(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	defer o.conn.Release()
+	done := false
+	defer func() {
+		if !done {
+			_, _ = o.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if err := fn(&Tx{conn: o.conn, Tenant: o.tenant}); err != nil {
+		return err
+	}
+	done = true
+	if _, err := o.conn.Exec(ctx, "COMMIT"); err != nil {
+		return translate(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// release ends the transaction if no InTenant took it.
+func (o *openTx) release(ctx context.Context) {
+	if o.take() {
+		_, _ = o.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		o.conn.Release()
+	}
 }
 
 // Exec runs a statement.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/pipewell/pipewell/internal/crm"
 )
@@ -58,18 +59,56 @@ type Identity struct {
 func (db *DB) Identity(ctx context.Context, tenant crm.TenantID, id crm.UserID) (Identity, error) {
 	var who Identity
 	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
-		t := &who.Tenant
-		err := tx.QueryRow(ctx, `
-			SELECT u.tenant_id, u.id, u.email, u.name, u.role, u.active, u.locale, u.created_at, u.session_epoch,
-			       t.id, t.name, t.currency, t.time_zone, t.stagnant_days, t.learned_probabilities, t.created_at
-			  FROM users u JOIN tenants t ON t.id = u.tenant_id
-			 WHERE u.tenant_id = $1 AND u.id = $2 AND u.active`, tenant, id).
-			Scan(append(userDest(&who.User), &who.SessionEpoch, &t.ID, &t.Name, &t.Currency, &t.TimeZone, &t.StagnantDays,
-				&t.LearnedProbabilities, &t.CreatedAt)...)
-		return translate(err)
+		var err error
+		who, err = tx.identity(ctx, id)
+		return err
 	})
+	return who, err
+}
+
+// IdentityInTenant is Identity, for a request that goes on to read or write
+// the same tenant: the transaction it loads the identity in stays open, and
+// the first InTenant of that tenant under the returned context runs in it
+// (and commits it) instead of beginning another. A page costs one tenant
+// transaction instead of two, two round trips less. release ends the
+// transaction if nothing took it; call it when the request is done. The
+// identity is read on every request all the same: nothing is cached.
+func (db *DB) IdentityInTenant(ctx context.Context, tenant crm.TenantID, id crm.UserID) (context.Context, Identity, func(), error) {
+	var who Identity
+	noop := func() {}
+	if tenant <= 0 {
+		return ctx, who, noop, fmt.Errorf("load identity: invalid tenant %d", tenant)
+	}
+	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
-		return who, fmt.Errorf("load identity: %w", err)
+		return ctx, who, noop, fmt.Errorf("acquire connection: %w", err)
+	}
+	o := &openTx{tenant: tenant, conn: conn}
+	release := func() { o.release(ctx) }
+	if _, err := conn.Exec(ctx, "BEGIN; SET LOCAL app.tenant_id = '"+strconv.FormatInt(int64(tenant), 10)+"'"); err != nil {
+		release()
+		return ctx, who, noop, fmt.Errorf("begin tenant transaction: %w", err)
+	}
+	who, err = (&Tx{conn: conn, Tenant: tenant}).identity(ctx, id)
+	if err != nil {
+		release()
+		return ctx, who, noop, err
+	}
+	return context.WithValue(ctx, openTxKey{}, o), who, release, nil
+}
+
+func (tx *Tx) identity(ctx context.Context, id crm.UserID) (Identity, error) {
+	var who Identity
+	t := &who.Tenant
+	err := tx.QueryRow(ctx, `
+		SELECT u.tenant_id, u.id, u.email, u.name, u.role, u.active, u.locale, u.created_at, u.session_epoch,
+		       t.id, t.name, t.currency, t.time_zone, t.stagnant_days, t.learned_probabilities, t.created_at
+		  FROM users u JOIN tenants t ON t.id = u.tenant_id
+		 WHERE u.tenant_id = $1 AND u.id = $2 AND u.active`, tx.Tenant, id).
+		Scan(append(userDest(&who.User), &who.SessionEpoch, &t.ID, &t.Name, &t.Currency, &t.TimeZone, &t.StagnantDays,
+			&t.LearnedProbabilities, &t.CreatedAt)...)
+	if err != nil {
+		return who, fmt.Errorf("load identity: %w", translate(err))
 	}
 	return who, nil
 }

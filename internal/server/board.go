@@ -22,11 +22,7 @@ func (s *Server) handleBoard(w http.ResponseWriter, r *http.Request) {
 	sq := parseSalesQuery(q, loc, now)
 	v := web.BoardView{Page: s.page(r, "board.title", "nav.pipeline")}
 	err := s.db.InTenant(ctx, who.Tenant.ID, func(tx *postgres.Tx) error {
-		opts, err := tx.SalesOptions(ctx, who.User.ID)
-		if err != nil {
-			return err
-		}
-		cols, err := tx.Board(ctx, viewer(ctx), sq.Filter, opts.Milestones)
+		opts, cols, err := tx.BoardScreen(ctx, viewer(ctx), sq.Filter)
 		if err != nil {
 			return err
 		}

@@ -15,8 +15,7 @@ import (
 
 // actor is who acts, now, in the tenant's zone.
 func actor(r *http.Request) crm.Actor {
-	who := identity(r.Context())
-	return crm.Actor{Viewer: viewer(r.Context()), Now: time.Now(), Loc: who.Tenant.Location()}
+	return crm.Actor{Viewer: viewer(r.Context()), Now: time.Now(), Loc: web.LocaleFrom(r.Context()).Location()}
 }
 
 // pathID reads a positive ID from the URL; anything else is not found.
@@ -127,7 +126,7 @@ func engineFacts(ws postgres.Workspace, now time.Time, loc *time.Location) (*pip
 func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsState) web.WorkspaceView {
 	ctx := r.Context()
 	who := identity(ctx)
-	loc := who.Tenant.Location()
+	loc := s.location(who.Tenant.TimeZone)
 	now := time.Now()
 	p := ws.Project
 	n := ws.Names
@@ -236,8 +235,8 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 	return v
 }
 
-// change runs a project command and answers: 303 back to the workspace (or
-// the workspace itself for htmx), 422 with the input kept, 409 with the
+// change runs a project command and answers: 303 back to the workspace, or
+// to the local path in the form's "return" (or the workspace itself for htmx), 422 with the input kept, 409 with the
 // current values and the input, the earlier-milestones question, or 404.
 func (s *Server) change(w http.ResponseWriter, r *http.Request, action string, fields []string, decide postgres.Decide) {
 	id, ok := pathID(r, "id")
@@ -259,7 +258,13 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, pid crm.ProjectI
 			s.renderWorkspace(w, r, pid, http.StatusOK, wsState{})
 			return
 		}
-		http.Redirect(w, r, web.ProjectURL(pid), http.StatusSeeOther)
+		// A form posted from elsewhere (the board's "complete next
+		// milestone") goes back there; problems are shown on the workspace.
+		target := web.ProjectURL(pid)
+		if ret := r.PostFormValue("return"); ret != "" && safeNext(ret) == ret {
+			target = ret
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
 	case errors.As(err, &earlier):
 		mid, _ := pathID(r, "milestoneID")
 		s.renderWorkspace(w, r, pid, http.StatusOK, wsState{values: keep(r, fields...), action: action, earlier: earlier, target: crm.MilestoneID(mid)})

@@ -345,3 +345,29 @@ func TestNewLeadDuplicatesAndBadInput(t *testing.T) {
 }
 
 var _ = postgres.LogLimit
+
+// TestCompleteReturnsWhereItCameFrom: a completion posted from the board goes
+// back to the board (the local path in "return"); any other "return" sends
+// to the workspace, never off the site.
+func TestCompleteReturnsWhereItCameFrom(t *testing.T) {
+	t.Parallel()
+	f := newProjectFixture(t)
+	c := f.app.client()
+	c.login(f.repA)
+	for _, tc := range []struct{ ret, want string }{
+		{"//evil.example/x", f.url(f.project, "")},
+		{"https://evil.example/", f.url(f.project, "")},
+		{"/pipeline?owner=3", "/pipeline?owner=3"},
+	} {
+		ver := pageVersion(t, c.get(f.url(f.project, "")).body)
+		mid := f.defs[1].ID
+		if tc.want != f.url(f.project, "") {
+			mid = f.defs[2].ID
+		}
+		res := c.post(f.url(f.project, fmt.Sprintf("/milestones/%d/complete", mid)),
+			url.Values{"version": {ver}, "completed_at": {localNow()}, "return": {tc.ret}})
+		if res.status != http.StatusSeeOther || res.header.Get("Location") != tc.want {
+			t.Errorf("return %q: %d to %q, want 303 to %q", tc.ret, res.status, res.header.Get("Location"), tc.want)
+		}
+	}
+}

@@ -200,7 +200,7 @@ func TestSalesScreenVisibility(t *testing.T) {
 	if got := strings.Join(titles(res.body), ","); got != "Bravo battery,Alpha rooftop" {
 		t.Errorf("rep sees %s", got)
 	}
-	mustContain(t, res.body, "2 projects")
+	mustContain(t, res.body, "Projects: 2")
 	mustNotContain(t, res.body, `action="/bulk"`)
 	// Another tenant sees none of it.
 	other := f.app.db.Tenant(t, "Other Co")

@@ -7,11 +7,13 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/httprate"
 	"github.com/pipewell/pipewell/internal/auth"
+	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/postgres"
 )
 
@@ -47,6 +49,22 @@ type Server struct {
 	limitIP  *httprate.RateLimiter
 	limitKey *httprate.RateLimiter
 	handler  http.Handler
+	// zones maps a time zone name to its *time.Location: loading one reads
+	// and parses the zone file, on every request otherwise. A tenant that
+	// changes its zone names another one, so nothing here goes stale.
+	zones sync.Map
+	// buffers are the pages' render buffers, reused.
+	buffers sync.Pool
+}
+
+// location returns the time zone called name (UTC for an unknown name).
+func (s *Server) location(name string) *time.Location {
+	if l, ok := s.zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l := crm.Tenant{TimeZone: name}.Location()
+	s.zones.Store(name, l)
+	return l
 }
 
 // New builds the server and its router.
@@ -71,6 +89,7 @@ func New(db *postgres.DB, cfg Config) *Server {
 	}
 	sm := scs.New()
 	sm.Store = db.Sessions()
+	sm.Codec = sessionCodec{}
 	sm.IdleTimeout = cfg.IdleTimeout
 	sm.Lifetime = cfg.SessionLifetime
 	sm.Cookie.Name = "pipewell_session"
