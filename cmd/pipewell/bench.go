@@ -269,14 +269,8 @@ func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User, cookie
 		if opts, err = tx.SalesOptions(ctx, admin.ID); err != nil {
 			return err
 		}
-		var at time.Time
-		var id int64
-		if err := tx.QueryRow(ctx, `SELECT created_at, id FROM projects WHERE tenant_id = $1 AND state = 'active'
-			ORDER BY created_at DESC, id DESC OFFSET (SELECT count(*) / 2 FROM projects WHERE tenant_id = $1 AND state = 'active') LIMIT 1`, tx.Tenant).Scan(&at, &id); err != nil {
-			return err
-		}
-		deep = postgres.Cursor{Sort: "created", Desc: true, Key: at, ID: id}
-		return tx.QueryRow(ctx, `SELECT id FROM projects WHERE tenant_id = $1 AND state = 'active' LIMIT 1`, tx.Tenant).Scan(&project)
+		deep, project, err = tx.BenchTargets(ctx)
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -275,3 +275,22 @@ func RestoreBulkConstraints(ctx context.Context, ownerURL string, progress func(
 	}
 	return len(items), nil
 }
+
+// BenchTargets returns what the benchmark's scenarios point at in the bound
+// tenant: the cursor of the middle of the active list (a deep page, newest
+// first) and one active project (the workspace).
+func (tx *Tx) BenchTargets(ctx context.Context) (Cursor, int64, error) {
+	var at time.Time
+	var id, project int64
+	err := tx.QueryRow(ctx, `SELECT created_at, id FROM projects WHERE tenant_id = $1 AND state = 'active'
+		ORDER BY created_at DESC, id DESC
+		OFFSET (SELECT count(*) / 2 FROM projects WHERE tenant_id = $1 AND state = 'active') LIMIT 1`, tx.Tenant).Scan(&at, &id)
+	if err != nil {
+		return Cursor{}, 0, fmt.Errorf("bench targets: %w", err)
+	}
+	err = tx.QueryRow(ctx, `SELECT id FROM projects WHERE tenant_id = $1 AND state = 'active' LIMIT 1`, tx.Tenant).Scan(&project)
+	if err != nil {
+		return Cursor{}, 0, fmt.Errorf("bench targets: %w", err)
+	}
+	return Cursor{Sort: "created", Desc: true, Key: at, ID: id}, project, nil
+}
