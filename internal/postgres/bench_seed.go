@@ -179,7 +179,10 @@ func VacuumAnalyze(ctx context.Context, url string) error {
 // per-row checks per project. Primary keys and unique constraints stay. The
 // indexes of subtasks and events stay too: the summary refresh looks them up
 // per project.
-var bulkTables = []string{"projects", "project_log", "accounts", "contacts", "milestone_completions", "scheduled_events", "subtasks"}
+// project_search and its words are filled by the summary refresh at the end
+// of each tenant.
+var bulkTables = []string{"projects", "project_log", "accounts", "contacts", "milestone_completions", "scheduled_events", "subtasks",
+	"project_search", "project_search_words"}
 
 // DropBulkConstraints drops those indexes and foreign keys, as the tables'
 // owner at ownerURL. The statements that restore them are kept in
