@@ -174,7 +174,7 @@ func VacuumAnalyze(ctx context.Context, url string) error {
 // bulkTables are the tables a bulk load fills. Before the load it drops
 // their secondary indexes and foreign keys and afterwards builds and
 // validates them again, once, in bulk: a sorted index build is many times
-// faster than maintaining a dozen indexes (one of them trigram GIN) row by
+// faster than maintaining a dozen indexes row by
 // row, and validating a foreign key with one join faster than forty
 // per-row checks per project. Primary keys and unique constraints stay. The
 // indexes of subtasks and events stay too: the summary refresh looks them up
