@@ -174,12 +174,15 @@ func VacuumAnalyze(ctx context.Context, url string) error {
 // bulkTables are the tables a bulk load fills. Before the load it drops
 // their secondary indexes and foreign keys and afterwards builds and
 // validates them again, once, in bulk: a sorted index build is many times
-// faster than maintaining a dozen indexes (one of them trigram GIN) row by
+// faster than maintaining a dozen indexes row by
 // row, and validating a foreign key with one join faster than forty
 // per-row checks per project. Primary keys and unique constraints stay. The
 // indexes of subtasks and events stay too: the summary refresh looks them up
 // per project.
-var bulkTables = []string{"projects", "project_log", "accounts", "contacts", "milestone_completions", "scheduled_events", "subtasks"}
+// project_search and its words are filled by the summary refresh at the end
+// of each tenant.
+var bulkTables = []string{"projects", "project_log", "accounts", "contacts", "milestone_completions", "scheduled_events", "subtasks",
+	"project_search", "project_search_words"}
 
 // DropBulkConstraints drops those indexes and foreign keys, as the tables'
 // owner at ownerURL. The statements that restore them are kept in

@@ -40,8 +40,12 @@ func TestBulkSeededSummaryEqualsTriggers(t *testing.T) {
 			// the IDs differ between the tenants, the data does not.
 			rows, err := tx.Query(ctx, `
 				SELECT pm.position, p.pending_due_at, p.milestone_late_from, p.late_from, lm.position,
-				       p.last_completed_at, p.customer_name, p.owner_name, p.status_name, p.search_text, p.state
+				       p.last_completed_at, p.customer_name, p.owner_name, p.status_name, p.search_text, p.state,
+				       (s.state, s.created_at, s.text) IS NOT DISTINCT FROM (p.state, p.created_at, p.search_text),
+				       (SELECT string_agg(w.state || ':' || w.word, ',' ORDER BY w.word, w.state) FROM project_search_words w
+				         WHERE w.tenant_id = p.tenant_id AND w.project_id = p.id)
 				  FROM projects p
+				  LEFT JOIN project_search s ON s.tenant_id = p.tenant_id AND s.project_id = p.id
 				  LEFT JOIN milestone_defs pm ON pm.tenant_id = p.tenant_id AND pm.id = p.pending_milestone_id
 				  LEFT JOIN milestone_defs lm ON lm.tenant_id = p.tenant_id AND lm.id = p.last_milestone_id
 				 WHERE p.tenant_id = $1 ORDER BY p.id`, tx.Tenant)

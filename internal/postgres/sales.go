@@ -160,7 +160,8 @@ func (f SalesFilter) where(tenant crm.TenantID, args *[]any) string {
 	if view == "" {
 		view = crm.StateActive
 	}
-	w := []string{"p.tenant_id = " + arg(tenant), "p.state = " + arg(string(view))}
+	tenantArg, stateArg := arg(tenant), arg(string(view))
+	w := []string{"p.tenant_id = " + tenantArg, "p.state = " + stateArg}
 	if f.Owner != 0 {
 		w = append(w, "p.owner_id = "+arg(f.Owner))
 	}
@@ -195,10 +196,20 @@ func (f SalesFilter) where(tenant crm.TenantID, args *[]any) string {
 		w = append(w, "p.value_cents <= "+arg(*f.ValueMax))
 	}
 	if f.Text != "" {
-		w = append(w, "p.search_text LIKE "+arg("%"+escapeLike(f.Text)+"%"))
+		// The matching IDs come from the search tables (migration 00007),
+		// newest first, at most SalesSearchCap of them, computed once (a
+		// sub-select); the page, the other filters and visibility then read
+		// projects by key.
+		w = append(w, fmt.Sprintf("p.id = ANY ((SELECT sales_search_ids(%s, %s, %s, %s, %d))::bigint[])",
+			tenantArg, stateArg, arg(f.Text), arg("%"+escapeLike(f.Text)+"%"), SalesSearchCap))
 	}
 	return strings.Join(w, " AND ")
 }
+
+// SalesSearchCap is how many projects a text search considers: the newest
+// that match in the view. A search that matches more is too broad to page
+// through; its count shows as an estimate anyway.
+const SalesSearchCap = 5000
 
 // filtered reports whether f narrows the view beyond its state.
 func (f SalesFilter) filtered() bool {
