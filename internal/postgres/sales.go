@@ -35,6 +35,33 @@ type SalesFilter struct {
 	// defer-until of deferred projects).
 	Now   time.Time
 	Today time.Time
+
+	// matches are the text search's project IDs once resolveText has run
+	// them, so that every statement of a page (list, count, board columns)
+	// shares one search instead of each running it.
+	matches  []int64
+	resolved bool
+}
+
+// resolveText runs the text search once for the screen's statements.
+func (tx *Tx) resolveText(ctx context.Context, f *SalesFilter) error {
+	if f.Text == "" || f.resolved {
+		return nil
+	}
+	view := f.View
+	if view == "" {
+		view = crm.StateActive
+	}
+	err := tx.QueryRow(ctx, `SELECT sales_search_ids($1, $2, $3, $4, $5)`,
+		tx.Tenant, string(view), f.Text, "%"+escapeLike(f.Text)+"%", SalesSearchCap).Scan(&f.matches)
+	if err != nil {
+		return fmt.Errorf("text search: %w", err)
+	}
+	if f.matches == nil {
+		f.matches = []int64{}
+	}
+	f.resolved = true
+	return nil
 }
 
 // SalesSort names a sortable column: a key of SalesSorts.
@@ -195,11 +222,14 @@ func (f SalesFilter) where(tenant crm.TenantID, args *[]any) string {
 	if f.ValueMax != nil {
 		w = append(w, "p.value_cents <= "+arg(*f.ValueMax))
 	}
-	if f.Text != "" {
+	switch {
+	case f.Text != "" && f.resolved:
+		w = append(w, "p.id = ANY ("+arg(f.matches)+"::bigint[])")
+	case f.Text != "":
 		// The matching IDs come from the search tables (migration 00007),
-		// newest first, at most SalesSearchCap of them, computed once (a
-		// sub-select); the page, the other filters and visibility then read
-		// projects by key.
+		// newest first, at most SalesSearchCap of them, computed once per
+		// statement (a sub-select); the page, the other filters and
+		// visibility then read projects by key.
 		w = append(w, fmt.Sprintf("p.id = ANY ((SELECT sales_search_ids(%s, %s, %s, %s, %d))::bigint[])",
 			tenantArg, stateArg, arg(f.Text), arg("%"+escapeLike(f.Text)+"%"), SalesSearchCap))
 	}
@@ -322,6 +352,9 @@ func (tx *Tx) ListSales(ctx context.Context, v crm.Viewer, f SalesFilter, sort S
 	if err != nil {
 		return SalesPage{}, err
 	}
+	if err := tx.resolveText(ctx, &f); err != nil {
+		return SalesPage{}, err
+	}
 	var out SalesPage
 	b := &pgx.Batch{}
 	read, err := queueListSales(b, tx.Tenant, scope, f, sort, desc, after, limit, &out)
@@ -347,6 +380,9 @@ func (tx *Tx) SalesScreen(ctx context.Context, v crm.Viewer, f SalesFilter, sort
 	var page SalesPage
 	scope, err := tx.Scope(ctx, v)
 	if err != nil {
+		return opts, page, err
+	}
+	if err := tx.resolveText(ctx, &f); err != nil {
 		return opts, page, err
 	}
 	b := &pgx.Batch{}

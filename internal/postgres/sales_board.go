@@ -31,6 +31,9 @@ func (tx *Tx) Board(ctx context.Context, v crm.Viewer, f SalesFilter, ms []Sales
 	if err != nil {
 		return nil, err
 	}
+	if err := tx.resolveText(ctx, &f); err != nil {
+		return nil, err
+	}
 	var cols []BoardColumn
 	b := &pgx.Batch{}
 	read := queueBoard(b, tx.Tenant, scope, f, func() []SalesMilestone { return ms }, &cols)
@@ -49,6 +52,9 @@ func (tx *Tx) BoardScreen(ctx context.Context, v crm.Viewer, f SalesFilter) (Sal
 	var cols []BoardColumn
 	scope, err := tx.Scope(ctx, v)
 	if err != nil {
+		return opts, nil, err
+	}
+	if err := tx.resolveText(ctx, &f); err != nil {
 		return opts, nil, err
 	}
 	b := &pgx.Batch{}
