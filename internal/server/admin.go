@@ -44,26 +44,49 @@ func formError(err error) string {
 	return ""
 }
 
-// moveDelta reads the dir field of a move form: up = -1, down = +1.
-func moveDelta(r *http.Request) (int, bool) {
+// moveForm reads a move request: the path ID (404 when malformed) and the
+// dir field, up = -1, down = +1 (400 otherwise). It has answered when ok is false.
+func (s *Server) moveForm(w http.ResponseWriter, r *http.Request) (id int64, delta int, ok bool) {
+	id, ok = s.idForm(w, r)
+	if !ok {
+		return 0, 0, false
+	}
 	switch r.PostFormValue("dir") {
 	case "up":
-		return -1, true
+		return id, -1, true
 	case "down":
-		return 1, true
+		return id, 1, true
 	}
-	return 0, false
+	s.badRequest(w, r)
+	return 0, 0, false
 }
 
-// activeFlag reads the active field of an activate/deactivate form.
-func activeFlag(r *http.Request) (bool, bool) {
+// activeForm reads an activate/deactivate request: the path ID (404 when
+// malformed) and the active field, "1" or "0" (400 otherwise). It has
+// answered when ok is false.
+func (s *Server) activeForm(w http.ResponseWriter, r *http.Request) (id int64, active, ok bool) {
+	id, ok = s.idForm(w, r)
+	if !ok {
+		return 0, false, false
+	}
 	switch r.PostFormValue("active") {
 	case "1":
-		return true, true
+		return id, true, true
 	case "0":
-		return false, true
+		return id, false, true
 	}
-	return false, false
+	s.badRequest(w, r)
+	return 0, false, false
+}
+
+// idForm reads the path ID (404 when malformed) and the form body.
+func (s *Server) idForm(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return 0, false
+	}
+	return id, s.parseForm(w, r)
 }
 
 // parseOrder reads a new order as "order=3,1,2" (the drag script) or as

@@ -107,17 +107,8 @@ func (s *Server) handleAdminListMove(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id, ok := pathID(r, "id")
+	id, delta, ok := s.moveForm(w, r)
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
-		return
-	}
-	delta, ok := moveDelta(r)
-	if !ok {
-		s.badRequest(w, r)
 		return
 	}
 	s.listAction(w, r, l, s.db.MovePickValue(r.Context(), tenantOf(r), actorID(r), l, id, delta))
@@ -128,17 +119,8 @@ func (s *Server) handleAdminListActive(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id, ok := pathID(r, "id")
+	id, active, ok := s.activeForm(w, r)
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
-		return
-	}
-	active, ok := activeFlag(r)
-	if !ok {
-		s.badRequest(w, r)
 		return
 	}
 	s.listAction(w, r, l, s.db.SetPickValueActive(r.Context(), tenantOf(r), actorID(r), l, id, active))

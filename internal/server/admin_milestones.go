@@ -148,34 +148,16 @@ func (s *Server) milestoneListAction(w http.ResponseWriter, r *http.Request, err
 }
 
 func (s *Server) handleAdminMilestoneMove(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, delta, ok := s.moveForm(w, r)
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
-		return
-	}
-	delta, ok := moveDelta(r)
-	if !ok {
-		s.badRequest(w, r)
 		return
 	}
 	s.milestoneListAction(w, r, s.db.MoveMilestone(r.Context(), tenantOf(r), actorID(r), id, delta))
 }
 
 func (s *Server) handleAdminMilestoneActive(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, active, ok := s.activeForm(w, r)
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
-		return
-	}
-	active, ok := activeFlag(r)
-	if !ok {
-		s.badRequest(w, r)
 		return
 	}
 	s.milestoneListAction(w, r, s.db.SetMilestoneActive(r.Context(), tenantOf(r), actorID(r), id, active))

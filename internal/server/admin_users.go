@@ -159,17 +159,8 @@ func (s *Server) handleAdminUserRole(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAdminUserActive(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, active, ok := s.activeForm(w, r)
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
-		return
-	}
-	active, ok := activeFlag(r)
-	if !ok {
-		s.badRequest(w, r)
 		return
 	}
 	err := s.db.SetUserActive(r.Context(), tenantOf(r), actorID(r), crm.UserID(id), active)
