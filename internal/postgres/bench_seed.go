@@ -101,16 +101,20 @@ func (db *DB) SeedBenchTenant(ctx context.Context, bt BenchTenant, passwordHash 
 }
 
 // RefreshSalesSummary recomputes the Sales screen summary of every project of
-// tenant in one statement: the function the summary triggers call, over the
-// whole tenant. Bulk loads that
-// set app.bulk_load skip the triggers and call this at the end.
+// tenant in one statement (the function the summary triggers call, over the
+// whole tenant), then the tenant's project totals (00008). Bulk loads that
+// set app.bulk_load skip the triggers and call this at the end; it skips
+// them too, since it recomputes everything they would.
 func (db *DB) RefreshSalesSummary(ctx context.Context, tenant crm.TenantID) error {
 	return db.InTenant(ctx, tenant, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+		if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off; SET LOCAL app.bulk_load = 'on'"); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "SELECT sales_refresh($1, ARRAY(SELECT id FROM projects WHERE tenant_id = $1))", tx.Tenant); err != nil {
 			return fmt.Errorf("refresh sales summary: %w", err)
+		}
+		if _, err := tx.Exec(ctx, "SELECT project_totals_rebuild($1)", tx.Tenant); err != nil {
+			return fmt.Errorf("rebuild project totals: %w", err)
 		}
 		return nil
 	})

@@ -82,4 +82,7 @@ func TestBulkSeededSummaryEqualsTriggers(t *testing.T) {
 		t.Fatal("no project has a pending milestone: the comparison proves nothing")
 	}
 	compareWithEngine(t, db, tenants[1], now)
+	for _, tenant := range tenants {
+		compareTotals(t, db, tenant)
+	}
 }

@@ -433,8 +433,16 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		b.Queue(customPlans)
 	}
 	b.Queue(list, args...)
-	b.Queue(count, countArgs...)
-	b.Queue("EXPLAIN (FORMAT JSON) SELECT 1 FROM projects p WHERE "+countWhere, countArgs...)
+	// The views the running totals answer are counted exactly from them;
+	// the others count up to the cap, with the planner's estimate beyond.
+	exact := f.fromTotals()
+	if exact {
+		q, qargs := f.totalsCountSQL(tenant, scope)
+		b.Queue(q, qargs...)
+	} else {
+		b.Queue(count, countArgs...)
+		b.Queue("EXPLAIN (FORMAT JSON) SELECT 1 FROM projects p WHERE "+countWhere, countArgs...)
+	}
 	return func(br pgx.BatchResults) error {
 		if custom {
 			if _, err := br.Exec(); err != nil {
@@ -449,7 +457,7 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 			err = br.QueryRow().Scan(&out.Total)
 		}
 		var plan []byte
-		if err == nil {
+		if err == nil && !exact {
 			err = br.QueryRow().Scan(&plan)
 		}
 		if err != nil {
@@ -460,7 +468,7 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 			last := out.Rows[limit-1]
 			out.Next = Cursor{Sort: sort, Desc: desc, Key: sortKey(sort, last), ID: int64(last.ID)}.Encode()
 		}
-		if out.Total > SalesCountCap {
+		if !exact && out.Total > SalesCountCap {
 			n, err := planRows(plan)
 			if err != nil {
 				return err

@@ -9,7 +9,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 )
 
-// sessionCodec encodes the session's few values (int64s and strings) in a
+// sessionCodec encodes the session's few values (ints, int64s and strings) in a
 // compact binary form. scs's default, gob, compiles a decoder for every
 // request's session: a tenth of the CPU of a page. Sessions written by gob
 // (before this codec, or holding another type) are still read and written
@@ -33,6 +33,9 @@ func (c sessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte,
 		case int64:
 			b = append(b, 'i')
 			b = binary.AppendVarint(b, v)
+		case int:
+			b = append(b, 'n')
+			b = binary.AppendVarint(b, int64(v))
 		case string:
 			b = append(b, 's')
 			b = binary.AppendUvarint(b, uint64(len(v)))
@@ -86,6 +89,13 @@ func (c sessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 			}
 			b = b[n:]
 			values[k] = v
+		case 'n':
+			v, n := binary.Varint(b)
+			if n <= 0 || v != int64(int(v)) {
+				return time.Time{}, nil, errSessionData
+			}
+			b = b[n:]
+			values[k] = int(v)
 		case 's':
 			v, ok := str()
 			if !ok {

@@ -15,6 +15,8 @@ func TestSessionCodecRoundTrip(t *testing.T) {
 		{},
 		{sessTenant: int64(7), sessUser: int64(-42), sessFlash: "lead.created"},
 		{sessBulk: "owner|3|0", "empty": ""},
+		// What log-in writes: the epoch is an int.
+		{sessTenant: int64(7), sessUser: int64(9), sessEpoch: 3, sessRole: "admin", sessFlash: ""},
 	} {
 		b, err := c.Encode(deadline, values)
 		if err != nil {
@@ -44,11 +46,14 @@ func TestSessionCodecRoundTrip(t *testing.T) {
 	if _, got, err := c.Decode(old); err != nil || got[sessUser] != int64(3) {
 		t.Fatalf("gob session: %v %v", got, err)
 	}
-	b, err := c.Encode(deadline, map[string]any{"n": 5})
+	b, err := c.Encode(deadline, map[string]any{"n": 5.5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, got, err := c.Decode(b); err != nil || got["n"] != 5 {
+	if string(b[:len(sessionMagic)]) == sessionMagic {
+		t.Fatal("a float was written in the compact form")
+	}
+	if _, got, err := c.Decode(b); err != nil || got["n"] != 5.5 {
 		t.Fatalf("other types go through gob: %v %v", got, err)
 	}
 }

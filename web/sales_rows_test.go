@@ -1,0 +1,52 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSalesRowsMarkup pins the rows the Sales screen writes: every value
+// escaped as templ escapes it, the late, deferred and bulk variants, and the
+// translations of the row's labels.
+func TestSalesRowsMarkup(t *testing.T) {
+	day := time.Date(2026, 3, 4, 23, 30, 0, 0, time.UTC)
+	rows := []SalesRow{
+		{ID: 12, Title: `A <b>"x"</b> & 'y'`, Customer: "Cust & Co", Owner: "Own", Last: "Lead", LastAt: day, Pending: "Prop",
+			PendingDue: day, Late: true, MilestoneLate: true, Status: "St", Value: 123456, AgeDays: 1234},
+		{ID: 13, Title: "T", Pending: "P", DeferUntil: day},
+	}
+	icon := logIcon
+	for _, tc := range []struct {
+		name string
+		l    *Locale
+		bulk bool
+		want string
+	}{
+		{"english, bulk", NewLocale("en", "", "USD", time.UTC), true,
+			`<tr id="p-12" class="is-late"><td class="select"><input type="checkbox" name="id" value="12" aria-label="Select A &lt;b&gt;&#34;x&#34;&lt;/b&gt; &amp; &#39;y&#39;"></td>` +
+				`<td><a href="/projects/12">A &lt;b&gt;&#34;x&#34;&lt;/b&gt; &amp; &#39;y&#39;</a></td><td>Cust &amp; Co</td><td>Own</td>` +
+				`<td>Lead <span class="muted">Mar 4, 2026</span></td>` +
+				`<td>Prop <span class="muted late">due Mar 4, 2026</span> <span class="late-mark" title="Late">Late</span></td>` +
+				`<td>St</td><td class="num">$1,234.56</td><td class="num">1,234 d</td>` +
+				`<td><a class="log-button" href="/projects/12/log" hx-get="/projects/12/log" hx-target="#drawer" hx-swap="innerHTML" title="Project log" aria-label="Open the log of A &lt;b&gt;&#34;x&#34;&lt;/b&gt; &amp; &#39;y&#39;">` + icon + `</a></td></tr>` +
+				`<tr id="p-13"><td class="select"><input type="checkbox" name="id" value="13" aria-label="Select T"></td><td><a href="/projects/13">T</a></td><td></td><td></td><td></td>` +
+				`<td>P <span class="muted">deferred until Mar 4, 2026</span></td><td></td><td class="num">$0.00</td><td class="num">0 d</td>` +
+				`<td><a class="log-button" href="/projects/13/log" hx-get="/projects/13/log" hx-target="#drawer" hx-swap="innerHTML" title="Project log" aria-label="Open the log of T">` + icon + `</a></td></tr>`},
+		{"chinese in Shanghai, no bulk", NewLocale("zh-Hans", "", "CNY", time.FixedZone("CST", 8*3600)), false,
+			`<tr id="p-12" class="is-late"><td><a href="/projects/12">A &lt;b&gt;&#34;x&#34;&lt;/b&gt; &amp; &#39;y&#39;</a></td><td>Cust &amp; Co</td><td>Own</td>` +
+				`<td>Lead <span class="muted">2026年3月5日</span></td>` +
+				`<td>Prop <span class="muted late">截止 2026年3月5日</span> <span class="late-mark" title="逾期">逾期</span></td>`},
+	} {
+		ctx := WithLocale(context.Background(), tc.l)
+		var buf bytes.Buffer
+		if err := salesRows(SalesView{CanBulk: tc.bulk, Rows: rows}).Render(ctx, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if got := buf.String(); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s:\n got: %s\nwant: %s", tc.name, got, tc.want)
+		}
+	}
+}
