@@ -44,8 +44,10 @@ type sessionStore struct {
 	db *DB
 
 	mu sync.Mutex
-	// loaded remembers what Find returned until the same request commits;
-	// entries live for one request.
+	// loaded remembers, per token, what the store holds as last seen by
+	// Find or written by Commit. It is shared by the concurrent requests of
+	// one session (tabs, htmx requests), so none of them is taken for a
+	// change the others made. At most 10,000 tokens; then it starts over.
 	loaded map[string]loadedSession
 }
 
@@ -62,24 +64,32 @@ func (s *sessionStore) Find(token string) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	s.mu.Lock()
-	if len(s.loaded) > 10000 { // requests that never committed (aborted): forget them all
-		clear(s.loaded)
-	}
-	s.loaded[token] = loadedSession{sum: sha256.Sum256(b), expiry: expiry}
-	s.mu.Unlock()
+	s.remember(token, loadedSession{sum: sha256.Sum256(b), expiry: expiry})
 	return b, true, nil
 }
 
+func (s *sessionStore) remember(token string, l loadedSession) {
+	s.mu.Lock()
+	if len(s.loaded) >= 10000 {
+		clear(s.loaded)
+	}
+	s.loaded[token] = l
+	s.mu.Unlock()
+}
+
 func (s *sessionStore) Commit(token string, b []byte, expiry time.Time) error {
+	sum := sha256.Sum256(b)
 	s.mu.Lock()
 	prev, ok := s.loaded[token]
-	delete(s.loaded, token)
 	s.mu.Unlock()
-	if ok && prev.sum == sha256.Sum256(b) && expiry.Sub(prev.expiry) < expirySlack && !expiry.Before(prev.expiry.Add(-expirySlack)) {
+	if ok && prev.sum == sum && expiry.Sub(prev.expiry) < expirySlack && !expiry.Before(prev.expiry.Add(-expirySlack)) {
 		return nil
 	}
-	return s.PostgresStore.Commit(token, b, expiry)
+	if err := s.PostgresStore.Commit(token, b, expiry); err != nil {
+		return err
+	}
+	s.remember(token, loadedSession{sum: sum, expiry: expiry})
+	return nil
 }
 
 func (s *sessionStore) Delete(token string) error {

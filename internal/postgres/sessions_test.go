@@ -54,6 +54,19 @@ func TestSessionStoreSkipsIdleOnlyCommits(t *testing.T) {
 	if b, _, _ := st.Find("tok"); string(b) != "b" {
 		t.Fatalf("changed data not written: %q", b)
 	}
+	// Concurrent requests of one session (two tabs): both load, both commit
+	// the unchanged data; neither writes.
+	before := stored()
+	st.Find("tok")
+	st.Find("tok")
+	for range 2 {
+		if err := st.Commit("tok", []byte("b"), before.Add(20*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := stored(); !got.Equal(before) {
+		t.Fatalf("concurrent idle-only commits were written: expiry %v, want %v", got, before)
+	}
 	// Without a preceding Find (e.g. a new session), always written.
 	if err := st.Commit("new", []byte("x"), exp); err != nil {
 		t.Fatal(err)

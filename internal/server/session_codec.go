@@ -3,7 +3,9 @@ package server
 import (
 	"encoding/binary"
 	"errors"
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -26,7 +28,10 @@ func (c sessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte,
 	b = append(b, sessionMagic...)
 	b = binary.AppendVarint(b, deadline.UnixNano())
 	b = binary.AppendUvarint(b, uint64(len(values)))
-	for k, v := range values {
+	// Keys in order: the same values encode to the same bytes, which is how
+	// the store tells an unchanged session from a changed one.
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		v := values[k]
 		b = binary.AppendUvarint(b, uint64(len(k)))
 		b = append(b, k...)
 		switch v := v.(type) {

@@ -25,6 +25,11 @@ func TestSessionCodecRoundTrip(t *testing.T) {
 		if string(b[:len(sessionMagic)]) != sessionMagic {
 			t.Fatalf("%v not written in the compact form", values)
 		}
+		for range 20 { // the same values, the same bytes (the store compares them)
+			if again, _ := c.Encode(deadline, values); string(again) != string(b) {
+				t.Fatalf("%v encoded differently twice", values)
+			}
+		}
 		d, got, err := c.Decode(b)
 		if err != nil {
 			t.Fatal(err)
