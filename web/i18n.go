@@ -150,13 +150,18 @@ func (l *Locale) T(key string, args ...any) string {
 
 // Money formats integer cents in the tenant currency ("$1,234.50", "US$1,234.50" in Chinese).
 func (l *Locale) Money(cents int64) string {
+	return string(l.AppendMoney(make([]byte, 0, 32), cents))
+}
+
+// AppendMoney appends Money(cents) to b.
+func (l *Locale) AppendMoney(b []byte, cents int64) []byte {
 	neg := cents < 0
 	if neg {
 		cents = -cents
+		b = append(b, "−"...)
 	}
 	// Both languages group by thousands with "," and write "." before the
 	// cents, as x/text's number.Decimal does for them (tested).
-	b := make([]byte, 0, 32)
 	if l.hasCur {
 		if l.symbol == "" {
 			sym := l.printer.Sprint(currency.Symbol(l.currency))
@@ -168,11 +173,7 @@ func (l *Locale) Money(cents int64) string {
 		b = append(b, l.symbol...)
 	}
 	b = appendGrouped(b, uint64(cents/100))
-	b = append(b, '.', byte('0'+cents%100/10), byte('0'+cents%10))
-	if neg {
-		return "−" + string(b)
-	}
-	return string(b)
+	return append(b, '.', byte('0'+cents%100/10), byte('0'+cents%10))
 }
 
 // Number formats an integer with the locale's grouping.
@@ -216,6 +217,14 @@ func (l *Locale) Date(t time.Time) string {
 		return ""
 	}
 	return t.In(l.loc).Format(l.dates[0])
+}
+
+// AppendDate appends Date(t) to b.
+func (l *Locale) AppendDate(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return b
+	}
+	return t.In(l.loc).AppendFormat(b, l.dates[0])
 }
 
 // DateTime formats t as date and time in the tenant's time zone.
@@ -336,4 +345,24 @@ func (m *compiledMessage) format(args []any) (string, bool) {
 	}
 	b = append(b, m.text[len(args)]...)
 	return string(b), true
+}
+
+// appendHTML appends the message key with its one argument, HTML-escaped:
+// arg is a string for %s or, when num is true, an integer for %d. Messages
+// the compiled catalog cannot format go through T.
+func (l *Locale) appendHTML(b []byte, key string, arg string, n int64, num bool) []byte {
+	m := l.msgs[key]
+	if m == nil || len(m.verbs) != 1 || (m.verbs[0] == 'd') != num {
+		if num {
+			return appendEscaped(b, l.T(key, n))
+		}
+		return appendEscaped(b, l.T(key, arg))
+	}
+	b = appendEscaped(b, m.text[0])
+	if num {
+		b = appendInt(b, n)
+	} else {
+		b = appendEscaped(b, arg)
+	}
+	return appendEscaped(b, m.text[1])
 }

@@ -20,8 +20,10 @@ func salesRows(v SalesView) templ.Component {
 		late, logTitle := l.T("sales.late"), l.T("sales.log")
 		bp := rowBuffers.Get().(*[]byte)
 		b := (*bp)[:0]
+		var date [64]byte
 		for _, r := range v.Rows {
-			id := strconv.AppendInt(nil, int64(r.ID), 10)
+			var idb [20]byte
+			id := strconv.AppendInt(idb[:0], int64(r.ID), 10)
 			b = append(b, `<tr id="p-`...)
 			b = append(b, id...)
 			b = append(b, '"')
@@ -33,7 +35,7 @@ func salesRows(v SalesView) templ.Component {
 				b = append(b, `<td class="select"><input type="checkbox" name="id" value="`...)
 				b = append(b, id...)
 				b = append(b, `" aria-label="`...)
-				b = appendEscaped(b, l.T("sales.select", r.Title))
+				b = l.appendHTML(b, "sales.select", r.Title, 0, false)
 				b = append(b, `"></td>`...)
 			}
 			b = append(b, `<td><a href="/projects/`...)
@@ -48,7 +50,7 @@ func salesRows(v SalesView) templ.Component {
 			if r.Last != "" {
 				b = appendEscaped(b, r.Last)
 				b = append(b, ` <span class="muted">`...)
-				b = appendEscaped(b, l.Date(r.LastAt))
+				b = l.AppendDate(b, r.LastAt)
 				b = append(b, `</span>`...)
 			}
 			b = append(b, `</td><td>`...)
@@ -60,7 +62,7 @@ func salesRows(v SalesView) templ.Component {
 					} else {
 						b = append(b, ` <span class="muted">`...)
 					}
-					b = appendEscaped(b, l.T("sales.due", l.Date(r.PendingDue)))
+					b = l.appendHTML(b, "sales.due", string(l.AppendDate(date[:0], r.PendingDue)), 0, false)
 					b = append(b, `</span>`...)
 				}
 			}
@@ -73,15 +75,15 @@ func salesRows(v SalesView) templ.Component {
 			}
 			if !r.DeferUntil.IsZero() {
 				b = append(b, ` <span class="muted">`...)
-				b = appendEscaped(b, l.T("sales.defer_until", l.Date(r.DeferUntil)))
+				b = l.appendHTML(b, "sales.defer_until", string(l.AppendDate(date[:0], r.DeferUntil)), 0, false)
 				b = append(b, `</span>`...)
 			}
 			b = append(b, `</td><td>`...)
 			b = appendEscaped(b, r.Status)
 			b = append(b, `</td><td class="num">`...)
-			b = appendEscaped(b, l.Money(r.Value))
+			b = l.AppendMoney(b, r.Value)
 			b = append(b, `</td><td class="num">`...)
-			b = appendEscaped(b, l.T("sales.age_days", r.AgeDays))
+			b = l.appendHTML(b, "sales.age_days", "", int64(r.AgeDays), true)
 			b = append(b, `</td><td><a class="log-button" href="/projects/`...)
 			b = append(b, id...)
 			b = append(b, `/log" hx-get="/projects/`...)
@@ -89,10 +91,8 @@ func salesRows(v SalesView) templ.Component {
 			b = append(b, `/log" hx-target="#drawer" hx-swap="innerHTML" title="`...)
 			b = appendEscaped(b, logTitle)
 			b = append(b, `" aria-label="`...)
-			b = appendEscaped(b, l.T("sales.log_of", r.Title))
-			b = append(b, `">`...)
-			b = append(b, logIcon...)
-			b = append(b, `</a></td></tr>`...)
+			b = l.appendHTML(b, "sales.log_of", r.Title, 0, false)
+			b = append(b, `"></a></td></tr>`...)
 		}
 		_, err := w.Write(b)
 		if cap(b) <= 1<<20 {
@@ -104,9 +104,6 @@ func salesRows(v SalesView) templ.Component {
 }
 
 var rowBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-
-// logIcon is the book icon of the log button.
-const logIcon = `<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" d="M4 4.5A1.5 1.5 0 0 1 5.5 3H20v15H5.5A1.5 1.5 0 0 0 4 19.5zM4 19.5A1.5 1.5 0 0 0 5.5 21H20v-3"></path></svg>`
 
 // appendEscaped appends s escaped for HTML text and quoted attribute values,
 // as templ (html.EscapeString) escapes it.
@@ -133,4 +130,32 @@ func appendEscaped(b []byte, s string) []byte {
 		start = i + 1
 	}
 	return append(b, s[start:]...)
+}
+
+// choiceOptions writes one <option> per choice, the one whose value is
+// selected marked so: the owner lists of the Sales screen's filters and bulk
+// form hold every user of the tenant.
+func choiceOptions(choices []Choice, selected string) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		bp := rowBuffers.Get().(*[]byte)
+		b := (*bp)[:0]
+		for _, c := range choices {
+			n := len(b)
+			b = append(b, `<option value="`...)
+			b = strconv.AppendInt(b, c.ID, 10)
+			if string(b[n+len(`<option value="`):]) == selected {
+				b = append(b, `" selected>`...)
+			} else {
+				b = append(b, `">`...)
+			}
+			b = appendEscaped(b, c.Name)
+			b = append(b, `</option>`...)
+		}
+		_, err := w.Write(b)
+		if cap(b) <= 1<<20 {
+			*bp = b
+			rowBuffers.Put(bp)
+		}
+		return err
+	})
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 const usage = `usage: pipewell <command> [flags]
@@ -39,7 +40,10 @@ func main() {
 	var err error
 	switch os.Args[1] {
 	case "serve":
-		err = serve(ctx, log, os.Args[2:])
+		// The server logs a line per request: batched, off the requests' path.
+		lw := newLogWriter(os.Stderr, 200*time.Millisecond)
+		err = serve(ctx, slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelInfo})), os.Args[2:])
+		lw.Close()
 	case "migrate":
 		err = migrate(ctx, log, os.Args[2:])
 	case "seed":
