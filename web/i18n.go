@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -103,12 +105,11 @@ type Locale struct {
 // NewLocale picks the best UI language for the user's setting (if any), else
 // the Accept-Language header, and binds the tenant's currency and time zone.
 func NewLocale(userSetting, acceptLanguage, currencyCode string, tz *time.Location) *Locale {
-	var tag language.Tag
-	if userSetting != "" {
-		tag, _ = language.MatchStrings(matcher, userSetting)
-	} else {
-		tag, _ = language.MatchStrings(matcher, acceptLanguage)
+	pref := userSetting
+	if pref == "" {
+		pref = acceptLanguage
 	}
+	tag := matchLanguage(pref)
 	base := English
 	for _, t := range Languages {
 		if b, _ := tag.Base(); b == mustBase(t) {
@@ -164,11 +165,7 @@ func (l *Locale) AppendMoney(b []byte, cents int64) []byte {
 	// cents, as x/text's number.Decimal does for them (tested).
 	if l.hasCur {
 		if l.symbol == "" {
-			sym := l.printer.Sprint(currency.Symbol(l.currency))
-			if r, _ := utf8.DecodeLastRuneInString(sym); unicode.IsLetter(r) {
-				sym += "\u00a0" // "CHF 12.00", but "$12.00"
-			}
-			l.symbol = sym
+			l.symbol = currencySymbol(l.Tag, l.currency, l.printer)
 		}
 		b = append(b, l.symbol...)
 	}
@@ -365,4 +362,45 @@ func (l *Locale) appendHTML(b []byte, key string, arg string, n int64, num bool)
 		b = appendEscaped(b, arg)
 	}
 	return appendEscaped(b, m.text[1])
+}
+
+// symbols caches currency symbols by language and currency: x/text's
+// printer takes microseconds to find one, and a page shows many amounts.
+var symbols sync.Map // symbolKey → string
+
+type symbolKey struct {
+	lang string
+	cur  currency.Unit
+}
+
+func currencySymbol(tag language.Tag, cur currency.Unit, p *message.Printer) string {
+	k := symbolKey{tag.String(), cur}
+	if s, ok := symbols.Load(k); ok {
+		return s.(string)
+	}
+	sym := p.Sprint(currency.Symbol(cur))
+	if r, _ := utf8.DecodeLastRuneInString(sym); unicode.IsLetter(r) {
+		sym += "\u00a0" // "CHF 12.00", but "$12.00"
+	}
+	symbols.Store(k, sym)
+	return sym
+}
+
+// matched caches matchLanguage's answers: x/text's matcher parses the
+// Accept-Language header anew on every request. The header is the client's,
+// so at most 1,000 short values are kept.
+var (
+	matched      sync.Map // string → language.Tag
+	matchedCount atomic.Int32
+)
+
+func matchLanguage(pref string) language.Tag {
+	if t, ok := matched.Load(pref); ok {
+		return t.(language.Tag)
+	}
+	tag, _ := language.MatchStrings(matcher, pref)
+	if len(pref) <= 200 && matchedCount.Add(1) <= 1000 {
+		matched.Store(pref, tag)
+	}
+	return tag
 }

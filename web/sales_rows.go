@@ -88,7 +88,7 @@ func salesRows(v SalesView) templ.Component {
 			b = append(b, id...)
 			b = append(b, `/log" hx-get="/projects/`...)
 			b = append(b, id...)
-			b = append(b, `/log" hx-target="#drawer" hx-swap="innerHTML" title="`...)
+			b = append(b, `/log" title="`...)
 			b = appendEscaped(b, logTitle)
 			b = append(b, `" aria-label="`...)
 			b = l.appendHTML(b, "sales.log_of", r.Title, 0, false)
