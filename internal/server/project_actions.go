@@ -175,10 +175,12 @@ func (s *Server) handleLog(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	s.renderLog(w, r, crm.ProjectID(id), http.StatusOK, web.Form{}, r.URL.Query().Get("return"))
+	s.renderLog(w, r, crm.ProjectID(id), http.StatusOK, web.Form{}, r.URL.Query().Get("return"), true)
 }
 
-func (s *Server) renderLog(w http.ResponseWriter, r *http.Request, id crm.ProjectID, status int, f web.Form, ret string) {
+// renderLog writes the log page, or with HX-Request the log fragment, in the
+// drawer's frame (title and close button) when drawer is set.
+func (s *Server) renderLog(w http.ResponseWriter, r *http.Request, id crm.ProjectID, status int, f web.Form, ret string, drawer bool) {
 	p, log, names, defs, err := s.db.ProjectLog(r.Context(), viewer(r.Context()), id)
 	if err != nil {
 		s.handleError(w, r, err)
@@ -186,6 +188,10 @@ func (s *Server) renderLog(w http.ResponseWriter, r *http.Request, id crm.Projec
 	}
 	lv := s.logView(r, id, log, len(log) >= postgres.LogLimit, defs, names, f)
 	lv.Return = ret
+	if isHX(r) && drawer {
+		s.render(w, r, status, web.LogDrawer(p.Title, lv))
+		return
+	}
 	if isHX(r) {
 		s.render(w, r, status, web.LogFragment(lv))
 		return
@@ -213,7 +219,7 @@ func (s *Server) handleNote(w http.ResponseWriter, r *http.Request) {
 	if errs := formErrors(err); errs != nil {
 		f := web.Form{Values: keep(r, "body"), Errors: errs}
 		if isHX(r) {
-			s.renderLog(w, r, pid, http.StatusUnprocessableEntity, f, ret)
+			s.renderLog(w, r, pid, http.StatusUnprocessableEntity, f, ret, false)
 			return
 		}
 		s.renderWorkspace(w, r, pid, http.StatusUnprocessableEntity, wsState{values: f.Values, errs: errs, action: "note"})
@@ -224,7 +230,7 @@ func (s *Server) handleNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if isHX(r) {
-		s.renderLog(w, r, pid, http.StatusOK, web.Form{}, ret)
+		s.renderLog(w, r, pid, http.StatusOK, web.Form{}, ret, false)
 		return
 	}
 	target := web.ProjectURL(pid)

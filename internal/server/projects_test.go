@@ -295,7 +295,14 @@ func TestArchiveReopenDeferAndNotes(t *testing.T) {
 	if frag.status != 200 || strings.Contains(frag.body, "<html") {
 		t.Fatalf("log fragment: %d", frag.status)
 	}
-	mustContain(t, frag.body, "Called back", "Second", "Created the lead")
+	mustContain(t, frag.body, "Called back", "Second", "Created the lead", `class="drawer-close"`, `id="drawer-title"`)
+	// A note added from the drawer answers with the log alone: the drawer's
+	// title and close button stay where they are.
+	res = c.postRaw(f.url(f.project, "/notes"), url.Values{"body": {"Third"}}.Encode(), http.Header{"Hx-Request": {"true"}})
+	if res.status != http.StatusOK || strings.Contains(res.body, "drawer-close") {
+		t.Fatalf("note from the drawer: %d", res.status)
+	}
+	mustContain(t, res.body, "Third", `class="note-form"`)
 }
 
 func TestNewLeadDuplicatesAndBadInput(t *testing.T) {

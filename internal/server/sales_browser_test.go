@@ -135,6 +135,11 @@ func TestBrowserSalesFilterSortLogNote(t *testing.T) {
 	if u := b.location(); u != page {
 		t.Fatalf("opening the log left the page: %s", u)
 	}
+	var heading string
+	b.run(chromedp.Text("#drawer-title", &heading, chromedp.ByQuery))
+	if !strings.Contains(heading, firstTitle) {
+		t.Fatalf("the drawer's title is %q, want the project %q", heading, firstTitle)
+	}
 	before := b.drawerEntries()
 	b.screenshot("sales-log-drawer")
 	note := "Called back; the offer goes out today."
@@ -157,6 +162,23 @@ func TestBrowserSalesFilterSortLogNote(t *testing.T) {
 		t.Fatalf("the table changed under the drawer: %v", rows)
 	}
 	b.screenshot("sales-log-note-added")
+
+	// The close button closes the drawer; Escape closes it too.
+	drawerOpen := func() bool {
+		var open bool
+		b.run(chromedp.Evaluate(`document.getElementById("drawer").innerHTML !== ""`, &open))
+		return open
+	}
+	b.run(chromedp.Click("#drawer .drawer-close", chromedp.ByQuery))
+	if drawerOpen() {
+		t.Fatal("the close button left the drawer open")
+	}
+	b.run(chromedp.Click(".sales-table tbody tr .log-button", chromedp.ByQuery),
+		chromedp.WaitVisible("#drawer-title", chromedp.ByQuery),
+		chromedp.KeyEvent(kb.Escape))
+	if drawerOpen() {
+		t.Fatal("Escape left the drawer open")
+	}
 }
 
 func (b *browser) drawerEntries() int {

@@ -9,6 +9,17 @@
       document.getElementById("drawer").innerHTML = "";
     }
   });
+  // The log drawer: Escape closes it; once loaded, its title takes the focus.
+  document.addEventListener("keydown", function (e) {
+    var d = document.getElementById("drawer");
+    if (e.key === "Escape" && d && d.innerHTML !== "") { d.innerHTML = ""; }
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.target.id === "drawer") {
+      var t = document.getElementById("drawer-title");
+      if (t) { t.focus(); }
+    }
+  });
   document.addEventListener("change", function (e) {
     if (e.target.id === "select-all") {
       document.querySelectorAll('#bulk-form input[name="id"]').forEach(function (c) { c.checked = e.target.checked; });
