@@ -59,6 +59,9 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 	if err := seedBench(ctx, db, ownerURL, *tenants, *big, *small); err != nil {
 		return err
 	}
+	if err := postgres.VacuumHotTables(ctx, ownerURL); err != nil {
+		return err
+	}
 
 	// The server, as users run it: a child process on loopback.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -255,7 +258,7 @@ func seedBench(ctx context.Context, db *postgres.DB, ownerURL string, tenants, b
 
 type scenario struct {
 	name, path string
-	throughput bool // also measured at twice the connections
+	throughput bool         // also measured at twice the connections
 	sql        func() error // nil: a reference without SQL
 	skip       string
 }
@@ -272,7 +275,7 @@ func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User, cookie
 		if tenant, err = tx.TenantRow(ctx); err != nil {
 			return err
 		}
-		if opts, err = tx.SalesOptions(ctx, admin.ID); err != nil {
+		if opts, err = tx.SalesOptions(ctx); err != nil {
 			return err
 		}
 		deep, project, err = tx.BenchTargets(ctx)
@@ -306,6 +309,7 @@ func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User, cookie
 	}
 	list := func(f postgres.SalesFilter, sort postgres.SalesSort, desc bool, after *postgres.Cursor) func() error {
 		return page(func(ctx context.Context, tx *postgres.Tx) error {
+			tx.CommitWithNextBatch() // as the handler does
 			_, _, err := tx.SalesScreen(ctx, v, f, sort, desc, after, 50)
 			return err
 		})
@@ -318,6 +322,7 @@ func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User, cookie
 	fText := filter()
 	fText.Text = "wei novak"
 	board := page(func(ctx context.Context, tx *postgres.Tx) error {
+		tx.CommitWithNextBatch()
 		_, _, err := tx.BoardScreen(ctx, v, filter())
 		return err
 	})

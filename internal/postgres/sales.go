@@ -386,7 +386,7 @@ func (tx *Tx) SalesScreen(ctx context.Context, v crm.Viewer, f SalesFilter, sort
 		return opts, page, err
 	}
 	b := &pgx.Batch{}
-	readOpts := queueSalesOptions(b, tx.Tenant, v.UserID, &opts)
+	readOpts := queueSalesOptions(b, tx.Tenant, &opts)
 	readPage, err := queueListSales(b, tx.Tenant, scope, f, sort, desc, after, limit, &page)
 	if err != nil {
 		return opts, page, err

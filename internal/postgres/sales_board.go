@@ -58,7 +58,7 @@ func (tx *Tx) BoardScreen(ctx context.Context, v crm.Viewer, f SalesFilter) (Sal
 		return opts, nil, err
 	}
 	b := &pgx.Batch{}
-	readOpts := queueSalesOptions(b, tx.Tenant, v.UserID, &opts)
+	readOpts := queueSalesOptions(b, tx.Tenant, &opts)
 	readBoard := queueBoard(b, tx.Tenant, scope, f, func() []SalesMilestone { return opts.Milestones }, &cols)
 	br := tx.SendBatch(ctx, b)
 	err = readOpts(br)

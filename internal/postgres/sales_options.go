@@ -19,17 +19,15 @@ type Option struct {
 type SalesOptions struct {
 	Owners, Workgroups, Statuses, Sources, Reasons []Option
 	Milestones                                     []SalesMilestone
-	// SavedView is the viewer's last used Sales screen query ("" if none).
-	SavedView string
 }
 
 // SalesOptions loads the filter choices in one round trip. Owners are the
 // tenant's active users (names are not secret inside a tenant; visibility
 // applies to projects).
-func (tx *Tx) SalesOptions(ctx context.Context, viewer crm.UserID) (SalesOptions, error) {
+func (tx *Tx) SalesOptions(ctx context.Context) (SalesOptions, error) {
 	var o SalesOptions
 	b := &pgx.Batch{}
-	read := queueSalesOptions(b, tx.Tenant, viewer, &o)
+	read := queueSalesOptions(b, tx.Tenant, &o)
 	br := tx.SendBatch(ctx, b)
 	err := read(br)
 	if cerr := br.Close(); err == nil {
@@ -40,7 +38,7 @@ func (tx *Tx) SalesOptions(ctx context.Context, viewer crm.UserID) (SalesOptions
 
 // queueSalesOptions queues the queries of SalesOptions on b; the returned
 // function reads their results into o.
-func queueSalesOptions(b *pgx.Batch, tenant crm.TenantID, viewer crm.UserID, o *SalesOptions) func(pgx.BatchResults) error {
+func queueSalesOptions(b *pgx.Batch, tenant crm.TenantID, o *SalesOptions) func(pgx.BatchResults) error {
 	lists := []struct {
 		sql  string
 		dest *[]Option
@@ -56,7 +54,6 @@ func queueSalesOptions(b *pgx.Batch, tenant crm.TenantID, viewer crm.UserID, o *
 	}
 	b.Queue(`SELECT id, name, position, COALESCE(deadline_days, 0), deadline_from = 'created', probability, qualifying, won, active
 		  FROM milestone_defs WHERE tenant_id = $1 ORDER BY position, id`, tenant)
-	b.Queue(`SELECT sales_view FROM users WHERE tenant_id = $1 AND id = $2`, tenant, viewer)
 	return func(br pgx.BatchResults) error {
 		for _, l := range lists {
 			rows, err := br.Query()
@@ -70,9 +67,6 @@ func queueSalesOptions(b *pgx.Batch, tenant crm.TenantID, viewer crm.UserID, o *
 		rows, err := br.Query()
 		if err == nil {
 			o.Milestones, err = pgx.CollectRows(rows, scanSalesMilestone)
-		}
-		if err == nil {
-			err = br.QueryRow().Scan(&o.SavedView)
 		}
 		if err != nil {
 			return fmt.Errorf("sales options: %w", translate(err))

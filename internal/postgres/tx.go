@@ -20,7 +20,22 @@ import (
 type Tx struct {
 	conn   *pgxpool.Conn
 	Tenant crm.TenantID
+	// commitNext: the next batch ends with COMMIT (CommitWithNextBatch);
+	// committed: it was sent, and the transaction is over.
+	commitNext, committed bool
 }
+
+// errCommitted is returned by statements sent after CommitWithNextBatch's
+// batch: the transaction, and with it the tenant binding, is over.
+var errCommitted = errors.New("tenant transaction already committed")
+
+// CommitWithNextBatch makes the next SendBatch end with COMMIT, so that a
+// read-only page's last statements and the commit travel in one round trip
+// instead of two. The transaction is over after that batch: later statements
+// on tx fail (outside it the tenant binding is gone, so row-level security
+// would show them nothing). Use it for reads only: an error reading the
+// batch's results after the commit does not undo it.
+func (tx *Tx) CommitWithNextBatch() { tx.commitNext = true }
 
 // InTenant runs fn in a transaction bound to tenant: the only way to touch
 // tenant data. It commits when fn returns nil and rolls back otherwise (and on
@@ -60,6 +75,9 @@ func (db *DB) InTenant(ctx context.Context, tenant crm.TenantID, fn func(tx *Tx)
 		return err
 	}
 	done = true
+	if tx.committed {
+		return nil
+	}
 	if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
 		return translate(fmt.Errorf("commit: %w", err))
 	}
@@ -88,10 +106,14 @@ func (o *openTx) finish(ctx context.Context, fn func(tx *Tx) error) (err error) 
 			_, _ = o.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	if err := fn(&Tx{conn: o.conn, Tenant: o.tenant}); err != nil {
+	tx := &Tx{conn: o.conn, Tenant: o.tenant}
+	if err := fn(tx); err != nil {
 		return err
 	}
 	done = true
+	if tx.committed {
+		return nil
+	}
 	if _, err := o.conn.Exec(ctx, "COMMIT"); err != nil {
 		return translate(fmt.Errorf("commit: %w", err))
 	}
@@ -108,26 +130,59 @@ func (o *openTx) release(ctx context.Context) {
 
 // Exec runs a statement.
 func (tx *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if tx.committed {
+		return pgconn.CommandTag{}, errCommitted
+	}
 	return tx.conn.Exec(ctx, sql, args...)
 }
 
 // Query runs a query returning rows.
 func (tx *Tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if tx.committed {
+		return nil, errCommitted
+	}
 	return tx.conn.Query(ctx, sql, args...)
 }
 
 // QueryRow runs a query returning at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if tx.committed {
+		return errRow{}
+	}
 	return tx.conn.QueryRow(ctx, sql, args...)
 }
 
-// SendBatch sends several statements in one round trip.
+type errRow struct{}
+
+func (errRow) Scan(...any) error { return errCommitted }
+
+// SendBatch sends several statements in one round trip (ending with COMMIT
+// after CommitWithNextBatch; its result is read by the batch's Close).
 func (tx *Tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if tx.committed {
+		return errBatch{}
+	}
+	if tx.commitNext {
+		b.Queue("COMMIT")
+		tx.commitNext, tx.committed = false, true
+	}
 	return tx.conn.SendBatch(ctx, b)
 }
 
+// errBatch is the result of a batch sent after the transaction was over.
+type errBatch struct{}
+
+func (errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, errCommitted }
+func (errBatch) Query() (pgx.Rows, error)         { return nil, errCommitted }
+func (errBatch) QueryRow() pgx.Row                { return errRow{} }
+func (errBatch) Close() error                     { return errCommitted }
+func (errBatch) Tx() pgx.Tx                       { return nil }
+
 // CopyFrom bulk-loads rows with COPY.
 func (tx *Tx) CopyFrom(ctx context.Context, table pgx.Identifier, cols []string, src pgx.CopyFromSource) (int64, error) {
+	if tx.committed {
+		return 0, errCommitted
+	}
 	return tx.conn.CopyFrom(ctx, table, cols, src)
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pgtest"
 	"github.com/pipewell/pipewell/internal/postgres"
@@ -208,4 +209,74 @@ func dbName(u string) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// TestCommitWithNextBatch: the commit that travels with a page's last batch
+// commits it; statements after it fail instead of running unbound; a batch
+// that fails commits nothing; and the connection goes back clean either way.
+func TestCommitWithNextBatch(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	a := db.Tenant(t, "Acme")
+	ctx := context.Background()
+	one, err := postgres.Open(ctx, db.AppURL+"&pool_max_conns=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer one.Close()
+	accounts := func() int {
+		t.Helper()
+		var n int
+		if err := one.InTenant(ctx, a.TenantID, func(tx *postgres.Tx) error {
+			return tx.QueryRow(ctx, "SELECT count(*) FROM accounts WHERE tenant_id = $1", tx.Tenant).Scan(&n)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := accounts()
+
+	var after error
+	err = one.InTenant(ctx, a.TenantID, func(tx *postgres.Tx) error {
+		tx.CommitWithNextBatch()
+		b := &pgx.Batch{}
+		b.Queue("INSERT INTO accounts (tenant_id, name) VALUES ($1, 'Committed with the batch')", tx.Tenant)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		_, after = tx.Exec(ctx, "INSERT INTO accounts (tenant_id, name) VALUES ($1, 'After the commit')", tx.Tenant)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after == nil {
+		t.Fatal("a statement after the committing batch ran")
+	}
+	if got := accounts(); got != before+1 {
+		t.Fatalf("accounts: %d, want %d (the batch's insert committed, nothing after it)", got, before+1)
+	}
+
+	// A failing batch: nothing of it is committed.
+	err = one.InTenant(ctx, a.TenantID, func(tx *postgres.Tx) error {
+		tx.CommitWithNextBatch()
+		b := &pgx.Batch{}
+		b.Queue("INSERT INTO accounts (tenant_id, name) VALUES ($1, 'Rolled back')", tx.Tenant)
+		b.Queue("SELECT 1 / 0")
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err == nil {
+		t.Fatal("the failing batch reported no error")
+	}
+	if got := accounts(); got != before+1 {
+		t.Fatalf("accounts: %d after a failed batch, want %d", got, before+1)
+	}
+	var setting, status string
+	if err := one.RawQueryRow(ctx, "SELECT COALESCE(current_setting('app.tenant_id', true), ''), (SELECT count(*)::text FROM accounts)",
+		&setting, &status); err != nil {
+		t.Fatal(err)
+	}
+	if setting != "" || status != "0" {
+		t.Fatalf("after the batches the connection has app.tenant_id %q and sees %s accounts, want none", setting, status)
+	}
 }

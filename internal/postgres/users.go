@@ -52,6 +52,8 @@ type Identity struct {
 	// stored a smaller one at log-in has been ended (sign out everywhere,
 	// deactivation, password reset).
 	SessionEpoch int
+	// SalesView is the user's last used Sales screen query ("" if none).
+	SalesView string
 }
 
 // Identity loads the user and tenant for a session. A missing or deactivated
@@ -97,17 +99,22 @@ func (db *DB) IdentityInTenant(ctx context.Context, tenant crm.TenantID, id crm.
 	return context.WithValue(ctx, openTxKey{}, o), who, release, nil
 }
 
+// identitySQL reads the active user $2 of tenant $1 and the tenant.
+const identitySQL = `
+	SELECT u.tenant_id, u.id, u.email, u.name, u.role, u.active, u.locale, u.created_at, u.session_epoch, u.sales_view,
+	       t.id, t.name, t.currency, t.time_zone, t.stagnant_days, t.learned_probabilities, t.created_at
+	  FROM users u JOIN tenants t ON t.id = u.tenant_id
+	 WHERE u.tenant_id = $1 AND u.id = $2 AND u.active`
+
+func identityDest(who *Identity) []any {
+	t := &who.Tenant
+	return append(userDest(&who.User), &who.SessionEpoch, &who.SalesView, &t.ID, &t.Name, &t.Currency, &t.TimeZone,
+		&t.StagnantDays, &t.LearnedProbabilities, &t.CreatedAt)
+}
+
 func (tx *Tx) identity(ctx context.Context, id crm.UserID) (Identity, error) {
 	var who Identity
-	t := &who.Tenant
-	err := tx.QueryRow(ctx, `
-		SELECT u.tenant_id, u.id, u.email, u.name, u.role, u.active, u.locale, u.created_at, u.session_epoch,
-		       t.id, t.name, t.currency, t.time_zone, t.stagnant_days, t.learned_probabilities, t.created_at
-		  FROM users u JOIN tenants t ON t.id = u.tenant_id
-		 WHERE u.tenant_id = $1 AND u.id = $2 AND u.active`, tx.Tenant, id).
-		Scan(append(userDest(&who.User), &who.SessionEpoch, &t.ID, &t.Name, &t.Currency, &t.TimeZone, &t.StagnantDays,
-			&t.LearnedProbabilities, &t.CreatedAt)...)
-	if err != nil {
+	if err := tx.QueryRow(ctx, identitySQL, tx.Tenant, id).Scan(identityDest(&who)...); err != nil {
 		return who, fmt.Errorf("load identity: %w", translate(err))
 	}
 	return who, nil

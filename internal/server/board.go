@@ -22,6 +22,7 @@ func (s *Server) handleBoard(w http.ResponseWriter, r *http.Request) {
 	sq := parseSalesQuery(q, loc, now)
 	v := web.BoardView{Page: s.page(r, "board.title", "nav.pipeline")}
 	err := s.db.InTenant(ctx, who.Tenant.ID, func(tx *postgres.Tx) error {
+		tx.CommitWithNextBatch() // the board's reads are its last statements
 		opts, cols, err := tx.BoardScreen(ctx, viewer(ctx), sq.Filter)
 		if err != nil {
 			return err

@@ -42,16 +42,10 @@ func (s *Server) salesView(r *http.Request, q url.Values, bulk *web.BulkForm) (w
 	now := time.Now()
 	v := web.SalesView{Page: s.page(r, "sales.title", "nav.sales"), CanBulk: who.User.Role.AtLeast(crm.RoleManager)}
 	err := s.db.InTenant(ctx, who.Tenant.ID, func(tx *postgres.Tx) error {
-		var opts postgres.SalesOptions
-		loaded := len(q) == 0
-		if loaded {
-			// A visit without parameters opens the last used view, which
-			// must be read before the page.
-			var err error
-			if opts, err = tx.SalesOptions(ctx, who.User.ID); err != nil {
-				return err
-			}
-			if saved, err := url.ParseQuery(opts.SavedView); err == nil && opts.SavedView != "" {
+		asked := len(q) > 0
+		if !asked {
+			// A visit without parameters opens the last used view.
+			if saved, err := url.ParseQuery(who.SalesView); err == nil && who.SalesView != "" {
 				q = saved
 			}
 		}
@@ -64,20 +58,16 @@ func (s *Server) salesView(r *http.Request, q url.Values, bulk *web.BulkForm) (w
 			}
 			after = &c
 		}
-		var page postgres.SalesPage
-		var err error
-		if !loaded {
-			opts, page, err = tx.SalesScreen(ctx, viewer(ctx), sq.Filter, sq.Sort, sq.Desc, after, salesPageSize)
-		} else {
-			page, err = tx.ListSales(ctx, viewer(ctx), sq.Filter, sq.Sort, sq.Desc, after, salesPageSize)
-		}
-		if err != nil {
-			return err
-		}
-		if clean := sq.encode(nil); clean != opts.SavedView && len(q) > 0 {
+		if clean := sq.encode(nil); asked && clean != who.SalesView {
 			if err := tx.SaveSalesView(ctx, who.User.ID, clean); err != nil {
 				return err
 			}
+		}
+		// The page's reads are its last statements: the commit goes with them.
+		tx.CommitWithNextBatch()
+		opts, page, err := tx.SalesScreen(ctx, viewer(ctx), sq.Filter, sq.Sort, sq.Desc, after, salesPageSize)
+		if err != nil {
+			return err
 		}
 		fillSalesView(&v, sq, opts, page, now, loc, "/")
 		if bulk != nil {
