@@ -326,6 +326,10 @@ func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User, cookie
 		_, _, err := tx.BoardScreen(ctx, v, filter())
 		return err
 	})
+	repLoad := page(func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.RepLoads(ctx, v, filter())
+		return err
+	})
 	workspace := func() error {
 		if _, ok, err := sessions.Find(token); err != nil || !ok {
 			return fmt.Errorf("session: %v (found %v)", err, ok)
@@ -350,6 +354,7 @@ func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User, cookie
 		{name: "sales deep page", path: "/?view=active&after=" + deep.Encode(), sql: list(filter(), "created", true, &deep)},
 		{name: "sales text search", path: "/?view=active&q=wei+novak", sql: list(fText, "created", true, nil)},
 		{name: "board", path: "/pipeline", sql: board},
+		{name: "rep load", path: "/load?view=active", sql: repLoad},
 		{name: "workspace", path: "/projects/" + strconv.FormatInt(project, 10), sql: workspace},
 	}, nil
 }

@@ -88,25 +88,58 @@ type RepLoad struct {
 	Open, Late int64
 }
 
-// RepLoads returns the load of every owner whose projects v may see, by
-// name. It reads the projects index of the active and deferred states.
+// RepLoads returns, by name, the load of every active salesperson v may see
+// (none left out for having nothing open: they are the first to assign to),
+// and of anyone else who owns open or late projects v may see (a manager, a
+// deactivated user whose projects wait for a new owner). Open counts come
+// from the running totals; late ones from the index of late_from, which
+// holds the owner, without reading the projects.
 func (tx *Tx) RepLoads(ctx context.Context, v crm.Viewer, f SalesFilter) ([]RepLoad, error) {
 	scope, err := tx.Scope(ctx, v)
 	if err != nil {
 		return nil, err
 	}
-	args := []any{tx.Tenant}
-	late := f.lateExpr(&args)
-	q := `SELECT p.owner_id, p.owner_name, count(*) FILTER (WHERE p.state = 'active'), count(*) FILTER (WHERE ` + late + `)
-		FROM projects p WHERE p.tenant_id = $1 AND p.state IN ('active', 'deferred') AND ` + scope.Where("p", &args) + `
-		GROUP BY p.owner_id, p.owner_name ORDER BY p.owner_name, p.owner_id`
-	rows, err := tx.Query(ctx, q, args...)
+	openSQL, openArgs := SalesFilter{View: crm.StateActive}.totalsSQL(tx.Tenant, scope,
+		"t.owner_id, sum(t.projects)::bigint", "p.owner_id, count(*)", "GROUP BY 1")
+	lateArgs := []any{tx.Tenant}
+	late := f.lateExpr(&lateArgs)
+	lateSQL := `SELECT p.owner_id, count(*) FROM projects p
+		WHERE p.tenant_id = $1 AND p.state IN ('active', 'deferred') AND ` + late + ` AND ` + scope.Where("p", &lateArgs) + `
+		GROUP BY 1`
+	b := &pgx.Batch{}
+	b.Queue(openSQL, openArgs...)
+	b.Queue(lateSQL, lateArgs...)
+	b.Queue(`SELECT id, name, active AND role = 'sales' FROM users WHERE tenant_id = $1 ORDER BY name, id`, tx.Tenant)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	open, late2 := map[int64]int64{}, map[int64]int64{}
+	for _, m := range []map[int64]int64{open, late2} {
+		rows, err := br.Query()
+		if err != nil {
+			return nil, fmt.Errorf("rep load: %w", err)
+		}
+		var id, n int64
+		_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error { m[id] += n; return nil })
+		if err != nil {
+			return nil, fmt.Errorf("rep load: %w", err)
+		}
+	}
+	rows, err := br.Query()
 	if err != nil {
 		return nil, fmt.Errorf("rep load: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (RepLoad, error) {
-		var l RepLoad
-		err := r.Scan(&l.Owner.ID, &l.Owner.Name, &l.Open, &l.Late)
-		return l, err
+	var out []RepLoad
+	var u Option
+	var rep bool
+	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.Name, &rep}, func() error {
+		o, l := open[u.ID], late2[u.ID]
+		if (rep && scope.CanSeeOwner(crm.UserID(u.ID))) || o > 0 || l > 0 {
+			out = append(out, RepLoad{Owner: u, Open: o, Late: l})
+		}
+		return nil
 	})
+	if err != nil {
+		return nil, fmt.Errorf("rep load: %w", err)
+	}
+	return out, br.Close()
 }

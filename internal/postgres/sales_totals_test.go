@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pgtest"
 	"github.com/pipewell/pipewell/internal/postgres"
@@ -210,6 +211,55 @@ func TestCountsAndBoardSumsFromTotals(t *testing.T) {
 	}
 	if checked < 100 {
 		t.Fatalf("only %d rows checked", checked)
+	}
+
+	// The rep load panel: open and late per owner as the projects say; an
+	// idle salesperson listed with nothing; a manager sees the owners of the
+	// workgroup they manage only.
+	idle := db.User(t, admin, crm.RoleSales, "Ida Idle")
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	want := map[int64][2]int64{}
+	err = db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT owner_id, count(*) FILTER (WHERE state = 'active'),
+			count(*) FILTER (WHERE late_from <= $2 AND (state = 'active' OR (state = 'deferred' AND defer_until <= $3::date)))
+			FROM projects WHERE tenant_id = $1 AND state IN ('active', 'deferred') GROUP BY 1`, tx.Tenant, now, today.Format(time.DateOnly))
+		if err != nil {
+			return err
+		}
+		var id, o, l int64
+		_, err = pgx.ForEachRow(rows, []any{&id, &o, &l}, func() error { want[id] = [2]int64{o, l}; return nil })
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := postgres.SalesFilter{Now: now, Today: today}
+	for _, u := range []crm.User{admin, mgr} {
+		v := crm.Viewer{TenantID: u.TenantID, UserID: u.ID, Role: u.Role}
+		var loads []postgres.RepLoad
+		err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) (err error) { loads, err = tx.RepLoads(ctx, v, f); return })
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[int64][2]int64{}
+		for _, l := range loads {
+			got[l.Owner.ID] = [2]int64{l.Open, l.Late}
+		}
+		if _, ok := got[int64(idle.ID)]; ok != (u.Role == crm.RoleAdmin) { // not in the manager's workgroup
+			t.Errorf("%s: the idle salesperson listed %v: %v", u.Name, ok, got)
+		}
+		owners := []crm.UserID{admin.ID, r1.ID, r2.ID}
+		if u.Role == crm.RoleManager {
+			owners = []crm.UserID{r1.ID}
+			if _, ok := got[int64(r2.ID)]; ok {
+				t.Errorf("manager sees the load of a rep outside their workgroup")
+			}
+		}
+		for _, o := range owners {
+			if got[int64(o)] != want[int64(o)] {
+				t.Errorf("%s: load of %d is %v, projects say %v", u.Name, o, got[int64(o)], want[int64(o)])
+			}
+		}
 	}
 }
 
