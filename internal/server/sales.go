@@ -63,7 +63,9 @@ func (s *Server) salesView(r *http.Request, q url.Values, bulk *web.BulkForm) (w
 				return err
 			}
 		}
-		// The page's reads are its last statements: the commit goes with them.
+		// The page's reads are its last statements: the commit goes with
+		// them. (The view saved above is a preference; should reading the
+		// page fail after the commit, it stays saved, which is harmless.)
 		tx.CommitWithNextBatch()
 		opts, page, err := tx.SalesScreen(ctx, viewer(ctx), sq.Filter, sq.Sort, sq.Desc, after, salesPageSize)
 		if err != nil {
