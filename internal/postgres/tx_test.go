@@ -280,3 +280,63 @@ func TestCommitWithNextBatch(t *testing.T) {
 		t.Fatalf("after the batches the connection has app.tenant_id %q and sees %s accounts, want none", setting, status)
 	}
 }
+
+// TestIdentityInTenant: the identity is read in the tenant transaction the
+// page then uses; a user of another tenant, or a deactivated one, is not
+// found; and the pooled connection comes back without the binding every time.
+func TestIdentityInTenant(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	a := db.Tenant(t, "Acme")
+	b := db.Tenant(t, "Bolt")
+	ctx := context.Background()
+	one, err := postgres.Open(ctx, db.AppURL+"&pool_max_conns=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer one.Close()
+	clean := func() {
+		t.Helper()
+		var setting string
+		if err := one.RawQueryRow(ctx, "SELECT COALESCE(current_setting('app.tenant_id', true), '')", &setting); err != nil {
+			t.Fatal(err)
+		}
+		if setting != "" {
+			t.Fatalf("app.tenant_id is %q after the request, want empty", setting)
+		}
+	}
+	for range 3 { // the first use prepares the statement, the later ones reuse it
+		c, who, release, err := one.IdentityInTenant(ctx, a.TenantID, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if who.User.ID != a.ID || who.Tenant.ID != a.TenantID || who.User.Email != a.Email || who.Tenant.Name != "Acme" {
+			t.Fatalf("identity %+v", who)
+		}
+		var n int
+		err = one.InTenant(c, a.TenantID, func(tx *postgres.Tx) error {
+			return tx.QueryRow(c, "SELECT count(*) FROM users WHERE tenant_id = $1", tx.Tenant).Scan(&n)
+		})
+		release()
+		if err != nil || n == 0 {
+			t.Fatalf("the page's read in the same transaction: %d users, %v", n, err)
+		}
+		clean()
+	}
+	// Tenant A's binding with B's user: nothing.
+	if _, _, release, err := one.IdentityInTenant(ctx, a.TenantID, b.ID); !errors.Is(err, crm.ErrNotFound) {
+		release()
+		t.Fatalf("another tenant's user: %v, want not found", err)
+	}
+	clean()
+	if err := one.InTenant(ctx, a.TenantID, func(tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, "UPDATE users SET active = false WHERE tenant_id = $1 AND id = $2", tx.Tenant, a.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := one.IdentityInTenant(ctx, a.TenantID, a.ID); !errors.Is(err, crm.ErrNotFound) {
+		t.Fatalf("deactivated user: %v, want not found", err)
+	}
+	clean()
+}

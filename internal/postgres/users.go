@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
@@ -87,16 +89,68 @@ func (db *DB) IdentityInTenant(ctx context.Context, tenant crm.TenantID, id crm.
 	}
 	o := &openTx{tenant: tenant, conn: conn}
 	release := func() { o.release(ctx) }
-	if _, err := conn.Exec(ctx, "BEGIN; SET LOCAL app.tenant_id = '"+strconv.FormatInt(int64(tenant), 10)+"'"); err != nil {
-		release()
-		return ctx, who, noop, fmt.Errorf("begin tenant transaction: %w", err)
-	}
-	who, err = (&Tx{conn: conn, Tenant: tenant}).identity(ctx, id)
-	if err != nil {
+	if who, err = beginWithIdentity(ctx, conn, tenant, id); err != nil {
 		release()
 		return ctx, who, noop, err
 	}
 	return context.WithValue(ctx, openTxKey{}, o), who, release, nil
+}
+
+// beginWithIdentity begins the tenant transaction on conn and reads the
+// identity in one round trip: BEGIN, the SET LOCAL binding and the prepared
+// identity query are pipelined with a single Sync. (The binding has to be a
+// literal, so it is an unnamed statement parsed each time; the identity is a
+// prepared statement, planned once per connection.) Both IDs are integers
+// formatted by strconv: nothing user-typed reaches the SQL.
+func beginWithIdentity(ctx context.Context, conn *pgxpool.Conn, tenant crm.TenantID, id crm.UserID) (Identity, error) {
+	var who Identity
+	sd, err := conn.Conn().Prepare(ctx, "pipewell_identity", identitySQL)
+	if err != nil {
+		return who, fmt.Errorf("load identity: %w", err)
+	}
+	t, u := strconv.FormatInt(int64(tenant), 10), strconv.FormatInt(int64(id), 10)
+	p := conn.Conn().PgConn().StartPipeline(ctx)
+	p.SendQueryParams("BEGIN", nil, nil, nil, nil)
+	p.SendQueryParams("SET LOCAL app.tenant_id = '"+t+"'", nil, nil, nil, nil)
+	p.SendQueryStatement(sd, [][]byte{[]byte(t), []byte(u)}, nil, nil)
+	err = p.Sync()
+	var rows *pgconn.Result
+	for i := 0; err == nil && i < 3; i++ {
+		var res any
+		if res, err = p.GetResults(); err == nil {
+			rr, ok := res.(*pgconn.ResultReader)
+			if !ok {
+				err = fmt.Errorf("unexpected pipeline result %T", res)
+				break
+			}
+			r := rr.Read()
+			err = r.Err
+			rows = r
+		}
+	}
+	if err == nil {
+		_, err = p.GetResults() // the Sync
+	}
+	if cerr := p.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return who, fmt.Errorf("load identity: %w", translate(err))
+	}
+	if len(rows.Rows) != 1 {
+		return who, fmt.Errorf("load identity: %w", crm.ErrNotFound)
+	}
+	dest := identityDest(&who)
+	m := conn.Conn().TypeMap()
+	for i, fd := range rows.FieldDescriptions {
+		if i >= len(dest) {
+			return who, fmt.Errorf("load identity: %d columns for %d values", len(rows.FieldDescriptions), len(dest))
+		}
+		if err := m.Scan(fd.DataTypeOID, fd.Format, rows.Rows[0][i], dest[i]); err != nil {
+			return who, fmt.Errorf("load identity: column %s: %w", fd.Name, err)
+		}
+	}
+	return who, nil
 }
 
 // identitySQL reads the active user $2 of tenant $1 and the tenant.
