@@ -35,7 +35,7 @@ func (s *Server) handleBoard(w http.ResponseWriter, r *http.Request) {
 		for _, m := range opts.Milestones {
 			names[m.ID] = m.Name
 		}
-		ret := "/pipeline?" + sq.encode(nil)
+		ret := "/pipeline?" + sq.encode()
 		for i, c := range cols {
 			col := web.BoardColumn{MilestoneID: c.Milestone, Name: names[c.Milestone], Count: c.Count, Value: c.Value, Weighted: c.Weighted}
 			next := int64(0)

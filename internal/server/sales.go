@@ -58,7 +58,7 @@ func (s *Server) salesView(r *http.Request, q url.Values, bulk *web.BulkForm) (w
 			}
 			after = &c
 		}
-		if clean := sq.encode(nil); asked && clean != who.SalesView {
+		if clean := sq.encode(); asked && clean != who.SalesView {
 			if err := tx.SaveSalesView(ctx, who.User.ID, clean); err != nil {
 				return err
 			}
@@ -80,7 +80,7 @@ func (s *Server) salesView(r *http.Request, q url.Values, bulk *web.BulkForm) (w
 			if bulk != nil {
 				v.Bulk.Form = bulk.Form
 			}
-			v.Filters.LoadURL = "/load?" + sq.encode(map[string]string{"sort": "", "dir": ""})
+			v.Filters.LoadURL = "/load?" + sq.encode("sort", "", "dir", "")
 		}
 		return nil
 	})
@@ -108,10 +108,10 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 		ViewURLs: map[crm.State]string{},
 	}
 	for _, st := range []crm.State{crm.StateActive, crm.StateDeferred, crm.StateArchived} {
-		v.Filters.ViewURLs[st] = base + "?" + sq.encode(map[string]string{"view": string(st), "after": ""})
+		v.Filters.ViewURLs[st] = base + "?" + sq.encode("view", string(st), "after", "")
 	}
 	v.Total, v.Estimated = page.Total, page.Estimated
-	v.Query = sq.encode(map[string]string{"after": ""})
+	v.Query = sq.encode("after", "")
 	v.Sorts = map[string]web.SortLink{}
 	for k := range postgres.SalesSorts {
 		key := string(k)
@@ -120,13 +120,13 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 		if (active && !sq.Desc) || (!active && (key == "created" || key == "value")) {
 			dir = "desc"
 		}
-		v.Sorts[key] = web.SortLink{URL: base + "?" + sq.encode(map[string]string{"sort": key, "dir": dir, "after": ""}), Active: active, Desc: sq.Desc}
+		v.Sorts[key] = web.SortLink{URL: base + "?" + sq.encode("sort", key, "dir", dir, "after", ""), Active: active, Desc: sq.Desc}
 	}
 	if page.Next != "" {
-		v.NextURL = base + "?" + sq.encode(map[string]string{"after": page.Next})
+		v.NextURL = base + "?" + sq.encode("after", page.Next)
 	}
 	if sq.After != "" {
-		v.FirstURL = base + "?" + sq.encode(map[string]string{"after": ""})
+		v.FirstURL = base + "?" + sq.encode("after", "")
 	}
 	for _, p := range page.Rows {
 		row := web.SalesRow{ID: p.ID, Title: p.Title, Customer: p.Customer, Owner: p.OwnerName,

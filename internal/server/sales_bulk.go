@@ -85,7 +85,7 @@ func (s *Server) handleBulk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(ctx, sessBulk, fmt.Sprintf("%s|%d|%d", a.Kind, res.Changed, res.Skipped))
-	http.Redirect(w, r, "/?"+sq.encode(map[string]string{"view": string(sq.Filter.View)}), http.StatusSeeOther)
+	http.Redirect(w, r, "/?"+sq.encode("view", string(sq.Filter.View)), http.StatusSeeOther)
 }
 
 // popBulkResult returns the summary of the bulk action just applied, if any.
@@ -112,7 +112,7 @@ func (s *Server) handleRepLoad(w http.ResponseWriter, r *http.Request) {
 		loads, err := tx.RepLoads(ctx, viewer(ctx), sq.Filter)
 		for _, l := range loads {
 			v.Reps = append(v.Reps, web.RepLoadRow{Name: l.Owner.Name, Open: l.Open, Late: l.Late,
-				URL: "/?" + sq.encode(map[string]string{"owner": strconv.FormatInt(l.Owner.ID, 10), "after": ""})})
+				URL: "/?" + sq.encode("owner", strconv.FormatInt(l.Owner.ID, 10), "after", "")})
 		}
 		return err
 	})

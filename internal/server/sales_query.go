@@ -160,21 +160,30 @@ func parseCents(s string) (int64, bool) {
 	return w*100 + c, true
 }
 
-// encode writes the clean parameters in a stable order, with overrides.
-func (sq salesQuery) encode(set map[string]string) string {
-	var b strings.Builder
-	for _, k := range append(salesParams, "after") {
+// encodeParams are salesParams and the page cursor, in URL order.
+var encodeParams = append(append([]string(nil), salesParams...), "after")
+
+// encode writes the clean parameters in a stable order, with overrides given
+// as name, value pairs ("" drops the parameter). A page builds a dozen links
+// with it.
+func (sq salesQuery) encode(set ...string) string {
+	b := make([]byte, 0, 128)
+	for _, k := range encodeParams {
 		v := sq.Clean.Get(k)
-		if o, ok := set[k]; ok {
-			v = o
+		for i := 0; i+1 < len(set); i += 2 {
+			if set[i] == k {
+				v = set[i+1]
+			}
 		}
 		if v == "" {
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteByte('&')
+		if len(b) > 0 {
+			b = append(b, '&')
 		}
-		b.WriteString(k + "=" + url.QueryEscape(v))
+		b = append(b, k...)
+		b = append(b, '=')
+		b = append(b, url.QueryEscape(v)...)
 	}
-	return b.String()
+	return string(b)
 }
