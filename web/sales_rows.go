@@ -13,7 +13,7 @@ import (
 // written in Go rather than templ: a page has fifty rows of a dozen values,
 // and templ formats every value through fmt and a string replacer, which was
 // a third of the page's CPU. The markup is what the templ version wrote
-// (TestSalesRowsMarkup compares them).
+// (TestSalesRowsMarkup pins it); links are ProjectURL's, appended in place.
 func salesRows(v SalesView) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		l := LocaleFrom(ctx)

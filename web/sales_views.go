@@ -44,9 +44,6 @@ type Choice struct {
 	Name string
 }
 
-// Value is the option's form value.
-func (c Choice) Value() string { return strconv.FormatInt(c.ID, 10) }
-
 // SortLink is a column header's link and whether the list is sorted by it.
 type SortLink struct {
 	URL    string
@@ -74,10 +71,7 @@ type SalesRow struct {
 }
 
 // URL is the project's workspace.
-func (r SalesRow) URL() string { return "/projects/" + strconv.FormatInt(int64(r.ID), 10) }
-
-// LogURL is the project's log (the drawer's content, and its no-JS fallback).
-func (r SalesRow) LogURL() string { return r.URL() + "/log" }
+func (r SalesRow) URL() string { return ProjectURL(r.ID) }
 
 // BulkForm is the bulk-action form of managers and admins.
 type BulkForm struct {

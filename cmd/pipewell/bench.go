@@ -59,7 +59,7 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 	if err := seedBench(ctx, db, ownerURL, *tenants, *big, *small); err != nil {
 		return err
 	}
-	if err := postgres.VacuumHotTables(ctx, ownerURL); err != nil {
+	if err := postgres.VacuumAnalyze(ctx, ownerURL, postgres.HotTables...); err != nil {
 		return err
 	}
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -163,31 +164,24 @@ func SetupBenchDatabase(ctx context.Context, super, name string) (ownerURL, appU
 	return ownerURL, u.String(), nil
 }
 
-// VacuumAnalyze vacuums and analyzes the database at url (as its owner or a
-// superuser), so index-only scans and the planner's estimates are current.
-func VacuumAnalyze(ctx context.Context, url string) error {
+// VacuumAnalyze vacuums and analyzes tables (all of them when none is named)
+// of the database at url (as its owner or a superuser), so index-only scans
+// and the planner's estimates are current. Table names must be constants.
+func VacuumAnalyze(ctx context.Context, url string, tables ...string) error {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `VACUUM (ANALYZE)`)
+	_, err = conn.Exec(ctx, `VACUUM (ANALYZE) `+strings.Join(tables, ", "))
 	return err
 }
 
-// VacuumHotTables vacuums the small tables every request reads or writes
-// (sessions above all), before a benchmark run: on a server with autovacuum
-// off (this machine's), each run's sessions and their updates would
-// otherwise stay as dead rows that every later session lookup wades through.
-func VacuumHotTables(ctx context.Context, url string) error {
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `VACUUM (ANALYZE) sessions, users, tenants, project_totals`)
-	return err
-}
+// HotTables are the small tables every request reads or writes. A benchmark
+// run vacuums them first (VacuumAnalyze): on a server with autovacuum off
+// (this machine's), each run's sessions and their updates would otherwise stay
+// as dead rows that every later session lookup wades through.
+var HotTables = []string{"sessions", "users", "tenants", "project_totals"}
 
 // bulkTables are the tables a bulk load fills. Before the load it drops
 // their secondary indexes and foreign keys and afterwards builds and

@@ -84,7 +84,7 @@ func queueBoard(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilter, m
 	} else {
 		sumWhere := f.where(tenant, &sumArgs) + " AND " + scope.Where("p", &sumArgs)
 		sums = `SELECT COALESCE(p.pending_milestone_id, 0), count(*), COALESCE(sum(p.value_cents), 0)::bigint,
-			COALESCE(sum((p.value_cents * COALESCE(p.probability_override, d.probability, 0) + 50) / 100), 0)::bigint
+			COALESCE(sum(` + weightedSQL("d.probability") + `), 0)::bigint
 			FROM projects p LEFT JOIN milestone_defs d ON d.tenant_id = p.tenant_id AND d.id = p.last_milestone_id
 			WHERE ` + sumWhere + ` GROUP BY 1`
 	}

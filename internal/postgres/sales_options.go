@@ -102,9 +102,8 @@ func (tx *Tx) RepLoads(ctx context.Context, v crm.Viewer, f SalesFilter) ([]RepL
 	openSQL, openArgs := SalesFilter{View: crm.StateActive}.totalsSQL(tx.Tenant, scope,
 		"t.owner_id, sum(t.projects)::bigint", "p.owner_id, count(*)", "GROUP BY 1")
 	lateArgs := []any{tx.Tenant}
-	late := f.lateExpr(&lateArgs)
 	lateSQL := `SELECT p.owner_id, count(*) FROM projects p
-		WHERE p.tenant_id = $1 AND p.state IN ('active', 'deferred') AND ` + late + ` AND ` + scope.Where("p", &lateArgs) + `
+		WHERE p.tenant_id = $1 AND p.state IN ('active', 'deferred') AND ` + f.lateExpr(&lateArgs) + ` AND ` + scope.Where("p", &lateArgs) + `
 		GROUP BY 1`
 	b := &pgx.Batch{}
 	b.Queue(openSQL, openArgs...)
@@ -112,8 +111,8 @@ func (tx *Tx) RepLoads(ctx context.Context, v crm.Viewer, f SalesFilter) ([]RepL
 	b.Queue(`SELECT id, name, active AND role = 'sales' FROM users WHERE tenant_id = $1 ORDER BY name, id`, tx.Tenant)
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
-	open, late2 := map[int64]int64{}, map[int64]int64{}
-	for _, m := range []map[int64]int64{open, late2} {
+	open, late := map[int64]int64{}, map[int64]int64{}
+	for _, m := range []map[int64]int64{open, late} {
 		rows, err := br.Query()
 		if err != nil {
 			return nil, fmt.Errorf("rep load: %w", err)
@@ -132,7 +131,7 @@ func (tx *Tx) RepLoads(ctx context.Context, v crm.Viewer, f SalesFilter) ([]RepL
 	var u Option
 	var rep bool
 	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.Name, &rep}, func() error {
-		o, l := open[u.ID], late2[u.ID]
+		o, l := open[u.ID], late[u.ID]
 		if (rep && scope.CanSeeOwner(crm.UserID(u.ID))) || o > 0 || l > 0 {
 			out = append(out, RepLoad{Owner: u, Open: o, Late: l})
 		}

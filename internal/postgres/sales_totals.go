@@ -13,6 +13,14 @@ import (
 // the views that filter on nothing but those keys: the default views and
 // those narrowed to an owner, a workgroup or a pending milestone.
 
+// weightedSQL is a project's weighted value in cents over alias p, given the
+// SQL of its last milestone's configured probability: the probability
+// override first, rounded half up (pipeline.WeightedValue; migration 00008
+// computes the same for the totals).
+func weightedSQL(probability string) string {
+	return "(p.value_cents * COALESCE(p.probability_override, " + probability + ", 0) + 50) / 100"
+}
+
 // fromTotals reports whether f's matches are groups of project_totals.
 func (f SalesFilter) fromTotals() bool {
 	return f.Last == 0 && f.Status == 0 && f.Source == 0 && !f.LateOnly && f.CreatedFrom.IsZero() && f.CreatedTo.IsZero() &&
@@ -36,7 +44,8 @@ func (f SalesFilter) totalsSQL(tenant crm.TenantID, scope Scope, sel, extra, gro
 	if view == "" {
 		view = crm.StateActive
 	}
-	w := []string{"t.tenant_id = " + arg(tenant), "t.state = " + arg(string(view))}
+	tenantArg := arg(tenant)
+	w := []string{"t.tenant_id = " + tenantArg, "t.state = " + arg(string(view))}
 	if f.Owner != 0 {
 		w = append(w, "t.owner_id = "+arg(f.Owner))
 	}
@@ -57,7 +66,7 @@ func (f SalesFilter) totalsSQL(tenant crm.TenantID, scope Scope, sel, extra, gro
 		pw := f.where(tenant, &args)
 		q += " UNION ALL SELECT " + extra + ` FROM project_members pm
 			JOIN projects p ON p.tenant_id = pm.tenant_id AND p.id = pm.project_id
-			WHERE pm.tenant_id = $1 AND pm.user_id = ` + arg(int64(scope.Viewer.UserID)) +
+			WHERE pm.tenant_id = ` + tenantArg + ` AND pm.user_id = ` + arg(int64(scope.Viewer.UserID)) +
 			" AND NOT (p.owner_id = ANY (" + owners + ")) AND " + pw + " " + group
 	}
 	return q, args
@@ -75,7 +84,6 @@ func (f SalesFilter) totalsBoardSQL(tenant crm.TenantID, scope Scope) (string, [
 	return f.totalsSQL(tenant, scope,
 		"t.pending_milestone_id, sum(t.projects)::bigint, sum(t.value_cents)::bigint, sum(t.weighted_cents)::bigint",
 		`COALESCE(p.pending_milestone_id, 0), count(*), COALESCE(sum(p.value_cents), 0)::bigint,
-		 COALESCE(sum((p.value_cents * COALESCE(p.probability_override,
-		   (SELECT d.probability FROM milestone_defs d WHERE d.tenant_id = p.tenant_id AND d.id = p.last_milestone_id), 0) + 50) / 100), 0)::bigint`,
+		 COALESCE(sum(`+weightedSQL("(SELECT d.probability FROM milestone_defs d WHERE d.tenant_id = p.tenant_id AND d.id = p.last_milestone_id)")+`), 0)::bigint`,
 		"GROUP BY 1")
 }
