@@ -136,8 +136,10 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 				one.errors, ms(one.median), "-", "-")
 			continue
 		}
-		one := load(ctx, base+s.path, cookie, 1, *dur/2)
-		sqlMed := timeSQL(ctx, s.sql, 300)
+		one, sqlMed, bad, err := overhead(ctx, base+s.path, cookie, s.sql, *dur/2)
+		if err != nil || bad > 0 {
+			fmt.Fprintf(os.Stderr, "%s: one connection: %d errors, sql: %v\n", s.name, bad, err)
+		}
 		for _, c := range []int{*conns, 2 * *conns} {
 			if c != *conns && !s.throughput {
 				continue
@@ -154,12 +156,12 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 					fmt.Fprintf(os.Stderr, "cpu profile: %v\n", err)
 				}
 			}
-			fmt.Printf("%-22s %5d %9.0f %9s %9s %7d %9s %9s %8.2f\n", s.name, c, r.rps, ms(r.median), ms(r.p99), r.errors, ms(one.median), ms(sqlMed),
-				float64(one.median)/float64(max(sqlMed, 1)))
+			fmt.Printf("%-22s %5d %9.0f %9s %9s %7d %9s %9s %8.2f\n", s.name, c, r.rps, ms(r.median), ms(r.p99), r.errors, ms(one), ms(sqlMed),
+				float64(one)/float64(max(sqlMed, 1)))
 		}
 	}
 	fmt.Printf("\nserver RSS: max %.0f MB during the run\n", float64(rss.max.Load())/1024)
-	fmt.Println("1 conn = median page time with one connection; SQL med = median of 300 runs of the page's SQL run directly (the session lookup, the identity and the page's queries, on one connection); ratio = 1 conn ÷ SQL med.")
+	fmt.Println("1 conn = median page time with one connection; SQL med = median time of the page's SQL run directly (the session lookup, the identity and the page's queries, on one connection), measured in alternating rounds with 1 conn over half the duration (at least 300 runs); ratio = 1 conn ÷ SQL med.")
 	return nil
 }
 
@@ -433,17 +435,62 @@ type loadResult struct {
 	errors, reqs int
 }
 
-// load runs conns clients in a closed loop for d and reports what it saw.
-// Each client is one kept-alive connection that writes a prepared request
-// and reads the response with the standard parser: the generator shares the
+// pageClient is one kept-alive connection that writes a prepared request and
+// reads the response with the standard parser: the generator shares the
 // machine's cores with the server and the database, so it stays lean.
-func load(ctx context.Context, u, cookie string, conns int, d time.Duration) loadResult {
+type pageClient struct {
+	host string
+	req  []byte
+	c    net.Conn
+	br   *bufio.Reader
+}
+
+func newPageClient(u, cookie string) (*pageClient, error) {
 	pu, err := url.Parse(u)
 	if err != nil {
-		return loadResult{errors: 1}
+		return nil, err
 	}
 	req := []byte("GET " + pu.RequestURI() + " HTTP/1.1\r\nHost: " + pu.Host + "\r\nCookie: " + cookie +
 		"\r\nAccept-Language: en\r\nUser-Agent: pipewell-bench\r\n\r\n")
+	return &pageClient{host: pu.Host, req: req}, nil
+}
+
+// do sends the request once and reports whether it answered 200.
+func (pc *pageClient) do() bool {
+	if pc.c == nil {
+		c, err := net.Dial("tcp", pc.host)
+		if err != nil {
+			return false
+		}
+		pc.c, pc.br = c, bufio.NewReaderSize(c, 64<<10)
+	}
+	ok := false
+	if _, err := pc.c.Write(pc.req); err == nil {
+		if res, err := http.ReadResponse(pc.br, nil); err == nil {
+			_, err = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			ok = err == nil && res.StatusCode == http.StatusOK
+			if !res.Close {
+				return ok
+			}
+		}
+	}
+	pc.close()
+	return ok
+}
+
+func (pc *pageClient) close() {
+	if pc.c != nil {
+		pc.c.Close()
+		pc.c = nil
+	}
+}
+
+// load runs conns clients in a closed loop for d and reports what it saw.
+func load(ctx context.Context, u, cookie string, conns int, d time.Duration) loadResult {
+	if _, err := newPageClient(u, cookie); err != nil {
+		return loadResult{errors: 1}
+	}
 	var mu sync.Mutex
 	var lat []time.Duration
 	var errs int
@@ -453,46 +500,17 @@ func load(ctx context.Context, u, cookie string, conns int, d time.Duration) loa
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			pc, _ := newPageClient(u, cookie)
+			defer pc.close()
 			mine := make([]time.Duration, 0, 4096)
 			bad := 0
-			var c net.Conn
-			var br *bufio.Reader
 			for time.Now().Before(stop) && ctx.Err() == nil {
 				t0 := time.Now()
-				if c == nil {
-					if c, err = net.Dial("tcp", pu.Host); err != nil {
-						bad++
-						mine = append(mine, time.Since(t0))
-						c = nil
-						continue
-					}
-					br = bufio.NewReaderSize(c, 64<<10)
-				}
-				ok := false
-				if _, err := c.Write(req); err == nil {
-					if res, err := http.ReadResponse(br, nil); err == nil {
-						_, err = io.Copy(io.Discard, res.Body)
-						res.Body.Close()
-						ok = err == nil && res.StatusCode == http.StatusOK
-						if res.Close {
-							c.Close()
-							c = nil
-						}
-					} else {
-						c.Close()
-						c = nil
-					}
-				} else {
-					c.Close()
-					c = nil
-				}
+				ok := pc.do()
 				mine = append(mine, time.Since(t0))
 				if !ok {
 					bad++
 				}
-			}
-			if c != nil {
-				c.Close()
 			}
 			mu.Lock()
 			lat = append(lat, mine...)
@@ -511,19 +529,45 @@ func load(ctx context.Context, u, cookie string, conns int, d time.Duration) loa
 	return r
 }
 
-// timeSQL is the median time of n sequential runs of fn.
-func timeSQL(ctx context.Context, fn func() error, n int) time.Duration {
-	var d []time.Duration
-	for range n {
-		t0 := time.Now()
-		if err := fn(); err != nil {
-			fmt.Fprintf(os.Stderr, "sql: %v\n", err)
-			return 0
-		}
-		d = append(d, time.Since(t0))
+// overhead measures a page against its SQL on one connection each, in
+// alternating rounds of 20 requests and 20 runs of the SQL for d (and at
+// least 300 of each), so that both see the machine in the same state: a
+// drift of the machine's speed between two separate measurements would
+// otherwise move the ratio. The first round of each is a warm-up.
+func overhead(ctx context.Context, u, cookie string, sql func() error, d time.Duration) (page, query time.Duration, errs int, err error) {
+	pc, err := newPageClient(u, cookie)
+	if err != nil {
+		return 0, 0, 0, err
 	}
-	slices.Sort(d)
-	return d[len(d)/2]
+	defer pc.close()
+	var pages, sqls []time.Duration
+	stop := time.Now().Add(d)
+	for round := 0; ctx.Err() == nil && (time.Now().Before(stop) || len(sqls) < 300); round++ {
+		for range 20 {
+			t0 := time.Now()
+			if !pc.do() {
+				errs++
+			}
+			if round > 0 {
+				pages = append(pages, time.Since(t0))
+			}
+		}
+		for range 20 {
+			t0 := time.Now()
+			if err := sql(); err != nil {
+				return 0, 0, errs, err
+			}
+			if round > 0 {
+				sqls = append(sqls, time.Since(t0))
+			}
+		}
+	}
+	if len(pages) == 0 {
+		return 0, 0, errs, ctx.Err()
+	}
+	slices.Sort(pages)
+	slices.Sort(sqls)
+	return pages[len(pages)/2], sqls[len(sqls)/2], errs, nil
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
