@@ -106,56 +106,29 @@ func salesRows(v SalesView) templ.Component {
 var rowBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
 // appendEscaped appends s escaped for HTML text and quoted attribute values,
-// as templ (html.EscapeString) escapes it.
+// as templ (html.EscapeString) escapes it. Runs of plain bytes are appended
+// at once.
 func appendEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '&':
-			esc = "&amp;"
-		case '\'':
-			esc = "&#39;"
-		case '"':
-			esc = "&#34;"
-		default:
+		if !htmlSpecial[s[i]] {
 			continue
 		}
 		b = append(b, s[start:i]...)
-		b = append(b, esc...)
+		b = append(b, htmlEscapes[s[i]]...)
 		start = i + 1
 	}
 	return append(b, s[start:]...)
 }
 
+// htmlSpecial marks the bytes that need an escape, htmlEscapes holds it.
+var htmlSpecial = [256]bool{'<': true, '>': true, '&': true, '\'': true, '"': true}
+
+
+var htmlEscapes = [256]string{'<': "&lt;", '>': "&gt;", '&': "&amp;", '\'': "&#39;", '"': "&#34;"}
+
 // choiceOptions writes one <option> per choice, the one whose value is
-// selected marked so: the owner lists of the Sales screen's filters and bulk
-// form hold every user of the tenant.
+// selected marked so.
 func choiceOptions(choices []Choice, selected string) templ.Component {
-	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		bp := rowBuffers.Get().(*[]byte)
-		b := (*bp)[:0]
-		for _, c := range choices {
-			n := len(b)
-			b = append(b, `<option value="`...)
-			b = strconv.AppendInt(b, c.ID, 10)
-			if string(b[n+len(`<option value="`):]) == selected {
-				b = append(b, `" selected>`...)
-			} else {
-				b = append(b, `">`...)
-			}
-			b = appendEscaped(b, c.Name)
-			b = append(b, `</option>`...)
-		}
-		_, err := w.Write(b)
-		if cap(b) <= 1<<20 {
-			*bp = b
-			rowBuffers.Put(bp)
-		}
-		return err
-	})
+	return appendComponent(func(b []byte, _ *Locale) []byte { return appendOptions(b, choices, selected) })
 }

@@ -61,3 +61,13 @@ func TestChoiceOptions(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", buf.String(), want)
 	}
 }
+func BenchmarkAppendEscaped(b *testing.B) {
+	buf := make([]byte, 0, 4096)
+	for b.Loop() {
+		buf = buf[:0]
+		for range 20 {
+			buf = appendEscaped(buf, "Heat pump + PV – Novak household")
+			buf = appendEscaped(buf, "Maria Novak")
+		}
+	}
+}
