@@ -77,3 +77,53 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs from %s:\n got: %s\nwant: %s", name, file, got, want)
 	}
 }
+
+// TestSalesPageMarkup pins the whole Sales screen (layout, views, counts,
+// table, bulk form, pager) for a manager, a salesperson and an empty list.
+func TestSalesPageMarkup(t *testing.T) {
+	day := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+	rows := []SalesRow{
+		{ID: 12, Title: `A <b>"x"</b>`, Customer: "C & Co", Owner: "Own", Last: "Lead", LastAt: day, Pending: "Prop",
+			PendingID: 2, PendingDue: day, Late: true, MilestoneLate: true, Status: "St", Value: 123456, AgeDays: 3},
+		{ID: 13, Title: "T", Pending: "P", DeferUntil: day},
+	}
+	sorts := func(active string, desc bool) map[string]SortLink {
+		m := map[string]SortLink{}
+		for _, k := range []string{"title", "customer", "owner", "last", "pending", "status", "value", "created"} {
+			m[k] = SortLink{URL: "/?sort=" + k + "&dir=asc&q=%22x%22", Active: k == active, Desc: desc}
+		}
+		return m
+	}
+	views := map[crm.State]string{crm.StateActive: "/?view=active&q=x", crm.StateDeferred: "/?view=deferred&q=x", crm.StateArchived: "/?view=archived&q=x"}
+	filters := SalesFilters{Values: map[string]string{}, Owners: []Choice{{ID: 1, Name: "Ann"}}, View: crm.StateActive,
+		ViewURLs: views, ResetURL: "/?view=active"}
+	manager := SalesView{
+		Page:    Page{Title: "sales.title", Nav: "nav.sales", Flash: "flash.saved", User: &Viewer{Name: "M <x>", Email: "m@x", Role: crm.RoleManager, Company: "Co & Co"}},
+		Filters: filters, Rows: rows, Total: 123456, Estimated: true, Sorts: sorts("value", false),
+		NextURL: "/?after=abc&q=%22x%22", FirstURL: "/?q=%22x%22", Query: `q="x"&sort=value`, CanBulk: true,
+		Bulk: BulkForm{Owners: []Choice{{ID: 1, Name: "Ann"}}, Reasons: []Choice{{ID: 4, Name: "Price"}}, Result: &BulkResult{Action: "archive", Changed: 3, Skipped: 1}},
+	}
+	archived := filters
+	archived.View = crm.StateArchived
+	sales := SalesView{
+		Page:    Page{Title: "sales.title", Nav: "nav.sales", User: &Viewer{Name: "S", Email: "s@x", Role: crm.RoleSales, Company: "Co"}},
+		Filters: archived, Rows: rows[:1], Total: 1, Sorts: sorts("created", true), NextURL: "/?view=archived&after=x",
+	}
+	empty := sales
+	empty.Rows, empty.Total, empty.NextURL, empty.FirstURL = nil, 0, "", "/?view=archived"
+	for _, tc := range []struct {
+		name string
+		l    *Locale
+		v    SalesView
+	}{
+		{"page_manager_en", NewLocale("en", "", "USD", time.UTC), manager},
+		{"page_sales_zh", NewLocale("zh-Hans", "", "CNY", time.UTC), sales},
+		{"page_empty_en", NewLocale("en", "", "EUR", time.UTC), empty},
+	} {
+		var buf bytes.Buffer
+		if err := SalesPage(tc.v).Render(WithLocale(context.Background(), tc.l), &buf); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, tc.name, buf.Bytes())
+	}
+}

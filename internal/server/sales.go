@@ -128,6 +128,7 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 	if sq.After != "" {
 		v.FirstURL = base + "?" + sq.encode("after", "")
 	}
+	v.Rows = make([]web.SalesRow, 0, len(page.Rows))
 	for _, p := range page.Rows {
 		row := web.SalesRow{ID: p.ID, Title: p.Title, Customer: p.Customer, Owner: p.OwnerName,
 			Last: names[p.LastID], LastAt: p.LastAt, Pending: names[p.PendingID], PendingID: p.PendingID,
