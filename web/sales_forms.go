@@ -10,10 +10,9 @@ import (
 )
 
 // The Sales screen's filter form and bulk controls are written in Go, like
-// its rows (sales_rows.go): they hold every user of the tenant twice and
-// some thirty translated labels, and templ formats each value through
-// fmt.Sprint. The markup is byte for byte what their templ versions wrote;
-// TestSalesFormsMarkup pins it with golden files.
+// its rows (see sales_rows.go). The markup is byte for byte what their templ
+// versions wrote; TestSalesFormsMarkup pins it with golden files
+// (go test ./web -run Markup -update rewrites them after a deliberate change).
 
 // SalesFilterForm is the filter bar shared by the Sales screen and the board.
 func SalesFilterForm(f SalesFilters, action string) templ.Component {

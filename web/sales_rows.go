@@ -7,11 +7,14 @@ import (
 	"github.com/a-h/templ"
 )
 
-// salesRows writes the Sales screen's table rows. It is the one component
-// written in Go rather than templ: a page has fifty rows of a dozen values,
-// and templ formats every value through fmt and a string replacer, which was
-// a third of the page's CPU. The markup is what the templ version wrote
-// (TestSalesRowsMarkup pins it); links are ProjectURL's, appended in place.
+// salesRows writes the Sales screen's table rows. The Sales screen inside the
+// layout is written in Go rather than templ (sales_page.go, sales_forms.go,
+// this file): a page has fifty rows of a dozen values, every user of the
+// tenant twice in option lists and some forty labels, and templ formats every
+// value through fmt.Sprint and a string replacer, which was a third of the
+// page's CPU. The markup is what the templ version wrote (TestSalesRowsMarkup
+// and the golden files of TestSalesFormsMarkup and TestSalesPageMarkup pin
+// it); links are ProjectURL's, appended in place.
 func salesRows(v SalesView) templ.Component {
 	return appendComponent(func(b []byte, l *Locale) []byte { return appendSalesRows(b, l, v) })
 }
