@@ -37,3 +37,6 @@ func (db *DB) SeedProjects(ctx context.Context, tenant crm.TenantID, reps []crm.
 		return tx.seedProjects(ctx, rand.New(rand.NewPCG(1, 2)), reps, manager, n, now)
 	})
 }
+
+// SortExprForTest is the SQL expression a Sales screen sort orders by.
+func SortExprForTest(s SalesSort) string { return SalesSorts[s].expr }

@@ -419,6 +419,9 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 	if desc {
 		dir, cmp = "DESC", "<"
 	}
+	if f.Text != "" && f.resolved {
+		return queueMatchedSales(b, tenant, f, sort, desc, after, limit, cols, where, args, out), nil
+	}
 	page := where
 	if after != nil {
 		args = append(args, after.Key, after.ID)
@@ -463,11 +466,7 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		if err != nil {
 			return fmt.Errorf("list sales: %w", err)
 		}
-		if len(out.Rows) > limit {
-			out.Rows = out.Rows[:limit]
-			last := out.Rows[limit-1]
-			out.Next = Cursor{Sort: sort, Desc: desc, Key: sortKey(sort, last), ID: int64(last.ID)}.Encode()
-		}
+		out.cutPage(limit, sort, desc)
 		if !exact && out.Total > SalesCountCap {
 			n, err := planRows(plan)
 			if err != nil {
@@ -477,6 +476,84 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		}
 		return nil
 	}, nil
+}
+
+// cutPage keeps the first limit rows of a page read with one more, and
+// makes the cursor of the next page when there was one more.
+func (out *SalesPage) cutPage(limit int, sort SalesSort, desc bool) {
+	if len(out.Rows) > limit {
+		out.Rows = out.Rows[:limit]
+		last := out.Rows[limit-1]
+		out.Next = Cursor{Sort: sort, Desc: desc, Key: sortKey(sort, last), ID: int64(last.ID)}.Encode()
+	}
+}
+
+// queueMatchedSales queues the page of a text search whose matches are known
+// (at most SalesSearchCap): one statement reads the matching projects the
+// viewer may see once, for both the exact count and the page, where a count
+// and a list would each look up every match. The page's rows are read again
+// by key. It answers one row even when the page is empty: the count with
+// NULL for the project.
+func queueMatchedSales(b *pgx.Batch, tenant crm.TenantID, f SalesFilter, sort SalesSort, desc bool, after *Cursor, limit int,
+	cols, where string, args []any, out *SalesPage) func(pgx.BatchResults) error {
+	col := SalesSorts[sort]
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	dir, cmp := "ASC", ">"
+	if desc {
+		dir, cmp = "DESC", "<"
+	}
+	cursor := "true"
+	if after != nil {
+		cursor = fmt.Sprintf("(m.k, m.id) %s (%s, %s)", cmp, arg(after.Key), arg(after.ID))
+	}
+	q := fmt.Sprintf(`WITH m AS MATERIALIZED (SELECT p.id, %[1]s AS k FROM projects p WHERE %[2]s)
+SELECT c.total, r.* FROM (SELECT count(*) AS total FROM m) c
+LEFT JOIN LATERAL (
+  SELECT %[3]s, %[1]s AS sort_k FROM projects p
+   WHERE p.tenant_id = %[4]s AND p.id IN (SELECT m.id FROM m WHERE %[5]s ORDER BY m.k %[6]s, m.id %[6]s LIMIT %[7]s)
+) r ON true
+ORDER BY r.sort_k %[6]s, r.id %[6]s`, col.expr, where, cols, arg(tenant), cursor, dir, arg(limit+1))
+	b.Queue(customPlans)
+	b.Queue(q, args...)
+	return func(br pgx.BatchResults) error {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("list sales: %w", err)
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return fmt.Errorf("list sales: %w", err)
+		}
+		defer rows.Close()
+		var total int64
+		for rows.Next() {
+			var r SalesRow
+			var n salesRowNulls
+			dest := append(append([]any{&total}, salesRowDest(&r, &n)...), nil)
+			if rows.RawValues()[1] == nil { // no project on this page
+				for i := 1; i < len(dest); i++ {
+					dest[i] = nil
+				}
+				if err := rows.Scan(dest...); err != nil {
+					return fmt.Errorf("list sales: %w", err)
+				}
+				continue
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return fmt.Errorf("list sales: %w", err)
+			}
+			n.finish(&r)
+			out.Rows = append(out.Rows, r)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("list sales: %w", err)
+		}
+		out.Total = total
+		out.cutPage(limit, sort, desc)
+		return nil
+	}
 }
 
 // planRows reads the planner's row estimate from EXPLAIN (FORMAT JSON).

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pgtest"
 	"github.com/pipewell/pipewell/internal/postgres"
@@ -108,4 +109,135 @@ func TestSalesTextSearch(t *testing.T) {
 	}
 	expect(crm.StateActive, "solar carport", false)
 	expect(crm.StateArchived, "solar carport", true)
+}
+
+// TestTextSearchPagesAndCounts: a text search's pages, walked by their
+// cursors for every sort both ways, hold each matching project the viewer
+// may see exactly once and in the sort's order (ties broken by ID), with the
+// exact count on every page; a page past the end still has the count.
+func TestTextSearchPagesAndCounts(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	admin := db.Tenant(t, "Search Heron")
+	rep := db.User(t, admin, crm.RoleSales, "Rita Rep")
+	other := db.User(t, admin, crm.RoleSales, "Otto Other")
+	err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+		// 180 projects, two in three titled "Heron pond ...", of three
+		// owners, with repeated values and creation days (ties), some with
+		// a milestone status.
+		_, err := tx.Exec(ctx, `
+			WITH a AS (INSERT INTO accounts (tenant_id, name) VALUES ($1, 'Heron Works') RETURNING id)
+			INSERT INTO projects (tenant_id, title, account_id, owner_id, value_cents, created_at, status_id)
+			SELECT $1, CASE WHEN g % 3 = 0 THEN 'Other roof ' || g ELSE 'Heron pond ' || g END, (SELECT id FROM a),
+			       (ARRAY[$2, $3, $4]::bigint[])[g % 3 + 1], (g * 37 % 10) * 1000, now() - (g % 7) * interval '1 day',
+			       CASE WHEN g % 4 = 0 THEN (SELECT min(id) FROM milestone_statuses WHERE tenant_id = $1) END
+			  FROM generate_series(1, 180) g`, tx.Tenant, admin.ID, rep.ID, other.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, who := range []crm.User{admin, rep} {
+		v := crm.Viewer{TenantID: who.TenantID, UserID: who.ID, Role: who.Role}
+		for sort := range postgres.SalesSorts {
+			for _, desc := range []bool{false, true} {
+				dir := "ASC"
+				if desc {
+					dir = "DESC"
+				}
+				var want []crm.ProjectID
+				err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+					rows, err := tx.Query(ctx, `SELECT p.id FROM projects p WHERE p.tenant_id = $1 AND p.state = 'active'
+						AND p.title LIKE 'Heron pond %' AND ($2 OR p.owner_id = $3)
+						ORDER BY `+postgres.SortExprForTest(sort)+` `+dir+`, p.id `+dir, tx.Tenant, who.Role == crm.RoleAdmin, who.ID)
+					if err != nil {
+						return err
+					}
+					want, err = pgx.CollectRows(rows, pgx.RowTo[crm.ProjectID])
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []crm.ProjectID
+				var after *postgres.Cursor
+				for pages := 0; pages < 20; pages++ {
+					var page postgres.SalesPage
+					err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+						f := postgres.SalesFilter{View: crm.StateActive, Text: "heron pond", Now: now, Today: now}
+						var err error
+						page, err = tx.ListSales(ctx, v, f, sort, desc, after, 25)
+						return err
+					})
+					if err != nil {
+						t.Fatalf("%s %s %s: %v", who.Name, sort, dir, err)
+					}
+					if page.Total != int64(len(want)) || page.Estimated {
+						t.Errorf("%s %s %s page %d: total %d (estimated %v), want %d", who.Name, sort, dir, pages, page.Total, page.Estimated, len(want))
+					}
+					for _, r := range page.Rows {
+						got = append(got, r.ID)
+					}
+					if page.Next == "" {
+						break
+					}
+					c, err := postgres.DecodeCursor(page.Next, sort, desc)
+					if err != nil {
+						t.Fatal(err)
+					}
+					after = &c
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s, sort %s %s: walked\n %v\nwant\n %v", who.Name, sort, dir, got, want)
+				}
+			}
+		}
+	}
+
+	// A page past the end (its projects archived since) is empty and still
+	// counts what is left.
+	v := crm.Viewer{TenantID: admin.TenantID, UserID: admin.ID, Role: admin.Role}
+	f := postgres.SalesFilter{View: crm.StateActive, Text: "heron pond", Now: now, Today: now}
+	var first postgres.SalesPage
+	err = db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+		var err error
+		first, err = tx.ListSales(ctx, v, f, "created", true, nil, 100)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := postgres.DecodeCursor(first.Next, "created", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE projects SET state = 'archived', archive_reason_id = (SELECT min(id) FROM archive_reasons WHERE tenant_id = $1)
+			WHERE tenant_id = $1 AND state = 'active' AND title LIKE 'Heron pond %' AND id <> ALL ($2)`, tx.Tenant, pageIDs(first))
+		if err != nil {
+			return err
+		}
+		f.Text = "heron pond"
+		page, err := tx.ListSales(ctx, v, f, "created", true, &c, 100)
+		if err != nil {
+			return err
+		}
+		if len(page.Rows) != 0 || page.Total != 100 || page.Next != "" {
+			t.Errorf("past the end: %d rows, total %d, next %q; want 0 rows, total 100", len(page.Rows), page.Total, page.Next)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pageIDs(p postgres.SalesPage) []int64 {
+	var ids []int64
+	for _, r := range p.Rows {
+		ids = append(ids, int64(r.ID))
+	}
+	return ids
 }
