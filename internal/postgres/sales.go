@@ -238,7 +238,7 @@ func (f SalesFilter) where(tenant crm.TenantID, args *[]any) string {
 
 // SalesSearchCap is how many projects a text search considers: the newest
 // that match in the view. A search that matches more is too broad to page
-// through; its count shows as an estimate anyway.
+// through; its count shows as an estimate of at least the cap.
 const SalesSearchCap = 5000
 
 // filtered reports whether f narrows the view beyond its state.
@@ -551,6 +551,8 @@ ORDER BY r.sort_k %[6]s, r.id %[6]s`, col.expr, where, cols, arg(tenant), cursor
 			return fmt.Errorf("list sales: %w", err)
 		}
 		out.Total = total
+		// At the cap there may be more matches than the search considered.
+		out.Estimated = len(f.matches) >= SalesSearchCap
 		out.cutPage(limit, sort, desc)
 		return nil
 	}

@@ -241,3 +241,42 @@ func pageIDs(p postgres.SalesPage) []int64 {
 	}
 	return ids
 }
+
+// TestTextSearchPastItsCap: a search that matches more projects than it
+// considers (SalesSearchCap, the newest) says its count is an estimate.
+func TestTextSearchPastItsCap(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	admin := db.Tenant(t, "Search Plover")
+	v := crm.Viewer{TenantID: admin.TenantID, UserID: admin.ID, Role: admin.Role}
+	now := time.Now()
+	err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `
+			WITH a AS (INSERT INTO accounts (tenant_id, name) VALUES ($1, 'Plover') RETURNING id)
+			INSERT INTO projects (tenant_id, title, account_id, owner_id)
+			SELECT $1, 'Plover lead ' || g, (SELECT id FROM a), $2 FROM generate_series(1, $3::int) g`,
+			tx.Tenant, admin.ID, postgres.SalesSearchCap+20)
+		if err != nil {
+			return err
+		}
+		for _, c := range []struct {
+			q         string
+			total     int64
+			estimated bool
+		}{{"plover lead", postgres.SalesSearchCap, true}, {"plover lead 4", 1111, false}} {
+			f := postgres.SalesFilter{View: crm.StateActive, Text: c.q, Now: now, Today: now}
+			page, err := tx.ListSales(ctx, v, f, "created", true, nil, 50)
+			if err != nil {
+				return err
+			}
+			if page.Total != c.total || page.Estimated != c.estimated || len(page.Rows) != 50 {
+				t.Errorf("%q: total %d, estimated %v, %d rows; want %d, %v, 50", c.q, page.Total, page.Estimated, len(page.Rows), c.total, c.estimated)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
