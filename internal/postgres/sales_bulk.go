@@ -69,6 +69,15 @@ func (tx *Tx) ApplyBulk(ctx context.Context, v crm.Viewer, a BulkAction, loc *ti
 		return BulkResult{}, err
 	}
 
+	// One bulk action at a time per tenant. Each project change adds to the
+	// running totals of its owner's groups (migration 00008), rows a bulk
+	// action holds until it commits; two at once, on different projects of
+	// the same owners taken in crossing order, would each hold a row the
+	// other waits for (TestConcurrentBulkActions). The second waits instead.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('pipewell.bulk', $1))`, tx.Tenant); err != nil {
+		return BulkResult{}, fmt.Errorf("bulk: %w", err)
+	}
+
 	// The targets, locked: every selected one must be visible.
 	var args []any
 	var q string
