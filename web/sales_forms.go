@@ -119,11 +119,7 @@ func appendLabel(b []byte, l *Locale, id, key string) []byte {
 	return append(b, `</label>`...)
 }
 
-// bulkControls is the bulk action part of the Sales screen's form.
-func bulkControls(v SalesView) templ.Component {
-	return appendComponent(func(b []byte, l *Locale) []byte { return appendBulkControls(b, l, v) })
-}
-
+// appendBulkControls appends the bulk action part of the Sales screen's form.
 func appendBulkControls(b []byte, l *Locale, v SalesView) []byte {
 
 	f := v.Bulk.Form

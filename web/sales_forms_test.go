@@ -46,9 +46,9 @@ func TestSalesFormsMarkup(t *testing.T) {
 	}{
 		{"filters_full_en", NewLocale("en", "", "USD", time.UTC), func() templ.Component { return SalesFilterForm(full, "/") }},
 		{"filters_plain_zh", NewLocale("zh-Hans", "", "CNY", time.UTC), func() templ.Component { return SalesFilterForm(plain, "/pipeline") }},
-		{"bulk_errors_en", NewLocale("en", "", "USD", time.UTC), func() templ.Component { return bulkControls(bulk) }},
+		{"bulk_errors_en", NewLocale("en", "", "USD", time.UTC), func() templ.Component { return appendComponent(bulkFn(bulk)) }},
 		{"bulk_empty_zh", NewLocale("zh-Hans", "", "CNY", time.UTC), func() templ.Component {
-			return bulkControls(SalesView{Total: 3, Bulk: BulkForm{Owners: choices("Ann"), Reasons: choices("Price")}})
+			return appendComponent(bulkFn(SalesView{Total: 3, Bulk: BulkForm{Owners: choices("Ann"), Reasons: choices("Price")}}))
 		}},
 	} {
 		ctx := WithLocale(context.Background(), tc.l)
@@ -58,6 +58,10 @@ func TestSalesFormsMarkup(t *testing.T) {
 		}
 		golden(t, tc.name, buf.Bytes())
 	}
+}
+
+func bulkFn(v SalesView) func([]byte, *Locale) []byte {
+	return func(b []byte, l *Locale) []byte { return appendBulkControls(b, l, v) }
 }
 
 func golden(t *testing.T, name string, got []byte) {

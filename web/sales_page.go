@@ -127,3 +127,14 @@ func appendSalesTable(b []byte, l *Locale, v SalesView) []byte {
 	b = appendSalesRows(b, l, v)
 	return append(b, `</tbody></table>`...)
 }
+
+// ariaSort is a column header's aria-sort value.
+func ariaSort(s SortLink) string {
+	switch {
+	case !s.Active:
+		return "none"
+	case s.Desc:
+		return "descending"
+	}
+	return "ascending"
+}

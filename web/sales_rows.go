@@ -3,11 +3,9 @@ package web
 import (
 	"strconv"
 	"sync"
-
-	"github.com/a-h/templ"
 )
 
-// salesRows writes the Sales screen's table rows. The Sales screen inside the
+// appendSalesRows appends the Sales screen's table rows. The Sales screen inside the
 // layout is written in Go rather than templ (sales_page.go, sales_forms.go,
 // this file): a page has fifty rows of a dozen values, every user of the
 // tenant twice in option lists and some forty labels, and templ formats every
@@ -15,10 +13,6 @@ import (
 // page's CPU. The markup is what the templ version wrote (TestSalesRowsMarkup
 // and the golden files of TestSalesFormsMarkup and TestSalesPageMarkup pin
 // it); links are ProjectURL's, appended in place.
-func salesRows(v SalesView) templ.Component {
-	return appendComponent(func(b []byte, l *Locale) []byte { return appendSalesRows(b, l, v) })
-}
-
 func appendSalesRows(b []byte, l *Locale, v SalesView) []byte {
 	late, logTitle := l.T("sales.late"), l.T("sales.log")
 	var date [64]byte
@@ -106,23 +100,16 @@ var rowBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); retur
 func appendEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
-		if !htmlSpecial[s[i]] {
+		esc := htmlEscapes[s[i]]
+		if esc == "" {
 			continue
 		}
 		b = append(b, s[start:i]...)
-		b = append(b, htmlEscapes[s[i]]...)
+		b = append(b, esc...)
 		start = i + 1
 	}
 	return append(b, s[start:]...)
 }
 
-// htmlSpecial marks the bytes that need an escape, htmlEscapes holds it.
-var htmlSpecial = [256]bool{'<': true, '>': true, '&': true, '\'': true, '"': true}
-
+// htmlEscapes holds the escape of each byte that needs one.
 var htmlEscapes = [256]string{'<': "&lt;", '>': "&gt;", '&': "&amp;", '\'': "&#39;", '"': "&#34;"}
-
-// choiceOptions writes one <option> per choice, the one whose value is
-// selected marked so.
-func choiceOptions(choices []Choice, selected string) templ.Component {
-	return appendComponent(func(b []byte, _ *Locale) []byte { return appendOptions(b, choices, selected) })
-}

@@ -488,7 +488,8 @@ func (pc *pageClient) close() {
 
 // load runs conns clients in a closed loop for d and reports what it saw.
 func load(ctx context.Context, u, cookie string, conns int, d time.Duration) loadResult {
-	if _, err := newPageClient(u, cookie); err != nil {
+	proto, err := newPageClient(u, cookie)
+	if err != nil {
 		return loadResult{errors: 1}
 	}
 	var mu sync.Mutex
@@ -500,7 +501,7 @@ func load(ctx context.Context, u, cookie string, conns int, d time.Duration) loa
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pc, _ := newPageClient(u, cookie)
+			pc := &pageClient{host: proto.host, req: proto.req}
 			defer pc.close()
 			mine := make([]time.Duration, 0, 4096)
 			bad := 0

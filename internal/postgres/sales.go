@@ -420,7 +420,7 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		dir, cmp = "DESC", "<"
 	}
 	if f.Text != "" && f.resolved {
-		return queueMatchedSales(b, tenant, f, sort, desc, after, limit, cols, where, args, out), nil
+		return queueMatchedSales(b, tenant, f, sort, desc, dir, cmp, after, limit, cols, where, args, out), nil
 	}
 	page := where
 	if after != nil {
@@ -494,16 +494,12 @@ func (out *SalesPage) cutPage(limit int, sort SalesSort, desc bool) {
 // and a list would each look up every match. The page's rows are read again
 // by key. It answers one row even when the page is empty: the count with
 // NULL for the project.
-func queueMatchedSales(b *pgx.Batch, tenant crm.TenantID, f SalesFilter, sort SalesSort, desc bool, after *Cursor, limit int,
+func queueMatchedSales(b *pgx.Batch, tenant crm.TenantID, f SalesFilter, sort SalesSort, desc bool, dir, cmp string, after *Cursor, limit int,
 	cols, where string, args []any, out *SalesPage) func(pgx.BatchResults) error {
 	col := SalesSorts[sort]
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
-	}
-	dir, cmp := "ASC", ">"
-	if desc {
-		dir, cmp = "DESC", "<"
 	}
 	cursor := "true"
 	if after != nil {
@@ -532,20 +528,17 @@ ORDER BY r.sort_k %[6]s, r.id %[6]s`, col.expr, where, cols, arg(tenant), cursor
 			var r SalesRow
 			var n salesRowNulls
 			dest := append(append([]any{&total}, salesRowDest(&r, &n)...), nil)
-			if rows.RawValues()[1] == nil { // no project on this page
-				for i := 1; i < len(dest); i++ {
-					dest[i] = nil
-				}
-				if err := rows.Scan(dest...); err != nil {
-					return fmt.Errorf("list sales: %w", err)
-				}
-				continue
+			empty := rows.RawValues()[1] == nil // no project on this page: the count alone
+			if empty {
+				clear(dest[1:]) // nil skips a column
 			}
 			if err := rows.Scan(dest...); err != nil {
 				return fmt.Errorf("list sales: %w", err)
 			}
-			n.finish(&r)
-			out.Rows = append(out.Rows, r)
+			if !empty {
+				n.finish(&r)
+				out.Rows = append(out.Rows, r)
+			}
 		}
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("list sales: %w", err)

@@ -75,19 +75,16 @@ func (s *Server) salesView(r *http.Request, q url.Values, bulk *web.BulkForm) (w
 		if bulk != nil {
 			v.Bulk.Result = bulk.Result
 		}
-		if v.CanBulk {
-			v.Bulk.Owners, v.Bulk.Reasons = choices(opts.Owners), choices(opts.Reasons)
-			if bulk != nil {
-				v.Bulk.Form = bulk.Form
-			}
-			v.Filters.LoadURL = "/load?" + sq.encode("sort", "", "dir", "")
+		if v.CanBulk && bulk != nil {
+			v.Bulk.Form = bulk.Form
 		}
 		return nil
 	})
 	return v, err
 }
 
-// fillSalesView turns the query, the choices and a page into the view.
+// fillSalesView turns the query, the choices and a page into the view; for a
+// view that CanBulk, also the bulk form's choices and the rep load link.
 func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, page postgres.SalesPage, now time.Time, loc *time.Location, base string) {
 	names := map[int64]string{}
 	var ms []web.Choice
@@ -127,6 +124,10 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 	}
 	if sq.After != "" {
 		v.FirstURL = base + "?" + sq.encode("after", "")
+	}
+	if v.CanBulk {
+		v.Bulk.Owners, v.Bulk.Reasons = choices(opts.Owners), choices(opts.Reasons)
+		v.Filters.LoadURL = "/load?" + sq.encode("sort", "", "dir", "")
 	}
 	v.Rows = make([]web.SalesRow, 0, len(page.Rows))
 	for _, p := range page.Rows {

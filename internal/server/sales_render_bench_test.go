@@ -52,8 +52,6 @@ func BenchmarkSalesPageRender(b *testing.B) {
 		v := web.SalesView{Page: web.Page{Title: "sales.title", Nav: "nav.sales", RequestID: "0123456789abcdef",
 			User: &web.Viewer{Name: "Admin", Email: "admin@bench000.example", Role: crm.RoleAdmin, Company: "Bench 000"}}, CanBulk: true}
 		fillSalesView(&v, sq, opts, page, now, time.UTC, "/")
-		v.Bulk.Owners, v.Bulk.Reasons = choices(opts.Owners), choices(opts.Reasons)
-		v.Filters.LoadURL = "/load?" + sq.encode("sort", "", "dir", "")
 		buf.Reset()
 		if err := web.SalesPage(v).Render(ctx, &buf); err != nil {
 			b.Fatal(err)
