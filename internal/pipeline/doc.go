@@ -75,7 +75,8 @@
 // no qualifying milestone has no qualified projects.
 //
 // Sold at: the completion of the first milestone flagged won; for a sold
-// project without that completion, its latest completion, else its creation.
+// project without that completion, its latest completion (of an active
+// milestone, like every completion above), else its creation.
 //
 // Last completed milestone: the latest completed milestone in process order,
 // even if an earlier one was skipped (completed out of order).

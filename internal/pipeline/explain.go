@@ -46,7 +46,9 @@ const (
 	ExplainQualified = "A project is qualified once it has completed the first milestone marked qualifying, or any " +
 		"milestone after it. It counts as qualified from the earliest of those completions."
 
-	ExplainSold = "A project is sold when the milestone marked won is completed; it is sold at that completion time."
+	ExplainSold = "A project is sold when the milestone marked won is completed; it is sold at that completion time. " +
+		"A project marked sold without that completion counts as sold at its most recent milestone completion, or at " +
+		"its creation if it has none. Deactivated milestones are ignored."
 
 	ExplainFunnelCohort = "The cohort view follows the leads created in the period and shows where they stand now: " +
 		"how many reached each milestone (completed it or a later one, so the funnel never widens), how many were " +

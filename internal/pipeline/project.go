@@ -56,16 +56,16 @@ func (e *Engine) Evaluate(p *Project, f *Facts) {
 	f.Qualified, f.QualifiedAt, f.SoldAt = false, time.Time{}, time.Time{}
 	f.Late, f.LateMilestone, f.LateItems, f.DaysLate, f.Stagnant = false, false, 0, 0, false
 
-	var latest int64
+	var latest int64 // latest completion of an active milestone, for SoldAt
 	for i := range p.Completions {
 		c := &p.Completions[i]
-		at := c.At.Unix()
-		if at > latest || i == 0 {
-			latest = at
-		}
 		k := e.index(c.MilestoneID)
 		if k < 0 {
 			continue // inactive or unknown milestone
+		}
+		at := c.At.Unix()
+		if at > latest || f.Done == 0 {
+			latest = at
 		}
 		bit := uint32(1) << k
 		if f.Done&bit == 0 || at < f.DoneAt[k] {
@@ -97,7 +97,7 @@ func (e *Engine) Evaluate(p *Project, f *Facts) {
 		switch {
 		case e.wonIndex >= 0 && f.Done&(1<<e.wonIndex) != 0:
 			f.SoldAt = time.Unix(f.DoneAt[e.wonIndex], 0).UTC()
-		case len(p.Completions) > 0:
+		case f.Done != 0:
 			f.SoldAt = time.Unix(latest, 0).UTC()
 		default:
 			f.SoldAt = p.CreatedAt
