@@ -111,9 +111,10 @@
 // archiving for a lead archived unqualified; step i runs from milestone i-1
 // to milestone i for projects that completed both. A step counts in the
 // period it ended in. A pair completed in reverse order is left out and
-// counted as OutOfOrder. Mean is rounded to the second; median is the middle
-// value (mean of the two middle values for an even count); the 90th
-// percentile is the nearest-rank value (the smallest value with at least
+// counted as OutOfOrder. Durations are measured in whole seconds. Mean is
+// rounded to the second; median is the middle value (for an even count the
+// exact mean of the two middle values, which may end in half a second); the
+// 90th percentile is the nearest-rank value (the smallest value with at least
 // 90 % of values at or below it); outliers are the projects strictly above
 // it (all counted, the slowest MaxOutliers listed, ties by project ID).
 // Samples are sorted per group with a radix sort; percentiles of the total

@@ -68,9 +68,10 @@ const (
 		"projects that completed both. A step is counted in the period it ended in. If the later milestone was " +
 		"completed before the earlier one, the project is left out of that step and counted as out of order."
 
-	ExplainPercentiles = "Average is the mean time. Median is the middle time (the mean of the two middle times when " +
-		"the count is even). The 90th percentile is the smallest time that at least 90 % of projects took no longer " +
-		"than. Times are exact to the second, computed from every project, not estimated."
+	ExplainPercentiles = "Average is the mean time, rounded to the second. Median is the middle time (the mean of the " +
+		"two middle times when the count is even, so it can end in half a second). The 90th percentile is the smallest " +
+		"time that at least 90 % of projects took no longer than. Times are measured to the second and computed from " +
+		"every project, not estimated."
 
 	ExplainOutliers = "Outliers are the projects that took longer than the 90th percentile; the slowest are listed, " +
 		"and the count includes all of them."

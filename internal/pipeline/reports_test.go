@@ -151,16 +151,21 @@ func TestStepTimes(t *testing.T) {
 }
 
 func TestDistributionPercentiles(t *testing.T) {
+	const maxSec = math.MaxInt32
 	tests := []struct {
-		vals               []int32
-		median, p90, above int32
+		vals       []int32
+		median     time.Duration
+		p90, above int32
 	}{
-		{[]int32{5}, 5, 5, 0},
-		{[]int32{1, 2}, 1, 2, 0},
-		{[]int32{3, 1, 2}, 2, 3, 0},
-		{[]int32{7, 7, 7, 7}, 7, 7, 0},
-		{[]int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 6, 10, 1},
+		{[]int32{5}, 5 * time.Second, 5, 0},
+		{[]int32{1, 2}, 1500 * time.Millisecond, 2, 0}, // the mean of the two middle values, exactly
+		{[]int32{60, 121}, 90*time.Second + 500*time.Millisecond, 121, 0},
+		{[]int32{3, 1, 2}, 2 * time.Second, 3, 0},
+		{[]int32{7, 7, 7, 7}, 7 * time.Second, 7, 0},
+		{[]int32{4, 1, 3, 2}, 2500 * time.Millisecond, 4, 0},
+		{[]int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 6 * time.Second, 10, 1},
 		{[]int32{0, 0, 0, 0, 0, 0, 0, 0, 0, 100}, 0, 0, 1},
+		{[]int32{maxSec - 1, maxSec}, (2*maxSec - 1) * time.Second / 2, maxSec, 0}, // no overflow
 	}
 	for _, tt := range tests {
 		// Split over two sets to exercise the merged order statistics.
@@ -173,7 +178,7 @@ func TestDistributionPercentiles(t *testing.T) {
 			}
 		}
 		d := distribution([]*samples{a, b})
-		if d.Count != len(tt.vals) || d.Median != time.Duration(tt.median)*time.Second ||
+		if d.Count != len(tt.vals) || d.Median != tt.median ||
 			d.P90 != time.Duration(tt.p90)*time.Second || d.Above != int(tt.above) {
 			t.Errorf("%v: %+v", tt.vals, d)
 		}

@@ -88,7 +88,7 @@ func radixSort(v []int32) {
 type Distribution struct {
 	Count  int
 	Mean   time.Duration // rounded to the second
-	Median time.Duration // middle value; mean of the two middle values for an even count
+	Median time.Duration // middle value; for an even count the exact mean of the two middle values (to the half second)
 	P90    time.Duration // nearest rank: smallest value with at least 90 % of values at or below it
 	Max    time.Duration
 	// Above is how many values are strictly above P90 (the outliers).
@@ -128,17 +128,19 @@ func distribution(parts []*samples) Distribution {
 		}
 		return lo
 	}
-	var median int64
+	var median time.Duration
 	if n%2 == 1 {
-		median = int64(kth((n + 1) / 2))
+		median = time.Duration(kth((n+1)/2)) * time.Second
 	} else {
-		median = (int64(kth(n/2)) + int64(kth(n/2+1))) / 2
+		// Halved in nanoseconds, so half a second is kept exactly; two int32
+		// seconds in nanoseconds are below 4.3e18, within int64.
+		median = time.Duration(int64(kth(n/2))+int64(kth(n/2+1))) * time.Second / 2
 	}
 	p90 := kth((9*n + 9) / 10)
 	return Distribution{
 		Count:  n,
 		Mean:   time.Duration(roundDiv(sum, int64(n))) * time.Second,
-		Median: time.Duration(median) * time.Second,
+		Median: median,
 		P90:    time.Duration(p90) * time.Second,
 		Max:    time.Duration(maxV) * time.Second,
 		Above:  n - countAtMost(parts, p90),
