@@ -49,13 +49,15 @@
 //
 // Pending milestone: the first milestone in process order not completed.
 //
-// Due date: a milestone with a deadline of N days (0 means no deadline) is
-// due on the local calendar day N days after its anchor: the project's
-// creation, or the previous milestone's completion (the first milestone
-// counts from creation). For a project that came back from deferred, the
-// anchor moves forward to when it came back (ResumedAt, or the defer-until
-// instant when it came back by date), so the time spent deferred does not
-// make it late.
+// Due date: the pending milestone of an open (active or deferred) project
+// with a deadline of N days (0 means no deadline) is due on the local
+// calendar day N days after its anchor: the project's creation, or the
+// previous milestone's completion (the first milestone counts from
+// creation). For a project that came back from deferred, the anchor moves
+// forward to when it came back (ResumedAt, or the defer-until instant once
+// it is back by date), so the time spent deferred does not make it late;
+// while a deferred project is not back yet, its anchor does not move to the
+// defer-until instant. Archived and sold projects have no due date.
 //
 // Late: an effectively active project is late when its pending milestone is
 // past its due date, or an open subtask or scheduled event is past due.

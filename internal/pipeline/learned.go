@@ -83,6 +83,17 @@ func smoothed(sold, n, s, p0 float64) float64 {
 	return ratio01(sold+s*p0, n+s)
 }
 
+// LearnedProbability is the learned probability of a stage that reached
+// closed projects reached, sold of them sold, with the configured
+// probability as the prior of the given strength (zero or less:
+// DefaultPriorStrength): what Learner.Result gives for the same counts.
+func LearnedProbability(sold, reached int, configured Prob, strength float64) Prob {
+	if !(strength > 0) || strength > 1e9 {
+		strength = DefaultPriorStrength
+	}
+	return probFromFloat(smoothed(float64(sold), float64(reached), strength, configured.Float()))
+}
+
 // Result returns the learned probabilities and the backtest.
 //
 // Leave-one-out is exact from the counts alone: for a sold project the
@@ -99,7 +110,7 @@ func (l *Learner) Result() LearnedReport {
 			MilestoneID: m.ID, Configured: l.e.configured[i],
 			N: l.n[i], Sold: l.sold[i],
 			Raw:     ratio01(sold, n),
-			Learned: probFromFloat(smoothed(sold, n, l.strength, p0)),
+			Learned: LearnedProbability(l.sold[i], l.n[i], l.e.configured[i], l.strength),
 		}
 		if l.n[i] > 0 && !m.Won {
 			lost := n - sold

@@ -50,38 +50,11 @@ type Facts struct {
 func (e *Engine) Evaluate(p *Project, f *Facts) {
 	f.State = EffectiveState(p, e.now)
 	f.Value = money(p.Value)
-	f.Done = 0
-	f.LastDone, f.Pending = -1, -1
 	f.HasDue, f.PendingDue = false, time.Time{}
 	f.Qualified, f.QualifiedAt, f.SoldAt = false, time.Time{}, time.Time{}
 	f.Late, f.LateMilestone, f.LateItems, f.DaysLate, f.Stagnant = false, false, 0, 0, false
 
-	var latest int64 // latest completion of an active milestone, for SoldAt
-	for i := range p.Completions {
-		c := &p.Completions[i]
-		k := e.index(c.MilestoneID)
-		if k < 0 {
-			continue // inactive or unknown milestone
-		}
-		at := c.At.Unix()
-		if at > latest || f.Done == 0 {
-			latest = at
-		}
-		bit := uint32(1) << k
-		if f.Done&bit == 0 || at < f.DoneAt[k] {
-			f.DoneAt[k] = at // a duplicate keeps the earliest time
-		}
-		f.Done |= bit
-		if k > f.LastDone {
-			f.LastDone = k
-		}
-	}
-	for i := range e.milestones {
-		if f.Done&(1<<i) == 0 {
-			f.Pending = i
-			break
-		}
-	}
+	latest := e.completed(p, f)
 
 	if q := e.qualIndex; q >= 0 && f.LastDone >= q {
 		f.Qualified = true
@@ -104,8 +77,8 @@ func (e *Engine) Evaluate(p *Project, f *Facts) {
 		}
 	}
 
-	if f.Pending >= 0 && e.milestones[f.Pending].DeadlineDays > 0 {
-		day := e.pendingDueDay(p, f)
+	if isOpen(p.State) && f.Pending >= 0 && e.milestones[f.Pending].DeadlineDays > 0 {
+		day := e.pendingDueDay(p, f, f.State == StateActive)
 		f.HasDue = true
 		f.PendingDue = e.zone.dayStart(day)
 		if f.State == StateActive && e.nowDay > day {
@@ -131,24 +104,64 @@ func (e *Engine) Evaluate(p *Project, f *Facts) {
 			f.Stagnant = e.nowDay-e.zone.dayOf(last) >= int64(e.stagnant)
 		}
 	}
-
-	switch f.State {
-	case StateSold:
-		f.Probability = ProbOne
-	case StateArchived:
-		f.Probability = 0
-	default:
-		switch {
-		case p.HasOverride:
-			f.Probability = PercentProb(p.ProbabilityOverride)
-		case f.LastDone >= 0:
-			f.Probability = e.stageProb[f.LastDone]
-		default:
-			f.Probability = 0
-		}
-	}
+	f.Probability = e.probability(p, f.State, f)
 	f.Weighted = WeightedValue(f.Value, f.Probability)
 }
+
+// completed fills the completion facts of f (Done, DoneAt, LastDone,
+// Pending) from p's completions of active milestones, and returns the Unix
+// time of the latest of them (for SoldAt).
+func (e *Engine) completed(p *Project, f *Facts) (latest int64) {
+	f.Done = 0
+	f.LastDone, f.Pending = -1, -1
+	for i := range p.Completions {
+		c := &p.Completions[i]
+		k := e.index(c.MilestoneID)
+		if k < 0 {
+			continue // inactive or unknown milestone
+		}
+		at := c.At.Unix()
+		if at > latest || f.Done == 0 {
+			latest = at
+		}
+		bit := uint32(1) << k
+		if f.Done&bit == 0 || at < f.DoneAt[k] {
+			f.DoneAt[k] = at // a duplicate keeps the earliest time
+		}
+		f.Done |= bit
+		if k > f.LastDone {
+			f.LastDone = k
+		}
+	}
+	for i := range e.milestones {
+		if f.Done&(1<<i) == 0 {
+			f.Pending = i
+			break
+		}
+	}
+	return latest
+}
+
+// probability is the stage probability of p counted in state st: sold
+// 100 %, archived 0 %, otherwise the override or the stage probability of
+// the last completed milestone.
+func (e *Engine) probability(p *Project, st State, f *Facts) Prob {
+	switch {
+	case st == StateSold:
+		return ProbOne
+	case st == StateArchived:
+		return 0
+	case p.HasOverride:
+		return PercentProb(p.ProbabilityOverride)
+	case f.LastDone >= 0:
+		return e.stageProb[f.LastDone]
+	}
+	return 0
+}
+
+// isOpen reports whether a stored state is in the pipeline (active or
+// deferred): only open projects have a due date.
+func isOpen(s State) bool { return s == StateActive || s == StateDeferred || s == StateUnknown }
 
 // Facts is Evaluate returning a value, for one-off use.
 func (e *Engine) Facts(p *Project) Facts {
@@ -160,15 +173,16 @@ func (e *Engine) Facts(p *Project) Facts {
 // pendingDueDay is the civil day the pending milestone is due: the local day
 // of its anchor plus its deadline days. The anchor is the project's creation
 // or the previous milestone's completion, moved forward to when the project
-// resumed from deferred if that is later.
-func (e *Engine) pendingDueDay(p *Project, f *Facts) int64 {
+// resumed from deferred if that is later; for a deferred project that is
+// back (back), to its defer-until instant if that is later still.
+func (e *Engine) pendingDueDay(p *Project, f *Facts, back bool) int64 {
 	m := &e.milestones[f.Pending]
 	anchor := p.CreatedAt
 	if m.DeadlineFrom == FromPrevious && f.Pending > 0 {
 		anchor = time.Unix(f.DoneAt[f.Pending-1], 0)
 	}
 	resumed := p.ResumedAt
-	if p.State == StateDeferred && f.State == StateActive && p.DeferUntil.After(resumed) {
+	if p.State == StateDeferred && back && p.DeferUntil.After(resumed) {
 		resumed = p.DeferUntil
 	}
 	if resumed.After(anchor) {
@@ -223,7 +237,7 @@ func (e *Engine) LateItems(p *Project, dst []LateItem) []LateItem {
 		return dst
 	}
 	if f.LateMilestone {
-		day := e.pendingDueDay(p, &f)
+		day := e.pendingDueDay(p, &f, true)
 		dst = append(dst, LateItem{
 			Kind: LateMilestoneDue, ID: e.milestones[f.Pending].ID, ProjectID: p.ID,
 			Due: f.PendingDue, DaysLate: int(e.nowDay - day),

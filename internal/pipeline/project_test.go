@@ -155,14 +155,14 @@ func TestEvaluatePendingDueAndLate(t *testing.T) {
 			now:  at(berlin, 2026, 4, 25, 10, 0),
 			p: Project{State: StateArchived, CreatedAt: created, Completions: lead, Value: 5000,
 				ArchivedAt: at(berlin, 2026, 3, 11, 10, 0)},
-			pending: mQualified, due: at(berlin, 2026, 3, 12, 0, 0), lastDone: 0, probPct: 0,
+			pending: mQualified, lastDone: 0, probPct: 0,
 		},
 		{
-			name: "archived after qualification",
+			name: "archived after qualification: a pending milestone but no due date",
 			now:  at(berlin, 2026, 4, 25, 10, 0),
 			p: Project{State: StateArchived, CreatedAt: created, Value: 5000, Completions: []Completion{
 				done(mCreated, created), done(mQualified, created)}},
-			pending: mProposed, due: at(berlin, 2026, 3, 17, 0, 0), lastDone: 1, qualified: true, probPct: 0,
+			pending: mProposed, lastDone: 1, qualified: true, probPct: 0,
 		},
 		{
 			name: "sold is certain and has nothing pending",
