@@ -21,7 +21,8 @@ var allowed = map[string][]string{
 	"internal/postgres": {"internal/crm", "internal/pipeline", "migrations"},
 	"web":               {"internal/crm", "internal/pipeline"},
 	"internal/server":   {"internal/crm", "internal/pipeline", "internal/postgres", "internal/auth", "web"},
-	"cmd/pipewell":      {"internal/crm", "internal/postgres", "internal/server", "internal/auth"},
+	"internal/seed":     {"internal/crm", "internal/postgres"},
+	"cmd/pipewell":      {"internal/crm", "internal/postgres", "internal/server", "internal/auth", "internal/seed"},
 	"internal/pgtest":   {"internal/crm", "internal/postgres", "internal/auth", "migrations"},
 }
 

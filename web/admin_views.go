@@ -31,10 +31,16 @@ type AdminPage struct {
 	Tab string // the active AdminTab key
 }
 
+// MilestoneRow is a milestone definition with how much it is used.
+type MilestoneRow struct {
+	crm.MilestoneDef
+	crm.MilestoneUse
+}
+
 // MilestonesView is the list of milestone definitions with the add form.
 type MilestonesView struct {
 	AdminPage
-	Milestones []crm.MilestoneEntry
+	Milestones []MilestoneRow
 	Form       Form // the add form
 	ListError  string
 }
@@ -42,7 +48,7 @@ type MilestonesView struct {
 // MilestoneEditView is the edit form of one milestone definition.
 type MilestoneEditView struct {
 	AdminPage
-	Milestone crm.MilestoneEntry
+	Milestone MilestoneRow
 	Form      Form
 }
 

@@ -16,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/pipewell/pipewell/internal/crm"
 	"golang.org/x/text/currency"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -222,6 +223,23 @@ func (l *Locale) AppendDate(b []byte, t time.Time) []byte {
 		return b
 	}
 	return t.In(l.loc).AppendFormat(b, l.dates[0])
+}
+
+// Day formats a calendar date (an expected close, a defer-until day, a due
+// date): the date it is, in no time zone.
+func (l *Locale) Day(d crm.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Time().Format(l.dates[0])
+}
+
+// AppendDay appends Day(d) to b.
+func (l *Locale) AppendDay(b []byte, d crm.Date) []byte {
+	if d.IsZero() {
+		return b
+	}
+	return d.Time().AppendFormat(b, l.dates[0])
 }
 
 // DateTime formats t as date and time in the tenant's time zone.

@@ -30,7 +30,7 @@ type TrackItem struct {
 	Won        bool
 	Qualifying bool
 	First      bool // the lead's creation: never undone
-	CanUndo    bool // the last completed milestone (not the first) of a project that is not archived
+	CanUndo    bool // the milestone the viewer may undo now (crm.Actions.Undo)
 	Subtasks   []crm.Subtask
 	OpenTasks  int
 }
@@ -92,8 +92,7 @@ type WorkspaceView struct {
 	Milestones  []Option
 	NowLocal    string // default completion time, tenant local, minute precision
 	Tomorrow    string
-	CanReassign bool
-	CanQualify  bool // active or deferred and the qualifying milestone is open
+	Can         crm.Actions // what the viewer may do (crm.Allowed)
 	Viewer      crm.UserID
 }
 
@@ -143,18 +142,8 @@ type LeadView struct {
 	Contacts   []Option
 	Sources    []Option
 	Users      []Option
-	Duplicates []Duplicate
+	Duplicates []crm.Duplicate
 	OwnerFixed bool // a salesperson's lead is their own
-}
-
-// Duplicate is an existing contact matching a new lead's e-mail or phone.
-type Duplicate struct {
-	ContactID   int64
-	ContactName string
-	AccountID   int64
-	AccountName string
-	Email       string
-	Phone       string
 }
 
 // AccountsView is the account list and search.

@@ -89,7 +89,7 @@ func TestSalesPageMarkup(t *testing.T) {
 	rows := []SalesRow{
 		{ID: 12, Title: `A <b>"x"</b>`, Customer: "C & Co", Owner: "Own", Last: "Lead", LastAt: day, Pending: "Prop",
 			PendingID: 2, PendingDue: day, Late: true, MilestoneLate: true, Status: "St", Value: 123456, AgeDays: 3},
-		{ID: 13, Title: "T", Pending: "P", DeferUntil: day},
+		{ID: 13, Title: "T", Pending: "P", DeferUntil: crm.DateOf(day)},
 	}
 	sorts := func(active string, desc bool) map[string]SortLink {
 		m := map[string]SortLink{}

@@ -70,7 +70,7 @@ func appendSalesRows(b []byte, l *Locale, v SalesView) []byte {
 		}
 		if !r.DeferUntil.IsZero() {
 			b = append(b, ` <span class="muted">`...)
-			b = l.appendHTML(b, "sales.defer_until", string(l.AppendDate(date[:0], r.DeferUntil)), 0, false)
+			b = l.appendHTML(b, "sales.defer_until", string(l.AppendDay(date[:0], r.DeferUntil)), 0, false)
 			b = append(b, `</span>`...)
 		}
 		b = append(b, `</td><td>`...)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
 )
 
 // TestSalesRowsMarkup pins the rows the Sales screen writes: every value
@@ -14,7 +16,7 @@ func TestSalesRowsMarkup(t *testing.T) {
 	rows := []SalesRow{
 		{ID: 12, Title: `A <b>"x"</b> & 'y'`, Customer: "Cust & Co", Owner: "Own", Last: "Lead", LastAt: day, Pending: "Prop",
 			PendingDue: day, Late: true, MilestoneLate: true, Status: "St", Value: 123456, AgeDays: 1234},
-		{ID: 13, Title: "T", Pending: "P", DeferUntil: day},
+		{ID: 13, Title: "T", Pending: "P", DeferUntil: crm.DateOf(day)},
 	}
 	for _, tc := range []struct {
 		name string

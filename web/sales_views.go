@@ -67,7 +67,7 @@ type SalesRow struct {
 	Status        string
 	Value         int64
 	AgeDays       int
-	DeferUntil    time.Time
+	DeferUntil    crm.Date // deferred projects: the day they come back
 }
 
 // URL is the project's workspace.

@@ -24,6 +24,7 @@ import (
 	"github.com/pipewell/pipewell/internal/auth"
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/postgres"
+	"github.com/pipewell/pipewell/internal/seed"
 )
 
 // bench seeds the benchmark database once (100 tenants: one with a million
@@ -102,7 +103,7 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 	rss := &rssWatch{pid: cmd.Process.Pid}
 	go rss.run(ctx)
 
-	lu, err := db.UserForLogin(ctx, postgres.BenchAdminEmail(0))
+	lu, err := db.UserForLogin(ctx, seed.BenchAdminEmail(0))
 	if err != nil {
 		return err
 	}
@@ -167,7 +168,7 @@ func bench(ctx context.Context, log *slog.Logger, args []string) error {
 
 // seedBench seeds every tenant that is not there yet, two at a time.
 func seedBench(ctx context.Context, db *postgres.DB, ownerURL string, tenants, big, small int) error {
-	hash, err := auth.NewHasher(auth.DefaultParams, 1).Hash(ctx, postgres.DemoPassword)
+	hash, err := auth.NewHasher(auth.DefaultParams, 1).Hash(ctx, seed.DemoPassword)
 	if err != nil {
 		return err
 	}
@@ -179,7 +180,7 @@ func seedBench(ctx context.Context, db *postgres.DB, ownerURL string, tenants, b
 	}
 	missing := 0
 	for i := range tenants {
-		if _, err := db.UserForLogin(ctx, postgres.BenchAdminEmail(i)); err != nil {
+		if _, err := db.UserForLogin(ctx, seed.BenchAdminEmail(i)); err != nil {
 			missing++
 		}
 	}
@@ -191,7 +192,7 @@ func seedBench(ctx context.Context, db *postgres.DB, ownerURL string, tenants, b
 	if err := postgres.DropBulkConstraints(ctx, ownerURL); err != nil {
 		return fmt.Errorf("drop indexes and foreign keys for the load: %w", err)
 	}
-	work := make(chan postgres.BenchTenant)
+	work := make(chan seed.BenchTenant)
 	var created atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
@@ -201,12 +202,9 @@ func seedBench(ctx context.Context, db *postgres.DB, ownerURL string, tenants, b
 			defer wg.Done()
 			for bt := range work {
 				t0 := time.Now()
-				ok, err := db.SeedBenchTenant(ctx, bt, hash, start, func(n int) {
+				ok, err := seed.Bench(ctx, db, bt, hash, start, func(n int) {
 					if bt.Projects > 100_000 {
 						fmt.Printf("  tenant %d: %d projects (%s)\n", bt.Index, n, time.Since(t0).Round(time.Second))
-						if n == bt.Projects {
-							fmt.Printf("  tenant %d: computing the Sales summary...\n", bt.Index)
-						}
 					}
 				})
 				if err != nil {
@@ -223,7 +221,7 @@ func seedBench(ctx context.Context, db *postgres.DB, ownerURL string, tenants, b
 		}()
 	}
 	for i := range tenants {
-		bt := postgres.BenchTenant{Index: i, Projects: small, Reps: 8}
+		bt := seed.BenchTenant{Index: i, Projects: small, Reps: 8}
 		if i == 0 {
 			bt.Projects, bt.Reps = big, 50
 		}
@@ -268,15 +266,11 @@ type scenario struct {
 // benchScenarios builds each page's URL and the same SQL run directly.
 func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User, cookie string) ([]scenario, error) {
 	v := crm.Viewer{TenantID: admin.TenantID, UserID: admin.ID, Role: admin.Role}
-	var tenant crm.Tenant
 	var opts postgres.SalesOptions
 	var deep postgres.Cursor
 	var project int64
 	err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
 		var err error
-		if tenant, err = tx.TenantRow(ctx); err != nil {
-			return err
-		}
 		if opts, err = tx.SalesOptions(ctx); err != nil {
 			return err
 		}
@@ -286,11 +280,9 @@ func benchScenarios(ctx context.Context, db *postgres.DB, admin crm.User, cookie
 	if err != nil {
 		return nil, err
 	}
-	loc := tenant.Location()
 	now := time.Now()
 	filter := func() postgres.SalesFilter {
-		l := now.In(loc)
-		return postgres.SalesFilter{View: crm.StateActive, Now: now, Today: time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)}
+		return postgres.SalesFilter{View: crm.StateActive, Now: now}
 	}
 	// A page's SQL is what its request runs: the session lookup, then the
 	// identity and the page's reads in one tenant transaction.
@@ -398,7 +390,7 @@ func waitReady(ctx context.Context, base string) error {
 func login(base, email string) (string, error) {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {postgres.DemoPassword}})
+	res, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {seed.DemoPassword}})
 	if err != nil {
 		return "", err
 	}

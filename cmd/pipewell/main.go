@@ -2,6 +2,7 @@
 //
 //	pipewell serve          serve HTTP (PIPEWELL_ADDR, default :8080)
 //	pipewell migrate        apply database migrations as the tables' owner
+//	pipewell refresh        recompute derived data from the rows (--tenant ID, else all)
 //	pipewell seed --demo    create the demo tenant once
 //	pipewell user passwd    set a user's password (read from standard input)
 //	pipewell bench          seed a benchmark database once and measure pages under load
@@ -24,6 +25,7 @@ const usage = `usage: pipewell <command> [flags]
 commands:
   serve        serve the web app
   migrate      apply database migrations (as the owner: PIPEWELL_MIGRATE_URL)
+  refresh      recompute derived data from the rows: refresh [--tenant ID] (as the owner)
   seed --demo  create the demo tenant (once)
   user passwd  set a user's password: pipewell user passwd EMAIL < password-file
   bench        seed the benchmark database (once) and measure the Sales screen (make bench)
@@ -46,8 +48,10 @@ func main() {
 		lw.Close()
 	case "migrate":
 		err = migrate(ctx, log, os.Args[2:])
+	case "refresh":
+		err = refresh(ctx, log, os.Args[2:])
 	case "seed":
-		err = seed(ctx, log, os.Args[2:])
+		err = seedCmd(ctx, log, os.Args[2:])
 	case "user":
 		err = user(ctx, log, os.Args[2:])
 	case "bench":

@@ -10,9 +10,10 @@ import (
 
 	"github.com/pipewell/pipewell/internal/auth"
 	"github.com/pipewell/pipewell/internal/postgres"
+	"github.com/pipewell/pipewell/internal/seed"
 )
 
-func seed(ctx context.Context, log *slog.Logger, args []string) error {
+func seedCmd(ctx context.Context, log *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	demo := fs.Bool("demo", false, "create the demo tenant (once)")
 	if err := fs.Parse(args); err != nil {
@@ -26,20 +27,20 @@ func seed(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	defer db.Close()
-	hash, err := auth.NewHasher(auth.DefaultParams, 1).Hash(ctx, postgres.DemoPassword)
+	hash, err := auth.NewHasher(auth.DefaultParams, 1).Hash(ctx, seed.DemoPassword)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	created, err := db.SeedDemo(ctx, hash, time.Now())
+	created, err := seed.Demo(ctx, db, hash, time.Now())
 	if err != nil {
 		return err
 	}
 	if created {
 		log.Info("demo tenant created", "took", time.Since(start).Round(time.Millisecond))
 	}
-	fmt.Println("Demo logins (password " + postgres.DemoPassword + "):")
-	for _, l := range postgres.DemoLogins {
+	fmt.Println("Demo logins (password " + seed.DemoPassword + "):")
+	for _, l := range seed.DemoLogins {
 		fmt.Printf("  %-8s %s\n", l.Role, l.Email)
 	}
 	return nil

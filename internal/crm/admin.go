@@ -38,21 +38,6 @@ const (
 	DeadlineFromCreated  = "created"  // the project's creation
 )
 
-// MilestoneSpec is what an admin sets on a milestone definition. Zero
-// DeadlineDays / EventDays with HasDeadline / HasEvent false mean "none".
-type MilestoneSpec struct {
-	Name         string
-	Criteria     string
-	HasDeadline  bool
-	DeadlineDays int
-	DeadlineFrom string
-	Probability  int
-	EventTitle   string // "" = the milestone creates no scheduled event
-	EventDays    int
-	Qualifying   bool
-	Won          bool
-}
-
 // MilestoneForm is the milestone form as typed.
 type MilestoneForm struct {
 	Name, Criteria, DeadlineDays, DeadlineFrom, Probability, EventTitle, EventDays string
@@ -284,16 +269,6 @@ type WorkgroupMember struct {
 	Role    Role
 	Active  bool
 	Manager bool
-}
-
-// MilestoneEntry is one milestone definition as the admin screen shows it.
-type MilestoneEntry struct {
-	ID       int64
-	Position int
-	Active   bool
-	MilestoneSpec
-	Completions int // projects that completed it (it can then never be deleted)
-	Pending     int // open projects (active or deferred) whose pending milestone it is now
 }
 
 // TeamUser is one user as the admin's user list shows it.

@@ -314,12 +314,14 @@ func DecideDefer(p Project, cmd Defer, a Actor) (Change, error) {
 	return c, nil
 }
 
-// DecideReactivate brings a deferred project back to active now.
+// DecideReactivate brings a deferred project back to active now, before its
+// defer-until day. One whose day has come is active already: reactivating
+// it would only move its deadlines, so it is refused.
 func DecideReactivate(p Project, version int, a Actor) (Change, error) {
 	if err := checkVersion(p, version); err != nil {
 		return Change{}, err
 	}
-	if p.State != StateDeferred {
+	if p.EffectiveState(a.Now, a.Loc) != StateDeferred {
 		return Change{}, FieldError("", MsgNotInState)
 	}
 	c := Change{Project: p, Touch: true}
@@ -347,17 +349,18 @@ func DecideReopen(p Project, version int, a Actor) (Change, error) {
 }
 
 // DecideOwner reassigns the project to owner, one of the tenant's active
-// users. Salespeople may not hand a project to someone else (ErrForbidden);
-// managers and admins may.
+// users. Only managers and admins reassign (PRODUCT.md: managers assign
+// leads); a salesperson, owner or team member, may not, not even to
+// themselves (ErrForbidden).
 func DecideOwner(p Project, users []UserID, owner UserID, version int, a Actor) (Change, error) {
+	if a.Viewer.Role != RoleManager && a.Viewer.Role != RoleAdmin {
+		return Change{}, ErrForbidden
+	}
 	if err := checkVersion(p, version); err != nil {
 		return Change{}, err
 	}
 	if !slices.Contains(users, owner) {
 		return Change{}, FieldError("owner_id", MsgUnknownChoice)
-	}
-	if a.Viewer.Role == RoleSales && owner != a.Viewer.UserID {
-		return Change{}, ErrForbidden
 	}
 	if owner == p.OwnerID {
 		return Change{}, FieldError("owner_id", MsgNothingToChange)

@@ -9,11 +9,12 @@ import (
 var (
 	t0   = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 	defs = []MilestoneDef{
-		{ID: 1, Name: "Lead created", Position: 1, Active: true},
-		{ID: 2, Name: "Lead qualified", Position: 2, Active: true, Qualifying: true, DeadlineDays: 2, EventTitle: "Set sales appointment", EventDays: 3},
-		{ID: 3, Name: "Proposed", Position: 3, Active: true},
-		{ID: 4, Name: "Sold", Position: 4, Active: true, Won: true},
-		{ID: 5, Name: "Old step", Position: 5, Active: false},
+		{ID: 1, Position: 1, Active: true, MilestoneSpec: MilestoneSpec{Name: "Lead created"}},
+		{ID: 2, Position: 2, Active: true, MilestoneSpec: MilestoneSpec{Name: "Lead qualified", Qualifying: true, HasDeadline: true,
+			DeadlineDays: 2, EventTitle: "Set sales appointment", EventDays: 3}},
+		{ID: 3, Position: 3, Active: true, MilestoneSpec: MilestoneSpec{Name: "Proposed"}},
+		{ID: 4, Position: 4, Active: true, MilestoneSpec: MilestoneSpec{Name: "Sold", Won: true}},
+		{ID: 5, Position: 5, Active: false, MilestoneSpec: MilestoneSpec{Name: "Old step"}},
 	}
 )
 

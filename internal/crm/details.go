@@ -220,3 +220,11 @@ func (c Contact) Validate(v *Validator, prefix string) Contact {
 	c.Phone = v.CheckPhone(prefix+"phone", c.Phone)
 	return c
 }
+
+// Setup is what a decision may consult besides the project: the tenant's
+// milestone definitions and the pick-list values and users a form may
+// choose now.
+type Setup struct {
+	Defs    []MilestoneDef
+	Choices Choices
+}

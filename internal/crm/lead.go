@@ -1,6 +1,9 @@
 package crm
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // LeadForm is the new-lead form as typed. The customer is an existing
 // account (AccountID) or a new one; the contact an existing one of that
@@ -27,6 +30,40 @@ type Lead struct {
 	NewAccount       *Account // nil: Project.AccountID is an existing account
 	NewContact       *Contact // nil: Project.ContactID is existing (or 0)
 	ConfirmDuplicate bool
+}
+
+// Duplicate is an existing contact whose e-mail or phone matches a new lead's.
+type Duplicate struct {
+	ContactID   int64
+	ContactName string
+	AccountID   int64
+	AccountName string
+	Email       string
+	Phone       string
+}
+
+// DuplicateError says a new lead's contact already exists in the tenant;
+// nothing was written. The user may confirm and create the lead anyway.
+type DuplicateError struct {
+	Matches []Duplicate
+}
+
+func (e *DuplicateError) Error() string { return fmt.Sprintf("%d possible duplicates", len(e.Matches)) }
+
+// DecideLead validates the new-lead form and decides what it creates: the
+// lead, its first milestone completed at the creation time, and the log.
+// dups are the tenant's contacts that share the typed contact's e-mail or
+// phone: unless the user confirmed, a new contact with any is a
+// *DuplicateError. The project's ID is filled in when it is written.
+func DecideLead(in LeadForm, s Setup, dups []Duplicate, a Actor) (Lead, Change, error) {
+	l, err := ValidateLead(in, s.Choices, a)
+	if err != nil {
+		return l, Change{}, err
+	}
+	if l.NewContact != nil && !l.ConfirmDuplicate && len(dups) > 0 {
+		return l, Change{}, &DuplicateError{Matches: dups}
+	}
+	return l, DecideCreate(l, s.Defs, a), nil
 }
 
 // ValidateLead checks the form. A salesperson's lead is their own (the owner

@@ -5,22 +5,54 @@ import (
 	"time"
 )
 
-// MilestoneDef is one of a tenant's milestone definitions (PRODUCT.md).
+// MilestoneDef is one of a tenant's milestone definitions (PRODUCT.md): its
+// place in the process, whether it is in use, what the admin set on it, and
+// what the tenant's closed projects said about it when its probabilities
+// were last learned. It is the one type every layer uses for a definition.
 type MilestoneDef struct {
 	ID       MilestoneID
-	Name     string
 	Position int
-	Criteria string // shown when completing it
-	// DeadlineDays: days allowed to complete it after the previous milestone
-	// (or the creation, with DeadlineFromCreated); 0 = no deadline.
-	DeadlineDays        int
-	DeadlineFromCreated bool
-	Probability         int
-	EventTitle          string // scheduled event created on completion ("" = none)
-	EventDays           int    // the event starts this many days after the completion
-	Qualifying          bool
-	Won                 bool
-	Active              bool
+	Active   bool
+	MilestoneSpec
+	// LearnedReached is how many closed projects had reached it (completed
+	// it or a later milestone) when the tenant's probabilities were last
+	// learned, LearnedSold how many of those were sold (see
+	// pipeline.Learner); both 0 when nothing was learned.
+	LearnedReached, LearnedSold int
+}
+
+// FromCreated reports whether the deadline counts from the project's
+// creation rather than the previous milestone's completion.
+func (d MilestoneDef) FromCreated() bool { return d.DeadlineFrom == DeadlineFromCreated }
+
+// Deadline is the number of days allowed to complete it; 0 means none.
+func (d MilestoneDef) Deadline() int {
+	if !d.HasDeadline {
+		return 0
+	}
+	return d.DeadlineDays
+}
+
+// MilestoneSpec is what an admin sets on a milestone definition. Zero
+// DeadlineDays / EventDays with HasDeadline false / EventTitle "" mean "none".
+type MilestoneSpec struct {
+	Name         string
+	Criteria     string // shown when completing it
+	HasDeadline  bool
+	DeadlineDays int    // days allowed after the previous milestone (or the creation)
+	DeadlineFrom string // DeadlineFromPrevious or DeadlineFromCreated
+	Probability  int    // configured chance, 0–100 %, that a project that completed it is sold
+	EventTitle   string // scheduled event created on completion ("" = none)
+	EventDays    int    // the event starts this many days after the completion
+	Qualifying   bool
+	Won          bool
+}
+
+// MilestoneUse is how much a definition is used: projects that completed it
+// (it can then never be deleted) and open projects pending on it now.
+type MilestoneUse struct {
+	Completions int
+	Pending     int
 }
 
 // Completion is one completed milestone of a project.

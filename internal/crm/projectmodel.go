@@ -7,18 +7,22 @@ import (
 
 // Project is one lead/opportunity with everything the decisions need.
 type Project struct {
-	ID              ProjectID
-	Title           string
-	AccountID       int64
-	ContactID       int64 // 0 = none
-	OwnerID         UserID
-	SourceID        int64 // 0 = none
-	Referrer        string
-	Scope           string
-	Value           int64 // cents
-	ExpectedClose   Date
-	StatusID        int64 // milestone status; 0 = none
-	Forecast        ForecastCategory
+	ID            ProjectID
+	Title         string
+	AccountID     int64
+	ContactID     int64 // 0 = none
+	OwnerID       UserID
+	SourceID      int64 // 0 = none
+	Referrer      string
+	Scope         string
+	Value         int64 // cents
+	ExpectedClose Date
+	StatusID      int64 // milestone status; 0 = none
+	Forecast      ForecastCategory
+	// Probability is the probability typed on the project (0–100 %), which
+	// wins over its stage's; HasProbability says whether one is typed.
+	HasProbability  bool
+	Probability     int
 	State           State
 	ArchiveReasonID int64
 	ArchiveNote     string
@@ -27,9 +31,14 @@ type Project struct {
 	SoldAt          time.Time
 	ResumedAt       time.Time // last came back to active (from deferred or archived)
 	CreatedAt       time.Time
+	CreatedBy       UserID
+	LastActivityAt  time.Time // last change or note; zero: none since creation
+	FirstTouchAt    time.Time // first time a person worked on it; zero: not yet
 	Version         int
 	Members         []UserID
 	Completions     []Completion
+	Events          []Event   // its scheduled events, open and done
+	Subtasks        []Subtask // its subtasks, open and done
 }
 
 // EffectiveState is the state the project counts as at now: a deferred
@@ -69,19 +78,34 @@ func (c ForecastCategory) Valid() bool {
 }
 
 // Change is what one command does to a project: the project as it is after
-// the change (written with version+1 when Touch), completions added and
-// removed, events created, team members added and removed, and the log
-// entries that record all of it. internal/postgres applies a Change in the
-// transaction that locked the project.
+// the change (its row written with version+1 when Touch), completions added
+// and removed, events and subtasks created or changed, team members added
+// and removed, and the log entries that record all of it. Activity marks
+// work on the project that leaves its row's version alone (a note, an
+// item): it still counts as the project's last activity. A change with
+// nothing in it writes nothing (a repeated "done"). internal/postgres
+// applies a Change in the transaction that locked the project, with the
+// derived data it makes stale.
 type Change struct {
 	Project       Project
 	Touch         bool
+	Activity      bool
 	Complete      []Completion
 	Undo          []MilestoneID
-	Events        []Event
+	Events        []Event   // created
+	EditEvents    []Event   // changed, by ID: title, owner, start, done
+	Subtasks      []Subtask // created
+	EditSubtasks  []Subtask // changed, by ID: done
 	AddMembers    []UserID
 	RemoveMembers []UserID
 	Log           []LogEntry
+}
+
+// Empty reports whether the change writes nothing.
+func (c Change) Empty() bool {
+	return !c.Touch && !c.Activity && len(c.Complete) == 0 && len(c.Undo) == 0 && len(c.Events) == 0 &&
+		len(c.EditEvents) == 0 && len(c.Subtasks) == 0 && len(c.EditSubtasks) == 0 && len(c.AddMembers) == 0 &&
+		len(c.RemoveMembers) == 0 && len(c.Log) == 0
 }
 
 func (c *Change) log(by UserID, now time.Time, kind LogKind, field, old, new, body string) {

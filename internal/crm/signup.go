@@ -39,27 +39,19 @@ func (l Login) Validate() (Login, error) {
 	return l, v.Err()
 }
 
-// Defaults a new tenant starts with (PRODUCT.md: Lead created → Lead qualified
-// → Proposed → Sold).
-type DefaultMilestone struct {
-	Name         string
-	Criteria     string
-	DeadlineDays int // 0 = no deadline
-	Probability  int
-	EventTitle   string
-	EventDays    int
-	Qualifying   bool
-	Won          bool
-}
-
-// DefaultMilestones are the milestones of a new tenant. Deadlines count from
-// the previous milestone's completion.
-var DefaultMilestones = []DefaultMilestone{
-	{Name: "Lead created", Criteria: "The lead is recorded with its customer and contact.", Probability: 5},
-	{Name: "Lead qualified", Criteria: "Need, budget and decision maker confirmed; first appointment set.", DeadlineDays: 2, Probability: 25,
+// DefaultMilestones are the milestones of a new tenant (PRODUCT.md: Lead
+// created → Lead qualified → Proposed → Sold). Deadlines count from the
+// previous milestone's completion.
+var DefaultMilestones = []MilestoneSpec{
+	{Name: "Lead created", Criteria: "The lead is recorded with its customer and contact.", Probability: 5,
+		DeadlineFrom: DeadlineFromPrevious},
+	{Name: "Lead qualified", Criteria: "Need, budget and decision maker confirmed; first appointment set.",
+		HasDeadline: true, DeadlineDays: 2, DeadlineFrom: DeadlineFromPrevious, Probability: 25,
 		Qualifying: true, EventTitle: "Set sales appointment", EventDays: 3},
-	{Name: "Proposed", Criteria: "A written proposal with price was sent to the customer.", DeadlineDays: 14, Probability: 50},
-	{Name: "Sold", Criteria: "The customer signed the contract.", DeadlineDays: 30, Probability: 100, Won: true},
+	{Name: "Proposed", Criteria: "A written proposal with price was sent to the customer.",
+		HasDeadline: true, DeadlineDays: 14, DeadlineFrom: DeadlineFromPrevious, Probability: 50},
+	{Name: "Sold", Criteria: "The customer signed the contract.",
+		HasDeadline: true, DeadlineDays: 30, DeadlineFrom: DeadlineFromPrevious, Probability: 100, Won: true},
 }
 
 // DefaultStatuses are the milestone statuses of a new tenant.

@@ -62,3 +62,23 @@ func lowerASCII(s string) string {
 	}
 	return string(b)
 }
+
+// Lead creates a lead titled title for a new account, owned by a's viewer,
+// through the application's lead creation, and returns its ID.
+func (db *DB) Lead(t testing.TB, a crm.Actor, title string) crm.ProjectID {
+	t.Helper()
+	return db.LeadForm(t, a, crm.LeadForm{Title: title, Account: crm.Account{Name: title + " household"}, Value: "100"})
+}
+
+// LeadForm creates a lead from a typed new-lead form, as the new-lead page does.
+func (db *DB) LeadForm(t testing.TB, a crm.Actor, in crm.LeadForm) crm.ProjectID {
+	t.Helper()
+	id, err := db.CreateLead(context.Background(), a.Viewer, in.Contact.Email, in.Contact.Phone,
+		func(s crm.Setup, dups []crm.Duplicate) (crm.Lead, crm.Change, error) {
+			return crm.DecideLead(in, s, dups, a)
+		})
+	if err != nil {
+		t.Fatalf("create lead %q: %v", in.Title, err)
+	}
+	return id
+}

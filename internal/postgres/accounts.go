@@ -46,7 +46,7 @@ func (db *DB) Accounts(ctx context.Context, tenant crm.TenantID, q string, limit
 		pattern := "%" + escapeLike(strings.ToLower(strings.TrimSpace(q))) + "%"
 		rows, err := tx.Query(ctx, `
 			SELECT a.id, a.name, a.email, a.phone, a.address, a.created_at,
-			       (SELECT count(*) FROM contacts c WHERE c.tenant_id = a.tenant_id AND c.account_id = a.id)
+			       (SELECT count(*) FROM contacts c WHERE c.tenant_id = $1 AND c.account_id = a.id)
 			  FROM accounts a
 			 WHERE a.tenant_id = $1 AND ($2 = '%%' OR lower(a.name) LIKE $2 OR lower(a.email) LIKE $2 OR a.phone LIKE $2)
 			 ORDER BY lower(a.name), a.id LIMIT $3`, tx.Tenant, pattern, limit)
@@ -61,10 +61,6 @@ func (db *DB) Accounts(ctx context.Context, tenant crm.TenantID, q string, limit
 		return err
 	})
 	return out, err
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // ProjectRow is a project in a list on an account or contact page.
@@ -121,7 +117,7 @@ func (tx *Tx) visibleProjects(ctx context.Context, v crm.Viewer, column string, 
 	args := []any{tx.Tenant, id}
 	rows, err := tx.Query(ctx, `
 		SELECT p.id, p.title, p.state, u.name, p.value_cents
-		  FROM projects p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.owner_id
+		  FROM projects p JOIN users u ON u.tenant_id = $1 AND u.id = p.owner_id
 		 WHERE p.tenant_id = $1 AND `+column+` = $2 AND `+scope.Where("p", &args)+`
 		 ORDER BY p.created_at DESC, p.id DESC LIMIT 200`, args...)
 	if err != nil {
@@ -147,7 +143,10 @@ func (db *DB) SaveAccount(ctx context.Context, tenant crm.TenantID, a crm.Accoun
 		if err == nil && tag.RowsAffected() == 0 {
 			return crm.ErrNotFound
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.deriveWhere(ctx, "p.account_id = $3", a.ID) // the customer name shown and searched
 	})
 	return a.ID, err
 }
@@ -165,7 +164,7 @@ func (db *DB) Contact(ctx context.Context, v crm.Viewer, id int64) (ContactPage,
 	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
 		c, a := &out.Contact, &out.Account
 		err := tx.QueryRow(ctx, `SELECT c.id, c.account_id, c.name, c.email, c.phone, c.created_at, a.id, a.name
-			  FROM contacts c JOIN accounts a ON a.tenant_id = c.tenant_id AND a.id = c.account_id
+			  FROM contacts c JOIN accounts a ON a.tenant_id = $1 AND a.id = c.account_id
 			 WHERE c.tenant_id = $1 AND c.id = $2`, tx.Tenant, id).
 			Scan(&c.ID, &c.AccountID, &c.Name, &c.Email, &c.Phone, &c.CreatedAt, &a.ID, &a.Name)
 		if err != nil {
@@ -190,7 +189,10 @@ func (db *DB) SaveContact(ctx context.Context, tenant crm.TenantID, c crm.Contac
 		if err == nil && tag.RowsAffected() == 0 {
 			return crm.ErrNotFound
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.deriveWhere(ctx, "p.contact_id = $3", c.ID) // the contact searched
 	})
 	return c.ID, err
 }

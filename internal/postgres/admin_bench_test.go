@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pgtest"
+	"github.com/pipewell/pipewell/internal/seed"
 )
 
 // BenchmarkAdminMilestones measures the milestones admin page's query (the
@@ -21,7 +22,7 @@ func BenchmarkAdminMilestones(b *testing.B) {
 	for _, n := range []string{"Ann", "Bob", "Cyd", "Dee"} {
 		reps = append(reps, db.User(b, admin, crm.RoleSales, n).ID)
 	}
-	if err := db.SeedProjects(ctx, admin.TenantID, reps, admin.ID, 100_000, time.Now()); err != nil {
+	if err := seed.Projects(ctx, db.DB, admin.TenantID, reps, admin.ID, 100_000, 1, time.Now()); err != nil {
 		b.Fatal(err)
 	}
 	owner, err := pgx.Connect(ctx, db.OwnerURL)
@@ -34,7 +35,7 @@ func BenchmarkAdminMilestones(b *testing.B) {
 	owner.Close(ctx)
 	b.ResetTimer()
 	for b.Loop() {
-		ms, err := db.Milestones(ctx, admin.TenantID)
+		ms, _, err := db.Milestones(ctx, admin.TenantID)
 		if err != nil || len(ms) != 4 {
 			b.Fatalf("%d milestones, %v", len(ms), err)
 		}

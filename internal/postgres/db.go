@@ -16,9 +16,8 @@ import (
 // DB is the application's handle on PostgreSQL.
 type DB struct {
 	pool *pgxpool.Pool
-	// failAfterFirstWrite, when set (by tests only), is returned by a project
-	// change right after its first write, to prove the change is atomic.
-	failAfterFirstWrite error
+	// citus: the database is a Citus coordinator.
+	citus bool
 }
 
 // Open connects to url with a pool sized for this service and checks that the
@@ -48,6 +47,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err := db.Ping(pctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("database does not answer: %w", err)
+	}
+	if err := pool.QueryRow(pctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')`).Scan(&db.citus); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("read database extensions: %w", err)
 	}
 	return db, nil
 }

@@ -9,43 +9,33 @@ import (
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
-// Duplicate is an existing contact whose e-mail or phone matches a new lead's.
-type Duplicate struct {
-	ContactID   int64
-	ContactName string
-	AccountID   int64
-	AccountName string
-	Email       string
-	Phone       string
-}
+// DecideLead is a pure decision on a new lead (crm.DecideLead) given the
+// tenant's setup and the existing contacts that share the typed contact's
+// e-mail or phone.
+type DecideLead func(s crm.Setup, dups []crm.Duplicate) (crm.Lead, crm.Change, error)
 
-// DuplicateError says a new lead's contact already exists in the tenant;
-// nothing was written. The user may confirm and create the lead anyway.
-type DuplicateError struct {
-	Matches []Duplicate
-}
-
-func (e *DuplicateError) Error() string { return fmt.Sprintf("%d possible duplicates", len(e.Matches)) }
-
-// CreateLead writes a validated lead: a new account and contact if given,
-// the project, the first milestone completed at the creation time and the
-// log, in one transaction. An existing account or contact that is not the
-// tenant's is crm.ErrNotFound; a contact of another account is a field error;
-// a new contact whose e-mail or phone exists is *DuplicateError unless
-// confirmed.
-func (db *DB) CreateLead(ctx context.Context, a crm.Actor, l crm.Lead) (crm.ProjectID, error) {
+// CreateLead creates a lead in one transaction: it loads what the decision
+// consults (the setup, and the contacts with the e-mail or phone typed for
+// a new contact), lets decide say what is created, and writes it: a new
+// account and contact if given, the project, its rows and log, and its
+// derived data. An existing account or contact that is not the tenant's is
+// crm.ErrNotFound; a contact of another account is a field error.
+func (db *DB) CreateLead(ctx context.Context, v crm.Viewer, email, phone string, decide DecideLead) (crm.ProjectID, error) {
 	var id crm.ProjectID
-	err := db.InTenant(ctx, a.Viewer.TenantID, func(tx *Tx) error {
-		p := &l.Project
-		if l.NewContact != nil && !l.ConfirmDuplicate {
-			dups, err := tx.duplicates(ctx, l.NewContact.Email, l.NewContact.Phone)
-			if err != nil {
-				return err
-			}
-			if len(dups) > 0 {
-				return &DuplicateError{Matches: dups}
-			}
+	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
+		s, err := tx.Setup(ctx)
+		if err != nil {
+			return err
 		}
+		dups, err := tx.duplicates(ctx, email, phone)
+		if err != nil {
+			return err
+		}
+		l, ch, err := decide(s, dups)
+		if err != nil {
+			return err
+		}
+		p := &ch.Project
 		if l.NewAccount != nil {
 			acc, err := tx.insertAccount(ctx, *l.NewAccount)
 			if err != nil {
@@ -73,13 +63,13 @@ func (db *DB) CreateLead(ctx context.Context, a crm.Actor, l crm.Lead) (crm.Proj
 				return crm.FieldError("contact_id", crm.MsgUnknownChoice)
 			}
 		}
-		err := tx.QueryRow(ctx, `
+		err = tx.QueryRow(ctx, `
 			INSERT INTO projects (tenant_id, title, account_id, contact_id, owner_id, source_id, referrer, scope, value_cents,
 			                      expected_close, state, forecast_category, created_at, created_by, updated_at, last_activity_at)
-			VALUES ($1, $2, $3, NULLIF($4, 0), $5, NULLIF($6, 0), $7, $8, $9, $10, 'active', 'pipeline', $11, $12, $11, $11)
+			VALUES ($1, $2, $3, NULLIF($4, 0), $5, NULLIF($6, 0), $7, $8, $9, $10, $11, $12, $13, $14, $13, $13)
 			RETURNING id`,
 			tx.Tenant, p.Title, p.AccountID, p.ContactID, p.OwnerID, p.SourceID, p.Referrer, p.Scope, p.Value,
-			nullDate(p.ExpectedClose), a.Now, a.Viewer.UserID).Scan(&id)
+			nullDate(p.ExpectedClose), p.State, p.Forecast, p.CreatedAt, v.UserID).Scan(&id)
 		if err != nil {
 			if isForeignKey(err) {
 				return crm.FieldError("owner_id", crm.MsgUnknownChoice)
@@ -87,30 +77,20 @@ func (db *DB) CreateLead(ctx context.Context, a crm.Actor, l crm.Lead) (crm.Proj
 			return fmt.Errorf("insert project: %w", err)
 		}
 		p.ID = id
-		defs, err := tx.MilestoneDefs(ctx)
-		if err != nil {
-			return err
+		ch.Touch = false // the row is written; its rows follow
+		b := &pgx.Batch{}
+		queueRows(b, tx.Tenant, ch)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("create lead: %w", err)
 		}
-		ch := crm.DecideCreate(l, defs, a)
-		ch.Project.ID = id
-		for i := range ch.Log {
-			ch.Log[i].ProjectID = id
-		}
-		for i := range ch.Events {
-			ch.Events[i].ProjectID = id
-		}
-		// The project row is written; its rows follow in one round trip.
-		if db.failAfterFirstWrite != nil {
-			return db.failAfterFirstWrite
-		}
-		return tx.applyRows(ctx, ch)
+		return tx.derive(ctx, []crm.ProjectID{id}, map[crm.ProjectID]before{id: {new: true}})
 	})
 	return id, err
 }
 
 // duplicates finds contacts with the same e-mail (case-insensitive) or the
 // same phone digits.
-func (tx *Tx) duplicates(ctx context.Context, email, phone string) ([]Duplicate, error) {
+func (tx *Tx) duplicates(ctx context.Context, email, phone string) ([]crm.Duplicate, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	digits := crm.PhoneDigits(phone)
 	if email == "" && len(digits) < 3 {
@@ -118,7 +98,7 @@ func (tx *Tx) duplicates(ctx context.Context, email, phone string) ([]Duplicate,
 	}
 	rows, err := tx.Query(ctx, `
 		SELECT c.id, c.name, a.id, a.name, c.email, c.phone
-		  FROM contacts c JOIN accounts a ON a.tenant_id = c.tenant_id AND a.id = c.account_id
+		  FROM contacts c JOIN accounts a ON a.tenant_id = $1 AND a.id = c.account_id
 		 WHERE c.tenant_id = $1
 		   AND (($2 <> '' AND lower(c.email) = $2 AND c.email <> '')
 		     OR ($3 <> '' AND c.phone <> '' AND regexp_replace(c.phone, '[^0-9]', '', 'g') = $3))
@@ -126,8 +106,8 @@ func (tx *Tx) duplicates(ctx context.Context, email, phone string) ([]Duplicate,
 	if err != nil {
 		return nil, fmt.Errorf("find duplicates: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Duplicate, error) {
-		var d Duplicate
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.Duplicate, error) {
+		var d crm.Duplicate
 		err := r.Scan(&d.ContactID, &d.ContactName, &d.AccountID, &d.AccountName, &d.Email, &d.Phone)
 		return d, err
 	})

@@ -13,14 +13,27 @@ import (
 )
 
 // Migrate applies every pending migration using url, which must connect as the
-// tables' owner (not the app role). It logs each applied version.
+// tables' owner (not the app role), then recomputes the derived data of every
+// tenant whose data is of an older version than this build's (RefreshStale).
+// It logs each applied version and each recomputed tenant.
 func Migrate(ctx context.Context, url string, log *slog.Logger) error {
-	db, err := sql.Open("pgx", url)
+	sdb, err := sql.Open("pgx", url)
 	if err != nil {
 		return fmt.Errorf("open migration connection: %w", err)
 	}
+	defer sdb.Close()
+	if err := MigrateDB(ctx, sdb, log); err != nil {
+		return err
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	db, err := Open(ctx, url)
+	if err != nil {
+		return err
+	}
 	defer db.Close()
-	return MigrateDB(ctx, db, log)
+	return db.RefreshStale(ctx, log)
 }
 
 // MigrateDB applies every pending migration over an open database/sql handle.

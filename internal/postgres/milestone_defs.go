@@ -5,41 +5,58 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pipeline"
 )
 
-// MilestoneRow is one milestone definition as the admin screen shows it.
-type MilestoneRow = crm.MilestoneEntry
+// milestoneDefsQuery reads the tenant's milestone definitions in process
+// order (position, then ID), inactive ones included (old completions and
+// log entries name them): the one query every page and change uses, read
+// by scanMilestoneDef.
+const milestoneDefsQuery = `SELECT ` + milestoneDefColumns + ` FROM milestone_defs WHERE tenant_id = $1 ORDER BY position, id`
 
-const milestoneColumns = `id, position, active, name, criteria, deadline_days IS NOT NULL, COALESCE(deadline_days, 0),
-	deadline_from, probability, event_title, COALESCE(event_days, 0), qualifying, won`
+const milestoneDefColumns = `id, position, active, name, criteria, deadline_days IS NOT NULL, COALESCE(deadline_days, 0),
+	deadline_from, probability, event_title, COALESCE(event_days, 0), qualifying, won, learned_reached, learned_sold`
 
-func milestoneDest(m *MilestoneRow) []any {
-	return []any{&m.ID, &m.Position, &m.Active, &m.Name, &m.Criteria, &m.HasDeadline, &m.DeadlineDays,
-		&m.DeadlineFrom, &m.Probability, &m.EventTitle, &m.EventDays, &m.Qualifying, &m.Won}
+func scanMilestoneDef(r pgx.CollectableRow) (crm.MilestoneDef, error) {
+	var m crm.MilestoneDef
+	err := r.Scan(&m.ID, &m.Position, &m.Active, &m.Name, &m.Criteria, &m.HasDeadline, &m.DeadlineDays,
+		&m.DeadlineFrom, &m.Probability, &m.EventTitle, &m.EventDays, &m.Qualifying, &m.Won, &m.LearnedReached, &m.LearnedSold)
+	return m, err
+}
+
+// MilestoneDefs returns every milestone definition of the tenant in process
+// order, inactive ones too.
+func (tx *Tx) MilestoneDefs(ctx context.Context) ([]crm.MilestoneDef, error) {
+	rows, err := tx.Query(ctx, milestoneDefsQuery, tx.Tenant)
+	if err != nil {
+		return nil, fmt.Errorf("load milestones: %w", err)
+	}
+	defs, err := pgx.CollectRows(rows, scanMilestoneDef)
+	if err != nil {
+		return nil, fmt.Errorf("load milestones: %w", err)
+	}
+	return defs, nil
 }
 
 // Milestones lists the tenant's milestone definitions in process order with,
 // for each, how many projects completed it and how many open projects are
-// pending on it now (the first active milestone they have not completed, the
-// pipeline engine's definition of pending, kept on each project by triggers).
-func (db *DB) Milestones(ctx context.Context, tenant crm.TenantID) ([]MilestoneRow, error) {
-	var out []MilestoneRow
+// pending on it now.
+func (db *DB) Milestones(ctx context.Context, tenant crm.TenantID) ([]crm.MilestoneDef, map[crm.MilestoneID]crm.MilestoneUse, error) {
+	var out []crm.MilestoneDef
+	use := map[crm.MilestoneID]crm.MilestoneUse{}
 	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
 		var err error
-		out, err = tx.milestones(ctx, false)
-		if err != nil {
+		if out, err = tx.MilestoneDefs(ctx); err != nil {
 			return err
 		}
-		counts := map[int64][2]int{}
-		// pending_milestone_id is the summary column kept by the triggers of
-		// 00004_sales_screen.sql with the pipeline engine's definition.
 		rows, err := tx.Query(ctx, `
 			WITH pending_count AS (
 				SELECT pending_milestone_id AS milestone_id, count(*) AS n FROM projects
-				 WHERE tenant_id = $1 AND state IN ('active', 'deferred') GROUP BY pending_milestone_id
+				 WHERE tenant_id = $1 AND phase = 'open' GROUP BY pending_milestone_id
 			), done AS (
 				SELECT milestone_id, count(*) AS n FROM milestone_completions WHERE tenant_id = $1 GROUP BY milestone_id
 			)
@@ -51,67 +68,63 @@ func (db *DB) Milestones(ctx context.Context, tenant crm.TenantID) ([]MilestoneR
 		if err != nil {
 			return fmt.Errorf("count milestone use: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			var c [2]int
-			if err := rows.Scan(&id, &c[0], &c[1]); err != nil {
-				return err
-			}
-			counts[id] = c
-		}
-		for i := range out {
-			out[i].Completions, out[i].Pending = counts[out[i].ID][0], counts[out[i].ID][1]
-		}
-		return rows.Err()
+		var id crm.MilestoneID
+		var u crm.MilestoneUse
+		_, err = pgx.ForEachRow(rows, []any{&id, &u.Completions, &u.Pending}, func() error { use[id] = u; return nil })
+		return err
 	})
-	return out, err
+	return out, use, err
 }
 
-// milestones loads the definitions in order; lock takes row locks so that
+// milestonesForUpdate loads the definitions in order, locked, so that
 // concurrent admin changes of the process queue up instead of interleaving.
-func (tx *Tx) milestones(ctx context.Context, lock bool) ([]MilestoneRow, error) {
-	q := `SELECT ` + milestoneColumns + ` FROM milestone_defs WHERE tenant_id = $1 ORDER BY position, id`
-	if lock {
-		q += ` FOR UPDATE`
-	}
-	rows, err := tx.Query(ctx, q, tx.Tenant)
+func (tx *Tx) milestonesForUpdate(ctx context.Context) ([]crm.MilestoneDef, error) {
+	rows, err := tx.Query(ctx, milestoneDefsQuery+` FOR UPDATE`, tx.Tenant)
 	if err != nil {
 		return nil, fmt.Errorf("load milestones: %w", err)
 	}
-	defer rows.Close()
-	var out []MilestoneRow
-	for rows.Next() {
-		var m MilestoneRow
-		if err := rows.Scan(milestoneDest(&m)...); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return pgx.CollectRows(rows, scanMilestoneDef)
 }
 
 // Milestone returns one definition; another tenant's or an unknown ID is crm.ErrNotFound.
-func (db *DB) Milestone(ctx context.Context, tenant crm.TenantID, id int64) (MilestoneRow, error) {
-	var m MilestoneRow
-	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
-		err := tx.QueryRow(ctx, `SELECT `+milestoneColumns+` FROM milestone_defs WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id).
-			Scan(milestoneDest(&m)...)
-		return translate(err)
-	})
-	return m, err
+func (db *DB) Milestone(ctx context.Context, tenant crm.TenantID, id int64) (crm.MilestoneDef, crm.MilestoneUse, error) {
+	ms, use, err := db.Milestones(ctx, tenant)
+	if err != nil {
+		return crm.MilestoneDef{}, crm.MilestoneUse{}, err
+	}
+	if i := find(ms, id); i >= 0 {
+		return ms[i], use[ms[i].ID], nil
+	}
+	return crm.MilestoneDef{}, crm.MilestoneUse{}, crm.ErrNotFound
 }
 
-func find(ms []MilestoneRow, id int64) int {
+// processChanged recomputes what the tenant's projects derive from its
+// milestone definitions, in the transaction that changed them; a tenant
+// that uses learned probabilities learns them again for the new process.
+func (tx *Tx) processChanged(ctx context.Context) error {
+	t, err := tx.TenantRow(ctx)
+	if err != nil {
+		return err
+	}
+	if t.LearnedProbabilities {
+		if err := tx.learn(ctx, time.Now()); err != nil {
+			return err
+		}
+	}
+	tx.forgetEngine()
+	return tx.deriveAll(ctx)
+}
+
+func find(ms []crm.MilestoneDef, id int64) int {
 	for i := range ms {
-		if ms[i].ID == id {
+		if int64(ms[i].ID) == id {
 			return i
 		}
 	}
 	return -1
 }
 
-func activeCount(ms []MilestoneRow) int {
+func activeCount(ms []crm.MilestoneDef) int {
 	n := 0
 	for _, m := range ms {
 		if m.Active {
@@ -124,16 +137,16 @@ func activeCount(ms []MilestoneRow) int {
 // moveFlags clears the won / qualifying flag of every other milestone when
 // spec sets it, so there is always one won milestone and at most one
 // qualifying one; each move is audited.
-func (tx *Tx) moveFlags(ctx context.Context, actor crm.UserID, ms []MilestoneRow, self int64, spec crm.MilestoneSpec) error {
+func (tx *Tx) moveFlags(ctx context.Context, actor crm.UserID, ms []crm.MilestoneDef, self int64, spec crm.MilestoneSpec) error {
 	for _, m := range ms {
-		if m.ID == self {
+		if int64(m.ID) == self {
 			continue
 		}
 		if spec.Won && m.Won {
 			if _, err := tx.Exec(ctx, `UPDATE milestone_defs SET won = false WHERE tenant_id = $1 AND id = $2`, tx.Tenant, m.ID); err != nil {
 				return err
 			}
-			if err := tx.audit(ctx, actor, "milestone", m.ID, "won", "true", "false"); err != nil {
+			if err := tx.audit(ctx, actor, "milestone", int64(m.ID), "won", "true", "false"); err != nil {
 				return err
 			}
 		}
@@ -141,7 +154,7 @@ func (tx *Tx) moveFlags(ctx context.Context, actor crm.UserID, ms []MilestoneRow
 			if _, err := tx.Exec(ctx, `UPDATE milestone_defs SET qualifying = false WHERE tenant_id = $1 AND id = $2`, tx.Tenant, m.ID); err != nil {
 				return err
 			}
-			if err := tx.audit(ctx, actor, "milestone", m.ID, "qualifying", "true", "false"); err != nil {
+			if err := tx.audit(ctx, actor, "milestone", int64(m.ID), "qualifying", "true", "false"); err != nil {
 				return err
 			}
 		}
@@ -163,7 +176,7 @@ func nullDays(has bool, n int) any {
 func (db *DB) CreateMilestone(ctx context.Context, tenant crm.TenantID, actor crm.UserID, after int64, spec crm.MilestoneSpec) (int64, error) {
 	var id int64
 	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
-		ms, err := tx.milestones(ctx, true)
+		ms, err := tx.milestonesForUpdate(ctx)
 		if err != nil {
 			return err
 		}
@@ -197,7 +210,7 @@ func (db *DB) CreateMilestone(ctx context.Context, tenant crm.TenantID, actor cr
 			if i == at {
 				order = append(order, id)
 			}
-			order = append(order, m.ID)
+			order = append(order, int64(m.ID))
 		}
 		if at == len(ms) {
 			order = append(order, id)
@@ -205,7 +218,10 @@ func (db *DB) CreateMilestone(ctx context.Context, tenant crm.TenantID, actor cr
 		if err := tx.setPositions(ctx, "milestone_defs", order); err != nil {
 			return err
 		}
-		return tx.audit(ctx, actor, "milestone", id, "create", "", describeSpec(spec, positionOf(order, id)))
+		if err := tx.audit(ctx, actor, "milestone", id, "create", "", describeSpec(spec, positionOf(order, id))); err != nil {
+			return err
+		}
+		return tx.processChanged(ctx)
 	})
 	return id, err
 }
@@ -256,7 +272,7 @@ var specFieldNames = []string{"name", "criteria", "deadline_days", "deadline_fro
 // instead); an inactive milestone cannot become the won one.
 func (db *DB) UpdateMilestone(ctx context.Context, tenant crm.TenantID, actor crm.UserID, id int64, spec crm.MilestoneSpec) error {
 	return db.InTenant(ctx, tenant, func(tx *Tx) error {
-		ms, err := tx.milestones(ctx, true)
+		ms, err := tx.milestonesForUpdate(ctx)
 		if err != nil {
 			return err
 		}
@@ -286,7 +302,10 @@ func (db *DB) UpdateMilestone(ctx context.Context, tenant crm.TenantID, actor cr
 		if err != nil {
 			return fmt.Errorf("update milestone: %w", err)
 		}
-		return tx.auditDiff(ctx, actor, "milestone", id, specFieldNames, specFields(old.MilestoneSpec), specFields(spec))
+		if err := tx.auditDiff(ctx, actor, "milestone", id, specFieldNames, specFields(old.MilestoneSpec), specFields(spec)); err != nil {
+			return err
+		}
+		return tx.processChanged(ctx)
 	})
 }
 
@@ -294,7 +313,7 @@ func (db *DB) UpdateMilestone(ctx context.Context, tenant crm.TenantID, actor cr
 // keeps every completion; the won milestone cannot be deactivated.
 func (db *DB) SetMilestoneActive(ctx context.Context, tenant crm.TenantID, actor crm.UserID, id int64, active bool) error {
 	return db.InTenant(ctx, tenant, func(tx *Tx) error {
-		ms, err := tx.milestones(ctx, true)
+		ms, err := tx.milestonesForUpdate(ctx)
 		if err != nil {
 			return err
 		}
@@ -314,7 +333,10 @@ func (db *DB) SetMilestoneActive(ctx context.Context, tenant crm.TenantID, actor
 		if _, err := tx.Exec(ctx, `UPDATE milestone_defs SET active = $3 WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id, active); err != nil {
 			return fmt.Errorf("set milestone active: %w", err)
 		}
-		return tx.audit(ctx, actor, "milestone", id, "active", strconv.FormatBool(!active), strconv.FormatBool(active))
+		if err := tx.audit(ctx, actor, "milestone", id, "active", strconv.FormatBool(!active), strconv.FormatBool(active)); err != nil {
+			return err
+		}
+		return tx.processChanged(ctx)
 	})
 }
 
@@ -324,7 +346,7 @@ func (db *DB) SetMilestoneActive(ctx context.Context, tenant crm.TenantID, actor
 // never deleted.
 func (db *DB) DeleteMilestone(ctx context.Context, tenant crm.TenantID, actor crm.UserID, id int64) error {
 	return db.InTenant(ctx, tenant, func(tx *Tx) error {
-		ms, err := tx.milestones(ctx, true)
+		ms, err := tx.milestonesForUpdate(ctx)
 		if err != nil {
 			return err
 		}
@@ -355,14 +377,17 @@ func (db *DB) DeleteMilestone(ctx context.Context, tenant crm.TenantID, actor cr
 		}
 		order := make([]int64, 0, len(ms)-1)
 		for _, m := range ms {
-			if m.ID != id {
-				order = append(order, m.ID)
+			if int64(m.ID) != id {
+				order = append(order, int64(m.ID))
 			}
 		}
 		if err := tx.setPositions(ctx, "milestone_defs", order); err != nil {
 			return err
 		}
-		return tx.audit(ctx, actor, "milestone", id, "delete", describeSpec(ms[i].MilestoneSpec, i+1), "")
+		if err := tx.audit(ctx, actor, "milestone", id, "delete", describeSpec(ms[i].MilestoneSpec, i+1), ""); err != nil {
+			return err
+		}
+		return tx.processChanged(ctx)
 	})
 }
 
@@ -371,18 +396,21 @@ func (db *DB) DeleteMilestone(ctx context.Context, tenant crm.TenantID, actor cr
 // Completions are not touched.
 func (db *DB) ReorderMilestones(ctx context.Context, tenant crm.TenantID, actor crm.UserID, order []int64) error {
 	return db.InTenant(ctx, tenant, func(tx *Tx) error {
-		ms, err := tx.milestones(ctx, true)
+		ms, err := tx.milestonesForUpdate(ctx)
 		if err != nil {
 			return err
 		}
-		return tx.reorder(ctx, actor, "milestone_defs", "milestone", names(ms), ids(ms), order)
+		if err := tx.reorder(ctx, actor, "milestone_defs", "milestone", names(ms), ids(ms), order); err != nil {
+			return err
+		}
+		return tx.processChanged(ctx)
 	})
 }
 
 // MoveMilestone moves a definition one place up (delta -1) or down (+1).
 func (db *DB) MoveMilestone(ctx context.Context, tenant crm.TenantID, actor crm.UserID, id int64, delta int) error {
 	return db.InTenant(ctx, tenant, func(tx *Tx) error {
-		ms, err := tx.milestones(ctx, true)
+		ms, err := tx.milestonesForUpdate(ctx)
 		if err != nil {
 			return err
 		}
@@ -390,22 +418,25 @@ func (db *DB) MoveMilestone(ctx context.Context, tenant crm.TenantID, actor crm.
 		if !ok {
 			return crm.ErrNotFound
 		}
-		return tx.reorder(ctx, actor, "milestone_defs", "milestone", names(ms), ids(ms), order)
+		if err := tx.reorder(ctx, actor, "milestone_defs", "milestone", names(ms), ids(ms), order); err != nil {
+			return err
+		}
+		return tx.processChanged(ctx)
 	})
 }
 
-func ids(ms []MilestoneRow) []int64 {
+func ids(ms []crm.MilestoneDef) []int64 {
 	out := make([]int64, len(ms))
 	for i, m := range ms {
-		out[i] = m.ID
+		out[i] = int64(m.ID)
 	}
 	return out
 }
 
-func names(ms []MilestoneRow) map[int64]string {
+func names(ms []crm.MilestoneDef) map[int64]string {
 	out := make(map[int64]string, len(ms))
 	for _, m := range ms {
-		out[m.ID] = m.Name
+		out[int64(m.ID)] = m.Name
 	}
 	return out
 }

@@ -122,7 +122,13 @@ func (db *DB) RenamePickValue(ctx context.Context, tenant crm.TenantID, actor cr
 		if err != nil {
 			return fmt.Errorf("rename in %s: %w", table, err)
 		}
-		return tx.audit(ctx, actor, string(l), id, "name", old, name)
+		if err := tx.audit(ctx, actor, string(l), id, "name", old, name); err != nil {
+			return err
+		}
+		if l == crm.ListStatuses { // the name the Sales screen shows
+			return tx.deriveWhere(ctx, "p.status_id = $3", id)
+		}
+		return nil
 	})
 }
 

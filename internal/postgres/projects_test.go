@@ -3,8 +3,11 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pgtest"
@@ -16,15 +19,7 @@ func setupLead(t *testing.T) (*pgtest.DB, crm.Actor, crm.ProjectID) {
 	db := pgtest.New(t)
 	admin := db.Tenant(t, "Acme")
 	a := crm.Actor{Viewer: crm.Viewer{TenantID: admin.TenantID, UserID: admin.ID, Role: admin.Role}, Now: time.Now().Truncate(time.Second), Loc: time.UTC}
-	l, err := crm.ValidateLead(crm.LeadForm{Title: "Roof", Account: crm.Account{Name: "Miller"}, Value: "100"}, crm.Choices{}, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := db.CreateLead(context.Background(), a, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db, a, id
+	return db, a, db.Lead(t, a, "Roof")
 }
 
 func counts(t *testing.T, db *pgtest.DB, a crm.Actor, id crm.ProjectID) (version, completions, events, logs int, state string) {
@@ -60,7 +55,7 @@ func TestChangeSetsAndTheirLog(t *testing.T) {
 		return err
 	}
 	// Qualify: completion + event from the template + 3 log entries.
-	err := run(func(p crm.Project, c postgres.Context) (crm.Change, error) {
+	err := run(func(p crm.Project, c crm.Setup) (crm.Change, error) {
 		return crm.DecideQualify(p, c.Defs, crm.CompleteMilestone{Version: p.Version, At: a.Now}, a)
 	})
 	if err != nil {
@@ -71,14 +66,14 @@ func TestChangeSetsAndTheirLog(t *testing.T) {
 		t.Fatalf("after qualify: version %d, %d completions, %d events, %d logs", v, comps, evs, logs)
 	}
 	// A stale version writes nothing.
-	err = run(func(p crm.Project, c postgres.Context) (crm.Change, error) {
+	err = run(func(p crm.Project, c crm.Setup) (crm.Change, error) {
 		return crm.DecideReopen(p, 1, a)
 	})
 	if !errors.Is(err, crm.ErrConflict) {
 		t.Fatalf("stale: %v", err)
 	}
 	// Archive: state + reason, 2 log entries.
-	err = run(func(p crm.Project, c postgres.Context) (crm.Change, error) {
+	err = run(func(p crm.Project, c crm.Setup) (crm.Change, error) {
 		return crm.DecideArchive(p, c.Choices.Reasons, crm.Archive{Version: p.Version, ReasonID: c.Choices.Reasons[0], Note: "quiet"}, a)
 	})
 	if err != nil {
@@ -98,33 +93,57 @@ func TestChangeSetsAndTheirLog(t *testing.T) {
 	}
 }
 
+// TestChangeIsAtomic: a change whose last write fails (its log entry,
+// refused by a constraint added for the test) leaves nothing behind: no
+// project row, completion, event or derived data of it, for a change and a
+// new lead alike.
 func TestChangeIsAtomic(t *testing.T) {
 	t.Parallel()
 	db, a, id := setupLead(t)
 	ctx := context.Background()
-	boom := errors.New("injected failure after the first write")
-	db.FailAfterFirstWrite(boom)
-	_, err := db.ChangeProject(ctx, a.Viewer, id, func(p crm.Project, c postgres.Context) (crm.Change, error) {
+	owner, err := pgx.Connect(ctx, db.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(ctx)
+	if _, err := owner.Exec(ctx, `ALTER TABLE project_log ADD CONSTRAINT test_refuse_log
+		CHECK (kind NOT IN ('milestone_completed', 'created')) NOT VALID`); err != nil {
+		t.Fatal(err)
+	}
+	var pending0 int64
+	read := func() (pending int64) {
+		_ = db.InTenant(ctx, a.Viewer.TenantID, func(tx *postgres.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COALESCE(pending_milestone_id, 0) FROM projects WHERE tenant_id = $1 AND id = $2`,
+				tx.Tenant, id).Scan(&pending)
+		})
+		return pending
+	}
+	pending0 = read()
+	_, err = db.ChangeProject(ctx, a.Viewer, id, func(p crm.Project, c crm.Setup) (crm.Change, error) {
 		return crm.DecideQualify(p, c.Defs, crm.CompleteMilestone{Version: p.Version, At: a.Now}, a)
 	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("got %v", err)
+	if err == nil || !strings.Contains(err.Error(), "test_refuse_log") {
+		t.Fatalf("got %v, want the log's constraint violation", err)
 	}
 	v, comps, evs, logs, state := counts(t, db, a, id)
-	if v != 1 || comps != 1 || evs != 0 || logs != 2 || state != "active" {
-		t.Fatalf("a failed change left traces: version %d, %d completions, %d events, %d logs, %s", v, comps, evs, logs, state)
+	if v != 1 || comps != 1 || evs != 0 || logs != 2 || state != "active" || read() != pending0 {
+		t.Fatalf("a failed change left traces: version %d, %d completions, %d events, %d logs, %s, pending %d (was %d)",
+			v, comps, evs, logs, state, read(), pending0)
 	}
 	// The same for a new lead: no project, no account left behind.
-	l, _ := crm.ValidateLead(crm.LeadForm{Title: "Second", Account: crm.Account{Name: "Lost account"}}, crm.Choices{}, a)
-	if _, err := db.CreateLead(ctx, a, l); !errors.Is(err, boom) {
-		t.Fatalf("lead: %v", err)
-	}
-	var projects, accounts int
-	_ = db.InTenant(ctx, a.Viewer.TenantID, func(tx *postgres.Tx) error {
-		return tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM accounts)`).Scan(&projects, &accounts)
+	in := crm.LeadForm{Title: "Second", Account: crm.Account{Name: "Lost account"}}
+	_, err = db.CreateLead(ctx, a.Viewer, "", "", func(s crm.Setup, dups []crm.Duplicate) (crm.Lead, crm.Change, error) {
+		return crm.DecideLead(in, s, dups, a)
 	})
-	if projects != 1 || accounts != 1 {
-		t.Fatalf("failed lead left %d projects, %d accounts", projects, accounts)
+	if err == nil {
+		t.Fatal("the lead was created although its log entry was refused")
 	}
-	db.FailAfterFirstWrite(nil)
+	var projects, accounts, totals int
+	_ = db.InTenant(ctx, a.Viewer.TenantID, func(tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM accounts),
+			(SELECT COALESCE(sum(projects), 0) FROM project_totals)`).Scan(&projects, &accounts, &totals)
+	})
+	if projects != 1 || accounts != 1 || totals != 1 {
+		t.Fatalf("failed lead left %d projects, %d accounts, totals of %d projects", projects, accounts, totals)
+	}
 }

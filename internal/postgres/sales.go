@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,7 +16,7 @@ import (
 // SalesFilter is what the Sales screen and the board filter on. Zero values
 // mean "no filter"; the server has validated every field.
 type SalesFilter struct {
-	View        crm.State // active, deferred or archived
+	View        crm.State // active, deferred, archived or sold
 	Owner       crm.UserID
 	Workgroup   int64 // projects whose owner is a member of this workgroup
 	Pending     int64 // pending milestone ID
@@ -31,10 +29,9 @@ type SalesFilter struct {
 	ValueMin    *int64    // cents
 	ValueMax    *int64
 	Text        string // lower-case, at least three characters
-	// Now is the moment late is judged at; Today its local date (for the
-	// defer-until of deferred projects).
-	Now   time.Time
-	Today time.Time
+	// Now is the moment the lists are judged at (whole microseconds): which
+	// deferred projects are back, which are late.
+	Now time.Time
 
 	// matches are the text search's project IDs once resolveText has run
 	// them, so that every statement of a page (list, count, board columns)
@@ -43,157 +40,49 @@ type SalesFilter struct {
 	resolved bool
 }
 
-// resolveText runs the text search once for the screen's statements.
-func (tx *Tx) resolveText(ctx context.Context, f *SalesFilter) error {
-	if f.Text == "" || f.resolved {
-		return nil
+// view is the filter's view, active by default.
+func (f SalesFilter) view() crm.State {
+	if f.View == "" {
+		return crm.StateActive
 	}
-	view := f.View
-	if view == "" {
-		view = crm.StateActive
-	}
-	err := tx.QueryRow(ctx, `SELECT sales_search_ids($1, $2, $3, $4, $5)`,
-		tx.Tenant, string(view), f.Text, "%"+escapeLike(f.Text)+"%", SalesSearchCap).Scan(&f.matches)
-	if err != nil {
-		return fmt.Errorf("text search: %w", err)
-	}
-	if f.matches == nil {
-		f.matches = []int64{}
-	}
-	f.resolved = true
-	return nil
+	return f.View
 }
 
-// SalesSort names a sortable column: a key of SalesSorts.
-type SalesSort string
+// phase is the stored phase of the filter's view.
+func (f SalesFilter) phase() string { return phaseOf(string(f.view())) }
 
-// sortColumn is a sortable column: the expression (indexed as (tenant_id,
-// state, expr, id)) and how its keyset value is written in a cursor.
-type sortColumn struct {
-	expr string
-	kind byte // 't' time, 's' text, 'i' integer
-}
-
-// SalesSorts are the sortable columns of the Sales screen, the only values
-// ORDER BY is ever built from.
-var SalesSorts = map[SalesSort]sortColumn{
-	"created":  {"p.created_at", 't'},
-	"title":    {"p.title", 's'},
-	"customer": {"p.customer_name", 's'},
-	"owner":    {"p.owner_name", 's'},
-	"last":     {"p.last_completed_at", 't'},
-	"pending":  {"p.pending_due_at", 't'},
-	"status":   {"p.status_name", 's'},
-	"value":    {"p.value_cents", 'i'},
-}
-
-// Cursor is a keyset position: the sort column's value and the ID of the
-// last row shown. It travels in URLs as an opaque string (Encode).
-type Cursor struct {
-	Sort SalesSort
-	Desc bool
-	Key  any // time.Time, string or int64, matching the sort column
-	ID   int64
-}
-
-// The infinities the summary columns hold for "no due date" and "nothing
-// completed yet".
-var (
-	posInfinity = pgtype.Timestamptz{InfinityModifier: pgtype.Infinity, Valid: true}
-	negInfinity = pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
-)
-
-// ErrBadCursor is returned for a cursor that was not made by Encode for the
-// current sort.
-var ErrBadCursor = errors.New("malformed page cursor")
-
-// Encode writes c as a URL-safe string.
-func (c Cursor) Encode() string {
-	var key string
-	switch k := c.Key.(type) {
-	case time.Time:
-		key = strconv.FormatInt(k.UnixMicro(), 10)
-	case pgtype.Timestamptz:
-		key = map[bool]string{true: "inf", false: "-inf"}[k.InfinityModifier == pgtype.Infinity]
-	case string:
-		key = k
-	case int64:
-		key = strconv.FormatInt(k, 10)
+// sortExpr is the expression a view orders by for sort: for "pending" the
+// due date the view shows (a deferred project's while it is deferred).
+func (f SalesFilter) sortExpr(sort SalesSort) string {
+	if sort == "pending" && f.view() == crm.StateDeferred {
+		return "p.deferred_due_at"
 	}
-	dir := "a"
-	if c.Desc {
-		dir = "d"
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte(string(c.Sort) + "|" + dir + "|" + strconv.FormatInt(c.ID, 10) + "|" + key))
-}
-
-// DecodeCursor reads a cursor for sort and direction; anything else is
-// ErrBadCursor.
-func DecodeCursor(s string, sort SalesSort, desc bool) (Cursor, error) {
-	col, ok := SalesSorts[sort]
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if !ok || err != nil || len(b) > 1024 {
-		return Cursor{}, ErrBadCursor
-	}
-	parts := strings.SplitN(string(b), "|", 4)
-	if len(parts) != 4 || parts[0] != string(sort) || parts[1] != map[bool]string{true: "d", false: "a"}[desc] {
-		return Cursor{}, ErrBadCursor
-	}
-	c := Cursor{Sort: sort, Desc: desc}
-	if c.ID, err = strconv.ParseInt(parts[2], 10, 64); err != nil || c.ID <= 0 {
-		return Cursor{}, ErrBadCursor
-	}
-	switch col.kind {
-	case 't':
-		switch parts[3] {
-		case "inf":
-			c.Key = posInfinity
-		case "-inf":
-			c.Key = negInfinity
-		default:
-			us, err := strconv.ParseInt(parts[3], 10, 64)
-			if err != nil {
-				return Cursor{}, ErrBadCursor
-			}
-			c.Key = time.UnixMicro(us).UTC()
-		}
-	case 's':
-		if !utf8Valid(parts[3]) {
-			return Cursor{}, ErrBadCursor
-		}
-		c.Key = parts[3]
-	case 'i':
-		n, err := strconv.ParseInt(parts[3], 10, 64)
-		if err != nil {
-			return Cursor{}, ErrBadCursor
-		}
-		c.Key = n
-	}
-	return c, nil
-}
-
-func utf8Valid(s string) bool {
-	return strings.ToValidUTF8(s, "\uFFFD") == s && !strings.ContainsRune(s, 0)
+	return SalesSorts[sort].expr
 }
 
 // where builds the filter predicate on alias p (without visibility) and
-// appends its arguments.
+// appends its arguments; the tenant is the first of them ($1).
+//
+// The views compare the stored instants with the moment: the active view
+// holds the open projects active from before now (active ones, and deferred
+// ones whose defer-until day has come), the deferred view the others.
 func (f SalesFilter) where(tenant crm.TenantID, args *[]any) string {
 	arg := func(v any) string {
 		*args = append(*args, v)
 		return "$" + strconv.Itoa(len(*args))
 	}
-	view := f.View
-	if view == "" {
-		view = crm.StateActive
+	w := []string{"p.tenant_id = " + arg(tenant), "p.phase = " + arg(f.phase())}
+	switch f.view() {
+	case crm.StateActive:
+		w = append(w, "p.active_from <= "+arg(f.Now))
+	case crm.StateDeferred:
+		w = append(w, "p.state = 'deferred' AND p.active_from > "+arg(f.Now))
 	}
-	tenantArg, stateArg := arg(tenant), arg(string(view))
-	w := []string{"p.tenant_id = " + tenantArg, "p.state = " + stateArg}
 	if f.Owner != 0 {
 		w = append(w, "p.owner_id = "+arg(f.Owner))
 	}
 	if f.Workgroup != 0 {
-		w = append(w, "p.owner_id IN (SELECT wm.user_id FROM workgroup_members wm WHERE wm.tenant_id = p.tenant_id AND wm.workgroup_id = "+arg(f.Workgroup)+")")
+		w = append(w, "p.owner_id IN (SELECT wm.user_id FROM workgroup_members wm WHERE wm.tenant_id = $1 AND wm.workgroup_id = "+arg(f.Workgroup)+")")
 	}
 	if f.Pending != 0 {
 		w = append(w, "p.pending_milestone_id = "+arg(f.Pending))
@@ -208,7 +97,12 @@ func (f SalesFilter) where(tenant crm.TenantID, args *[]any) string {
 		w = append(w, "p.source_id = "+arg(f.Source))
 	}
 	if f.LateOnly {
-		w = append(w, f.lateExpr(args))
+		// Only effectively active projects are late: none of the other views.
+		if f.view() == crm.StateActive {
+			w = append(w, "p.late_from <= "+arg(f.Now))
+		} else {
+			w = append(w, "false")
+		}
 	}
 	if !f.CreatedFrom.IsZero() {
 		w = append(w, "p.created_at >= "+arg(f.CreatedFrom))
@@ -222,16 +116,11 @@ func (f SalesFilter) where(tenant crm.TenantID, args *[]any) string {
 	if f.ValueMax != nil {
 		w = append(w, "p.value_cents <= "+arg(*f.ValueMax))
 	}
-	switch {
-	case f.Text != "" && f.resolved:
-		w = append(w, "p.id = ANY ("+arg(f.matches)+"::bigint[])")
-	case f.Text != "":
-		// The matching IDs come from the search tables (migration 00007),
-		// newest first, at most SalesSearchCap of them, computed once per
-		// statement (a sub-select); the page, the other filters and
+	if f.Text != "" {
+		// The matching IDs come from the search tables (resolveText), at
+		// most SalesSearchCap of them; the page, the other filters and
 		// visibility then read projects by key.
-		w = append(w, fmt.Sprintf("p.id = ANY ((SELECT sales_search_ids(%s, %s, %s, %s, %d))::bigint[])",
-			tenantArg, stateArg, arg(f.Text), arg("%"+escapeLike(f.Text)+"%"), SalesSearchCap))
+		w = append(w, "p.id = ANY ("+arg(f.matches)+"::bigint[])")
 	}
 	return strings.Join(w, " AND ")
 }
@@ -256,78 +145,103 @@ func (f SalesFilter) filtered() bool {
 // the cached plan, which is the right one for every tenant.
 const customPlans = "SET LOCAL plan_cache_mode = force_custom_plan"
 
-// lateExpr is the engine's late flag in SQL: effectively active (active, or
-// deferred with its defer-until day come) and late_from passed.
-func (f SalesFilter) lateExpr(args *[]any) string {
-	*args = append(*args, f.Now, f.Today.Format(time.DateOnly))
-	n := len(*args)
-	return fmt.Sprintf("(p.late_from <= $%d AND (p.state = 'active' OR (p.state = 'deferred' AND p.defer_until <= $%d::date)))", n-1, n)
-}
-
-// SalesRow is one project as the Sales screen and the board show it.
+// SalesRow is one project as the Sales screen and the board show it: its
+// row and its derived facts at the filter's moment.
 type SalesRow struct {
-	ID            crm.ProjectID
-	Title         string
-	Customer      string
-	OwnerID       crm.UserID
-	OwnerName     string
-	LastID        int64     // 0: none completed
-	LastAt        time.Time // zero when none
-	PendingID     int64     // 0: none pending
-	PendingDue    time.Time // zero: no deadline
+	ID        crm.ProjectID
+	Title     string
+	Customer  string
+	OwnerID   crm.UserID
+	OwnerName string
+	LastID    int64     // 0: none completed
+	LastAt    time.Time // zero when none
+	PendingID int64     // 0: none pending
+	// PendingDue is the due date shown at the moment (zero: none); Late and
+	// MilestoneLate are the late flags then (pipeline.Derived.At).
+	PendingDue    time.Time
 	Late          bool
 	MilestoneLate bool
 	Status        string
 	Value         int64
+	Weighted      int64
 	CreatedAt     time.Time
-	LastActivity  time.Time // moved into the stage at (last completion, else creation)
-	State         crm.State
-	DeferUntil    time.Time
+	State         crm.State // the stored state
+	DeferUntil    crm.Date
 	Version       int
+	// sort is the row's value of the column the list is sorted by, as
+	// stored (infinities included), for the next page's cursor.
+	sort any
+}
+
+// StageSince is when the project entered its stage: its last completion,
+// else its creation.
+func (r SalesRow) StageSince() time.Time {
+	if r.LastAt.After(r.CreatedAt) {
+		return r.LastAt
+	}
+	return r.CreatedAt
 }
 
 const salesColumns = `p.id, p.title, p.customer_name, p.owner_id, p.owner_name,
-	COALESCE(p.last_milestone_id, 0), NULLIF(p.last_completed_at, '-infinity'),
-	COALESCE(p.pending_milestone_id, 0), NULLIF(p.pending_due_at, 'infinity'),
-	%[1]s, %[2]s, p.status_name, p.value_cents, p.created_at, p.state, p.defer_until, p.version`
+	COALESCE(p.last_milestone_id, 0), p.last_completed_at, COALESCE(p.pending_milestone_id, 0), p.pending_due_at,
+	p.deferred_due_at, p.milestone_late_from, p.late_from, p.active_from, p.status_name, p.value_cents, p.weighted_cents,
+	p.created_at, p.state, p.defer_until, p.version`
 
-func scanSalesRow(rows pgx.CollectableRow) (SalesRow, error) {
-	var r SalesRow
-	var n salesRowNulls
-	err := rows.Scan(salesRowDest(&r, &n)...)
-	n.finish(&r)
-	return r, err
+// salesScan reads salesColumns into a row.
+type salesScan struct {
+	r          SalesRow
+	s          summary
+	deferUntil *time.Time
 }
 
-// salesRowNulls holds the nullable columns of salesColumns while scanning.
-type salesRowNulls struct{ last, due, deferUntil *time.Time }
-
-func salesRowDest(r *SalesRow, n *salesRowNulls) []any {
-	return []any{&r.ID, &r.Title, &r.Customer, &r.OwnerID, &r.OwnerName, &r.LastID, &n.last, &r.PendingID, &n.due,
-		&r.Late, &r.MilestoneLate, &r.Status, &r.Value, &r.CreatedAt, &r.State, &n.deferUntil, &r.Version}
+func (x *salesScan) dest() []any {
+	r, s := &x.r, &x.s
+	return []any{&r.ID, &r.Title, &r.Customer, &r.OwnerID, &r.OwnerName, &s.last, &s.lastAt, &s.pending, &s.due,
+		&s.deferredDue, &s.milestoneLateFrom, &s.lateFrom, &s.activeFrom, &r.Status, &r.Value, &s.weighted,
+		&r.CreatedAt, &r.State, &x.deferUntil, &r.Version}
 }
 
-func (n salesRowNulls) finish(r *SalesRow) {
-	if n.last != nil {
-		r.LastAt = *n.last
+// row is the scanned row with its facts at f's moment.
+func (x *salesScan) row(f SalesFilter, sort SalesSort) SalesRow {
+	r, s := x.r, &x.s
+	r.LastID, r.LastAt, r.PendingID, r.Weighted = s.last, instantOf(s.lastAt), s.pending, s.weighted
+	if x.deferUntil != nil {
+		r.DeferUntil = crm.DateOf(x.deferUntil.UTC())
 	}
-	if n.due != nil {
-		r.PendingDue = *n.due
+	d := derivedOf(r.State, *s)
+	m := d.At(f.Now)
+	r.PendingDue, r.Late, r.MilestoneLate = m.Due, m.Late, m.LateMilestone
+	switch sort {
+	case "title":
+		r.sort = r.Title
+	case "customer":
+		r.sort = r.Customer
+	case "owner":
+		r.sort = r.OwnerName
+	case "status":
+		r.sort = r.Status
+	case "value":
+		r.sort = r.Value
+	case "last":
+		r.sort = cursorTime(s.lastAt)
+	case "pending":
+		if f.view() == crm.StateDeferred {
+			r.sort = cursorTime(s.deferredDue)
+		} else {
+			r.sort = cursorTime(s.due)
+		}
+	default:
+		r.sort = r.CreatedAt
 	}
-	if n.deferUntil != nil {
-		r.DeferUntil = *n.deferUntil
-	}
-	r.LastActivity = r.CreatedAt
-	if r.LastAt.After(r.LastActivity) {
-		r.LastActivity = r.LastAt
-	}
+	return r
 }
 
-// columns returns the select list with the late flags bound to f's now.
-func (f SalesFilter) columns(args *[]any) string {
-	late := f.lateExpr(args)
-	mlate := strings.Replace(late, "p.late_from", "p.milestone_late_from", 1)
-	return fmt.Sprintf(salesColumns, late, mlate)
+// cursorTime is a stored instant as a cursor key: a time, or the infinity.
+func cursorTime(ts pgtype.Timestamptz) any {
+	if ts.InfinityModifier != pgtype.Finite {
+		return ts
+	}
+	return ts.Time
 }
 
 // SalesCountCap is how far the Sales screen counts exactly; above it the
@@ -407,12 +321,11 @@ func (tx *Tx) SalesScreen(ctx context.Context, v crm.Viewer, f SalesFilter, sort
 // The estimate rides along unasked: it costs a plan, and a big tenant's views
 // nearly always pass the cap, where a second round trip would cost more.
 func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilter, sort SalesSort, desc bool, after *Cursor, limit int, out *SalesPage) (func(pgx.BatchResults) error, error) {
-	col, ok := SalesSorts[sort]
-	if !ok {
+	if _, ok := SalesSorts[sort]; !ok {
 		return nil, fmt.Errorf("sort %q: %w", sort, ErrBadCursor)
 	}
+	expr := f.sortExpr(sort)
 	var args, countArgs []any
-	cols := f.columns(&args)
 	where := f.where(tenant, &args) + " AND " + scope.Where("p", &args)
 	countWhere := f.where(tenant, &countArgs) + " AND " + scope.Where("p", &countArgs)
 	dir, cmp := "ASC", ">"
@@ -420,16 +333,16 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		dir, cmp = "DESC", "<"
 	}
 	if f.Text != "" && f.resolved {
-		return queueMatchedSales(b, tenant, f, sort, desc, dir, cmp, after, limit, cols, where, args, out), nil
+		return queueMatchedSales(b, tenant, f, sort, desc, dir, cmp, after, limit, where, args, out), nil
 	}
 	page := where
 	if after != nil {
 		args = append(args, after.Key, after.ID)
-		page += fmt.Sprintf(" AND (%s, p.id) %s ($%d, $%d)", col.expr, cmp, len(args)-1, len(args))
+		page += fmt.Sprintf(" AND (%s, p.id) %s ($%d, $%d)", expr, cmp, len(args)-1, len(args))
 	}
 	args = append(args, limit+1)
 	list := fmt.Sprintf("SELECT %s FROM projects p WHERE %s ORDER BY %s %s, p.id %s LIMIT $%d",
-		cols, page, col.expr, dir, dir, len(args))
+		salesColumns, page, expr, dir, dir, len(args))
 	count := "SELECT count(*) FROM (SELECT 1 FROM projects p WHERE " + countWhere + " LIMIT " + strconv.Itoa(SalesCountCap+1) + ") x"
 	custom := f.filtered()
 	if custom {
@@ -454,7 +367,11 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		}
 		rows, err := br.Query()
 		if err == nil {
-			out.Rows, err = pgx.CollectRows(rows, scanSalesRow)
+			var x salesScan
+			_, err = pgx.ForEachRow(rows, x.dest(), func() error {
+				out.Rows = append(out.Rows, x.row(f, sort))
+				return nil
+			})
 		}
 		if err == nil {
 			err = br.QueryRow().Scan(&out.Total)
@@ -484,7 +401,7 @@ func (out *SalesPage) cutPage(limit int, sort SalesSort, desc bool) {
 	if len(out.Rows) > limit {
 		out.Rows = out.Rows[:limit]
 		last := out.Rows[limit-1]
-		out.Next = Cursor{Sort: sort, Desc: desc, Key: sortKey(sort, last), ID: int64(last.ID)}.Encode()
+		out.Next = Cursor{Sort: sort, Desc: desc, Key: last.sort, ID: int64(last.ID)}.Encode()
 	}
 }
 
@@ -495,8 +412,8 @@ func (out *SalesPage) cutPage(limit int, sort SalesSort, desc bool) {
 // by key. It answers one row even when the page is empty: the count with
 // NULL for the project.
 func queueMatchedSales(b *pgx.Batch, tenant crm.TenantID, f SalesFilter, sort SalesSort, desc bool, dir, cmp string, after *Cursor, limit int,
-	cols, where string, args []any, out *SalesPage) func(pgx.BatchResults) error {
-	col := SalesSorts[sort]
+	where string, args []any, out *SalesPage) func(pgx.BatchResults) error {
+	expr := f.sortExpr(sort)
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
@@ -509,9 +426,9 @@ func queueMatchedSales(b *pgx.Batch, tenant crm.TenantID, f SalesFilter, sort Sa
 SELECT c.total, r.* FROM (SELECT count(*) AS total FROM m) c
 LEFT JOIN LATERAL (
   SELECT %[3]s, %[1]s AS sort_k FROM projects p
-   WHERE p.tenant_id = %[4]s AND p.id IN (SELECT m.id FROM m WHERE %[5]s ORDER BY m.k %[6]s, m.id %[6]s LIMIT %[7]s)
+   WHERE p.tenant_id = $1 AND p.id IN (SELECT m.id FROM m WHERE %[4]s ORDER BY m.k %[5]s, m.id %[5]s LIMIT %[6]s)
 ) r ON true
-ORDER BY r.sort_k %[6]s, r.id %[6]s`, col.expr, where, cols, arg(tenant), cursor, dir, arg(limit+1))
+ORDER BY r.sort_k %[5]s, r.id %[5]s`, expr, where, salesColumns, cursor, dir, arg(limit+1))
 	b.Queue(customPlans)
 	b.Queue(q, args...)
 	return func(br pgx.BatchResults) error {
@@ -525,9 +442,8 @@ ORDER BY r.sort_k %[6]s, r.id %[6]s`, col.expr, where, cols, arg(tenant), cursor
 		defer rows.Close()
 		var total int64
 		for rows.Next() {
-			var r SalesRow
-			var n salesRowNulls
-			dest := append(append([]any{&total}, salesRowDest(&r, &n)...), nil)
+			var x salesScan
+			dest := append(append([]any{&total}, x.dest()...), nil)
 			empty := rows.RawValues()[1] == nil // no project on this page: the count alone
 			if empty {
 				clear(dest[1:]) // nil skips a column
@@ -536,8 +452,7 @@ ORDER BY r.sort_k %[6]s, r.id %[6]s`, col.expr, where, cols, arg(tenant), cursor
 				return fmt.Errorf("list sales: %w", err)
 			}
 			if !empty {
-				n.finish(&r)
-				out.Rows = append(out.Rows, r)
+				out.Rows = append(out.Rows, x.row(f, sort))
 			}
 		}
 		if err := rows.Err(); err != nil {
@@ -565,32 +480,4 @@ func planRows(plan []byte) (int64, error) {
 		return 0, nil
 	}
 	return int64(p[0].Plan.Rows), nil
-}
-
-// sortKey is r's value of the sort column, as the cursor carries it. The
-// infinities that stand for "none" in the summary are restored.
-func sortKey(sort SalesSort, r SalesRow) any {
-	switch sort {
-	case "title":
-		return r.Title
-	case "customer":
-		return r.Customer
-	case "owner":
-		return r.OwnerName
-	case "status":
-		return r.Status
-	case "value":
-		return r.Value
-	case "last":
-		if r.LastAt.IsZero() {
-			return negInfinity
-		}
-		return r.LastAt
-	case "pending":
-		if r.PendingDue.IsZero() {
-			return posInfinity
-		}
-		return r.PendingDue
-	}
-	return r.CreatedAt
 }

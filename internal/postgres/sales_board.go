@@ -25,8 +25,8 @@ const BoardCards = 20
 
 // Board returns the columns of the pipeline board for the active projects v
 // may see that match f, in the order of ms (then the "none pending" column).
-// Stage probabilities are the configured ones (probability override first).
-func (tx *Tx) Board(ctx context.Context, v crm.Viewer, f SalesFilter, ms []SalesMilestone) ([]BoardColumn, error) {
+// Weighted values are the engine's, stored with each project.
+func (tx *Tx) Board(ctx context.Context, v crm.Viewer, f SalesFilter, ms []crm.MilestoneDef) ([]BoardColumn, error) {
 	scope, err := tx.Scope(ctx, v)
 	if err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func (tx *Tx) Board(ctx context.Context, v crm.Viewer, f SalesFilter, ms []Sales
 	}
 	var cols []BoardColumn
 	b := &pgx.Batch{}
-	read := queueBoard(b, tx.Tenant, scope, f, func() []SalesMilestone { return ms }, &cols)
+	read := queueBoard(b, tx.Tenant, scope, f, func() []crm.MilestoneDef { return ms }, &cols)
 	br := tx.SendBatch(ctx, b)
 	err = read(br)
 	if cerr := br.Close(); err == nil {
@@ -59,7 +59,7 @@ func (tx *Tx) BoardScreen(ctx context.Context, v crm.Viewer, f SalesFilter) (Sal
 	}
 	b := &pgx.Batch{}
 	readOpts := queueSalesOptions(b, tx.Tenant, &opts)
-	readBoard := queueBoard(b, tx.Tenant, scope, f, func() []SalesMilestone { return opts.Milestones }, &cols)
+	readBoard := queueBoard(b, tx.Tenant, scope, f, func() []crm.MilestoneDef { return opts.Milestones }, &cols)
 	br := tx.SendBatch(ctx, b)
 	err = readOpts(br)
 	if err == nil {
@@ -74,34 +74,31 @@ func (tx *Tx) BoardScreen(ctx context.Context, v crm.Viewer, f SalesFilter) (Sal
 // queueBoard queues the board's sums and cards on b. The cards are taken
 // for every active milestone of the tenant; ms, called once the results are
 // read, gives the columns' order.
-func queueBoard(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilter, ms func() []SalesMilestone, out *[]BoardColumn) func(pgx.BatchResults) error {
+func queueBoard(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilter, ms func() []crm.MilestoneDef, out *[]BoardColumn) func(pgx.BatchResults) error {
 	f.View = crm.StateActive
 	var sums string
 	var sumArgs []any
 	if f.fromTotals() {
-		// The running totals (00008): a few hundred rows, not every open project.
+		// The running totals: a few hundred rows, not every open project.
 		sums, sumArgs = f.totalsBoardSQL(tenant, scope)
 	} else {
 		sumWhere := f.where(tenant, &sumArgs) + " AND " + scope.Where("p", &sumArgs)
 		sums = `SELECT COALESCE(p.pending_milestone_id, 0), count(*), COALESCE(sum(p.value_cents), 0)::bigint,
-			COALESCE(sum(` + weightedSQL("d.probability") + `), 0)::bigint
-			FROM projects p LEFT JOIN milestone_defs d ON d.tenant_id = p.tenant_id AND d.id = p.last_milestone_id
-			WHERE ` + sumWhere + ` GROUP BY 1`
+			COALESCE(sum(p.weighted_cents), 0)::bigint
+			FROM projects p WHERE ` + sumWhere + ` GROUP BY 1`
 	}
 
 	var args []any
-	cols := f.columns(&args)
 	where := f.where(tenant, &args) + " AND " + scope.Where("p", &args)
-	args = append(args, tenant)
 	// One index range per column (pending_milestone_id = m, or IS NULL for
 	// the no-pending column): "IS NOT DISTINCT FROM" would scan them all.
 	// The no-pending column orders by the (NULL) milestone first: the same
 	// order, but the planner sees it is the index's, which it does not for
 	// "IS NULL" followed by created_at.
-	card := `SELECT ` + cols + ` FROM projects p WHERE ` + where + ` AND p.pending_milestone_id %s
+	card := `SELECT ` + salesColumns + ` FROM projects p WHERE ` + where + ` AND p.pending_milestone_id %s
 		 ORDER BY p.pending_milestone_id, p.created_at DESC, p.id DESC LIMIT ` + strconv.Itoa(BoardCards)
 	cards := `SELECT m.id, c.* FROM milestone_defs m CROSS JOIN LATERAL (` + fmt.Sprintf(card, "= m.id") + `) c
-		 WHERE m.tenant_id = $` + strconv.Itoa(len(args)) + ` AND m.active
+		 WHERE m.tenant_id = $1 AND m.active
 		UNION ALL
 		SELECT 0::bigint, c.* FROM (` + fmt.Sprintf(card, "IS NULL") + `) c`
 	b.Queue(customPlans)
@@ -115,7 +112,7 @@ func queueBoard(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilter, m
 		var cs []BoardColumn
 		for _, m := range ms() {
 			if m.Active {
-				cs = append(cs, BoardColumn{Milestone: m.ID})
+				cs = append(cs, BoardColumn{Milestone: int64(m.ID)})
 			}
 		}
 		cs = append(cs, BoardColumn{Milestone: 0})
@@ -144,15 +141,12 @@ func queueBoard(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilter, m
 		}
 		for rows.Next() {
 			var col int64
-			var r SalesRow
-			var nulls salesRowNulls
-			dest := append([]any{&col}, salesRowDest(&r, &nulls)...)
-			if err := rows.Scan(dest...); err != nil {
+			var x salesScan
+			if err := rows.Scan(append([]any{&col}, x.dest()...)...); err != nil {
 				return fmt.Errorf("board cards: %w", err)
 			}
-			nulls.finish(&r)
 			if c := byID[col]; c != nil {
-				c.Cards = append(c.Cards, r)
+				c.Cards = append(c.Cards, x.row(f, "created"))
 			}
 		}
 		if err := rows.Err(); err != nil {

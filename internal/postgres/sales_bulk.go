@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
@@ -15,14 +13,9 @@ import (
 // BulkMax is the most projects one bulk action may change.
 const BulkMax = 5000
 
-// BulkAction is a change a manager applies to many projects at once.
-type BulkAction struct {
-	Kind   string // "owner", "archive" or "defer"
-	Owner  crm.UserID
-	Reason int64
-	Until  time.Time // defer-until date (UTC midnight of the date)
-	// IDs are the selected projects; when All is set, every project matching
-	// Filter is the target instead.
+// BulkTarget is the projects a bulk action applies to: the selected IDs,
+// or with All every project matching Filter.
+type BulkTarget struct {
 	IDs    []crm.ProjectID
 	All    bool
 	Filter SalesFilter
@@ -33,122 +26,87 @@ type BulkResult struct {
 	Changed, Skipped int
 }
 
-// ApplyBulk applies a to the projects v may see, in one transaction. Each
-// project goes through the same decision as the workspace action
-// (crm.DecideOwner, DecideArchive, DecideDefer) and is written with its log
-// entries by the same code; a project the decision refuses because of its
-// state (already archived, already that owner...) is skipped and counted.
-// Any selected ID that v cannot see (or that is not in the tenant) makes it
-// crm.ErrNotFound with nothing changed; a bad owner, reason or date is a
-// *crm.ValidationError on the bulk form's field.
-func (tx *Tx) ApplyBulk(ctx context.Context, v crm.Viewer, a BulkAction, loc *time.Location, now time.Time) (BulkResult, error) {
-	scope, err := tx.Scope(ctx, v)
-	if err != nil {
-		return BulkResult{}, err
-	}
-	dc, err := tx.decisionContext(ctx)
-	if err != nil {
-		return BulkResult{}, err
-	}
-	until := crm.DateOf(a.Until)
-	var val crm.Validator
-	switch a.Kind {
-	case "owner":
-		val.Check(slices.Contains(dc.Choices.Users, a.Owner), "owner", "sales.bulk.bad_owner")
-	case "archive":
-		val.Check(slices.Contains(dc.Choices.Reasons, a.Reason), "reason", "sales.bulk.bad_reason")
-	case "defer":
-		val.Check(until.After(crm.Today(now, loc)), "until", "sales.bulk.bad_until")
-	default:
-		val.Add("action", "sales.bulk.bad_action")
-	}
-	if !a.All && len(a.IDs) == 0 {
-		val.Add("", "sales.bulk.none")
-	}
-	if err := val.Err(); err != nil {
-		return BulkResult{}, err
-	}
-
-	// One bulk action at a time per tenant. Each project change adds to the
-	// running totals of its owner's groups (migration 00008), rows a bulk
-	// action holds until it commits; two at once, on different projects of
-	// the same owners taken in crossing order, would each hold a row the
-	// other waits for (TestConcurrentBulkActions). The second waits instead.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('pipewell.bulk', $1))`, tx.Tenant); err != nil {
-		return BulkResult{}, fmt.Errorf("bulk: %w", err)
-	}
-
-	// The targets, locked: every selected one must be visible.
-	var args []any
-	var q string
-	if a.All {
-		q = "SELECT p.id FROM projects p WHERE " + a.Filter.where(tx.Tenant, &args) + " AND " + scope.Where("p", &args) +
-			" ORDER BY p.id LIMIT " + strconv.Itoa(BulkMax+1) + " FOR UPDATE"
-	} else {
-		args = append(args, tx.Tenant, a.IDs)
-		q = "SELECT p.id FROM projects p WHERE p.tenant_id = $1 AND p.id = ANY($2) AND " +
-			scope.Where("p", &args) + " ORDER BY p.id FOR UPDATE"
-	}
-	rows, err := tx.Query(ctx, q, args...)
-	if err != nil {
-		return BulkResult{}, fmt.Errorf("bulk targets: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[crm.ProjectID])
-	if err != nil {
-		return BulkResult{}, fmt.Errorf("bulk targets: %w", err)
-	}
-	if len(ids) > BulkMax {
-		val.Add("", "sales.bulk.too_many")
-		return BulkResult{}, val.Err()
-	}
-	if !a.All && len(ids) != len(distinct(a.IDs)) {
-		return BulkResult{}, fmt.Errorf("bulk: %d of %d selected projects visible: %w", len(ids), len(distinct(a.IDs)), crm.ErrNotFound)
-	}
-
-	actor := crm.Actor{Viewer: v, Now: now, Loc: loc}
+// ChangeProjects runs one decision on many projects the viewer can see, in
+// one transaction, with the shape of ChangeProject: check validates the
+// action against the tenant's setup, the targets are locked and loaded, each
+// goes through decide, and every change is written with the derived data of
+// all of them at the end (its totals in one ordered statement, so two bulk
+// actions on the same owners never wait on each other in a cycle). A
+// project the decision refuses only because of its state
+// (crm.ErrSkipped) is counted as skipped. Any selected ID the viewer cannot
+// see (or that is not in the tenant) is crm.ErrNotFound with nothing
+// changed; more than BulkMax targets is a *crm.ValidationError.
+func (db *DB) ChangeProjects(ctx context.Context, v crm.Viewer, t BulkTarget, check func(crm.Setup) error, decide Decide) (BulkResult, error) {
 	var res BulkResult
-	for _, id := range ids {
-		p, err := tx.loadProject(ctx, v, id, false) // locked above
+	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
+		scope, err := tx.Scope(ctx, v)
 		if err != nil {
-			return BulkResult{}, err
+			return err
 		}
-		var ch crm.Change
-		switch a.Kind {
-		case "owner":
-			ch, err = crm.DecideOwner(p, dc.Choices.Users, a.Owner, p.Version, actor)
-		case "archive":
-			ch, err = crm.DecideArchive(p, dc.Choices.Reasons, crm.Archive{Version: p.Version, ReasonID: a.Reason}, actor)
-		case "defer":
-			ch, err = crm.DecideDefer(p, crm.Defer{Version: p.Version, Until: until}, actor)
-		}
-		if skippable(err) {
-			res.Skipped++
-			continue
-		}
+		s, err := tx.Setup(ctx)
 		if err != nil {
-			return BulkResult{}, fmt.Errorf("bulk %s project %d: %w", a.Kind, id, err)
+			return err
 		}
-		if err := tx.apply(ctx, p.Version, ch, nil); err != nil {
-			return BulkResult{}, err
+		if err := check(s); err != nil {
+			return err
 		}
-		res.Changed++
-	}
-	return res, nil
-}
-
-// skippable reports whether a decision refused a project only because of its
-// state (nothing to change, not in a state that allows it).
-func skippable(err error) bool {
-	var ve *crm.ValidationError
-	if !errors.As(err, &ve) {
-		return false
-	}
-	for _, msg := range ve.Fields {
-		if msg != crm.MsgNotInState && msg != crm.MsgNothingToChange {
-			return false
+		// The targets, locked in ID order: every selected one must be visible.
+		var args []any
+		var q string
+		if t.All {
+			if err := tx.resolveText(ctx, &t.Filter); err != nil {
+				return err
+			}
+			q = "SELECT p.id FROM projects p WHERE " + t.Filter.where(tx.Tenant, &args) + " AND " + scope.Where("p", &args) +
+				" ORDER BY p.id LIMIT " + strconv.Itoa(BulkMax+1) + " FOR UPDATE"
+		} else {
+			args = append(args, tx.Tenant, t.IDs)
+			q = "SELECT p.id FROM projects p WHERE p.tenant_id = $1 AND p.id = ANY($2) AND " +
+				scope.Where("p", &args) + " ORDER BY p.id FOR UPDATE"
 		}
-	}
-	return true
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("bulk targets: %w", err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[crm.ProjectID])
+		if err != nil {
+			return fmt.Errorf("bulk targets: %w", err)
+		}
+		if len(ids) > BulkMax {
+			return crm.FieldError("", "sales.bulk.too_many")
+		}
+		if !t.All && len(ids) != len(distinct(t.IDs)) {
+			return fmt.Errorf("bulk: %d of %d selected projects visible: %w", len(ids), len(distinct(t.IDs)), crm.ErrNotFound)
+		}
+		prior := make(map[crm.ProjectID]before, len(ids))
+		var changed []crm.ProjectID
+		for _, id := range ids {
+			p, c, err := tx.readProject(ctx, v, id, false) // locked above
+			if err != nil {
+				return err
+			}
+			ch, err := decide(p, s)
+			if errors.Is(err, crm.ErrSkipped) {
+				res.Skipped++
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("bulk change of project %d: %w", id, err)
+			}
+			if ch.Empty() {
+				res.Skipped++
+				continue
+			}
+			if err := tx.write(ctx, p.Version, ch); err != nil {
+				return err
+			}
+			prior[id] = before{c: c}
+			changed = append(changed, id)
+			res.Changed++
+		}
+		return tx.derive(ctx, changed, prior)
+	})
+	return res, err
 }
 
 func distinct(ids []crm.ProjectID) map[crm.ProjectID]bool {

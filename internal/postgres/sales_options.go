@@ -18,7 +18,7 @@ type Option struct {
 // actions, and the milestones in process order.
 type SalesOptions struct {
 	Owners, Workgroups, Statuses, Sources, Reasons []Option
-	Milestones                                     []SalesMilestone
+	Milestones                                     []crm.MilestoneDef
 }
 
 // SalesOptions loads the filter choices in one round trip. Owners are the
@@ -52,8 +52,7 @@ func queueSalesOptions(b *pgx.Batch, tenant crm.TenantID, o *SalesOptions) func(
 	for _, l := range lists {
 		b.Queue(l.sql, tenant)
 	}
-	b.Queue(`SELECT id, name, position, COALESCE(deadline_days, 0), deadline_from = 'created', probability, qualifying, won, active
-		  FROM milestone_defs WHERE tenant_id = $1 ORDER BY position, id`, tenant)
+	b.Queue(milestoneDefsQuery, tenant)
 	return func(br pgx.BatchResults) error {
 		for _, l := range lists {
 			rows, err := br.Query()
@@ -66,7 +65,7 @@ func queueSalesOptions(b *pgx.Batch, tenant crm.TenantID, o *SalesOptions) func(
 		}
 		rows, err := br.Query()
 		if err == nil {
-			o.Milestones, err = pgx.CollectRows(rows, scanSalesMilestone)
+			o.Milestones, err = pgx.CollectRows(rows, scanMilestoneDef)
 		}
 		if err != nil {
 			return fmt.Errorf("sales options: %w", translate(err))
@@ -99,11 +98,11 @@ func (tx *Tx) RepLoads(ctx context.Context, v crm.Viewer, f SalesFilter) ([]RepL
 	if err != nil {
 		return nil, err
 	}
-	openSQL, openArgs := SalesFilter{View: crm.StateActive}.totalsSQL(tx.Tenant, scope,
+	openSQL, openArgs := SalesFilter{View: crm.StateActive, Now: f.Now}.totalsSQL(tx.Tenant, scope,
 		"t.owner_id, sum(t.projects)::bigint", "p.owner_id, count(*)", "GROUP BY 1")
-	lateArgs := []any{tx.Tenant}
+	lateArgs := []any{tx.Tenant, f.Now}
 	lateSQL := `SELECT p.owner_id, count(*) FROM projects p
-		WHERE p.tenant_id = $1 AND p.state IN ('active', 'deferred') AND ` + f.lateExpr(&lateArgs) + ` AND ` + scope.Where("p", &lateArgs) + `
+		WHERE p.tenant_id = $1 AND p.phase = 'open' AND p.late_from <= $2 AND p.active_from <= $2 AND ` + scope.Where("p", &lateArgs) + `
 		GROUP BY 1`
 	b := &pgx.Batch{}
 	b.Queue(openSQL, openArgs...)

@@ -7,19 +7,12 @@ import (
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
-// The running totals of migration 00008 (project_totals: projects, value and
-// weighted value by state, owner and pending milestone) answer the Sales
-// screen's count and the board's column sums without reading projects, for
-// the views that filter on nothing but those keys: the default views and
-// those narrowed to an owner, a workgroup or a pending milestone.
-
-// weightedSQL is a project's weighted value in cents over alias p, given the
-// SQL of its last milestone's configured probability: the probability
-// override first, rounded half up (pipeline.WeightedValue; migration 00008
-// computes the same for the totals).
-func weightedSQL(probability string) string {
-	return "(p.value_cents * COALESCE(p.probability_override, " + probability + ", 0) + 50) / 100"
-}
+// The running totals (project_totals: projects, value and weighted value by
+// state, owner, pending milestone and the instant a deferred group comes
+// back) answer the Sales screen's count and the board's column sums
+// without reading projects, for the views that filter on nothing but those
+// keys: the default views and those narrowed to an owner, a workgroup or a
+// pending milestone. derive keeps them in the transaction of each change.
 
 // fromTotals reports whether f's matches are groups of project_totals.
 func (f SalesFilter) fromTotals() bool {
@@ -30,27 +23,30 @@ func (f SalesFilter) fromTotals() bool {
 // totalsSQL returns a statement over the totals that f and scope select,
 // with the select list sel (over alias t: t.pending_milestone_id, and sums of
 // t.projects, t.value_cents, t.weighted_cents) and group (a GROUP BY clause
-// or ""), plus its arguments. Projects a viewer sees as a team member rather
-// than through their owner are not in the owners' totals: extra, over alias
-// p of projects joined to the viewer's memberships, selects them (the same
-// list as sel, from p).
+// or ""), plus its arguments ($1 the tenant). Projects a viewer sees as a
+// team member rather than through their owner are not in the owners'
+// totals: extra, over alias p of projects joined to the viewer's
+// memberships, selects them (the same list as sel, from p).
 func (f SalesFilter) totalsSQL(tenant crm.TenantID, scope Scope, sel, extra, group string) (string, []any) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	view := f.View
-	if view == "" {
-		view = crm.StateActive
+	w := []string{"t.tenant_id = " + arg(tenant)}
+	switch f.view() {
+	case crm.StateActive:
+		w = append(w, "(t.state = 'active' OR (t.state = 'deferred' AND t.active_from <= "+arg(f.Now)+"))")
+	case crm.StateDeferred:
+		w = append(w, "t.state = 'deferred' AND t.active_from > "+arg(f.Now))
+	default:
+		w = append(w, "t.state = "+arg(string(f.view())))
 	}
-	tenantArg := arg(tenant)
-	w := []string{"t.tenant_id = " + tenantArg, "t.state = " + arg(string(view))}
 	if f.Owner != 0 {
 		w = append(w, "t.owner_id = "+arg(f.Owner))
 	}
 	if f.Workgroup != 0 {
-		w = append(w, "t.owner_id IN (SELECT wm.user_id FROM workgroup_members wm WHERE wm.tenant_id = t.tenant_id AND wm.workgroup_id = "+arg(f.Workgroup)+")")
+		w = append(w, "t.owner_id IN (SELECT wm.user_id FROM workgroup_members wm WHERE wm.tenant_id = $1 AND wm.workgroup_id = "+arg(f.Workgroup)+")")
 	}
 	if f.Pending != 0 {
 		w = append(w, "t.pending_milestone_id = "+arg(f.Pending))
@@ -65,8 +61,8 @@ func (f SalesFilter) totalsSQL(tenant crm.TenantID, scope Scope, sel, extra, gro
 		// Team memberships on projects of owners outside the scope.
 		pw := f.where(tenant, &args)
 		q += " UNION ALL SELECT " + extra + ` FROM project_members pm
-			JOIN projects p ON p.tenant_id = pm.tenant_id AND p.id = pm.project_id
-			WHERE pm.tenant_id = ` + tenantArg + ` AND pm.user_id = ` + arg(int64(scope.Viewer.UserID)) +
+			JOIN projects p ON p.tenant_id = $1 AND p.id = pm.project_id
+			WHERE pm.tenant_id = $1 AND pm.user_id = ` + arg(int64(scope.Viewer.UserID)) +
 			" AND NOT (p.owner_id = ANY (" + owners + ")) AND " + pw + " " + group
 	}
 	return q, args
@@ -84,6 +80,6 @@ func (f SalesFilter) totalsBoardSQL(tenant crm.TenantID, scope Scope) (string, [
 	return f.totalsSQL(tenant, scope,
 		"t.pending_milestone_id, sum(t.projects)::bigint, sum(t.value_cents)::bigint, sum(t.weighted_cents)::bigint",
 		`COALESCE(p.pending_milestone_id, 0), count(*), COALESCE(sum(p.value_cents), 0)::bigint,
-		 COALESCE(sum(`+weightedSQL("(SELECT d.probability FROM milestone_defs d WHERE d.tenant_id = p.tenant_id AND d.id = p.last_milestone_id)")+`), 0)::bigint`,
+		 COALESCE(sum(p.weighted_cents), 0)::bigint`,
 		"GROUP BY 1")
 }

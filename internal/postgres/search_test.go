@@ -40,6 +40,9 @@ func TestSalesTextSearch(t *testing.T) {
 		}
 		return tx.QueryRow(ctx, `SELECT id FROM projects WHERE tenant_id = $1 AND title = 'Heat pump retrofit'`, tx.Tenant).Scan(&id)
 	})
+	if err == nil {
+		err = db.Refresh(ctx, admin.TenantID) // rows written by hand
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +50,7 @@ func TestSalesTextSearch(t *testing.T) {
 		t.Helper()
 		var ids []crm.ProjectID
 		err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
-			f := postgres.SalesFilter{View: view, Text: q, Now: now, Today: now}
+			f := postgres.SalesFilter{View: view, Text: q, Now: now}
 			page, err := tx.ListSales(ctx, v, f, "created", true, nil, 50)
 			if err != nil {
 				return err
@@ -83,13 +86,27 @@ func TestSalesTextSearch(t *testing.T) {
 		t.Errorf("archived view: %v, want only the archived project", got)
 	}
 
-	err = db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
-		return execEach(tx, []any{tx.Tenant}, `
-			UPDATE projects SET title = 'Solar carport' WHERE tenant_id = $1 AND title = 'Heat pump retrofit';
-			UPDATE contacts SET email = 'm.l@orchard.example' WHERE tenant_id = $1;
-			UPDATE accounts SET name = 'Falcon Farms' WHERE tenant_id = $1;`)
+	// Changes through the application keep the search in step.
+	a := crm.Actor{Viewer: v, Now: now, Loc: time.UTC}
+	change := func(decide postgres.Decide) {
+		t.Helper()
+		if _, err := db.ChangeProject(ctx, v, id, decide); err != nil {
+			t.Fatal(err)
+		}
+	}
+	change(func(p crm.Project, s crm.Setup) (crm.Change, error) {
+		d := crm.DetailsOf(p)
+		d.Title = "Solar carport"
+		return crm.DecideDetails(p, d, s.Choices, a)
 	})
-	if err != nil {
+	var account, contact int64
+	_ = db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT account_id, contact_id FROM projects WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id).Scan(&account, &contact)
+	})
+	if _, err := db.SaveContact(ctx, admin.TenantID, crm.Contact{ID: contact, Name: "Mara Lindqvist", Email: "m.l@orchard.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SaveAccount(ctx, admin.TenantID, crm.Account{ID: account, Name: "Falcon Farms"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{"solar carport", "solar car", "falcon farm", "m.l@orchard", "mara lindqvist"} {
@@ -99,14 +116,9 @@ func TestSalesTextSearch(t *testing.T) {
 		expect(crm.StateActive, q, false)
 	}
 	// Archiving moves it to the archived view's search.
-	err = db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
-		return execEach(tx, []any{tx.Tenant, int64(id)}, `
-			UPDATE projects SET state = 'archived', archive_reason_id = (SELECT min(id) FROM archive_reasons WHERE tenant_id = $1)
-			 WHERE tenant_id = $1 AND id = $2;`)
+	change(func(p crm.Project, s crm.Setup) (crm.Change, error) {
+		return crm.DecideArchive(p, s.Choices.Reasons, crm.Archive{Version: p.Version, ReasonID: s.Choices.Reasons[0]}, a)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	expect(crm.StateActive, "solar carport", false)
 	expect(crm.StateArchived, "solar carport", true)
 }
@@ -135,6 +147,9 @@ func TestTextSearchPagesAndCounts(t *testing.T) {
 			  FROM generate_series(1, 180) g`, tx.Tenant, admin.ID, rep.ID, other.ID)
 		return err
 	})
+	if err == nil {
+		err = db.Refresh(ctx, admin.TenantID) // rows written by hand
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +181,7 @@ func TestTextSearchPagesAndCounts(t *testing.T) {
 				for pages := 0; pages < 20; pages++ {
 					var page postgres.SalesPage
 					err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
-						f := postgres.SalesFilter{View: crm.StateActive, Text: "heron pond", Now: now, Today: now}
+						f := postgres.SalesFilter{View: crm.StateActive, Text: "heron pond", Now: now}
 						var err error
 						page, err = tx.ListSales(ctx, v, f, sort, desc, after, 25)
 						return err
@@ -199,7 +214,7 @@ func TestTextSearchPagesAndCounts(t *testing.T) {
 	// A page past the end (its projects archived since) is empty and still
 	// counts what is left.
 	v := crm.Viewer{TenantID: admin.TenantID, UserID: admin.ID, Role: admin.Role}
-	f := postgres.SalesFilter{View: crm.StateActive, Text: "heron pond", Now: now, Today: now}
+	f := postgres.SalesFilter{View: crm.StateActive, Text: "heron pond", Now: now}
 	var first postgres.SalesPage
 	err = db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
 		var err error
@@ -213,12 +228,27 @@ func TestTextSearchPagesAndCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var rest []crm.ProjectID
 	err = db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE projects SET state = 'archived', archive_reason_id = (SELECT min(id) FROM archive_reasons WHERE tenant_id = $1)
-			WHERE tenant_id = $1 AND state = 'active' AND title LIKE 'Heron pond %' AND id <> ALL ($2)`, tx.Tenant, pageIDs(first))
-		if err != nil {
-			return err
+		rows, err := tx.Query(ctx, `SELECT id FROM projects WHERE tenant_id = $1 AND state = 'active' AND title LIKE 'Heron pond %'
+			AND id <> ALL ($2)`, tx.Tenant, pageIDs(first))
+		if err == nil {
+			rest, err = pgx.CollectRows(rows, pgx.RowTo[crm.ProjectID])
 		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := crm.Actor{Viewer: v, Now: now, Loc: time.UTC}
+	_, err = db.ChangeProjects(ctx, v, postgres.BulkTarget{IDs: rest}, func(crm.Setup) error { return nil },
+		func(p crm.Project, s crm.Setup) (crm.Change, error) {
+			return crm.DecideBulk(p, crm.BulkAction{Kind: crm.BulkArchive, Reason: s.Choices.Reasons[0]}, s, a)
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
 		f.Text = "heron pond"
 		page, err := tx.ListSales(ctx, v, f, "created", true, &c, 100)
 		if err != nil {
@@ -257,15 +287,21 @@ func TestTextSearchPastItsCap(t *testing.T) {
 			INSERT INTO projects (tenant_id, title, account_id, owner_id)
 			SELECT $1, 'Plover lead ' || g, (SELECT id FROM a), $2 FROM generate_series(1, $3::int) g`,
 			tx.Tenant, admin.ID, postgres.SalesSearchCap+20)
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err == nil {
+		err = db.Refresh(ctx, admin.TenantID) // rows written by hand
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
 		for _, c := range []struct {
 			q         string
 			total     int64
 			estimated bool
 		}{{"plover lead", postgres.SalesSearchCap, true}, {"plover lead 4", 1111, false}} {
-			f := postgres.SalesFilter{View: crm.StateActive, Text: c.q, Now: now, Today: now}
+			f := postgres.SalesFilter{View: crm.StateActive, Text: c.q, Now: now}
 			page, err := tx.ListSales(ctx, v, f, "created", true, nil, 50)
 			if err != nil {
 				return err

@@ -165,7 +165,13 @@ func (db *DB) UseToken(ctx context.Context, tenant crm.TenantID, kind string, ha
 		if err != nil {
 			return translate(err)
 		}
-		return tx.audit(ctx, u.ID, "user", int64(u.ID), kind+"_used", "", "")
+		if err := tx.audit(ctx, u.ID, "user", int64(u.ID), kind+"_used", "", ""); err != nil {
+			return err
+		}
+		if name != "" { // an invitee names themself: projects may already be theirs
+			return tx.deriveWhere(ctx, "p.owner_id = $3", u.ID)
+		}
+		return nil
 	})
 	return u, epoch, err
 }
@@ -271,8 +277,12 @@ func (db *DB) PasswordHash(ctx context.Context, tenant crm.TenantID, user crm.Us
 // UpdateAccount sets a user's own name and language preference.
 func (db *DB) UpdateAccount(ctx context.Context, tenant crm.TenantID, user crm.UserID, name, locale string) error {
 	return db.InTenant(ctx, tenant, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE users SET name = $3, locale = $4 WHERE tenant_id = $1 AND id = $2`, tx.Tenant, user, name, locale)
-		return err
+		tag, err := tx.Exec(ctx, `UPDATE users SET name = $3, locale = $4 WHERE tenant_id = $1 AND id = $2 AND (name, locale) IS DISTINCT FROM ($3, $4)`,
+			tx.Tenant, user, name, locale)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		return tx.deriveWhere(ctx, "p.owner_id = $3", user) // the owner name the Sales screen shows and sorts by
 	})
 }
 

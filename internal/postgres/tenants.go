@@ -20,7 +20,7 @@ func (db *DB) SignUp(ctx context.Context, in crm.SignUp, passwordHash string) (c
 	}
 	var u crm.User
 	err := db.InTenant(ctx, id, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO tenants (id, name) VALUES ($1, $2)`, id, in.Company); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO tenants (id, name, derived_version) VALUES ($1, $2, $3)`, id, in.Company, derivedVersion); err != nil {
 			return fmt.Errorf("insert tenant: %w", err)
 		}
 		var err error
@@ -62,8 +62,9 @@ func (tx *Tx) insertDefaults(ctx context.Context) error {
 	for i, m := range crm.DefaultMilestones {
 		b.Queue(`INSERT INTO milestone_defs (tenant_id, name, position, criteria, deadline_days, deadline_from,
 		           probability, event_title, event_days, qualifying, won)
-		         VALUES ($1, $2, $3, $4, NULLIF($5, 0), 'previous', $6, $7, NULLIF($8, 0), $9, $10)`,
-			tx.Tenant, m.Name, i+1, m.Criteria, m.DeadlineDays, m.Probability, m.EventTitle, m.EventDays, m.Qualifying, m.Won)
+		         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			tx.Tenant, m.Name, i+1, m.Criteria, nullDays(m.HasDeadline, m.DeadlineDays), m.DeadlineFrom, m.Probability,
+			m.EventTitle, nullDays(m.EventTitle != "", m.EventDays), m.Qualifying, m.Won)
 	}
 	for table, names := range map[string][]string{
 		"milestone_statuses": crm.DefaultStatuses,
@@ -88,4 +89,21 @@ func (tx *Tx) TenantRow(ctx context.Context) (crm.Tenant, error) {
 		  FROM tenants WHERE id = $1`, tx.Tenant).
 		Scan(&t.ID, &t.Name, &t.Currency, &t.TimeZone, &t.StagnantDays, &t.LearnedProbabilities, &t.CreatedAt)
 	return t, translate(err)
+}
+
+// AddUser adds an active user to the bound tenant (seeds). A taken e-mail is
+// a *crm.ValidationError on "email".
+func (tx *Tx) AddUser(ctx context.Context, email, name string, role crm.Role, hash string) (crm.User, error) {
+	return tx.insertUser(ctx, email, name, role, hash)
+}
+
+// SetTimeZone sets the tenant's time zone (an IANA name the caller has
+// checked) and recomputes what its projects derive from it.
+func (tx *Tx) SetTimeZone(ctx context.Context, zone string) error {
+	tag, err := tx.Exec(ctx, `UPDATE tenants SET time_zone = $2 WHERE id = $1 AND time_zone <> $2`, tx.Tenant, zone)
+	if err != nil || tag.RowsAffected() == 0 {
+		return err
+	}
+	tx.forgetEngine()
+	return tx.deriveAll(ctx)
 }

@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/pipeline"
 )
 
 // Tx is a transaction bound to one tenant. Row-level security lets it see that
@@ -23,6 +24,13 @@ type Tx struct {
 	// commitNext: the next batch ends with COMMIT (CommitWithNextBatch);
 	// committed: it was sent, and the transaction is over.
 	commitNext, committed bool
+	// eng is the tenant's engine for derived data, and loc its zone, once
+	// built in this transaction (see engine).
+	eng *pipeline.Engine
+	loc *time.Location
+	// citus: the database is a Citus coordinator (bulk loads use
+	// multi-row INSERTs instead of COPY).
+	citus bool
 }
 
 // errCommitted is returned by statements sent after CommitWithNextBatch's
@@ -64,7 +72,7 @@ func (db *DB) InTenant(ctx context.Context, tenant crm.TenantID, fn func(tx *Tx)
 	if _, err := conn.Exec(ctx, "BEGIN; SET LOCAL app.tenant_id = '"+strconv.FormatInt(int64(tenant), 10)+"'"); err != nil {
 		return fmt.Errorf("begin tenant transaction: %w", err)
 	}
-	tx := &Tx{conn: conn, Tenant: tenant}
+	tx := &Tx{conn: conn, Tenant: tenant, citus: db.citus}
 	done := false
 	defer func() {
 		if !done {
@@ -88,6 +96,7 @@ func (db *DB) InTenant(ctx context.Context, tenant crm.TenantID, fn func(tx *Tx)
 // IdentityInTenant): the first InTenant of the same tenant under the context
 // that carries it runs in it instead of beginning another one.
 type openTx struct {
+	citus  bool
 	tenant crm.TenantID
 	conn   *pgxpool.Conn
 	taken  atomic.Bool
@@ -106,7 +115,7 @@ func (o *openTx) finish(ctx context.Context, fn func(tx *Tx) error) (err error) 
 			_, _ = o.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	tx := &Tx{conn: o.conn, Tenant: o.tenant}
+	tx := &Tx{conn: o.conn, Tenant: o.tenant, citus: o.citus}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -186,26 +195,6 @@ func (tx *Tx) CopyFrom(ctx context.Context, table pgx.Identifier, cols []string,
 	return tx.conn.CopyFrom(ctx, table, cols, src)
 }
 
-// BulkInsert loads rows into table with COPY. PostgreSQL refuses COPY FROM
-// into a table under row-level security, so the rows go into a temporary
-// table first (dropped at commit) and then into table with one INSERT, which
-// the tenant policy checks like any other. table and cols must be constants.
-func (tx *Tx) BulkInsert(ctx context.Context, table string, cols []string, src pgx.CopyFromSource) error {
-	tmp := "bulk_" + table
-	list := strings.Join(cols, ", ")
-	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE "+tmp+" ON COMMIT DROP AS SELECT "+list+" FROM "+table+" WITH NO DATA"); err != nil {
-		return fmt.Errorf("bulk insert %s: %w", table, err)
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, cols, src); err != nil {
-		return fmt.Errorf("copy %s: %w", table, err)
-	}
-	if _, err := tx.Exec(ctx, "INSERT INTO "+table+" ("+list+") SELECT "+list+" FROM "+tmp); err != nil {
-		return fmt.Errorf("bulk insert %s: %w", table, err)
-	}
-	_, err := tx.Exec(ctx, "DROP TABLE "+tmp)
-	return err
-}
-
 // translate maps driver errors to crm's kinds; other errors pass unchanged.
 func translate(err error) error {
 	if err == nil {
@@ -235,4 +224,11 @@ func isUnique(err error, constraint string) bool {
 func isForeignKey(err error) bool {
 	var pg *pgconn.PgError
 	return errors.As(err, &pg) && pg.Code == "23503"
+}
+
+// AsyncCommit lets the transaction commit without waiting for its WAL to
+// reach the disk: for bulk loads that are simply run again after a crash.
+func (tx *Tx) AsyncCommit(ctx context.Context) error {
+	_, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off")
+	return err
 }

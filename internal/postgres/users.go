@@ -87,7 +87,7 @@ func (db *DB) IdentityInTenant(ctx context.Context, tenant crm.TenantID, id crm.
 	if err != nil {
 		return ctx, who, noop, fmt.Errorf("acquire connection: %w", err)
 	}
-	o := &openTx{tenant: tenant, conn: conn}
+	o := &openTx{tenant: tenant, conn: conn, citus: db.citus}
 	release := func() { o.release(ctx) }
 	if who, err = beginWithIdentity(ctx, conn, tenant, id); err != nil {
 		release()

@@ -53,7 +53,9 @@ func (tx *Tx) Scope(ctx context.Context, v crm.Viewer) (Scope, error) {
 }
 
 // Where returns the predicate on the projects alias p (e.g. "p") and appends
-// its arguments to args, numbering placeholders after the existing ones.
+// its arguments to args, numbering placeholders after the existing ones. The
+// statement's first argument ($1) must be the tenant: the team membership
+// sub-select names it, so a distributed database routes it to one node.
 func (s Scope) Where(p string, args *[]any) string {
 	if s.All {
 		return "TRUE"
@@ -61,7 +63,7 @@ func (s Scope) Where(p string, args *[]any) string {
 	*args = append(*args, s.Owners, int64(s.Viewer.UserID))
 	n := len(*args)
 	return fmt.Sprintf(`(%[1]s.owner_id = ANY($%[2]d) OR EXISTS (SELECT 1 FROM project_members pm
-		WHERE pm.tenant_id = %[1]s.tenant_id AND pm.project_id = %[1]s.id AND pm.user_id = $%[3]d))`, p, n-1, n)
+		WHERE pm.tenant_id = $1 AND pm.project_id = %[1]s.id AND pm.user_id = $%[3]d))`, p, n-1, n)
 }
 
 // CanSeeOwner reports whether projects owned by owner are visible to s

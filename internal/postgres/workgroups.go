@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
 )
@@ -279,10 +280,25 @@ func (db *DB) UpdateSettings(ctx context.Context, tenant crm.TenantID, actor crm
 		if err != nil {
 			return fmt.Errorf("update settings: %w", err)
 		}
-		return tx.auditDiff(ctx, actor, "settings", 0,
+		err = tx.auditDiff(ctx, actor, "settings", 0,
 			[]string{"name", "currency", "time_zone", "stagnant_days", "learned_probabilities"},
 			[]string{old.Name, old.Currency, old.TimeZone, strconv.Itoa(old.StagnantDays), strconv.FormatBool(old.LearnedProbabilities)},
 			[]string{s.Name, s.Currency, s.TimeZone, strconv.Itoa(s.StagnantDays), strconv.FormatBool(s.LearnedProbabilities)})
+		if err != nil {
+			return err
+		}
+		// Due and late instants follow the zone; weighted values the
+		// probabilities, learned from the closed projects when switched on.
+		if s.LearnedProbabilities && !old.LearnedProbabilities {
+			if err := tx.learn(ctx, time.Now()); err != nil {
+				return err
+			}
+		}
+		if s.TimeZone != old.TimeZone || s.LearnedProbabilities != old.LearnedProbabilities {
+			tx.forgetEngine()
+			return tx.deriveAll(ctx)
+		}
+		return nil
 	})
 }
 

@@ -55,52 +55,37 @@ func (db *DB) Workspace(ctx context.Context, v crm.Viewer, id crm.ProjectID) (Wo
 		args := []any{tx.Tenant, id}
 		b := &pgx.Batch{}
 		b.Queue(`SELECT `+projectColumns+` FROM projects p WHERE p.tenant_id = $1 AND p.id = $2 AND `+scope.Where("p", &args), args...)
-		b.Queue(`SELECT c.milestone_id, c.completed_at, COALESCE(c.completed_by, 0), COALESCE(u.name, ''), c.note
-			  FROM milestone_completions c LEFT JOIN users u ON u.tenant_id = c.tenant_id AND u.id = c.completed_by
-			 WHERE c.tenant_id = $1 AND c.project_id = $2 ORDER BY c.completed_at`, tx.Tenant, id)
+		queueProjectItems(b, tx.Tenant, id)
 		b.Queue(`SELECT a.id, a.name, a.email, a.phone, a.address, a.created_at,
 			       COALESCE(c.id, 0), COALESCE(c.name, ''), COALESCE(c.email, ''), COALESCE(c.phone, '')
-			  FROM projects p JOIN accounts a ON a.tenant_id = p.tenant_id AND a.id = p.account_id
-			  LEFT JOIN contacts c ON c.tenant_id = p.tenant_id AND c.id = p.contact_id
+			  FROM projects p JOIN accounts a ON a.tenant_id = $1 AND a.id = p.account_id
+			  LEFT JOIN contacts c ON c.tenant_id = $1 AND c.id = p.contact_id
 			 WHERE p.tenant_id = $1 AND p.id = $2`, tx.Tenant, id)
-		b.Queue(`SELECT e.id, COALESCE(e.milestone_id, 0), e.title, COALESCE(e.owner_id, 0), COALESCE(u.name, ''), e.starts_at, e.done, e.done_at
-			  FROM scheduled_events e LEFT JOIN users u ON u.tenant_id = e.tenant_id AND u.id = e.owner_id
-			 WHERE e.tenant_id = $1 AND e.project_id = $2 ORDER BY e.starts_at, e.id`, tx.Tenant, id)
-		b.Queue(`SELECT s.id, COALESCE(s.milestone_id, 0), s.title, COALESCE(s.assignee_id, 0), COALESCE(u.name, ''), s.due_date, s.done, s.done_at
-			  FROM subtasks s LEFT JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.assignee_id
-			 WHERE s.tenant_id = $1 AND s.project_id = $2 ORDER BY s.done, s.due_date NULLS LAST, s.id`, tx.Tenant, id)
 		b.Queue(logQuery, tx.Tenant, id, LogLimit+1)
-		b.Queue(`SELECT id, name, position, criteria, COALESCE(deadline_days, 0), deadline_from = 'created', probability,
-		       event_title, COALESCE(event_days, 0), qualifying, won, active
-		  FROM milestone_defs WHERE tenant_id = $1 ORDER BY position, id`, tx.Tenant)
+		b.Queue(milestoneDefsQuery, tx.Tenant)
 		b.Queue(namesQuery, tx.Tenant)
 		br := tx.SendBatch(ctx, b)
 		defer br.Close()
-		if err := scanProject(br.QueryRow(), &w.Project); err != nil {
+		if _, err := scanProject(br.QueryRow(), &w.Project); err != nil {
 			return fmt.Errorf("load project %d: %w", id, err)
 		}
-		if w.Project.Completions, err = collect(br, scanCompletion); err != nil {
+		if err := readProjectItems(br, &w.Project); err != nil {
 			return err
 		}
+		w.Events, w.Subtasks = w.Project.Events, w.Project.Subtasks
 		a, c := &w.Account, &w.Contact
 		if err := br.QueryRow().Scan(&a.ID, &a.Name, &a.Email, &a.Phone, &a.Address, &a.CreatedAt,
 			&c.ID, &c.Name, &c.Email, &c.Phone); err != nil {
 			return fmt.Errorf("load customer: %w", translate(err))
 		}
 		c.AccountID = a.ID
-		if w.Events, err = collect(br, scanEvent); err != nil {
-			return err
-		}
-		if w.Subtasks, err = collect(br, scanSubtask); err != nil {
-			return err
-		}
 		if w.Log, err = collect(br, scanLog); err != nil {
 			return err
 		}
 		if len(w.Log) > LogLimit {
 			w.Log, w.LogMore = w.Log[:LogLimit], true
 		}
-		if w.Defs, err = collect(br, scanDef); err != nil {
+		if w.Defs, err = collect(br, scanMilestoneDef); err != nil {
 			return err
 		}
 		w.Names, err = scanNames(br)
@@ -109,46 +94,9 @@ func (db *DB) Workspace(ctx context.Context, v crm.Viewer, id crm.ProjectID) (Wo
 	return w, err
 }
 
-func collect[T any](br pgx.BatchResults, scan func(pgx.CollectableRow) (T, error)) ([]T, error) {
-	rows, err := br.Query()
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, scan)
-}
-
-func scanCompletion(r pgx.CollectableRow) (crm.Completion, error) {
-	var c crm.Completion
-	err := r.Scan(&c.MilestoneID, &c.At, &c.By, &c.ByName, &c.Note)
-	return c, err
-}
-
-func scanDef(r pgx.CollectableRow) (crm.MilestoneDef, error) {
-	var d crm.MilestoneDef
-	err := r.Scan(&d.ID, &d.Name, &d.Position, &d.Criteria, &d.DeadlineDays, &d.DeadlineFromCreated, &d.Probability,
-		&d.EventTitle, &d.EventDays, &d.Qualifying, &d.Won, &d.Active)
-	return d, err
-}
-
-func scanEvent(r pgx.CollectableRow) (crm.Event, error) {
-	var e crm.Event
-	var done *time.Time
-	err := r.Scan(&e.ID, &e.MilestoneID, &e.Title, &e.OwnerID, &e.OwnerName, &e.StartsAt, &e.Done, &done)
-	e.DoneAt = timeOf(done)
-	return e, err
-}
-
-func scanSubtask(r pgx.CollectableRow) (crm.Subtask, error) {
-	var s crm.Subtask
-	var due, done *time.Time
-	err := r.Scan(&s.ID, &s.MilestoneID, &s.Title, &s.AssigneeID, &s.AssigneeName, &due, &s.Done, &done)
-	s.Due, s.DoneAt = dateOf(due), timeOf(done)
-	return s, err
-}
-
 const logQuery = `SELECT l.id, l.project_id, l.at, COALESCE(l.user_id, 0), COALESCE(u.name, ''), l.kind, l.field,
 	       l.old_value, l.new_value, l.body, l.happened_at
-	  FROM project_log l LEFT JOIN users u ON u.tenant_id = l.tenant_id AND u.id = l.user_id
+	  FROM project_log l LEFT JOIN users u ON u.tenant_id = $1 AND u.id = l.user_id
 	 WHERE l.tenant_id = $1 AND l.project_id = $2
 	 ORDER BY l.at DESC, l.id DESC LIMIT $3`
 
@@ -205,21 +153,19 @@ func (db *DB) ProjectLog(ctx context.Context, v crm.Viewer, id crm.ProjectID) (c
 	)
 	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
 		var err error
-		if p, err = tx.loadProject(ctx, v, id, false); err != nil {
+		if p, _, err = tx.readProject(ctx, v, id, false); err != nil {
 			return err
 		}
 		b := &pgx.Batch{}
 		b.Queue(logQuery, tx.Tenant, id, LogLimit)
-		b.Queue(`SELECT id, name, position, criteria, COALESCE(deadline_days, 0), deadline_from = 'created', probability,
-		       event_title, COALESCE(event_days, 0), qualifying, won, active
-		  FROM milestone_defs WHERE tenant_id = $1 ORDER BY position, id`, tx.Tenant)
+		b.Queue(milestoneDefsQuery, tx.Tenant)
 		b.Queue(namesQuery, tx.Tenant)
 		br := tx.SendBatch(ctx, b)
 		defer br.Close()
 		if log, err = collect(br, scanLog); err != nil {
 			return err
 		}
-		if defs, err = collect(br, scanDef); err != nil {
+		if defs, err = collect(br, scanMilestoneDef); err != nil {
 			return err
 		}
 		names, err = scanNames(br)
@@ -249,4 +195,17 @@ func (db *DB) PickLists(ctx context.Context, tenant crm.TenantID) (Names, []crm.
 		return err
 	})
 	return names, defs, err
+}
+
+// Names returns the tenant's users and pick lists in display order,
+// inactive ones included.
+func (tx *Tx) Names(ctx context.Context) (Names, error) {
+	b := &pgx.Batch{}
+	b.Queue(namesQuery, tx.Tenant)
+	br := tx.SendBatch(ctx, b)
+	n, err := scanNames(br)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
 }

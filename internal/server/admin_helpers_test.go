@@ -35,34 +35,29 @@ func milestoneID(t *testing.T, a *testApp, u crm.User, name string) int64 {
 }
 
 // project adds an account and an active project owned by owner, created at
-// created, with the first milestone completed at creation.
+// created (with the first milestone completed then), as the new-lead form does.
 func (a *testApp) project(t *testing.T, owner crm.User, title string, created time.Time) int64 {
 	t.Helper()
-	var id int64
-	a.sql(t, owner, func(ctx context.Context, tx *postgres.Tx) error {
-		var account int64
-		if err := tx.QueryRow(ctx, `INSERT INTO accounts (tenant_id, name) VALUES ($1, $2) RETURNING id`, owner.TenantID, title+" Household").Scan(&account); err != nil {
-			return err
-		}
-		if err := tx.QueryRow(ctx, `INSERT INTO projects (tenant_id, title, account_id, owner_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			owner.TenantID, title, account, owner.ID, created).Scan(&id); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO milestone_completions (tenant_id, project_id, milestone_id, completed_at, completed_by)
-			SELECT $1, $2, id, $3, $4 FROM milestone_defs WHERE tenant_id = $1 ORDER BY position LIMIT 1`, owner.TenantID, id, created, owner.ID)
-		return err
-	})
-	return id
+	act := crm.Actor{Viewer: crm.Viewer{TenantID: owner.TenantID, UserID: owner.ID, Role: owner.Role}, Now: created, Loc: time.UTC}
+	return int64(a.db.Lead(t, act, title))
 }
 
-// complete records a completion of milestone on project.
+// complete records a completion of milestone on project at at (with any
+// open earlier milestone at the same time), as the workspace does.
 func (a *testApp) complete(t *testing.T, u crm.User, project, milestone int64, at time.Time) {
 	t.Helper()
-	a.sql(t, u, func(ctx context.Context, tx *postgres.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO milestone_completions (tenant_id, project_id, milestone_id, completed_at, completed_by)
-			VALUES ($1, $2, $3, $4, $5)`, u.TenantID, project, milestone, at, u.ID)
-		return err
+	act := crm.Actor{Viewer: crm.Viewer{TenantID: u.TenantID, UserID: u.ID, Role: u.Role}, Now: time.Now(), Loc: time.UTC}
+	_, err := a.db.ChangeProject(context.Background(), act.Viewer, crm.ProjectID(project), func(p crm.Project, s crm.Setup) (crm.Change, error) {
+		earlier := map[crm.MilestoneID]time.Time{}
+		for _, d := range s.Defs {
+			earlier[d.ID] = at
+		}
+		return crm.DecideComplete(p, s.Defs, crm.CompleteMilestone{Version: p.Version, MilestoneID: crm.MilestoneID(milestone), At: at,
+			Earlier: true, EarlierAt: earlier}, act)
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // must422 checks a validation answer: status 422 and the message beside field.

@@ -34,7 +34,7 @@ func milestoneForm(r *http.Request) crm.MilestoneForm {
 // renderMilestones shows the process with the add form (and a message for a
 // refused list action).
 func (s *Server) renderMilestones(w http.ResponseWriter, r *http.Request, status int, f web.Form, listErr string) {
-	ms, err := s.db.Milestones(r.Context(), tenantOf(r))
+	ms, use, err := s.db.Milestones(r.Context(), tenantOf(r))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -42,8 +42,10 @@ func (s *Server) renderMilestones(w http.ResponseWriter, r *http.Request, status
 	if f.Values == nil {
 		f.Values = map[string]string{"deadline_from": crm.DeadlineFromPrevious}
 	}
-	v := web.MilestonesView{AdminPage: s.adminPage(r, "admin.milestones.title", "admin.tab.milestones"),
-		Milestones: ms, Form: f, ListError: listErr}
+	v := web.MilestonesView{AdminPage: s.adminPage(r, "admin.milestones.title", "admin.tab.milestones"), Form: f, ListError: listErr}
+	for _, m := range ms {
+		v.Milestones = append(v.Milestones, web.MilestoneRow{MilestoneDef: m, MilestoneUse: use[m.ID]})
+	}
 	s.render(w, r, status, web.MilestonesPage(v))
 }
 
@@ -76,22 +78,17 @@ func (s *Server) handleAdminMilestoneCreate(w http.ResponseWriter, r *http.Reque
 }
 
 func (s *Server) renderMilestoneEdit(w http.ResponseWriter, r *http.Request, status int, id int64, f *web.Form) {
-	ms, err := s.db.Milestones(r.Context(), tenantOf(r))
+	m, use, err := s.db.Milestone(r.Context(), tenantOf(r), id)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.handleError(w, r, err)
 		return
 	}
-	for _, m := range ms {
-		if m.ID == id {
-			if f == nil {
-				f = &web.Form{Values: milestoneValues(m.MilestoneSpec)}
-			}
-			v := web.MilestoneEditView{AdminPage: s.adminPage(r, "admin.milestones.title", "admin.tab.milestones"), Milestone: m, Form: *f}
-			s.render(w, r, status, web.MilestoneEditPage(v))
-			return
-		}
+	if f == nil {
+		f = &web.Form{Values: milestoneValues(m.MilestoneSpec)}
 	}
-	s.notFound(w, r)
+	v := web.MilestoneEditView{AdminPage: s.adminPage(r, "admin.milestones.title", "admin.tab.milestones"),
+		Milestone: web.MilestoneRow{MilestoneDef: m, MilestoneUse: use}, Form: *f}
+	s.render(w, r, status, web.MilestoneEditPage(v))
 }
 
 func (s *Server) handleAdminMilestone(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/pipeline"
 	"github.com/pipewell/pipewell/internal/postgres"
 	"github.com/pipewell/pipewell/web"
 )
@@ -33,7 +34,7 @@ func (s *Server) handleBoard(w http.ResponseWriter, r *http.Request) {
 		v.Filters.ViewURLs = nil
 		names := map[int64]string{}
 		for _, m := range opts.Milestones {
-			names[m.ID] = m.Name
+			names[int64(m.ID)] = m.Name
 		}
 		ret := "/pipeline?" + sq.encode()
 		for i, c := range cols {
@@ -46,7 +47,7 @@ func (s *Server) handleBoard(w http.ResponseWriter, r *http.Request) {
 				col.Cards = append(col.Cards, web.BoardCard{
 					SalesRow: web.SalesRow{ID: p.ID, Title: p.Title, Customer: p.Customer, Value: p.Value, Late: p.Late,
 						PendingID: p.PendingID},
-					DaysInStage: int(now.Sub(p.LastActivity).Hours() / 24), Version: p.Version,
+					DaysInStage: pipeline.CalendarDays(p.StageSince(), now, loc), Version: p.Version,
 					NextName: names[p.PendingID], NextColumn: next, CompletedAt: now.In(loc).Format("2006-01-02T15:04"), Return: ret,
 				})
 			}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/pipewell/pipewell/internal/crm"
-	"github.com/pipewell/pipewell/internal/postgres"
 	"github.com/pipewell/pipewell/web"
 )
 
@@ -19,7 +18,7 @@ func (s *Server) handleNewLeadPage(w http.ResponseWriter, r *http.Request) {
 	s.renderLead(w, r, http.StatusOK, values, nil, nil)
 }
 
-func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, values, errs map[string]string, dups []postgres.Duplicate) {
+func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, values, errs map[string]string, dups []crm.Duplicate) {
 	ctx := r.Context()
 	who := identity(ctx)
 	names, _, err := s.db.PickLists(ctx, who.Tenant.ID)
@@ -44,9 +43,7 @@ func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, 
 			}
 		}
 	}
-	for _, d := range dups {
-		v.Duplicates = append(v.Duplicates, web.Duplicate(d))
-	}
+	v.Duplicates = dups
 	s.render(w, r, status, web.NewLeadPage(v))
 }
 
@@ -60,11 +57,6 @@ func (s *Server) handleNewLead(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := actor(r)
 	values := keep(r, leadFields...)
-	c, err := s.db.DecisionContext(ctx, a.Viewer.TenantID)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
 	in := crm.LeadForm{Title: r.PostFormValue("title"), AccountID: r.PostFormValue("account_id"),
 		Account: crm.Account{Name: r.PostFormValue("account_name"), Email: r.PostFormValue("account_email"),
 			Phone: r.PostFormValue("account_phone"), Address: r.PostFormValue("account_address")},
@@ -74,12 +66,11 @@ func (s *Server) handleNewLead(w http.ResponseWriter, r *http.Request) {
 		SourceID: r.PostFormValue("source_id"), Referrer: r.PostFormValue("referrer"), Scope: r.PostFormValue("scope"),
 		Value: r.PostFormValue("value"), ExpectedClose: r.PostFormValue("expected_close"), OwnerID: r.PostFormValue("owner_id"),
 		ConfirmDuplicate: r.PostFormValue("confirm_duplicate") == "1"}
-	lead, err := crm.ValidateLead(in, c.Choices, a)
-	var id crm.ProjectID
-	if err == nil {
-		id, err = s.db.CreateLead(ctx, a, lead)
-	}
-	var dup *postgres.DuplicateError
+	id, err := s.db.CreateLead(ctx, a.Viewer, in.Contact.Email, in.Contact.Phone,
+		func(setup crm.Setup, dups []crm.Duplicate) (crm.Lead, crm.Change, error) {
+			return crm.DecideLead(in, setup, dups, a)
+		})
+	var dup *crm.DuplicateError
 	switch {
 	case err == nil:
 		s.sessions.Put(ctx, sessFlash, "lead.created")

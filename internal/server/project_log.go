@@ -125,3 +125,76 @@ func (s *Server) logView(r *http.Request, id crm.ProjectID, entries []crm.LogEnt
 	}
 	return lv
 }
+
+// handleLog is the project log; with HX-Request only the fragment (entries
+// and the add-note form), as the Sales screen's log drawer loads it.
+func (s *Server) handleLog(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	s.renderLog(w, r, crm.ProjectID(id), http.StatusOK, web.Form{}, r.URL.Query().Get("return"), true)
+}
+
+// renderLog writes the log page, or with HX-Request the log fragment, in the
+// drawer's frame (title and close button) when drawer is set.
+func (s *Server) renderLog(w http.ResponseWriter, r *http.Request, id crm.ProjectID, status int, f web.Form, ret string, drawer bool) {
+	p, log, names, defs, err := s.db.ProjectLog(r.Context(), viewer(r.Context()), id)
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	lv := s.logView(r, id, log, len(log) >= postgres.LogLimit, defs, names, f)
+	lv.Return = ret
+	if isHX(r) && drawer {
+		s.render(w, r, status, web.LogDrawer(p.Title, lv))
+		return
+	}
+	if isHX(r) {
+		s.render(w, r, status, web.LogFragment(lv))
+		return
+	}
+	s.render(w, r, status, web.LogPage(web.LogPageView{Page: s.page(r, "log.title", ""), Title: p.Title, Log: lv}))
+}
+
+// handleNote adds a note. With HX-Request it answers with the log fragment;
+// otherwise 303 to the local path in "return", else the workspace.
+func (s *Server) handleNote(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	pid := crm.ProjectID(id)
+	ret := r.PostFormValue("return")
+	a, body := actor(r), r.PostFormValue("body")
+	_, err := s.db.ChangeProject(r.Context(), a.Viewer, pid, func(p crm.Project, _ crm.Setup) (crm.Change, error) {
+		return crm.DecideNote(p, body, a)
+	})
+	if errs := formErrors(err); errs != nil {
+		f := web.Form{Values: keep(r, "body"), Errors: errs}
+		if isHX(r) {
+			s.renderLog(w, r, pid, http.StatusUnprocessableEntity, f, ret, false)
+			return
+		}
+		s.renderWorkspace(w, r, pid, http.StatusUnprocessableEntity, wsState{values: f.Values, errs: errs, action: "note"})
+		return
+	}
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	if isHX(r) {
+		s.renderLog(w, r, pid, http.StatusOK, web.Form{}, ret, false)
+		return
+	}
+	target := web.ProjectURL(pid)
+	if ret != "" && safeNext(ret) == ret {
+		target = ret
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}

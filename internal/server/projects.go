@@ -53,7 +53,11 @@ func (s *Server) renderWorkspace(w http.ResponseWriter, r *http.Request, id crm.
 		s.handleError(w, r, err)
 		return
 	}
-	v := s.workspaceView(r, ws, st)
+	v, err := s.workspaceView(r, ws, st)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	s.render(w, r, status, web.WorkspacePage(v))
 }
 
@@ -76,54 +80,19 @@ func options(list []postgres.Named, keep int64) []web.Option {
 	return out
 }
 
-// engineFacts evaluates the project with the pipeline engine: pending
-// milestone, its due date and the late flags come from one definition.
-func engineFacts(ws postgres.Workspace, now time.Time, loc *time.Location) (*pipeline.Engine, pipeline.Facts) {
-	defs := make([]pipeline.MilestoneDef, 0, len(ws.Defs))
-	for _, d := range ws.Defs {
-		from := pipeline.FromPrevious
-		if d.DeadlineFromCreated {
-			from = pipeline.FromCreation
-		}
-		defs = append(defs, pipeline.MilestoneDef{ID: int64(d.ID), Position: d.Position, DeadlineDays: d.DeadlineDays,
-			DeadlineFrom: from, Probability: d.Probability, Qualifying: d.Qualifying, Won: d.Won, Active: d.Active})
-	}
-	e, err := pipeline.NewEngine(defs, pipeline.Settings{Location: loc, Now: now})
+// engineFacts evaluates the project with the tenant's engine: its pending
+// milestone, due date and late flags come from the one definition.
+func engineFacts(t crm.Tenant, ws postgres.Workspace, now time.Time, loc *time.Location) (*pipeline.Engine, pipeline.Facts, error) {
+	e, err := pipeline.TenantEngine(t, loc, ws.Defs, now)
 	if err != nil {
-		return nil, pipeline.Facts{}
+		return nil, pipeline.Facts{}, err
 	}
-	p := ws.Project
-	pp := pipeline.Project{ID: int64(p.ID), OwnerID: int64(p.OwnerID), Value: p.Value, CreatedAt: p.CreatedAt, ResumedAt: p.ResumedAt}
-	switch p.State {
-	case crm.StateDeferred:
-		pp.State = pipeline.StateDeferred
-		if !p.DeferUntil.IsZero() {
-			pp.DeferUntil = pipeline.DayStart(p.DeferUntil.Y, p.DeferUntil.M, p.DeferUntil.D, loc)
-		}
-	case crm.StateArchived:
-		pp.State = pipeline.StateArchived
-	case crm.StateSold:
-		pp.State = pipeline.StateSold
-	default:
-		pp.State = pipeline.StateActive
-	}
-	for _, c := range p.Completions {
-		pp.Completions = append(pp.Completions, pipeline.Completion{MilestoneID: int64(c.MilestoneID), At: c.At})
-	}
-	for _, ev := range ws.Events {
-		if !ev.Done {
-			pp.Items = append(pp.Items, pipeline.DueItem{ID: ev.ID, Kind: pipeline.Event, Due: ev.StartsAt})
-		}
-	}
-	for _, st := range ws.Subtasks {
-		if !st.Done && !st.Due.IsZero() {
-			pp.Items = append(pp.Items, pipeline.DueItem{ID: st.ID, Kind: pipeline.Subtask, Due: st.Due.Time(), AllDay: true})
-		}
-	}
-	return e, e.Facts(&pp)
+	var pp pipeline.Project
+	pipeline.ProjectOf(&pp, &ws.Project, loc)
+	return e, e.Facts(&pp), nil
 }
 
-func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsState) web.WorkspaceView {
+func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsState) (web.WorkspaceView, error) {
 	ctx := r.Context()
 	who := identity(ctx)
 	loc := s.location(who.Tenant.TimeZone)
@@ -148,8 +117,8 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 		Action:     st.action,
 		Conflict:   st.conflict,
 		Viewer:     who.User.ID,
+		Can:        crm.Allowed(p, ws.Defs, viewer(ctx), now, loc),
 	}
-	v.Page.Title = "project.title"
 	v.DeferPassed = p.State == crm.StateDeferred && v.State == crm.StateActive
 	for _, c := range crm.ForecastCategories {
 		v.Forecasts = append(v.Forecasts, web.Option{Value: string(c), Label: web.T(ctx, "forecast."+string(c))})
@@ -157,12 +126,12 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 	for _, m := range p.Members {
 		v.Members = append(v.Members, web.Option{Value: strconv.FormatInt(int64(m), 10), Label: nameOf(n.Users, int64(m))})
 	}
-	e, f := engineFacts(ws, now, loc)
-	v.Late = f.Late
-	pendingID := int64(0)
-	if e != nil && f.Pending >= 0 {
-		pendingID = e.Milestones()[f.Pending].ID
+	e, f, err := engineFacts(who.Tenant, ws, now, loc)
+	if err != nil {
+		return v, err
 	}
+	v.Late = f.Late
+	pendingID := e.MilestoneID(f.Pending)
 	for _, d := range crm.Process(ws.Defs) {
 		t := web.TrackItem{ID: d.ID, Name: d.Name, Criteria: d.Criteria, Won: d.Won, Qualifying: d.Qualifying}
 		if c, ok := p.Completed(d.ID); ok {
@@ -180,17 +149,9 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 			}
 		}
 		t.First = len(v.Track) == 0
-		if d.Qualifying && !t.Done && (p.State == crm.StateActive || p.State == crm.StateDeferred) {
-			v.CanQualify = true
-		}
+		t.CanUndo = v.Can.Undo == d.ID
 		v.Track = append(v.Track, t)
 		v.Milestones = append(v.Milestones, web.Option{Value: strconv.FormatInt(int64(d.ID), 10), Label: d.Name})
-	}
-	for i := len(v.Track) - 1; i > 0; i-- {
-		if v.Track[i].Done {
-			v.Track[i].CanUndo = p.State != crm.StateArchived && (p.State != crm.StateSold || v.Track[i].Won)
-			break
-		}
 	}
 	// The form: the project's current details, overlaid with what was posted.
 	d := crm.DetailsOf(p)
@@ -207,7 +168,7 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 			{Value: "field.title", Label: p.Title},
 			{Value: "field.value", Label: web.LocaleFrom(ctx).Money(p.Value)},
 			{Value: "field.status", Label: v.StatusName},
-			{Value: "field.expected_close", Label: web.LocaleFrom(ctx).Date(p.ExpectedClose.Time())},
+			{Value: "field.expected_close", Label: web.LocaleFrom(ctx).Day(p.ExpectedClose)},
 			{Value: "field.state", Label: web.T(ctx, "state."+string(p.State))},
 			{Value: "field.owner", Label: v.OwnerName},
 		}
@@ -232,7 +193,7 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 	}
 	v.Log = s.logView(r, p.ID, ws.Log, ws.LogMore, ws.Defs, n, web.Form{})
 	v.Log.Return = web.ProjectURL(p.ID)
-	return v
+	return v, nil
 }
 
 // change runs a project command and answers: 303 back to the workspace, or
@@ -268,6 +229,9 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, pid crm.ProjectI
 	case errors.As(err, &earlier):
 		mid, _ := pathID(r, "milestoneID")
 		s.renderWorkspace(w, r, pid, http.StatusOK, wsState{values: keep(r, fields...), action: action, earlier: earlier, target: crm.MilestoneID(mid)})
+	case errors.Is(err, crm.ErrForbidden):
+		// The viewer can see the project, so there is nothing to hide.
+		s.errorPage(w, r, http.StatusForbidden, "error.forbidden", "project.action_forbidden")
 	case errors.Is(err, crm.ErrConflict):
 		s.renderWorkspace(w, r, pid, http.StatusConflict, wsState{values: keep(r, fields...), action: action, conflict: true})
 	case formErrors(err) != nil:
@@ -297,7 +261,7 @@ func (s *Server) handleDetails(w http.ResponseWriter, r *http.Request) {
 	in := crm.Details{Version: version(r), Title: r.PostFormValue("title"), SourceID: r.PostFormValue("source_id"),
 		Referrer: r.PostFormValue("referrer"), Scope: r.PostFormValue("scope"), Value: r.PostFormValue("value"),
 		ExpectedClose: r.PostFormValue("expected_close"), StatusID: r.PostFormValue("status_id"), Forecast: r.PostFormValue("forecast")}
-	s.change(w, r, "details", detailFields, func(p crm.Project, c postgres.Context) (crm.Change, error) {
+	s.change(w, r, "details", detailFields, func(p crm.Project, c crm.Setup) (crm.Change, error) {
 		return crm.DecideDetails(p, in, c.Choices, a)
 	})
 }

@@ -46,16 +46,8 @@ func newProjectFixture(t *testing.T) *projectFixture {
 func (f *projectFixture) lead(t *testing.T, owner crm.User, title string) crm.ProjectID {
 	t.Helper()
 	a := crm.Actor{Viewer: crm.Viewer{TenantID: owner.TenantID, UserID: owner.ID, Role: owner.Role}, Now: time.Now(), Loc: time.UTC}
-	l, err := crm.ValidateLead(crm.LeadForm{Title: title, Account: crm.Account{Name: title + " household"},
-		Contact: crm.Contact{Name: "Mia " + title, Email: fmt.Sprintf("c%d@example.com", time.Now().UnixNano())}, Value: "12,500.50"}, crm.Choices{}, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := f.app.db.CreateLead(context.Background(), a, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return f.app.db.LeadForm(t, a, crm.LeadForm{Title: title, Account: crm.Account{Name: title + " household"},
+		Contact: crm.Contact{Name: "Mia " + title, Email: fmt.Sprintf("c%d@example.com", time.Now().UnixNano())}, Value: "12,500.50"})
 }
 
 func (f *projectFixture) url(id crm.ProjectID, rest string) string {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/pipeline"
 	"github.com/pipewell/pipewell/internal/postgres"
 	"github.com/pipewell/pipewell/web"
 )
@@ -89,9 +90,9 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 	names := map[int64]string{}
 	var ms []web.Choice
 	for _, m := range opts.Milestones {
-		names[m.ID] = m.Name
+		names[int64(m.ID)] = m.Name
 		if m.Active {
-			ms = append(ms, web.Choice{ID: m.ID, Name: m.Name})
+			ms = append(ms, web.Choice{ID: int64(m.ID), Name: m.Name})
 		}
 	}
 	vals := map[string]string{}
@@ -134,10 +135,9 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 		row := web.SalesRow{ID: p.ID, Title: p.Title, Customer: p.Customer, Owner: p.OwnerName,
 			Last: names[p.LastID], LastAt: p.LastAt, Pending: names[p.PendingID], PendingID: p.PendingID,
 			PendingDue: p.PendingDue, Late: p.Late, MilestoneLate: p.MilestoneLate, Status: p.Status,
-			Value: p.Value, AgeDays: int(now.Sub(p.CreatedAt).Hours() / 24)}
+			Value: p.Value, AgeDays: pipeline.CalendarDays(p.CreatedAt, now, loc)}
 		if p.State == crm.StateDeferred {
-			d := p.DeferUntil
-			row.DeferUntil = time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, loc)
+			row.DeferUntil = p.DeferUntil
 		}
 		v.Rows = append(v.Rows, row)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pgtest"
 	"github.com/pipewell/pipewell/internal/postgres"
+	"github.com/pipewell/pipewell/internal/seed"
 )
 
 // demoApp is a test app with the demo tenant (a manager, four reps, 600
@@ -25,7 +26,7 @@ func demoApp(t *testing.T) (*testApp, crm.User) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.db.SeedDemo(ctx, hash, time.Now()); err != nil {
+	if _, err := seed.Demo(ctx, app.db.DB, hash, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	lu, err := app.db.UserForLogin(ctx, "manager@sunrise-solar.example")

@@ -26,49 +26,47 @@ func (s *Server) handleBulk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	who := identity(ctx)
 	query := r.PostFormValue("query")
 	q, err := url.ParseQuery(query)
 	if err != nil || len(query) > 4096 {
 		s.badRequest(w, r)
 		return
 	}
-	loc := web.LocaleFrom(ctx).Location()
-	sq := parseSalesQuery(q, loc, time.Now())
-	a := postgres.BulkAction{Kind: r.PostFormValue("action"), All: r.PostFormValue("all") == "1", Filter: sq.Filter}
-	var val crm.Validator
+	ac := actor(r)
+	sq := parseSalesQuery(q, ac.Loc, ac.Now)
+	t := postgres.BulkTarget{All: r.PostFormValue("all") == "1", Filter: sq.Filter}
 	for _, v := range r.PostForm["id"] {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
 			s.badRequest(w, r)
 			return
 		}
-		a.IDs = append(a.IDs, crm.ProjectID(id))
+		t.IDs = append(t.IDs, crm.ProjectID(id))
 	}
-	switch a.Kind {
-	case "owner":
-		n, err := strconv.ParseInt(r.PostFormValue("owner"), 10, 64)
-		val.Check(err == nil && n > 0, "owner", "sales.bulk.bad_owner")
-		a.Owner = crm.UserID(n)
-	case "archive":
-		n, err := strconv.ParseInt(r.PostFormValue("reason"), 10, 64)
-		val.Check(err == nil && n > 0, "reason", "sales.bulk.bad_reason")
-		a.Reason = n
-	case "defer":
-		d, err := time.Parse(time.DateOnly, r.PostFormValue("until"))
-		val.Check(err == nil && d.Year() < 10000, "until", "sales.bulk.bad_until")
-		a.Until = d
-	default:
-		val.Add("action", "sales.bulk.bad_action")
+	b := crm.BulkAction{Kind: r.PostFormValue("action")}
+	var val crm.Validator
+	switch b.Kind {
+	case crm.BulkOwner:
+		n, ok := crm.ParseID(r.PostFormValue("owner"))
+		val.Check(ok && n > 0, "owner", crm.MsgBulkOwner)
+		b.Owner = crm.UserID(n)
+	case crm.BulkArchive:
+		n, ok := crm.ParseID(r.PostFormValue("reason"))
+		val.Check(ok && n > 0, "reason", crm.MsgBulkReason)
+		b.Reason = n
+	case crm.BulkDefer:
+		d, ok := crm.ParseDate(r.PostFormValue("until"))
+		val.Check(ok, "until", crm.MsgBulkUntil)
+		b.Until = d
+	}
+	if !t.All && len(t.IDs) == 0 {
+		val.Add("", crm.MsgBulkNone)
 	}
 	err = val.Err()
 	var res postgres.BulkResult
 	if err == nil {
-		err = s.db.InTenant(ctx, who.Tenant.ID, func(tx *postgres.Tx) error {
-			var err error
-			res, err = tx.ApplyBulk(ctx, viewer(ctx), a, loc, time.Now())
-			return err
-		})
+		res, err = s.db.ChangeProjects(ctx, ac.Viewer, t, func(setup crm.Setup) error { return b.Check(setup, ac) },
+			func(p crm.Project, setup crm.Setup) (crm.Change, error) { return crm.DecideBulk(p, b, setup, ac) })
 	}
 	if fe := formErrors(err); fe != nil {
 		form := web.BulkForm{Form: form(keep(r, "action", "owner", "reason", "until"), fe)}
@@ -84,7 +82,7 @@ func (s *Server) handleBulk(w http.ResponseWriter, r *http.Request) {
 		s.handleError(w, r, err)
 		return
 	}
-	s.sessions.Put(ctx, sessBulk, fmt.Sprintf("%s|%d|%d", a.Kind, res.Changed, res.Skipped))
+	s.sessions.Put(ctx, sessBulk, fmt.Sprintf("%s|%d|%d", b.Kind, res.Changed, res.Skipped))
 	http.Redirect(w, r, "/?"+sq.encode("view", string(sq.Filter.View)), http.StatusSeeOther)
 }
 

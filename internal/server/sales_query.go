@@ -33,8 +33,6 @@ func parseSalesQuery(q url.Values, loc *time.Location, now time.Time) salesQuery
 	sq := salesQuery{Sort: "created", Desc: true, Clean: url.Values{}}
 	f := &sq.Filter
 	f.Now = now
-	local := now.In(loc)
-	f.Today = time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
 	bad := func(name string) { sq.Notices = append(sq.Notices, name) }
 	id := func(name string, dest *int64) {
 		v := strings.TrimSpace(q.Get(name))

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
-	"github.com/pipewell/pipewell/internal/pipeline"
 	"github.com/pipewell/pipewell/internal/postgres"
 	"github.com/pipewell/pipewell/web"
 )
@@ -29,8 +28,8 @@ func BenchmarkSalesPageRender(b *testing.B) {
 	}
 	for i := range 8 {
 		opts.Reasons = append(opts.Reasons, postgres.Option{ID: int64(i + 1), Name: fmt.Sprintf("Reason %d", i)})
-		opts.Milestones = append(opts.Milestones, postgres.SalesMilestone{Name: fmt.Sprintf("Milestone %d", i),
-			MilestoneDef: pipeline.MilestoneDef{ID: int64(i + 1), Position: i, Active: true}})
+		opts.Milestones = append(opts.Milestones, crm.MilestoneDef{ID: crm.MilestoneID(i + 1), Position: i, Active: true,
+			MilestoneSpec: crm.MilestoneSpec{Name: fmt.Sprintf("Milestone %d", i)}})
 	}
 	for i := range 4 {
 		opts.Workgroups = append(opts.Workgroups, postgres.Option{ID: int64(i + 1), Name: fmt.Sprintf("Team %d", i)})

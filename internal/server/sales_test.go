@@ -31,8 +31,8 @@ type projectSpec struct {
 	lateTask        bool
 }
 
-// addProject writes a project and its history directly, as the projects
-// part's screens would.
+// addProject writes a project and its history with the bulk load (its
+// derived data computed as it is written), as an import would.
 func addProject(t *testing.T, db *pgtest.DB, p projectSpec) crm.ProjectID {
 	t.Helper()
 	ctx := context.Background()
@@ -47,37 +47,34 @@ func addProject(t *testing.T, db *pgtest.DB, p projectSpec) crm.ProjectID {
 	}
 	var id crm.ProjectID
 	err := db.InTenant(ctx, p.owner.TenantID, func(tx *postgres.Tx) error {
-		var account int64
-		if err := tx.QueryRow(ctx, `INSERT INTO accounts (tenant_id, name) VALUES ($1, $2) RETURNING id`, tx.Tenant, p.customer).Scan(&account); err != nil {
+		ids, err := tx.ReserveIDs(ctx, "accounts", 1)
+		if err != nil {
 			return err
 		}
-		var reason, deferUntil any
-		if p.state == "archived" {
-			if err := tx.QueryRow(ctx, `SELECT min(id) FROM archive_reasons WHERE tenant_id = $1`, tx.Tenant).Scan(&reason); err != nil {
-				return err
-			}
-		}
-		if p.state == "deferred" {
-			deferUntil = time.Now().AddDate(0, 1, 0).Format(time.DateOnly)
-		}
-		if err := tx.QueryRow(ctx, `INSERT INTO projects (tenant_id, title, account_id, owner_id, state, value_cents, created_at, archive_reason_id, defer_until)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, tx.Tenant, p.title, account, p.owner.ID, p.state, p.value, p.created, reason, deferUntil).Scan(&id); err != nil {
+		pids, err := tx.ReserveIDs(ctx, "projects", 1)
+		if err != nil {
 			return err
 		}
-		if p.completions > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO milestone_completions (tenant_id, project_id, milestone_id, completed_at)
-				SELECT $1, $2, id, $3::timestamptz + (row_number() OVER (ORDER BY position)) * interval '1 minute'
-				  FROM milestone_defs WHERE tenant_id = $1 ORDER BY position LIMIT $4`, tx.Tenant, id, p.created, p.completions); err != nil {
-				return err
-			}
+		setup, err := tx.Setup(ctx)
+		if err != nil {
+			return err
+		}
+		id = crm.ProjectID(pids[0])
+		pr := crm.Project{ID: id, Title: p.title, AccountID: ids[0], OwnerID: p.owner.ID, State: crm.State(p.state),
+			Value: p.value, CreatedAt: p.created, Forecast: crm.ForecastPipeline}
+		switch pr.State {
+		case crm.StateArchived:
+			pr.ArchiveReasonID, pr.ArchivedAt = setup.Choices.Reasons[0], time.Now()
+		case crm.StateDeferred:
+			pr.DeferUntil = crm.DateOf(time.Now().AddDate(0, 1, 0))
+		}
+		for i, d := range crm.Process(setup.Defs)[:p.completions] {
+			pr.Completions = append(pr.Completions, crm.Completion{MilestoneID: d.ID, At: p.created.Add(time.Duration(i+1) * time.Minute)})
 		}
 		if p.lateTask {
-			if _, err := tx.Exec(ctx, `INSERT INTO subtasks (tenant_id, project_id, title, due_date) VALUES ($1, $2, 'Call back', $3)`,
-				tx.Tenant, id, time.Now().AddDate(0, 0, -3).Format(time.DateOnly)); err != nil {
-				return err
-			}
+			pr.Subtasks = append(pr.Subtasks, crm.Subtask{Title: "Call back", Due: crm.DateOf(time.Now().AddDate(0, 0, -3))})
 		}
-		return nil
+		return tx.LoadRows(ctx, postgres.Load{Accounts: []crm.Account{{ID: ids[0], Name: p.customer}}, Projects: []crm.Project{pr}})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -126,9 +123,9 @@ func TestSalesScreenViewsFiltersSorts(t *testing.T) {
 	admin := f.as(f.admin)
 	var ms []int64
 	_ = f.app.db.InTenant(context.Background(), f.admin.TenantID, func(tx *postgres.Tx) error {
-		m, err := tx.SalesMilestones(context.Background())
+		m, err := tx.MilestoneDefs(context.Background())
 		for _, x := range m {
-			ms = append(ms, x.ID)
+			ms = append(ms, int64(x.ID))
 		}
 		return err
 	})

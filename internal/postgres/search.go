@@ -1,0 +1,171 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/pipewell/pipewell/internal/crm"
+)
+
+// The Sales screen's text search reads narrow side tables instead of
+// projects (migration 00007 explains why: under row-level security only
+// leakproof comparisons can use an index, and text comparisons are):
+//
+//   - project_search: one row per project with its phase, when it counts as
+//     active, its creation time (the default order) and its search text;
+//   - project_search_words: one row per distinct word of that text and per
+//     pair of adjacent words, with the project's phase.
+//
+// A search takes the projects of the view that have words starting with
+// the searched words (for several words, pairs of adjacent words starting
+// with each pair of them), then keeps those whose text contains the
+// searched text, newest first, at most SalesSearchCap of them. derive keeps
+// both tables in step with each project's text; the words are cut here, in
+// Go, for the stored texts and the searched ones alike.
+
+// searchTokens cuts s into words: runs of letters, marks and digits; each
+// Han, Hiragana, Katakana or Hangul character is a word of its own (those
+// scripts have no spaces, so a search finds any part of a name).
+func searchTokens(s string) []string {
+	var out []string
+	start := -1
+	for i, r := range s {
+		switch {
+		case unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul):
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
+			}
+			out = append(out, string(r))
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
+			if start < 0 {
+				start = i
+			}
+		default:
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
+			}
+		}
+	}
+	if start >= 0 {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// searchWords are the keys a search text is looked up by: each distinct
+// word and each pair of adjacent words, joined by a space.
+func searchWords(text string) []string {
+	ws := searchTokens(text)
+	seen := make(map[string]bool, 2*len(ws))
+	out := make([]string, 0, 2*len(ws))
+	add := func(w string) {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	for i, w := range ws {
+		add(w)
+		if i+1 < len(ws) {
+			add(w + " " + ws[i+1])
+		}
+	}
+	return out
+}
+
+// searchKeys are the prefixes a query is looked up by: its one word (the
+// last word may be partly typed), or the pairs of its adjacent words.
+func searchKeys(q string) []string {
+	ws := searchTokens(q)
+	if len(ws) <= 1 {
+		return ws
+	}
+	keys := make([]string, 0, len(ws)-1)
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(ws); i++ {
+		k := ws[i] + " " + ws[i+1]
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// resolveText runs the text search once for the screen's statements: the
+// IDs of the projects of f's view whose text contains f.Text, newest first,
+// at most SalesSearchCap.
+func (tx *Tx) resolveText(ctx context.Context, f *SalesFilter) error {
+	if f.Text == "" || f.resolved {
+		return nil
+	}
+	args := []any{tx.Tenant}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	view := f.searchView(arg)
+	pattern := arg("%" + escapeLike(f.Text) + "%")
+	limit := arg(SalesSearchCap)
+	var q string
+	if keys := searchKeys(f.Text); len(keys) == 0 {
+		// Nothing to look up by: test the view's texts one by one.
+		q = `SELECT s.project_id FROM project_search s WHERE s.tenant_id = $1 AND ` + view + ` AND s.text LIKE ` + pattern +
+			` ORDER BY s.created_at DESC, s.project_id DESC LIMIT ` + limit
+	} else {
+		hi := make([]string, len(keys))
+		for i, k := range keys {
+			hi[i] = k + "\U0010FFFF"
+		}
+		q = `WITH c AS MATERIALIZED (
+			SELECT m.project_id FROM unnest(` + arg(keys) + `::text[], ` + arg(hi) + `::text[]) AS w(lo, hi)
+			 CROSS JOIN LATERAL (
+			   SELECT DISTINCT x.project_id FROM project_search_words x
+			    WHERE x.tenant_id = $1 AND x.phase = ` + arg(f.phase()) + `
+			      AND x.word >= w.lo COLLATE "C" AND x.word < w.hi COLLATE "C") m
+			 GROUP BY m.project_id
+			HAVING count(*) = ` + arg(len(keys)) + `)
+		SELECT s.project_id FROM c JOIN project_search s ON s.tenant_id = $1 AND s.project_id = c.project_id
+		 WHERE ` + view + ` AND s.text LIKE ` + pattern + `
+		 ORDER BY s.created_at DESC, s.project_id DESC LIMIT ` + limit
+	}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("text search: %w", err)
+	}
+	f.matches = []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("text search: %w", err)
+		}
+		f.matches = append(f.matches, id)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("text search: %w", err)
+	}
+	f.resolved = true
+	return nil
+}
+
+// searchView is the view's predicate on project_search (alias s).
+func (f SalesFilter) searchView(arg func(any) string) string {
+	switch f.view() {
+	case crm.StateDeferred:
+		return "s.phase = 'open' AND s.active_from > " + arg(f.Now)
+	case crm.StateArchived:
+		return "s.phase = 'archived'"
+	case crm.StateSold:
+		return "s.phase = 'sold'"
+	}
+	return "s.phase = 'open' AND s.active_from <= " + arg(f.Now)
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
