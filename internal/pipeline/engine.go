@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
 )
 
 // MaxMilestones is the most active milestones a tenant's process may have.
-const MaxMilestones = 32
+const MaxMilestones = crm.MaxActiveMilestones
 
 // Settings are the tenant settings and the report's moment in time.
 type Settings struct {

@@ -160,19 +160,25 @@ func TestDerivedFollowsChanges(t *testing.T) {
 	process := crm.Process(setup.Defs)
 	spec := process[2].MilestoneSpec
 	spec.DeadlineDays, spec.Probability = spec.DeadlineDays+3, 65
-	if err := db.UpdateMilestone(ctx, admin.TenantID, admin.ID, int64(process[2].ID), spec); err != nil {
-		t.Fatal(err)
+	processChange := func(decide postgres.DecideProcess) {
+		t.Helper()
+		if _, err := db.ChangeProcess(ctx, admin.TenantID, admin.ID, decide); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := db.CreateMilestone(ctx, admin.TenantID, admin.ID, int64(process[1].ID), crm.MilestoneSpec{Name: "Site survey",
-		HasDeadline: true, DeadlineDays: 5, DeadlineFrom: crm.DeadlineFromCreated, Probability: 40}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.MoveMilestone(ctx, admin.TenantID, admin.ID, int64(process[2].ID), 1); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetMilestoneActive(ctx, admin.TenantID, admin.ID, int64(process[1].ID), false); err != nil {
-		t.Fatal(err)
-	}
+	processChange(func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
+		return crm.DecideEditMilestone(ms, process[2].ID, spec)
+	})
+	processChange(func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
+		return crm.DecideNewMilestone(ms, process[1].ID, crm.MilestoneSpec{Name: "Site survey",
+			HasDeadline: true, DeadlineDays: 5, DeadlineFrom: crm.DeadlineFromCreated, Probability: 40})
+	})
+	processChange(func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
+		return crm.DecideMoveMilestone(ms, process[2].ID, 1)
+	})
+	processChange(func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
+		return crm.DecideMilestoneActive(ms, process[1].ID, false)
+	})
 	sameAfterRefresh(t, db, admin.TenantID, "process changes")
 
 	for _, s := range []crm.Settings{
@@ -185,9 +191,9 @@ func TestDerivedFollowsChanges(t *testing.T) {
 		sameAfterRefresh(t, db, admin.TenantID, "settings "+s.TimeZone+fmt.Sprint(s.LearnedProbabilities))
 	}
 	// With learned probabilities on, a process change learns them again.
-	if err := db.SetMilestoneActive(ctx, admin.TenantID, admin.ID, int64(process[1].ID), true); err != nil {
-		t.Fatal(err)
-	}
+	processChange(func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
+		return crm.DecideMilestoneActive(ms, process[1].ID, true)
+	})
 	sameAfterRefresh(t, db, admin.TenantID, "process change with learned probabilities")
 }
 

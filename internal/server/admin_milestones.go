@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/postgres"
 	"github.com/pipewell/pipewell/web"
 )
 
@@ -64,7 +65,9 @@ func (s *Server) handleAdminMilestoneCreate(w http.ResponseWriter, r *http.Reque
 	}
 	spec, err := milestoneForm(r).Validate()
 	if err == nil {
-		_, err = s.db.CreateMilestone(r.Context(), tenantOf(r), actorID(r), after, spec)
+		_, err = s.db.ChangeProcess(r.Context(), tenantOf(r), actorID(r), func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
+			return crm.DecideNewMilestone(ms, crm.MilestoneID(after), spec)
+		})
 	}
 	if errs := formErrors(err); errs != nil {
 		s.renderMilestones(w, r, http.StatusUnprocessableEntity, form(values, errs), "")
@@ -112,7 +115,9 @@ func (s *Server) handleAdminMilestoneUpdate(w http.ResponseWriter, r *http.Reque
 	values := keep(r, milestoneFields...)
 	spec, err := milestoneForm(r).Validate()
 	if err == nil {
-		err = s.db.UpdateMilestone(r.Context(), tenantOf(r), actorID(r), id, spec)
+		_, err = s.db.ChangeProcess(r.Context(), tenantOf(r), actorID(r), func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
+			return crm.DecideEditMilestone(ms, crm.MilestoneID(id), spec)
+		})
 	}
 	if errs := formErrors(err); errs != nil {
 		f := form(values, errs)
@@ -149,7 +154,9 @@ func (s *Server) handleAdminMilestoneMove(w http.ResponseWriter, r *http.Request
 	if !ok {
 		return
 	}
-	s.milestoneListAction(w, r, s.db.MoveMilestone(r.Context(), tenantOf(r), actorID(r), id, delta))
+	s.milestoneListAction(w, r, s.process(r, func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
+		return crm.DecideMoveMilestone(ms, crm.MilestoneID(id), delta)
+	}))
 }
 
 func (s *Server) handleAdminMilestoneActive(w http.ResponseWriter, r *http.Request) {
@@ -157,7 +164,9 @@ func (s *Server) handleAdminMilestoneActive(w http.ResponseWriter, r *http.Reque
 	if !ok {
 		return
 	}
-	s.milestoneListAction(w, r, s.db.SetMilestoneActive(r.Context(), tenantOf(r), actorID(r), id, active))
+	s.milestoneListAction(w, r, s.process(r, func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
+		return crm.DecideMilestoneActive(ms, crm.MilestoneID(id), active)
+	}))
 }
 
 func (s *Server) handleAdminMilestoneDelete(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +175,9 @@ func (s *Server) handleAdminMilestoneDelete(w http.ResponseWriter, r *http.Reque
 		s.notFound(w, r)
 		return
 	}
-	err := s.db.DeleteMilestone(r.Context(), tenantOf(r), actorID(r), id)
+	err := s.process(r, func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
+		return crm.DecideDeleteMilestone(ms, crm.MilestoneID(id))
+	})
 	if errors.Is(err, crm.ErrNotFound) {
 		s.notFound(w, r)
 		return
@@ -183,5 +194,17 @@ func (s *Server) handleAdminMilestoneOrder(w http.ResponseWriter, r *http.Reques
 		s.badRequest(w, r)
 		return
 	}
-	s.milestoneListAction(w, r, s.db.ReorderMilestones(r.Context(), tenantOf(r), actorID(r), order))
+	ids := make([]crm.MilestoneID, len(order))
+	for i, id := range order {
+		ids[i] = crm.MilestoneID(id)
+	}
+	s.milestoneListAction(w, r, s.process(r, func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
+		return crm.DecideMilestoneOrder(ms, ids)
+	}))
+}
+
+// process runs a change of the sales process as the signed-in admin.
+func (s *Server) process(r *http.Request, decide postgres.DecideProcess) error {
+	_, err := s.db.ChangeProcess(r.Context(), tenantOf(r), actorID(r), decide)
+	return err
 }
