@@ -388,19 +388,19 @@ func AccountPage(v AccountView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "name", "field.account_name", "text", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "name", "field.account_name", "text", "", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "email", "field.email", "email", crm.MaxEmail).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "email", "field.email", "email", "", crm.MaxEmail).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "phone", "field.phone", "tel", crm.MaxPhone).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "phone", "field.phone", "tel", "", crm.MaxPhone).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldText(v.Form, "address", "field.address", crm.MaxAddress).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextArea(v.Form, "address", "field.address", crm.MaxAddress).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -540,15 +540,15 @@ func AccountPage(v AccountView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = FieldLine(v.Contact, "contact_name", "field.contact_name", "text", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Input(v.Contact, "contact_name", "field.contact_name", "text", "", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = FieldLine(v.Contact, "contact_email", "field.email", "email", crm.MaxEmail).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Input(v.Contact, "contact_email", "field.email", "email", "", crm.MaxEmail).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = FieldLine(v.Contact, "contact_phone", "field.phone", "tel", crm.MaxPhone).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Input(v.Contact, "contact_phone", "field.phone", "tel", "", crm.MaxPhone).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -685,15 +685,15 @@ func ContactPage(v ContactView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "name", "field.contact_name", "text", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "name", "field.contact_name", "text", "", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "email", "field.email", "email", crm.MaxEmail).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "email", "field.email", "email", "", crm.MaxEmail).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "phone", "field.phone", "tel", crm.MaxPhone).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "phone", "field.phone", "tel", "", crm.MaxPhone).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

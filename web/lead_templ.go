@@ -186,7 +186,7 @@ func NewLeadPage(v LeadView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "title", "field.title", "text", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "title", "field.title", "text", "", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -207,7 +207,7 @@ func NewLeadPage(v LeadView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldSelect(v.Form, "account_id", "field.account", v.Accounts, "lead.new_account").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Select(v.Form, "account_id", "field.account", v.Accounts, "lead.new_account").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -228,19 +228,19 @@ func NewLeadPage(v LeadView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "account_name", "field.account_name", "text", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "account_name", "field.account_name", "text", "", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "account_email", "field.email", "email", crm.MaxEmail).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "account_email", "field.email", "email", "", crm.MaxEmail).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "account_phone", "field.phone", "tel", crm.MaxPhone).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "account_phone", "field.phone", "tel", "", crm.MaxPhone).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "account_address", "field.address", "text", crm.MaxAddress).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "account_address", "field.address", "text", "", crm.MaxAddress).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -248,7 +248,7 @@ func NewLeadPage(v LeadView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldSelect(v.Form, "contact_id", "field.contact", v.Contacts, "lead.new_contact").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Select(v.Form, "contact_id", "field.contact", v.Contacts, "lead.new_contact").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -256,15 +256,15 @@ func NewLeadPage(v LeadView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "contact_name", "field.contact_name", "text", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "contact_name", "field.contact_name", "text", "", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "contact_email", "field.email", "email", crm.MaxEmail).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "contact_email", "field.email", "email", "", crm.MaxEmail).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "contact_phone", "field.phone", "tel", crm.MaxPhone).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "contact_phone", "field.phone", "tel", "", crm.MaxPhone).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -272,24 +272,24 @@ func NewLeadPage(v LeadView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldSelect(v.Form, "source_id", "field.source", v.Sources, "field.none").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Select(v.Form, "source_id", "field.source", v.Sources, "field.none").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "referrer", "field.referrer", "text", crm.MaxReferrer).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "referrer", "field.referrer", "text", "", crm.MaxReferrer).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "value", "field.value", "text", 0).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "value", "field.value", "text", "", 0).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(v.Form, "expected_close", "field.expected_close", "date", 0).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, "expected_close", "field.expected_close", "date", "", 0).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if !v.OwnerFixed {
-				templ_7745c5c3_Err = FieldSelect(v.Form, "owner_id", "field.owner", v.Users, "field.me").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Select(v.Form, "owner_id", "field.owner", v.Users, "field.me").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -298,7 +298,7 @@ func NewLeadPage(v LeadView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldText(v.Form, "scope", "field.scope", crm.MaxLongText).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextArea(v.Form, "scope", "field.scope", crm.MaxLongText).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

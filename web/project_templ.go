@@ -584,31 +584,31 @@ func Details(v WorkspaceView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldLine(v.FormFor("details"), "title", "field.title", "text", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Input(v.FormFor("details"), "title", "field.title", "text", "", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldLine(v.FormFor("details"), "value", "field.value", "text", 0).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Input(v.FormFor("details"), "value", "field.value", "text", "", 0).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldSelect(v.FormFor("details"), "status_id", "field.status", v.Statuses, "field.none").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Select(v.FormFor("details"), "status_id", "field.status", v.Statuses, "field.none").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldSelect(v.FormFor("details"), "forecast", "field.forecast", v.Forecasts, "").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Select(v.FormFor("details"), "forecast", "field.forecast", v.Forecasts, "").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldSelect(v.FormFor("details"), "source_id", "field.source", v.Sources, "field.none").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Select(v.FormFor("details"), "source_id", "field.source", v.Sources, "field.none").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldLine(v.FormFor("details"), "referrer", "field.referrer", "text", crm.MaxReferrer).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Input(v.FormFor("details"), "referrer", "field.referrer", "text", "", crm.MaxReferrer).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldLine(v.FormFor("details"), "expected_close", "field.expected_close", "date", 0).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Input(v.FormFor("details"), "expected_close", "field.expected_close", "date", "", 0).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -616,7 +616,7 @@ func Details(v WorkspaceView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldText(v.FormFor("details"), "scope", "field.scope", crm.MaxLongText).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = TextArea(v.FormFor("details"), "scope", "field.scope", crm.MaxLongText).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -875,7 +875,7 @@ func Track(v WorkspaceView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					}
-					templ_7745c5c3_Err = FieldText(v.FormFor("undo-"+mid(m.ID)), "reason", "field.undo_reason", crm.MaxNote).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = TextArea(v.FormFor("undo-"+mid(m.ID)), "reason", "field.undo_reason", crm.MaxNote).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1072,11 +1072,11 @@ func Track(v WorkspaceView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					}
-					templ_7745c5c3_Err = FieldLine(v.FormFor("complete-"+mid(m.ID)), "completed_at", "field.completed_at", "datetime-local", 0).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = Input(v.FormFor("complete-"+mid(m.ID)), "completed_at", "field.completed_at", "datetime-local", "", 0).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = FieldText(v.FormFor("complete-"+mid(m.ID)), "note", "field.note", crm.MaxNote).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = TextArea(v.FormFor("complete-"+mid(m.ID)), "note", "field.note", crm.MaxNote).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1393,7 +1393,7 @@ func EarlierPrompt(v WorkspaceView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		for _, m := range v.Earlier.Open {
-			templ_7745c5c3_Err = FieldLine(v.Form, crm.EarlierField(m.ID), m.Name, "datetime-local", 0).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(v.Form, crm.EarlierField(m.ID), m.Name, "datetime-local", "", 0).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1608,11 +1608,11 @@ func StateActions(v WorkspaceView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldSelect(v.FormFor("archive"), "reason_id", "field.archive_reason", v.Reasons, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Select(v.FormFor("archive"), "reason_id", "field.archive_reason", v.Reasons, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldText(v.FormFor("archive"), "archive_note", "field.archive_note", crm.MaxNote).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextArea(v.FormFor("archive"), "archive_note", "field.archive_note", crm.MaxNote).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1688,11 +1688,11 @@ func StateActions(v WorkspaceView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(withDefault(v.FormFor("defer"), "defer_until", v.Tomorrow), "defer_until", "field.defer_until", "date", 0).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(withDefault(v.FormFor("defer"), "defer_until", v.Tomorrow), "defer_until", "field.defer_until", "date", "", 0).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldText(v.FormFor("defer"), "defer_note", "field.note", crm.MaxNote).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextArea(v.FormFor("defer"), "defer_note", "field.note", crm.MaxNote).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1908,7 +1908,7 @@ func Team(v WorkspaceView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldSelect(v.FormFor("owner"), "owner_id", "field.new_owner", v.Users, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Select(v.FormFor("owner"), "owner_id", "field.new_owner", v.Users, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2035,7 +2035,7 @@ func Team(v WorkspaceView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldSelect(v.FormFor("members"), "member_id", "field.member", v.Users, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Select(v.FormFor("members"), "member_id", "field.member", v.Users, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2287,15 +2287,15 @@ func Events(v WorkspaceView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(eventForm(ctx, v, e), "event_title", "field.title", "text", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(eventForm(ctx, v, e), "event_title", "field.title", "text", "", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldLine(eventForm(ctx, v, e), "event_starts_at", "field.starts_at", "datetime-local", 0).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Input(eventForm(ctx, v, e), "event_starts_at", "field.starts_at", "datetime-local", "", 0).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = FieldSelect(eventForm(ctx, v, e), "event_owner_id", "field.owner", v.Users, "").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Select(eventForm(ctx, v, e), "event_owner_id", "field.owner", v.Users, "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2357,15 +2357,15 @@ func Events(v WorkspaceView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldLine(v.FormFor("event"), "event_title", "field.title", "text", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Input(v.FormFor("event"), "event_title", "field.title", "text", "", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldLine(v.FormFor("event"), "event_starts_at", "field.starts_at", "datetime-local", 0).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Input(v.FormFor("event"), "event_starts_at", "field.starts_at", "datetime-local", "", 0).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldSelect(v.FormFor("event"), "event_owner_id", "field.owner", v.Users, "field.me").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Select(v.FormFor("event"), "event_owner_id", "field.owner", v.Users, "field.me").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2412,19 +2412,19 @@ func Events(v WorkspaceView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldLine(v.FormFor("subtask"), "subtask_title", "field.title", "text", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Input(v.FormFor("subtask"), "subtask_title", "field.title", "text", "", crm.MaxName).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldSelect(v.FormFor("subtask"), "subtask_milestone_id", "field.milestone", v.Milestones, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Select(v.FormFor("subtask"), "subtask_milestone_id", "field.milestone", v.Milestones, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldSelect(v.FormFor("subtask"), "subtask_assignee_id", "field.assignee", v.Users, "field.me").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Select(v.FormFor("subtask"), "subtask_assignee_id", "field.assignee", v.Users, "field.me").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldLine(v.FormFor("subtask"), "subtask_due", "field.due", "date", 0).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Input(v.FormFor("subtask"), "subtask_due", "field.due", "date", "", 0).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2449,11 +2449,16 @@ func Events(v WorkspaceView) templ.Component {
 	})
 }
 
+// eventForm is an event's edit form: what was posted for it, else its
+// values; its element IDs are the event's own ("event-12-event_title").
 func eventForm(ctx context.Context, v WorkspaceView, e crm.Event) Form {
+	prefix := "event-" + i64(e.ID) + "-"
 	if v.Action == "event-"+i64(e.ID) {
-		return v.Form
+		f := v.Form
+		f.Prefix = prefix
+		return f
 	}
-	return Form{Values: map[string]string{
+	return Form{Prefix: prefix, Values: map[string]string{
 		"event_title":     e.Title,
 		"event_starts_at": e.StartsAt.In(LocaleFrom(ctx).Location()).Format(crm.LocalTimeLayout),
 		"event_owner_id":  i64(int64(e.OwnerID)),
@@ -2490,7 +2495,7 @@ func LogFragment(l LogView) templ.Component {
 		var templ_7745c5c3_Var134 string
 		templ_7745c5c3_Var134, templ_7745c5c3_Err = templ.JoinStringErrs("log-" + i64(int64(l.ProjectID)))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 393, Col: 55}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 398, Col: 55}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var134))
 		if templ_7745c5c3_Err != nil {
@@ -2503,7 +2508,7 @@ func LogFragment(l LogView) templ.Component {
 		var templ_7745c5c3_Var135 templ.SafeURL
 		templ_7745c5c3_Var135, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(ProjectURL(l.ProjectID) + "/notes"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 394, Col: 80}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 399, Col: 80}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var135))
 		if templ_7745c5c3_Err != nil {
@@ -2516,7 +2521,7 @@ func LogFragment(l LogView) templ.Component {
 		var templ_7745c5c3_Var136 string
 		templ_7745c5c3_Var136, templ_7745c5c3_Err = templ.JoinStringErrs(ProjectURL(l.ProjectID) + "/notes")
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 394, Col: 127}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 399, Col: 127}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var136))
 		if templ_7745c5c3_Err != nil {
@@ -2529,7 +2534,7 @@ func LogFragment(l LogView) templ.Component {
 		var templ_7745c5c3_Var137 string
 		templ_7745c5c3_Var137, templ_7745c5c3_Err = templ.JoinStringErrs("#log-" + i64(int64(l.ProjectID)))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 394, Col: 175}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 399, Col: 175}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var137))
 		if templ_7745c5c3_Err != nil {
@@ -2542,7 +2547,7 @@ func LogFragment(l LogView) templ.Component {
 		var templ_7745c5c3_Var138 string
 		templ_7745c5c3_Var138, templ_7745c5c3_Err = templ.JoinStringErrs(l.Return)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 395, Col: 54}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 400, Col: 54}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var138))
 		if templ_7745c5c3_Err != nil {
@@ -2552,7 +2557,7 @@ func LogFragment(l LogView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = FieldText(l.Form, "body", "log.note", crm.MaxLongText).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = TextArea(l.Form, "body", "log.note", crm.MaxLongText).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2563,7 +2568,7 @@ func LogFragment(l LogView) templ.Component {
 		var templ_7745c5c3_Var139 string
 		templ_7745c5c3_Var139, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "log.add_note"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 397, Col: 49}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 402, Col: 49}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var139))
 		if templ_7745c5c3_Err != nil {
@@ -2599,7 +2604,7 @@ func LogFragment(l LogView) templ.Component {
 			var templ_7745c5c3_Var142 string
 			templ_7745c5c3_Var142, templ_7745c5c3_Err = templ.JoinStringErrs(LocaleFrom(ctx).DateTime(e.At))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 403, Col: 44}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 408, Col: 44}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var142))
 			if templ_7745c5c3_Err != nil {
@@ -2612,7 +2617,7 @@ func LogFragment(l LogView) templ.Component {
 			var templ_7745c5c3_Var143 string
 			templ_7745c5c3_Var143, templ_7745c5c3_Err = templ.JoinStringErrs(e.User)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 404, Col: 32}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 409, Col: 32}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var143))
 			if templ_7745c5c3_Err != nil {
@@ -2625,7 +2630,7 @@ func LogFragment(l LogView) templ.Component {
 			var templ_7745c5c3_Var144 string
 			templ_7745c5c3_Var144, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, e.Key, e.Args...))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 406, Col: 55}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 411, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var144))
 			if templ_7745c5c3_Err != nil {
@@ -2643,7 +2648,7 @@ func LogFragment(l LogView) templ.Component {
 				var templ_7745c5c3_Var145 string
 				templ_7745c5c3_Var145, templ_7745c5c3_Err = templ.JoinStringErrs(e.Body)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 408, Col: 38}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 413, Col: 38}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var145))
 				if templ_7745c5c3_Err != nil {
@@ -2671,7 +2676,7 @@ func LogFragment(l LogView) templ.Component {
 			var templ_7745c5c3_Var146 string
 			templ_7745c5c3_Var146, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "log.more"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 414, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 419, Col: 40}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var146))
 			if templ_7745c5c3_Err != nil {
@@ -2720,7 +2725,7 @@ func LogDrawer(title string, l LogView) templ.Component {
 		var templ_7745c5c3_Var148 string
 		templ_7745c5c3_Var148, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "log.drawer.close"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 423, Col: 84}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 428, Col: 84}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var148))
 		if templ_7745c5c3_Err != nil {
@@ -2733,7 +2738,7 @@ func LogDrawer(title string, l LogView) templ.Component {
 		var templ_7745c5c3_Var149 templ.SafeURL
 		templ_7745c5c3_Var149, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(ProjectURL(l.ProjectID)))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 424, Col: 86}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 429, Col: 86}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var149))
 		if templ_7745c5c3_Err != nil {
@@ -2746,7 +2751,7 @@ func LogDrawer(title string, l LogView) templ.Component {
 		var templ_7745c5c3_Var150 string
 		templ_7745c5c3_Var150, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "log.drawer.title", title))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 424, Col: 124}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 429, Col: 124}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var150))
 		if templ_7745c5c3_Err != nil {
@@ -2805,7 +2810,7 @@ func LogPage(v LogPageView) templ.Component {
 			var templ_7745c5c3_Var153 templ.SafeURL
 			templ_7745c5c3_Var153, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(ProjectURL(v.Log.ProjectID)))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 433, Col: 59}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 438, Col: 59}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var153))
 			if templ_7745c5c3_Err != nil {
@@ -2818,7 +2823,7 @@ func LogPage(v LogPageView) templ.Component {
 			var templ_7745c5c3_Var154 string
 			templ_7745c5c3_Var154, templ_7745c5c3_Err = templ.JoinStringErrs(v.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 433, Col: 71}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 438, Col: 71}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var154))
 			if templ_7745c5c3_Err != nil {
