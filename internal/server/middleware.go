@@ -192,12 +192,3 @@ func (s *Server) guard(access Access, h http.HandlerFunc) http.Handler {
 		h(w, r)
 	})
 }
-
-// safeNext returns a local path to go to after log-in, "/" for anything else
-// (no open redirects: only "/x", never "//host" or "/\host").
-func safeNext(next string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") {
-		return next
-	}
-	return "/"
-}
