@@ -40,3 +40,7 @@ func (db *DB) SeedProjects(ctx context.Context, tenant crm.TenantID, reps []crm.
 
 // SortExprForTest is the SQL expression a Sales screen sort orders by.
 func SortExprForTest(s SalesSort) string { return SalesSorts[s].expr }
+
+// UnavailableForTest is how the package marks driver errors of an
+// unavailable database.
+func UnavailableForTest(err error) error { return unavailable(err) }
