@@ -55,6 +55,8 @@ type Server struct {
 	zones sync.Map
 	// buffers are the pages' render buffers, reused.
 	buffers sync.Pool
+	// outage keeps the log of a database outage short.
+	outage outage
 }
 
 // location returns the time zone called name (UTC for an unknown name).
@@ -109,6 +111,9 @@ func New(db *postgres.DB, cfg Config) *Server {
 		limitIP:  httprate.NewRateLimiter(cfg.LoginPerIP, time.Minute),
 		limitKey: httprate.NewRateLimiter(cfg.LoginPerEmail, time.Minute),
 	}
+	// A session that cannot be loaded or saved gets the app's error page
+	// (503 while the database is unavailable), not scs's plain-text 500.
+	sm.ErrorFunc = s.sessionError
 	s.handler = s.routes()
 	return s
 }
