@@ -98,8 +98,18 @@ say "Migrating"
 bin/pipewell migrate
 say "Seeding the demo tenant (once)"
 bin/pipewell seed --demo
-addr="${PIPEWELL_ADDR:-:8080}"
+# This machine only by default: the demo logins share a published password.
+# PIPEWELL_ADDR=:8080 (or host:port) serves elsewhere.
+addr="${PIPEWELL_ADDR:-127.0.0.1:8080}"
+host="${addr%:*}"
 port="${addr##*:}"
-say "Pipewell is starting on http://localhost:${port}/  (log in with a demo login above, or sign up)"
+case "$host" in
+  "" | 0.0.0.0 | "[::]")
+    say "Pipewell is starting on http://localhost:${port}/ and on every network interface of this machine:"
+    say "anyone who can reach it can log in with the demo password (unset PIPEWELL_ADDR to serve this machine only)" ;;
+  *)
+    say "Pipewell is starting on http://${host}:${port}/  (log in with a demo login above, or sign up)" ;;
+esac
 unset PIPEWELL_MIGRATE_URL
+export PIPEWELL_ADDR="$addr"
 exec bin/pipewell serve
