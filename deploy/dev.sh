@@ -86,9 +86,10 @@ else
   if [ -z "$found" ]; then
     die "no PostgreSQL found. Either
   - install PostgreSQL 15+ (Debian/Ubuntu: apt-get install postgresql) and run make run again, or
-  - start one with Docker: docker compose up -d db, then
-    DATABASE_URL=postgres://pipewell:pipewell@127.0.0.1:5432/pipewell?sslmode=disable \\
-    PIPEWELL_MIGRATE_URL=postgres://postgres:postgres@127.0.0.1:5432/pipewell?sslmode=disable make run"
+  - start one with Docker on 127.0.0.1:55432:
+    docker compose -f docker-compose.yml -f deploy/compose.db-port.yml up -d db, then
+    DATABASE_URL=postgres://pipewell:pipewell@127.0.0.1:55432/pipewell?sslmode=disable \\
+    PIPEWELL_MIGRATE_URL=postgres://pipewell_owner:pipewell_owner@127.0.0.1:55432/pipewell?sslmode=disable make run"
   fi
   export DATABASE_URL="postgres://pipewell@$found/pipewell?sslmode=disable"
   export PIPEWELL_MIGRATE_URL="postgres://pipewell_owner@$found/pipewell?sslmode=disable"
