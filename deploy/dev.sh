@@ -86,9 +86,10 @@ else
   if [ -z "$found" ]; then
     die "no PostgreSQL found. Either
   - install PostgreSQL 15+ (Debian/Ubuntu: apt-get install postgresql) and run make run again, or
-  - start one with Docker: docker compose up -d db, then
-    DATABASE_URL=postgres://pipewell:pipewell@127.0.0.1:5432/pipewell?sslmode=disable \\
-    PIPEWELL_MIGRATE_URL=postgres://postgres:postgres@127.0.0.1:5432/pipewell?sslmode=disable make run"
+  - start one with Docker on 127.0.0.1:55432:
+    docker compose -f docker-compose.yml -f deploy/compose.db-port.yml up -d db, then
+    DATABASE_URL=postgres://pipewell:pipewell@127.0.0.1:55432/pipewell?sslmode=disable \\
+    PIPEWELL_MIGRATE_URL=postgres://pipewell_owner:pipewell_owner@127.0.0.1:55432/pipewell?sslmode=disable make run"
   fi
   export DATABASE_URL="postgres://pipewell@$found/pipewell?sslmode=disable"
   export PIPEWELL_MIGRATE_URL="postgres://pipewell_owner@$found/pipewell?sslmode=disable"
@@ -98,8 +99,18 @@ say "Migrating"
 bin/pipewell migrate
 say "Seeding the demo tenant (once)"
 bin/pipewell seed --demo
-addr="${PIPEWELL_ADDR:-:8080}"
+# This machine only by default: the demo logins share a published password.
+# PIPEWELL_ADDR=:8080 (or host:port) serves elsewhere.
+addr="${PIPEWELL_ADDR:-127.0.0.1:8080}"
+host="${addr%:*}"
 port="${addr##*:}"
-say "Pipewell is starting on http://localhost:${port}/  (log in with a demo login above, or sign up)"
+case "$host" in
+  "" | 0.0.0.0 | "[::]")
+    say "Pipewell is starting on http://localhost:${port}/ and on every network interface of this machine:"
+    say "anyone who can reach it can log in with the demo password (unset PIPEWELL_ADDR to serve this machine only)" ;;
+  *)
+    say "Pipewell is starting on http://${host}:${port}/  (log in with a demo login above, or sign up)" ;;
+esac
 unset PIPEWELL_MIGRATE_URL
+export PIPEWELL_ADDR="$addr"
 exec bin/pipewell serve

@@ -6,6 +6,7 @@
 //	pipewell seed --demo    create the demo tenant once
 //	pipewell user passwd    set a user's password (read from standard input)
 //	pipewell bench          seed a benchmark database once and measure pages under load
+//	pipewell healthcheck    exit 0 when the server on this machine is ready (container health checks)
 //
 // Configuration comes from the environment; see README.md.
 package main
@@ -29,6 +30,7 @@ commands:
   seed --demo  create the demo tenant (once)
   user passwd  set a user's password: pipewell user passwd EMAIL < password-file
   bench        seed the benchmark database (once) and measure the Sales screen (make bench)
+  healthcheck  exit 0 when the server on this machine answers /readyz (PIPEWELL_ADDR's port)
 `
 
 func main() {
@@ -56,6 +58,8 @@ func main() {
 		err = user(ctx, log, os.Args[2:])
 	case "bench":
 		err = bench(ctx, log, os.Args[2:])
+	case "healthcheck":
+		err = healthcheck(ctx, os.Args[2:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

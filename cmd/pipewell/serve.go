@@ -21,6 +21,7 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", env("PIPEWELL_ADDR", ":8080"), "listen address")
 	pprofAddr := fs.String("pprof", "", "also serve Go's profiler (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060 (benchmarks)")
+	stopLimit := fs.Duration("shutdown-timeout", 20*time.Second, "on SIGINT/SIGTERM, stop within this long in total: in-flight requests get nine tenths of it to finish, then are cancelled")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,10 +40,18 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w\n  set DATABASE_URL to your PostgreSQL (the app role), or run `make run` to set up a local one", err)
 	}
-	defer db.Close()
+	stopping := false // from then on, stop closes the database within its limit
+	defer func() {
+		if !stopping {
+			db.Close()
+		}
+	}()
 	if err := db.CheckAppRole(ctx); err != nil {
 		return err
 	}
+	// Requests outlive the signal (they may finish), until stop cancels them.
+	requests, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
 	srv := &http.Server{
 		Addr:              *addr,
 		Handler:           server.New(db, serverConfig(log)),
@@ -50,7 +59,7 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		BaseContext:       func(net.Listener) context.Context { return requests },
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -64,17 +73,42 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	// Let in-flight requests finish, then stop.
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	stopping = true
+	if err := stop(log, srv, db, cancelRequests, *stopLimit); err != nil {
+		return err
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// stop ends serving within limit in total. New connections are refused at
+// once and in-flight requests may finish during nine tenths of limit. What
+// still runs then is cancelled (its database queries end) and its
+// connections are closed, and the database pool is closed in the rest of
+// limit. http.Server.Shutdown alone would let a request that waits on the
+// database run on after its deadline, and closing the pool waits for every
+// connection such a request holds.
+func stop(log *slog.Logger, srv *http.Server, db *postgres.DB, cancelRequests context.CancelFunc, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	grace := limit * 9 / 10
+	log.Info("shutting down", "grace", grace, "limit", limit)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("requests still running at the end of the grace period are cancelled", "grace", grace)
+		cancelRequests()
+		_ = srv.Close()
+	}
+	closed := make(chan struct{})
+	go func() { db.Close(); close(closed) }()
+	select {
+	case <-closed:
+		return nil
+	case <-time.After(time.Until(deadline)):
+		return fmt.Errorf("shutdown: database connections still in use after %v", limit)
+	}
 }
 
 // serverConfig reads the server's settings from the environment. Mail is on

@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -99,6 +101,72 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	}
 }
 
+// TestServeStopsWithinItsLimit: a request that waits on the database (a
+// table lock held elsewhere) past the grace period is cancelled, and serve
+// returns within its shutdown limit, not when the lock is released. (Before,
+// it returned only when the request finished: 40 s for a lock held 40 s.)
+func TestServeStopsWithinItsLimit(t *testing.T) {
+	db := pgtest.New(t)
+	t.Setenv("DATABASE_URL", db.AppURL)
+	t.Setenv("PIPEWELL_MIGRATE_URL", "")
+	addr := freeAddr(t)
+	owner, err := sql.Open("pgx", db.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	lock, err := owner.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = lock.Rollback() }()
+	if _, err := lock.Exec("LOCK TABLE login_emails IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const limit = 2 * time.Second
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), []string{"-addr", addr, "-shutdown-timeout", limit.String()})
+	}()
+	waitListening(t, addr)
+	answered := make(chan error, 1)
+	go func() {
+		res, err := http.PostForm("http://"+addr+"/login", url.Values{"email": {"rep@example.com"}, "password": {"whatever it is"}})
+		if err == nil {
+			res.Body.Close()
+		}
+		answered <- err
+	}()
+	// The log-in waits for the lock, in the database.
+	deadline := time.Now().Add(10 * time.Second)
+	for !handlerRunning("postgres.(*DB).UserForLogin") {
+		if time.Now().After(deadline) {
+			t.Fatal("the log-in never reached the database")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		took := time.Since(start)
+		if err != nil {
+			t.Fatalf("serve: %v, want a clean stop (the request cancelled, the pool closed)", err)
+		}
+		if took < limit*9/10 || took > limit+time.Second {
+			t.Fatalf("serve stopped after %v, want the grace period (%v) and at most the limit (%v)", took, limit*9/10, limit)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("serve still running 20 s after the signal, with a %v limit", limit)
+	}
+	if err := <-answered; err == nil {
+		t.Fatal("the cancelled request was answered as if it had finished")
+	}
+}
+
 // TestServeRefusesUnsafeRole: as the tables' owner, serve must not start.
 func TestServeRefusesUnsafeRole(t *testing.T) {
 	db := pgtest.New(t)
@@ -114,4 +182,32 @@ func TestServeRefusesUnsafeRole(t *testing.T) {
 func handlerRunning(fn string) bool {
 	buf := make([]byte, 1<<20)
 	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), fn)
+}
+
+// freeAddr returns a 127.0.0.1 address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// waitListening waits until addr accepts connections.
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

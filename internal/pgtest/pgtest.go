@@ -104,3 +104,26 @@ func isDuplicateRole(err error) bool {
 	}
 	return false
 }
+
+// TerminateConnections ends every connection to this test database as the
+// superuser does (pg_terminate_backend: the server answers SQLSTATE 57P01 and
+// closes them), waiting until each is gone. It returns how many it ended.
+func (db *DB) TerminateConnections(t testing.TB) int {
+	t.Helper()
+	u, err := url.Parse(db.AppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	su, err := sql.Open("pgx", superURL())
+	if err != nil {
+		t.Fatalf("connect as superuser: %v", err)
+	}
+	defer su.Close()
+	var n int
+	err = su.QueryRow(`SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))
+		FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, u.Path[1:]).Scan(&n)
+	if err != nil {
+		t.Fatalf("terminate connections: %v", err)
+	}
+	return n
+}

@@ -31,6 +31,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		cfg.MaxConns = 8
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	// A database host that does not answer at all (down, unreachable) is
+	// reported after this long instead of the pool's two minutes, so a
+	// request waits seconds for its "unavailable" page. connect_timeout in
+	// the URL wins.
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
 	// Every query here is short and indexed; JIT compiling one (the planner
 	// does so above a cost, e.g. a count it overestimates) costs tens of
 	// milliseconds and saves nothing.
@@ -58,10 +65,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // Close closes every connection.
 func (db *DB) Close() { db.pool.Close() }
 
-// Ping checks that the database answers a query (readiness).
+// Ping checks that the database answers a query (readiness). An unavailable
+// database is an error wrapping ErrUnavailable.
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
-	return db.pool.QueryRow(ctx, "SELECT 1").Scan(&one)
+	return unavailable(db.pool.QueryRow(ctx, "SELECT 1").Scan(&one))
 }
 
 // ErrUnsafeRole is returned by CheckAppRole when the connection could bypass

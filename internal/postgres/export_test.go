@@ -13,3 +13,7 @@ func SortExprForTest(s SalesSort) string { return SalesSorts[s].expr }
 
 // SearchWordsForTest are the keys a search text is stored under.
 func SearchWordsForTest(text string) []string { return searchWords(text) }
+
+// UnavailableForTest is how the package marks driver errors of an
+// unavailable database.
+func UnavailableForTest(err error) error { return unavailable(err) }

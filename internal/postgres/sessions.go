@@ -62,7 +62,7 @@ func (s *sessionStore) Find(token string) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, false, unavailable(err)
 	}
 	s.remember(token, loadedSession{sum: sha256.Sum256(b), expiry: expiry})
 	return b, true, nil
@@ -86,7 +86,7 @@ func (s *sessionStore) Commit(token string, b []byte, expiry time.Time) error {
 		return nil
 	}
 	if err := s.PostgresStore.Commit(token, b, expiry); err != nil {
-		return err
+		return unavailable(err)
 	}
 	s.remember(token, loadedSession{sum: sum, expiry: expiry})
 	return nil
@@ -96,5 +96,5 @@ func (s *sessionStore) Delete(token string) error {
 	s.mu.Lock()
 	delete(s.loaded, token)
 	s.mu.Unlock()
-	return s.PostgresStore.Delete(token)
+	return unavailable(s.PostgresStore.Delete(token))
 }

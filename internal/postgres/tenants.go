@@ -16,7 +16,7 @@ import (
 func (db *DB) SignUp(ctx context.Context, in crm.SignUp, passwordHash string) (crm.User, error) {
 	var id crm.TenantID
 	if err := db.pool.QueryRow(ctx, "SELECT nextval('tenants_id_seq')").Scan(&id); err != nil {
-		return crm.User{}, fmt.Errorf("new tenant id: %w", err)
+		return crm.User{}, unavailable(fmt.Errorf("new tenant id: %w", err))
 	}
 	var u crm.User
 	err := db.InTenant(ctx, id, func(tx *Tx) error {

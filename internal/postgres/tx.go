@@ -48,13 +48,15 @@ func (tx *Tx) CommitWithNextBatch() { tx.commitNext = true }
 // InTenant runs fn in a transaction bound to tenant: the only way to touch
 // tenant data. It commits when fn returns nil and rolls back otherwise (and on
 // panic). The binding is SET LOCAL, so it ends with the transaction and never
-// leaks to the next user of the pooled connection.
+// leaks to the next user of the pooled connection. An error that means the
+// database is unavailable, from fn too, wraps ErrUnavailable.
 //
 // BEGIN and SET LOCAL travel in one simple-protocol message: one round trip
 // instead of two. (Batching SET LOCAL with the first query through pgx would
 // prepare a distinct statement per tenant and fill each connection's statement
 // cache; set_config() is not used because it returns no rows on Citus.)
 func (db *DB) InTenant(ctx context.Context, tenant crm.TenantID, fn func(tx *Tx) error) (err error) {
+	defer func() { err = unavailable(err) }()
 	if tenant <= 0 {
 		return fmt.Errorf("tenant transaction: invalid tenant %d", tenant)
 	}
@@ -195,7 +197,8 @@ func (tx *Tx) CopyFrom(ctx context.Context, table pgx.Identifier, cols []string,
 	return tx.conn.CopyFrom(ctx, table, cols, src)
 }
 
-// translate maps driver errors to crm's kinds; other errors pass unchanged.
+// translate maps driver errors to crm's kinds and marks those of an
+// unavailable database with ErrUnavailable; other errors pass unchanged.
 func translate(err error) error {
 	if err == nil {
 		return nil
@@ -210,7 +213,7 @@ func translate(err error) error {
 			return fmt.Errorf("%w (%v)", crm.ErrConflict, err)
 		}
 	}
-	return err
+	return unavailable(err)
 }
 
 // isUnique reports whether err is a unique violation of constraint.

@@ -85,13 +85,13 @@ func (db *DB) IdentityInTenant(ctx context.Context, tenant crm.TenantID, id crm.
 	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
-		return ctx, who, noop, fmt.Errorf("acquire connection: %w", err)
+		return ctx, who, noop, unavailable(fmt.Errorf("acquire connection: %w", err))
 	}
 	o := &openTx{tenant: tenant, conn: conn, citus: db.citus}
 	release := func() { o.release(ctx) }
 	if who, err = beginWithIdentity(ctx, conn, tenant, id); err != nil {
 		release()
-		return ctx, who, noop, err
+		return ctx, who, noop, unavailable(err)
 	}
 	return context.WithValue(ctx, openTxKey{}, o), who, release, nil
 }

@@ -16,7 +16,11 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	v := web.AuthView{Page: s.page(r, "login.title", ""), Form: form(map[string]string{"next": r.URL.Query().Get("next")}, nil)}
+	next := r.URL.Query().Get("next")
+	if !localPath(next) {
+		next = "" // the form does not carry a foreign target along (handleLogin checks it again)
+	}
+	v := web.AuthView{Page: s.page(r, "login.title", ""), Form: form(map[string]string{"next": next}, nil)}
 	s.render(w, r, http.StatusOK, web.LoginPage(v))
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/postgres"
 	"github.com/pipewell/pipewell/web"
 )
 
@@ -66,7 +67,8 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, t
 
 // handleError maps crm's error kinds to their status and page: not found and
 // forbidden → 404 (existence is never confirmed), conflict → 409, validation →
-// 422; anything else is logged and shown as 500 with the request ID.
+// 422, an unavailable database → 503 (see serverError); anything else is
+// logged and shown as 500 with the request ID.
 func (s *Server) handleError(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *crm.ValidationError
 	switch {
@@ -81,7 +83,14 @@ func (s *Server) handleError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 }
 
+// serverError answers an error the user cannot fix: 503 when the database
+// is unavailable (postgres.ErrUnavailable: try again shortly), else 500,
+// logged with the request ID that the page shows.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, postgres.ErrUnavailable) {
+		s.unavailable(w, r, err)
+		return
+	}
 	s.log.Error("internal error", "err", err, "method", r.Method, "path", r.URL.Path,
 		"request_id", requestID(r.Context()))
 	s.errorPage(w, r, http.StatusInternalServerError, "error.internal", "error.internal.message")

@@ -97,8 +97,10 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	return cop.Handler(next)
 }
 
+// levelFor is the access log's level: errors for 5xx, except 503, which
+// answers an unavailable database and is logged once per outage instead.
 func levelFor(status int) slog.Level {
-	if status >= 500 {
+	if status >= 500 && status != http.StatusServiceUnavailable {
 		return slog.LevelError
 	}
 	return slog.LevelInfo
@@ -150,9 +152,12 @@ func (s *Server) loadIdentity(next http.Handler) http.Handler {
 			return
 		}
 		if err != nil {
-			s.serverError(w, r, err)
+			// An unavailable database is a 503 (serverError); the page
+			// follows the browser's language, the user's is not known.
+			s.serverError(w, r.WithContext(web.WithLocale(ctx, web.NewLocale("", r.Header.Get("Accept-Language"), "", nil))), err)
 			return
 		}
+		s.outage.answered(s.log, time.Now())
 		if role := string(who.User.Role); s.sessions.GetString(ctx, sessRole) != role {
 			// A new role gets a new token: nothing granted under the old one carries over.
 			if err := s.sessions.RenewToken(ctx); err != nil {
@@ -191,13 +196,4 @@ func (s *Server) guard(access Access, h http.HandlerFunc) http.Handler {
 		}
 		h(w, r)
 	})
-}
-
-// safeNext returns a local path to go to after log-in, "/" for anything else
-// (no open redirects: only "/x", never "//host" or "/\host").
-func safeNext(next string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") {
-		return next
-	}
-	return "/"
 }

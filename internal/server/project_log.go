@@ -134,7 +134,11 @@ func (s *Server) handleLog(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	s.renderLog(w, r, crm.ProjectID(id), http.StatusOK, web.Form{}, r.URL.Query().Get("return"), true)
+	ret := r.URL.Query().Get("return")
+	if !localPath(ret) {
+		ret = "" // the note form does not carry a foreign target along (handleNote checks it again)
+	}
+	s.renderLog(w, r, crm.ProjectID(id), http.StatusOK, web.Form{}, ret, true)
 }
 
 // renderLog writes the log page, or with HX-Request the log fragment, in the

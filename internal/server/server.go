@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/go-chi/httprate"
 	"github.com/pipewell/pipewell/internal/auth"
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/postgres"
@@ -46,8 +45,8 @@ type Server struct {
 	log      *slog.Logger
 	sessions *scs.SessionManager
 	hasher   *auth.Hasher
-	limitIP  *httprate.RateLimiter
-	limitKey *httprate.RateLimiter
+	limitIP  *loginLimiter
+	limitKey *loginLimiter
 	handler  http.Handler
 	// zones maps a time zone name to its *time.Location: loading one reads
 	// and parses the zone file, on every request otherwise. A tenant that
@@ -55,6 +54,8 @@ type Server struct {
 	zones sync.Map
 	// buffers are the pages' render buffers, reused.
 	buffers sync.Pool
+	// outage keeps the log of a database outage short.
+	outage outage
 }
 
 // location returns the time zone called name (UTC for an unknown name).
@@ -106,9 +107,12 @@ func New(db *postgres.DB, cfg Config) *Server {
 		log:      cfg.Log,
 		sessions: sm,
 		hasher:   cfg.Hasher,
-		limitIP:  httprate.NewRateLimiter(cfg.LoginPerIP, time.Minute),
-		limitKey: httprate.NewRateLimiter(cfg.LoginPerEmail, time.Minute),
+		limitIP:  newLoginLimiter(cfg.LoginPerIP, time.Minute),
+		limitKey: newLoginLimiter(cfg.LoginPerEmail, time.Minute),
 	}
+	// A session that cannot be loaded or saved gets the app's error page
+	// (503 while the database is unavailable), not scs's plain-text 500.
+	sm.ErrorFunc = s.sessionError
 	s.handler = s.routes()
 	return s
 }
