@@ -22,7 +22,8 @@ var allowed = map[string][]string{
 	"web":               {"internal/crm", "internal/pipeline"},
 	"internal/server":   {"internal/crm", "internal/pipeline", "internal/postgres", "internal/auth", "web"},
 	"internal/seed":     {"internal/crm", "internal/postgres"},
-	"cmd/pipewell":      {"internal/crm", "internal/postgres", "internal/server", "internal/auth", "internal/seed"},
+	"internal/bench":    {"internal/crm", "internal/postgres", "internal/auth", "internal/seed"},
+	"cmd/pipewell":      {"internal/crm", "internal/postgres", "internal/server", "internal/auth", "internal/seed", "internal/bench"},
 	"internal/pgtest":   {"internal/crm", "internal/postgres", "internal/auth", "migrations"},
 }
 
@@ -36,7 +37,7 @@ var foreign = map[string][]string{
 	"github.com/a-h/templ":            {"internal/server", "web"},
 	"github.com/chromedp":             {},
 	"golang.org/x/crypto":             {"internal/auth"},
-	"net/http":                        {"internal/server", "cmd/pipewell"},
+	"net/http":                        {"internal/server", "cmd/pipewell", "internal/bench"},
 }
 
 // stdlibOnly packages import nothing outside the standard library and allowed.

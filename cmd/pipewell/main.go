@@ -57,7 +57,7 @@ func main() {
 	case "user":
 		err = user(ctx, log, os.Args[2:])
 	case "bench":
-		err = bench(ctx, log, os.Args[2:])
+		err = benchCmd(ctx, log, os.Args[2:])
 	case "healthcheck":
 		err = healthcheck(ctx, os.Args[2:])
 	case "help", "-h", "--help":

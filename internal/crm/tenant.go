@@ -14,12 +14,25 @@ type Tenant struct {
 	TimeZone             string // IANA
 	StagnantDays         int
 	LearnedProbabilities bool
+	LearnedAt            time.Time // when its probabilities were last learned; zero: never
 	CreatedAt            time.Time
+	// Loc is TimeZone loaded, set by whoever read the tenant (loading a zone
+	// reads its file); Location falls back to loading it.
+	Loc *time.Location
 }
 
-// Location returns the tenant's time zone, UTC when the stored name is unknown.
+// Location returns the tenant's time zone, UTC when the stored name is
+// unknown: the one source of the zone every date and deadline uses.
 func (t Tenant) Location() *time.Location {
-	if loc, err := time.LoadLocation(t.TimeZone); err == nil {
+	if t.Loc != nil {
+		return t.Loc
+	}
+	return LoadZone(t.TimeZone)
+}
+
+// LoadZone loads the IANA zone name, UTC when it is unknown.
+func LoadZone(name string) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil {
 		return loc
 	}
 	return time.UTC

@@ -8,9 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pipewell/pipewell/internal/crm"
 )
 
 // DB is the application's handle on PostgreSQL.
@@ -18,6 +20,19 @@ type DB struct {
 	pool *pgxpool.Pool
 	// citus: the database is a Citus coordinator.
 	citus bool
+	// zones holds the time zones tenants name, loaded once each (loading
+	// one reads and parses its file).
+	zones sync.Map
+}
+
+// zone returns the time zone called name (UTC for an unknown name).
+func (db *DB) zone(name string) *time.Location {
+	if l, ok := db.zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l := crm.LoadZone(name)
+	db.zones.Store(name, l)
+	return l
 }
 
 // Open connects to url with a pool sized for this service and checks that the

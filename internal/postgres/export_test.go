@@ -17,3 +17,6 @@ func SearchWordsForTest(text string) []string { return searchWords(text) }
 // UnavailableForTest is how the package marks driver errors of an
 // unavailable database.
 func UnavailableForTest(err error) error { return unavailable(err) }
+
+// CommitWithNextBatchForTest makes the next batch end with COMMIT.
+func (tx *Tx) CommitWithNextBatchForTest() { tx.commitWithNextBatch() }

@@ -286,33 +286,57 @@ func (tx *Tx) ListSales(ctx context.Context, v crm.Viewer, f SalesFilter, sort S
 	return out, nil
 }
 
+// SalesQuery is what one page of the Sales screen asks for.
+type SalesQuery struct {
+	Filter SalesFilter
+	Sort   SalesSort
+	Desc   bool
+	After  *Cursor // nil: the first page
+	Limit  int
+	// SaveView, when not nil, is remembered as the viewer's last used view.
+	SaveView *string
+}
+
 // SalesScreen loads what the Sales screen shows, the filter choices and one
-// page (as ListSales), in one round trip: the page is the home page of every
-// salesperson, so its statements travel together.
-func (tx *Tx) SalesScreen(ctx context.Context, v crm.Viewer, f SalesFilter, sort SalesSort, desc bool, after *Cursor, limit int) (SalesOptions, SalesPage, error) {
+// page (as ListSales), in its own tenant transaction, remembering the view
+// when asked: the page is the home page of every salesperson, so its
+// statements and the commit travel together.
+func (db *DB) SalesScreen(ctx context.Context, v crm.Viewer, q SalesQuery) (SalesOptions, SalesPage, error) {
 	var opts SalesOptions
 	var page SalesPage
-	scope, err := tx.Scope(ctx, v)
-	if err != nil {
-		return opts, page, err
-	}
-	if err := tx.resolveText(ctx, &f); err != nil {
-		return opts, page, err
-	}
-	b := &pgx.Batch{}
-	readOpts := queueSalesOptions(b, tx.Tenant, &opts)
-	readPage, err := queueListSales(b, tx.Tenant, scope, f, sort, desc, after, limit, &page)
-	if err != nil {
-		return opts, page, err
-	}
-	br := tx.SendBatch(ctx, b)
-	err = readOpts(br)
-	if err == nil {
-		err = readPage(br)
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
+	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
+		if q.SaveView != nil {
+			if err := tx.SaveSalesView(ctx, v.UserID, *q.SaveView); err != nil {
+				return err
+			}
+		}
+		scope, err := tx.Scope(ctx, v)
+		if err != nil {
+			return err
+		}
+		if err := tx.resolveText(ctx, &q.Filter); err != nil {
+			return err
+		}
+		b := &pgx.Batch{}
+		readOpts := queueSalesOptions(b, tx.Tenant, &opts)
+		readPage, err := queueListSales(b, tx.Tenant, scope, q.Filter, q.Sort, q.Desc, q.After, q.Limit, &page)
+		if err != nil {
+			return err
+		}
+		// The page's reads are its last statements: the commit goes with
+		// them. (Should reading them fail after the commit, a saved view
+		// stays saved, which is harmless.)
+		tx.commitWithNextBatch()
+		br := tx.SendBatch(ctx, b)
+		err = readOpts(br)
+		if err == nil {
+			err = readPage(br)
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
 	return opts, page, err
 }
 

@@ -46,28 +46,33 @@ func (tx *Tx) Board(ctx context.Context, v crm.Viewer, f SalesFilter, ms []crm.M
 }
 
 // BoardScreen loads the filter choices and the board (as Board, over the
-// tenant's milestones) in one round trip.
-func (tx *Tx) BoardScreen(ctx context.Context, v crm.Viewer, f SalesFilter) (SalesOptions, []BoardColumn, error) {
+// tenant's milestones) in its own tenant transaction, the commit with the
+// reads.
+func (db *DB) BoardScreen(ctx context.Context, v crm.Viewer, f SalesFilter) (SalesOptions, []BoardColumn, error) {
 	var opts SalesOptions
 	var cols []BoardColumn
-	scope, err := tx.Scope(ctx, v)
-	if err != nil {
-		return opts, nil, err
-	}
-	if err := tx.resolveText(ctx, &f); err != nil {
-		return opts, nil, err
-	}
-	b := &pgx.Batch{}
-	readOpts := queueSalesOptions(b, tx.Tenant, &opts)
-	readBoard := queueBoard(b, tx.Tenant, scope, f, func() []crm.MilestoneDef { return opts.Milestones }, &cols)
-	br := tx.SendBatch(ctx, b)
-	err = readOpts(br)
-	if err == nil {
-		err = readBoard(br)
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
+	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
+		scope, err := tx.Scope(ctx, v)
+		if err != nil {
+			return err
+		}
+		if err := tx.resolveText(ctx, &f); err != nil {
+			return err
+		}
+		b := &pgx.Batch{}
+		readOpts := queueSalesOptions(b, tx.Tenant, &opts)
+		readBoard := queueBoard(b, tx.Tenant, scope, f, func() []crm.MilestoneDef { return opts.Milestones }, &cols)
+		tx.commitWithNextBatch()
+		br := tx.SendBatch(ctx, b)
+		err = readOpts(br)
+		if err == nil {
+			err = readBoard(br)
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
 	return opts, cols, err
 }
 

@@ -93,7 +93,17 @@ type RepLoad struct {
 // deactivated user whose projects wait for a new owner). Open counts come
 // from the running totals; late ones from the index of late_from, which
 // holds the owner, without reading the projects.
-func (tx *Tx) RepLoads(ctx context.Context, v crm.Viewer, f SalesFilter) ([]RepLoad, error) {
+func (db *DB) RepLoads(ctx context.Context, v crm.Viewer, f SalesFilter) ([]RepLoad, error) {
+	var out []RepLoad
+	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
+		var err error
+		out, err = tx.repLoads(ctx, v, f)
+		return err
+	})
+	return out, err
+}
+
+func (tx *Tx) repLoads(ctx context.Context, v crm.Viewer, f SalesFilter) ([]RepLoad, error) {
 	scope, err := tx.Scope(ctx, v)
 	if err != nil {
 		return nil, err

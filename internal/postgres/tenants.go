@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
@@ -81,13 +82,15 @@ func (tx *Tx) insertDefaults(ctx context.Context) error {
 	return nil
 }
 
-// Tenant returns the tenant bound to tx.
+// TenantRow returns the tenant bound to tx.
 func (tx *Tx) TenantRow(ctx context.Context) (crm.Tenant, error) {
 	var t crm.Tenant
+	var learned *time.Time
 	err := tx.QueryRow(ctx, `
-		SELECT id, name, currency, time_zone, stagnant_days, learned_probabilities, created_at
+		SELECT id, name, currency, time_zone, stagnant_days, learned_probabilities, learned_at, created_at
 		  FROM tenants WHERE id = $1`, tx.Tenant).
-		Scan(&t.ID, &t.Name, &t.Currency, &t.TimeZone, &t.StagnantDays, &t.LearnedProbabilities, &t.CreatedAt)
+		Scan(&t.ID, &t.Name, &t.Currency, &t.TimeZone, &t.StagnantDays, &t.LearnedProbabilities, &learned, &t.CreatedAt)
+	t.LearnedAt, t.Loc = timeOf(learned), tx.db.zone(t.TimeZone)
 	return t, translate(err)
 }
 

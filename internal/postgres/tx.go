@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,7 +20,7 @@ import (
 type Tx struct {
 	conn   *pgxpool.Conn
 	Tenant crm.TenantID
-	// commitNext: the next batch ends with COMMIT (CommitWithNextBatch);
+	// commitNext: the next batch ends with COMMIT (commitWithNextBatch);
 	// committed: it was sent, and the transaction is over.
 	commitNext, committed bool
 	// eng is the tenant's engine for derived data, and loc its zone, once
@@ -31,37 +30,30 @@ type Tx struct {
 	// citus: the database is a Citus coordinator (bulk loads use
 	// multi-row INSERTs instead of COPY).
 	citus bool
+	db    *DB
 }
 
-// errCommitted is returned by statements sent after CommitWithNextBatch's
+// errCommitted is returned by statements sent after commitWithNextBatch's
 // batch: the transaction, and with it the tenant binding, is over.
 var errCommitted = errors.New("tenant transaction already committed")
 
-// CommitWithNextBatch makes the next SendBatch end with COMMIT, so that a
+// commitWithNextBatch makes the next SendBatch end with COMMIT, so that a
 // read-only page's last statements and the commit travel in one round trip
 // instead of two. The transaction is over after that batch: later statements
 // on tx fail (outside it the tenant binding is gone, so row-level security
-// would show them nothing). Use it for reads only: an error reading the
-// batch's results after the commit does not undo it.
-func (tx *Tx) CommitWithNextBatch() { tx.commitNext = true }
+// would show them nothing). For reads only: an error reading the batch's
+// results after the commit does not undo it.
+func (tx *Tx) commitWithNextBatch() { tx.commitNext = true }
 
 // InTenant runs fn in a transaction bound to tenant: the only way to touch
 // tenant data. It commits when fn returns nil and rolls back otherwise (and on
 // panic). The binding is SET LOCAL, so it ends with the transaction and never
 // leaks to the next user of the pooled connection. An error that means the
 // database is unavailable, from fn too, wraps ErrUnavailable.
-//
-// BEGIN and SET LOCAL travel in one simple-protocol message: one round trip
-// instead of two. (Batching SET LOCAL with the first query through pgx would
-// prepare a distinct statement per tenant and fill each connection's statement
-// cache; set_config() is not used because it returns no rows on Citus.)
 func (db *DB) InTenant(ctx context.Context, tenant crm.TenantID, fn func(tx *Tx) error) (err error) {
 	defer func() { err = unavailable(err) }()
 	if tenant <= 0 {
 		return fmt.Errorf("tenant transaction: invalid tenant %d", tenant)
-	}
-	if o, _ := ctx.Value(openTxKey{}).(*openTx); o != nil && o.tenant == tenant && o.take() {
-		return o.finish(ctx, fn)
 	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
@@ -70,11 +62,10 @@ func (db *DB) InTenant(ctx context.Context, tenant crm.TenantID, fn func(tx *Tx)
 	// Release checks the transaction status: a connection returned mid-transaction
 	// (commit failed, context cancelled) is closed by the pool, not reused.
 	defer conn.Release()
-	// The ID is an integer formatted by strconv: nothing user-typed reaches this SQL.
-	if _, err := conn.Exec(ctx, "BEGIN; SET LOCAL app.tenant_id = '"+strconv.FormatInt(int64(tenant), 10)+"'"); err != nil {
+	if err := begin(ctx, conn.Conn().PgConn(), tenant); err != nil {
 		return fmt.Errorf("begin tenant transaction: %w", err)
 	}
-	tx := &Tx{conn: conn, Tenant: tenant, citus: db.citus}
+	tx := &Tx{conn: conn, Tenant: tenant, citus: db.citus, db: db}
 	done := false
 	defer func() {
 		if !done {
@@ -94,49 +85,45 @@ func (db *DB) InTenant(ctx context.Context, tenant crm.TenantID, fn func(tx *Tx)
 	return nil
 }
 
-// openTx is a tenant transaction begun ahead of its work (see
-// IdentityInTenant): the first InTenant of the same tenant under the context
-// that carries it runs in it instead of beginning another one.
-type openTx struct {
-	citus  bool
-	tenant crm.TenantID
-	conn   *pgxpool.Conn
-	taken  atomic.Bool
+// begin starts a transaction on conn bound to tenant in one round trip:
+// BEGIN and SET LOCAL app.tenant_id pipelined as two statements of their
+// own (as one simple-protocol message, a distributed database replays the
+// pair and warns that a transaction is already in progress) and unnamed, so
+// no per-tenant statement fills the connection's cache. The ID is an integer
+// formatted by strconv: nothing user-typed reaches this SQL.
+func begin(ctx context.Context, conn *pgconn.PgConn, tenant crm.TenantID) error {
+	p := conn.StartPipeline(ctx)
+	p.SendQueryParams("BEGIN", nil, nil, nil, nil)
+	p.SendQueryParams(bindTenant(tenant), nil, nil, nil, nil)
+	err := p.Sync()
+	for i := 0; err == nil && i < 2; i++ {
+		err = readResult(p)
+	}
+	if err == nil {
+		_, err = p.GetResults() // the Sync
+	}
+	if cerr := p.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
-type openTxKey struct{}
+// bindTenant is the statement that binds the transaction to tenant.
+func bindTenant(tenant crm.TenantID) string {
+	return "SET LOCAL app.tenant_id = '" + strconv.FormatInt(int64(tenant), 10) + "'"
+}
 
-func (o *openTx) take() bool { return o.taken.CompareAndSwap(false, true) }
-
-// finish runs fn in the open transaction and commits, as InTenant does.
-func (o *openTx) finish(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	defer o.conn.Release()
-	done := false
-	defer func() {
-		if !done {
-			_, _ = o.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
-	tx := &Tx{conn: o.conn, Tenant: o.tenant, citus: o.citus}
-	if err := fn(tx); err != nil {
+// readResult reads the next result of a pipeline and returns its error.
+func readResult(p *pgconn.Pipeline) error {
+	res, err := p.GetResults()
+	if err != nil {
 		return err
 	}
-	done = true
-	if tx.committed {
-		return nil
+	rr, ok := res.(*pgconn.ResultReader)
+	if !ok {
+		return fmt.Errorf("unexpected pipeline result %T", res)
 	}
-	if _, err := o.conn.Exec(ctx, "COMMIT"); err != nil {
-		return translate(fmt.Errorf("commit: %w", err))
-	}
-	return nil
-}
-
-// release ends the transaction if no InTenant took it.
-func (o *openTx) release(ctx context.Context) {
-	if o.take() {
-		_, _ = o.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
-		o.conn.Release()
-	}
+	return rr.Read().Err
 }
 
 // Exec runs a statement.
@@ -168,7 +155,7 @@ type errRow struct{}
 func (errRow) Scan(...any) error { return errCommitted }
 
 // SendBatch sends several statements in one round trip (ending with COMMIT
-// after CommitWithNextBatch; its result is read by the batch's Close).
+// after commitWithNextBatch; its result is read by the batch's Close).
 func (tx *Tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if tx.committed {
 		return errBatch{}

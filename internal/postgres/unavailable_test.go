@@ -79,11 +79,6 @@ func TestStoppedDatabaseIsUnavailable(t *testing.T) {
 			_, err := db.Identity(ctx, u.TenantID, u.ID)
 			return err
 		},
-		"IdentityInTenant": func() error {
-			_, _, release, err := db.IdentityInTenant(ctx, u.TenantID, u.ID)
-			release()
-			return err
-		},
 		"UserForLogin": func() error {
 			_, err := db.UserForLogin(ctx, u.Email)
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -56,53 +57,38 @@ type Identity struct {
 	SessionEpoch int
 	// SalesView is the user's last used Sales screen query ("" if none).
 	SalesView string
+	learnedAt *time.Time
 }
 
-// Identity loads the user and tenant for a session. A missing or deactivated
-// user is crm.ErrNotFound.
+// Identity loads the user and tenant for a session in one round trip: its
+// own tenant transaction, begun, bound, read and committed in one pipeline
+// (see identityPipeline). A missing or deactivated user is crm.ErrNotFound.
+// The identity is read on every request: nothing is cached, so a
+// deactivation or a role change takes effect at once.
 func (db *DB) Identity(ctx context.Context, tenant crm.TenantID, id crm.UserID) (Identity, error) {
 	var who Identity
-	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
-		var err error
-		who, err = tx.identity(ctx, id)
-		return err
-	})
-	return who, err
-}
-
-// IdentityInTenant is Identity, for a request that goes on to read or write
-// the same tenant: the transaction it loads the identity in stays open, and
-// the first InTenant of that tenant under the returned context runs in it
-// (and commits it) instead of beginning another. A page costs one tenant
-// transaction instead of two, two round trips less. release ends the
-// transaction if nothing took it; call it when the request is done. The
-// identity is read on every request all the same: nothing is cached.
-func (db *DB) IdentityInTenant(ctx context.Context, tenant crm.TenantID, id crm.UserID) (context.Context, Identity, func(), error) {
-	var who Identity
-	noop := func() {}
 	if tenant <= 0 {
-		return ctx, who, noop, fmt.Errorf("load identity: invalid tenant %d", tenant)
+		return who, fmt.Errorf("load identity: invalid tenant %d", tenant)
 	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
-		return ctx, who, noop, unavailable(fmt.Errorf("acquire connection: %w", err))
+		return who, unavailable(fmt.Errorf("acquire connection: %w", err))
 	}
-	o := &openTx{tenant: tenant, conn: conn, citus: db.citus}
-	release := func() { o.release(ctx) }
-	if who, err = beginWithIdentity(ctx, conn, tenant, id); err != nil {
-		release()
-		return ctx, who, noop, unavailable(err)
+	defer conn.Release()
+	who, err = identityPipeline(ctx, conn, tenant, id)
+	if err == nil {
+		who.Tenant.Loc, who.Tenant.LearnedAt = db.zone(who.Tenant.TimeZone), timeOf(who.learnedAt)
 	}
-	return context.WithValue(ctx, openTxKey{}, o), who, release, nil
+	return who, unavailable(err)
 }
 
-// beginWithIdentity begins the tenant transaction on conn and reads the
-// identity in one round trip: BEGIN, the SET LOCAL binding and the prepared
-// identity query are pipelined with a single Sync. (The binding has to be a
-// literal, so it is an unnamed statement parsed each time; the identity is a
-// prepared statement, planned once per connection.) Both IDs are integers
-// formatted by strconv: nothing user-typed reaches the SQL.
-func beginWithIdentity(ctx context.Context, conn *pgxpool.Conn, tenant crm.TenantID, id crm.UserID) (Identity, error) {
+// identityPipeline reads the identity on conn in one round trip: BEGIN, the
+// SET LOCAL binding, the prepared identity query and COMMIT pipelined with a
+// single Sync. (The binding has to be a literal, so it is an unnamed
+// statement parsed each time; the identity is a prepared statement, planned
+// once per connection.) Both IDs are integers formatted by strconv: nothing
+// user-typed reaches the SQL.
+func identityPipeline(ctx context.Context, conn *pgxpool.Conn, tenant crm.TenantID, id crm.UserID) (Identity, error) {
 	var who Identity
 	sd, err := conn.Conn().Prepare(ctx, "pipewell_identity", identitySQL)
 	if err != nil {
@@ -111,11 +97,12 @@ func beginWithIdentity(ctx context.Context, conn *pgxpool.Conn, tenant crm.Tenan
 	t, u := strconv.FormatInt(int64(tenant), 10), strconv.FormatInt(int64(id), 10)
 	p := conn.Conn().PgConn().StartPipeline(ctx)
 	p.SendQueryParams("BEGIN", nil, nil, nil, nil)
-	p.SendQueryParams("SET LOCAL app.tenant_id = '"+t+"'", nil, nil, nil, nil)
+	p.SendQueryParams(bindTenant(tenant), nil, nil, nil, nil)
 	p.SendQueryStatement(sd, [][]byte{[]byte(t), []byte(u)}, nil, nil)
+	p.SendQueryParams("COMMIT", nil, nil, nil, nil)
 	err = p.Sync()
 	var rows *pgconn.Result
-	for i := 0; err == nil && i < 3; i++ {
+	for i := 0; err == nil && i < 4; i++ {
 		var res any
 		if res, err = p.GetResults(); err == nil {
 			rr, ok := res.(*pgconn.ResultReader)
@@ -125,7 +112,9 @@ func beginWithIdentity(ctx context.Context, conn *pgxpool.Conn, tenant crm.Tenan
 			}
 			r := rr.Read()
 			err = r.Err
-			rows = r
+			if i == 2 {
+				rows = r
+			}
 		}
 	}
 	if err == nil {
@@ -156,14 +145,14 @@ func beginWithIdentity(ctx context.Context, conn *pgxpool.Conn, tenant crm.Tenan
 // identitySQL reads the active user $2 of tenant $1 and the tenant.
 const identitySQL = `
 	SELECT u.tenant_id, u.id, u.email, u.name, u.role, u.active, u.locale, u.created_at, u.session_epoch, u.sales_view,
-	       t.id, t.name, t.currency, t.time_zone, t.stagnant_days, t.learned_probabilities, t.created_at
+	       t.id, t.name, t.currency, t.time_zone, t.stagnant_days, t.learned_probabilities, t.learned_at, t.created_at
 	  FROM users u JOIN tenants t ON t.id = u.tenant_id
 	 WHERE u.tenant_id = $1 AND u.id = $2 AND u.active`
 
 func identityDest(who *Identity) []any {
 	t := &who.Tenant
 	return append(userDest(&who.User), &who.SessionEpoch, &who.SalesView, &t.ID, &t.Name, &t.Currency, &t.TimeZone,
-		&t.StagnantDays, &t.LearnedProbabilities, &t.CreatedAt)
+		&t.StagnantDays, &t.LearnedProbabilities, &who.learnedAt, &t.CreatedAt)
 }
 
 func (tx *Tx) identity(ctx context.Context, id crm.UserID) (Identity, error) {

@@ -59,7 +59,7 @@ func (s *Server) handleAdminSettingsSave(w http.ResponseWriter, r *http.Request)
 // what changed, who changed it and when (dates in the tenant's time zone).
 func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	loc := identity(r.Context()).Tenant.Location()
+	loc := zone(r.Context())
 	f := postgres.AuditFilter{Limit: 100}
 	values := map[string]string{"entity": q.Get("entity"), "user": q.Get("user"), "from": q.Get("from"), "to": q.Get("to")}
 	errs := map[string]string{}

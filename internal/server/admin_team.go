@@ -151,7 +151,7 @@ func (s *Server) handleAdminWorkgroupRemove(w http.ResponseWriter, r *http.Reque
 // quotaYear reads ?year= (or the form's year); default: this year in the tenant's zone.
 func quotaYear(r *http.Request, raw string) (int, bool) {
 	if raw == "" {
-		return time.Now().In(identity(r.Context()).Tenant.Location()).Year(), true
+		return time.Now().In(zone(r.Context())).Year(), true
 	}
 	y, err := strconv.Atoi(raw)
 	return y, err == nil && y >= 2000 && y <= 2100

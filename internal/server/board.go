@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pipeline"
@@ -15,16 +14,14 @@ import (
 // active projects, in columns by pending milestone.
 func (s *Server) handleBoard(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	who := identity(ctx)
-	loc := web.LocaleFrom(ctx).Location()
-	now := time.Now()
+	loc := zone(ctx)
+	now := moment()
 	q := r.URL.Query()
 	q.Del("view")
 	sq := parseSalesQuery(q, loc, now)
 	v := web.BoardView{Page: s.page(r, "board.title", "nav.pipeline")}
-	err := s.db.InTenant(ctx, who.Tenant.ID, func(tx *postgres.Tx) error {
-		tx.CommitWithNextBatch() // the board's reads are its last statements
-		opts, cols, err := tx.BoardScreen(ctx, viewer(ctx), sq.Filter)
+	err := func() error {
+		opts, cols, err := s.db.BoardScreen(ctx, viewer(ctx), sq.Filter)
 		if err != nil {
 			return err
 		}
@@ -54,7 +51,7 @@ func (s *Server) handleBoard(w http.ResponseWriter, r *http.Request) {
 			v.Columns = append(v.Columns, col)
 		}
 		return nil
-	})
+	}()
 	if errors.Is(err, crm.ErrForbidden) {
 		s.notFound(w, r)
 		return

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/postgres"
@@ -57,3 +58,16 @@ func viewer(ctx context.Context) crm.Viewer {
 	}
 	return crm.Viewer{TenantID: who.Tenant.ID, UserID: who.User.ID, Role: who.User.Role}
 }
+
+// zone is the signed-in user's tenant's time zone (UTC when anonymous): the
+// one source of the zone every date, deadline and period of a request uses.
+func zone(ctx context.Context) *time.Location {
+	if who := identity(ctx); who != nil {
+		return who.Tenant.Location()
+	}
+	return time.UTC
+}
+
+// moment is the request's now at the database's precision (whole
+// microseconds), so what SQL compares and what Go computes agree.
+func moment() time.Time { return time.Now().Truncate(time.Microsecond) }

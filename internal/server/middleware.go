@@ -8,12 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/pipewell/pipewell/internal/crm"
-	"github.com/pipewell/pipewell/internal/postgres"
 	"github.com/pipewell/pipewell/web"
 )
 
@@ -125,27 +123,13 @@ func (s *Server) loadIdentity(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(web.WithLocale(ctx, web.NewLocale("", r.Header.Get("Accept-Language"), "", nil))))
 			return
 		}
-		var who postgres.Identity
-		var err error
-		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !strings.HasPrefix(r.URL.Path, "/static/") &&
-			r.URL.Path != "/readyz" && r.URL.Path != "/healthz" {
-			// Pages load the identity in the transaction their own reads
-			// then use (the first InTenant of the request). Not the health
-			// checks, which take a connection of their own (holding one
-			// while waiting for another could starve the pool), nor files.
-			var release func()
-			ctx, who, release, err = s.db.IdentityInTenant(ctx, crm.TenantID(tenant), crm.UserID(user))
-			defer release()
-		} else {
-			who, err = s.db.Identity(ctx, crm.TenantID(tenant), crm.UserID(user))
-		}
+		who, err := s.db.Identity(ctx, crm.TenantID(tenant), crm.UserID(user))
 		if err == nil && s.sessions.GetInt(ctx, sessEpoch) < who.SessionEpoch {
 			err = crm.ErrNotFound // signed out everywhere, deactivated or password reset since
 		}
 		if errors.Is(err, crm.ErrNotFound) {
 			// Deactivated or deleted: the session ends now, and the request
-			// goes on anonymous, without the tenant's transaction.
-			ctx = r.Context()
+			// goes on anonymous.
 			_ = s.sessions.Destroy(ctx)
 			ctx = web.WithLocale(ctx, web.NewLocale("", r.Header.Get("Accept-Language"), "", nil))
 			next.ServeHTTP(w, r.WithContext(ctx))
@@ -168,7 +152,7 @@ func (s *Server) loadIdentity(next http.Handler) http.Handler {
 		}
 		ctx = withIdentity(ctx, &who)
 		ctx = web.WithLocale(ctx, web.NewLocale(who.User.Locale, r.Header.Get("Accept-Language"),
-			who.Tenant.Currency, s.location(who.Tenant.TimeZone)))
+			who.Tenant.Currency, who.Tenant.Location()))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -15,7 +15,7 @@ import (
 
 // actor is who acts, now, in the tenant's zone.
 func actor(r *http.Request) crm.Actor {
-	return crm.Actor{Viewer: viewer(r.Context()), Now: time.Now(), Loc: web.LocaleFrom(r.Context()).Location()}
+	return crm.Actor{Viewer: viewer(r.Context()), Now: moment(), Loc: zone(r.Context())}
 }
 
 // pathID reads a positive ID from the URL; anything else is not found.
@@ -95,7 +95,7 @@ func engineFacts(t crm.Tenant, ws postgres.Workspace, now time.Time, loc *time.L
 func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsState) (web.WorkspaceView, error) {
 	ctx := r.Context()
 	who := identity(ctx)
-	loc := s.location(who.Tenant.TimeZone)
+	loc := zone(ctx)
 	now := time.Now()
 	p := ws.Project
 	n := ws.Names

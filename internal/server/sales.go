@@ -39,49 +39,39 @@ func (s *Server) handleSales(w http.ResponseWriter, r *http.Request) {
 func (s *Server) salesView(r *http.Request, q url.Values, bulk *web.BulkForm) (web.SalesView, error) {
 	ctx := r.Context()
 	who := identity(ctx)
-	loc := web.LocaleFrom(ctx).Location()
-	now := time.Now()
+	loc, now := zone(ctx), moment()
 	v := web.SalesView{Page: s.page(r, "sales.title", "nav.sales"), CanBulk: who.User.Role.AtLeast(crm.RoleManager)}
-	err := s.db.InTenant(ctx, who.Tenant.ID, func(tx *postgres.Tx) error {
-		asked := len(q) > 0
-		if !asked {
-			// A visit without parameters opens the last used view.
-			if saved, err := url.ParseQuery(who.SalesView); err == nil && who.SalesView != "" {
-				q = saved
-			}
+	asked := len(q) > 0
+	if !asked {
+		// A visit without parameters opens the last used view.
+		if saved, err := url.ParseQuery(who.SalesView); err == nil && who.SalesView != "" {
+			q = saved
 		}
-		sq := parseSalesQuery(q, loc, now)
-		var after *postgres.Cursor
-		if sq.After != "" {
-			c, err := postgres.DecodeCursor(sq.After, sq.Sort, sq.Desc)
-			if err != nil {
-				return err
-			}
-			after = &c
-		}
-		if clean := sq.encode(); asked && clean != who.SalesView {
-			if err := tx.SaveSalesView(ctx, who.User.ID, clean); err != nil {
-				return err
-			}
-		}
-		// The page's reads are its last statements: the commit goes with
-		// them. (The view saved above is a preference; should reading the
-		// page fail after the commit, it stays saved, which is harmless.)
-		tx.CommitWithNextBatch()
-		opts, page, err := tx.SalesScreen(ctx, viewer(ctx), sq.Filter, sq.Sort, sq.Desc, after, salesPageSize)
+	}
+	sq := parseSalesQuery(q, loc, now)
+	query := postgres.SalesQuery{Filter: sq.Filter, Sort: sq.Sort, Desc: sq.Desc, Limit: salesPageSize}
+	if sq.After != "" {
+		c, err := postgres.DecodeCursor(sq.After, sq.Sort, sq.Desc)
 		if err != nil {
-			return err
+			return v, err
 		}
-		fillSalesView(&v, sq, opts, page, now, loc, "/")
-		if bulk != nil {
-			v.Bulk.Result = bulk.Result
-		}
-		if v.CanBulk && bulk != nil {
-			v.Bulk.Form = bulk.Form
-		}
-		return nil
-	})
-	return v, err
+		query.After = &c
+	}
+	if clean := sq.encode(); asked && clean != who.SalesView {
+		query.SaveView = &clean
+	}
+	opts, page, err := s.db.SalesScreen(ctx, viewer(ctx), query)
+	if err != nil {
+		return v, err
+	}
+	fillSalesView(&v, sq, opts, page, now, loc, "/")
+	if bulk != nil {
+		v.Bulk.Result = bulk.Result
+	}
+	if v.CanBulk && bulk != nil {
+		v.Bulk.Form = bulk.Form
+	}
+	return v, nil
 }
 
 // fillSalesView turns the query, the choices and a page into the view; for a

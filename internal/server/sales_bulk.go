@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/postgres"
@@ -103,17 +102,13 @@ func (s *Server) popBulkResult(r *http.Request) *web.BulkResult {
 // filtered to that owner.
 func (s *Server) handleRepLoad(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	who := identity(ctx)
-	sq := parseSalesQuery(r.URL.Query(), web.LocaleFrom(ctx).Location(), time.Now())
+	sq := parseSalesQuery(r.URL.Query(), zone(ctx), moment())
 	v := web.RepLoadView{Page: s.page(r, "sales.load.title", "nav.sales"), Fragment: r.Header.Get("HX-Request") == "true"}
-	err := s.db.InTenant(ctx, who.Tenant.ID, func(tx *postgres.Tx) error {
-		loads, err := tx.RepLoads(ctx, viewer(ctx), sq.Filter)
-		for _, l := range loads {
-			v.Reps = append(v.Reps, web.RepLoadRow{Name: l.Owner.Name, Open: l.Open, Late: l.Late,
-				URL: "/?" + sq.encode("owner", strconv.FormatInt(l.Owner.ID, 10), "after", "")})
-		}
-		return err
-	})
+	loads, err := s.db.RepLoads(ctx, viewer(ctx), sq.Filter)
+	for _, l := range loads {
+		v.Reps = append(v.Reps, web.RepLoadRow{Name: l.Owner.Name, Open: l.Open, Late: l.Late,
+			URL: "/?" + sq.encode("owner", strconv.FormatInt(l.Owner.ID, 10), "after", "")})
+	}
 	if err != nil {
 		s.handleError(w, r, err)
 		return

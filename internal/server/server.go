@@ -12,7 +12,6 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/pipewell/pipewell/internal/auth"
-	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/postgres"
 )
 
@@ -48,24 +47,10 @@ type Server struct {
 	limitIP  *loginLimiter
 	limitKey *loginLimiter
 	handler  http.Handler
-	// zones maps a time zone name to its *time.Location: loading one reads
-	// and parses the zone file, on every request otherwise. A tenant that
-	// changes its zone names another one, so nothing here goes stale.
-	zones sync.Map
 	// buffers are the pages' render buffers, reused.
 	buffers sync.Pool
 	// outage keeps the log of a database outage short.
 	outage outage
-}
-
-// location returns the time zone called name (UTC for an unknown name).
-func (s *Server) location(name string) *time.Location {
-	if l, ok := s.zones.Load(name); ok {
-		return l.(*time.Location)
-	}
-	l := crm.Tenant{TimeZone: name}.Location()
-	s.zones.Store(name, l)
-	return l
 }
 
 // New builds the server and its router.
