@@ -104,13 +104,6 @@ func levelFor(status int) slog.Level {
 	return slog.LevelInfo
 }
 
-func cacheStatic(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		next.ServeHTTP(w, r)
-	})
-}
-
 // loadIdentity loads the signed-in user and tenant on every request, so a
 // deactivated user or a changed role takes effect at once, and binds the
 // request's locale.

@@ -19,94 +19,118 @@ const (
 	Admin                     // admins only
 )
 
-// accessTable is the one place that decides who may reach each route
-// ("METHOD pattern"). routes() refuses to register a route missing from it and
-// TestRouteInventory fails on any route chi knows that is not listed here.
-var accessTable = map[string]Access{
-	"GET /healthz":  Public,
-	"GET /readyz":   Public,
-	"GET /static/*": Public,
-	"GET /login":    Public,
-	"POST /login":   Public,
-	"GET /signup":   Public,
-	"POST /signup":  Public,
-	"POST /logout":  AnyUser,
-	"GET /":         AnyUser,
-
-	// Projects workspace: visibility is decided per project (404 outside it).
-	"GET /projects/new":   AnyUser,
-	"POST /projects/new":  AnyUser,
-	"GET /projects/{id}":  AnyUser,
-	"POST /projects/{id}": AnyUser,
-	"POST /projects/{id}/milestones/{milestoneID}/complete": AnyUser,
-	"POST /projects/{id}/milestones/{milestoneID}/undo":     AnyUser,
-	"GET /projects/{id}/log":                                AnyUser,
-	"POST /projects/{id}/notes":                             AnyUser,
-	"POST /projects/{id}/qualify":                           AnyUser,
-	"POST /projects/{id}/archive":                           AnyUser,
-	"POST /projects/{id}/defer":                             AnyUser,
-	"POST /projects/{id}/reactivate":                        AnyUser,
-	"POST /projects/{id}/reopen":                            AnyUser,
-	"POST /projects/{id}/owner":                             AnyUser,
-	"POST /projects/{id}/members":                           AnyUser,
-	"POST /projects/{id}/events":                            AnyUser,
-	"POST /projects/{id}/events/{eventID}":                  AnyUser,
-	"POST /projects/{id}/events/{eventID}/done":             AnyUser,
-	"POST /projects/{id}/subtasks":                          AnyUser,
-	"POST /projects/{id}/subtasks/{subtaskID}/done":         AnyUser,
-	"GET /accounts":                                         AnyUser,
-	"GET /accounts/new":                                     AnyUser,
-	"POST /accounts/new":                                    AnyUser,
-	"GET /accounts/{id}":                                    AnyUser,
-	"POST /accounts/{id}":                                   AnyUser,
-	"POST /accounts/{id}/contacts":                          AnyUser,
-	"GET /contacts/{id}":                                    AnyUser,
-	"POST /contacts/{id}":                                   AnyUser,
-	"POST /bulk":                                            Manager,
-	"GET /load":                                             Manager,
-	"GET /pipeline":                                         AnyUser,
-	// Administration (admins only) and the links and account every user has.
-	"GET /admin":                                          Admin,
-	"GET /admin/milestones":                               Admin,
-	"POST /admin/milestones":                              Admin,
-	"POST /admin/milestones/order":                        Admin,
-	"GET /admin/milestones/{id}":                          Admin,
-	"POST /admin/milestones/{id}":                         Admin,
-	"POST /admin/milestones/{id}/move":                    Admin,
-	"POST /admin/milestones/{id}/active":                  Admin,
-	"POST /admin/milestones/{id}/delete":                  Admin,
-	"GET /admin/lists/{list}":                             Admin,
-	"POST /admin/lists/{list}":                            Admin,
-	"POST /admin/lists/{list}/order":                      Admin,
-	"POST /admin/lists/{list}/{id}":                       Admin,
-	"POST /admin/lists/{list}/{id}/move":                  Admin,
-	"POST /admin/lists/{list}/{id}/active":                Admin,
-	"GET /admin/users":                                    Admin,
-	"POST /admin/users":                                   Admin,
-	"GET /admin/users/{id}":                               Admin,
-	"POST /admin/users/{id}/role":                         Admin,
-	"POST /admin/users/{id}/active":                       Admin,
-	"POST /admin/users/{id}/link":                         Admin,
-	"GET /admin/workgroups":                               Admin,
-	"POST /admin/workgroups":                              Admin,
-	"GET /admin/workgroups/{id}":                          Admin,
-	"POST /admin/workgroups/{id}":                         Admin,
-	"POST /admin/workgroups/{id}/members":                 Admin,
-	"POST /admin/workgroups/{id}/members/{userID}/remove": Admin,
-	"GET /admin/quotas":                                   Admin,
-	"POST /admin/quotas":                                  Admin,
-	"GET /admin/settings":                                 Admin,
-	"POST /admin/settings":                                Admin,
-	"GET /admin/audit":                                    Admin,
-	"GET /account":                                        AnyUser,
-	"POST /account":                                       AnyUser,
-	"POST /account/password":                              AnyUser,
-	"POST /account/sessions":                              AnyUser,
-	"GET /invite/{token}":                                 Public,
-	"POST /invite/{token}":                                Public,
-	"GET /reset/{token}":                                  Public,
-	"POST /reset/{token}":                                 Public,
+// route is one route: who may reach it and what answers.
+type route struct {
+	method, pattern string
+	access          Access
+	handle          func(*Server, http.ResponseWriter, *http.Request)
 }
+
+// routeTable is every route, one line each: the one place that decides who
+// may reach what. TestRouteInventory fails on a route chi knows that is not
+// here, and the tenant walk visits every one of them.
+var routeTable = []route{
+	// Signing in and out, the Sales screen, the board and the rep load.
+	{"GET", "/healthz", Public, (*Server).handleHealth},
+	{"GET", "/readyz", Public, (*Server).handleReady},
+	{"GET", "/static/*", Public, (*Server).handleStatic},
+	{"GET", "/login", Public, (*Server).handleLoginPage},
+	{"POST", "/login", Public, (*Server).handleLogin},
+	{"GET", "/signup", Public, (*Server).handleSignupPage},
+	{"POST", "/signup", Public, (*Server).handleSignup},
+	{"POST", "/logout", AnyUser, (*Server).handleLogout},
+	{"GET", "/", AnyUser, (*Server).handleSales},
+
+	// Projects (visibility is decided per project: 404 outside it), leads, accounts and contacts.
+	{"GET", "/projects/new", AnyUser, (*Server).handleNewLeadPage},
+	{"POST", "/projects/new", AnyUser, (*Server).handleNewLead},
+	{"GET", "/projects/{id}", AnyUser, (*Server).handleWorkspace},
+	{"POST", "/projects/{id}", AnyUser, (*Server).handleDetails},
+	{"POST", "/projects/{id}/milestones/{milestoneID}/complete", AnyUser, (*Server).handleComplete},
+	{"POST", "/projects/{id}/milestones/{milestoneID}/undo", AnyUser, (*Server).handleUndo},
+	{"GET", "/projects/{id}/log", AnyUser, (*Server).handleLog},
+	{"POST", "/projects/{id}/notes", AnyUser, (*Server).handleNote},
+	{"POST", "/projects/{id}/qualify", AnyUser, (*Server).handleQualify},
+	{"POST", "/projects/{id}/archive", AnyUser, (*Server).handleArchive},
+	{"POST", "/projects/{id}/defer", AnyUser, (*Server).handleDefer},
+	{"POST", "/projects/{id}/reactivate", AnyUser, (*Server).handleReactivate},
+	{"POST", "/projects/{id}/reopen", AnyUser, (*Server).handleReopen},
+	{"POST", "/projects/{id}/owner", AnyUser, (*Server).handleOwner},
+	{"POST", "/projects/{id}/members", AnyUser, (*Server).handleMembers},
+	{"POST", "/projects/{id}/events", AnyUser, (*Server).handleAddEvent},
+	{"POST", "/projects/{id}/events/{eventID}", AnyUser, (*Server).handleEditEvent},
+	{"POST", "/projects/{id}/events/{eventID}/done", AnyUser, (*Server).handleEventDone},
+	{"POST", "/projects/{id}/subtasks", AnyUser, (*Server).handleAddSubtask},
+	{"POST", "/projects/{id}/subtasks/{subtaskID}/done", AnyUser, (*Server).handleSubtaskDone},
+
+	// Administration (admins only), My account, and the invitation and password-reset links.
+	{"GET", "/accounts", AnyUser, (*Server).handleAccounts},
+	{"GET", "/accounts/new", AnyUser, (*Server).handleNewAccountPage},
+	{"POST", "/accounts/new", AnyUser, (*Server).handleSaveAccount},
+	{"GET", "/accounts/{id}", AnyUser, (*Server).handleAccount},
+	{"POST", "/accounts/{id}", AnyUser, (*Server).handleSaveAccount},
+	{"POST", "/accounts/{id}/contacts", AnyUser, (*Server).handleAddContact},
+
+	// Projects (visibility is decided per project: 404 outside it), leads, accounts and contacts.
+	{"GET", "/contacts/{id}", AnyUser, (*Server).handleContact},
+	{"POST", "/contacts/{id}", AnyUser, (*Server).handleSaveContact},
+
+	// Signing in and out, the Sales screen, the board and the rep load.
+	{"POST", "/bulk", Manager, (*Server).handleBulk},
+	{"GET", "/load", Manager, (*Server).handleRepLoad},
+	{"GET", "/pipeline", AnyUser, (*Server).handleBoard},
+
+	// Administration (admins only), My account, and the invitation and password-reset links.
+	{"GET", "/admin", Admin, (*Server).handleAdminHome},
+	{"GET", "/admin/milestones", Admin, (*Server).handleAdminMilestones},
+	{"POST", "/admin/milestones", Admin, (*Server).handleAdminMilestoneCreate},
+	{"POST", "/admin/milestones/order", Admin, (*Server).handleAdminMilestoneOrder},
+	{"GET", "/admin/milestones/{id}", Admin, (*Server).handleAdminMilestone},
+	{"POST", "/admin/milestones/{id}", Admin, (*Server).handleAdminMilestoneUpdate},
+	{"POST", "/admin/milestones/{id}/move", Admin, (*Server).handleAdminMilestoneMove},
+	{"POST", "/admin/milestones/{id}/active", Admin, (*Server).handleAdminMilestoneActive},
+	{"POST", "/admin/milestones/{id}/delete", Admin, (*Server).handleAdminMilestoneDelete},
+	{"GET", "/admin/lists/{list}", Admin, (*Server).handleAdminList},
+	{"POST", "/admin/lists/{list}", Admin, (*Server).handleAdminListAdd},
+	{"POST", "/admin/lists/{list}/order", Admin, (*Server).handleAdminListOrder},
+	{"POST", "/admin/lists/{list}/{id}", Admin, (*Server).handleAdminListRename},
+	{"POST", "/admin/lists/{list}/{id}/move", Admin, (*Server).handleAdminListMove},
+	{"POST", "/admin/lists/{list}/{id}/active", Admin, (*Server).handleAdminListActive},
+	{"GET", "/admin/users", Admin, (*Server).handleAdminUsers},
+	{"POST", "/admin/users", Admin, (*Server).handleAdminInvite},
+	{"GET", "/admin/users/{id}", Admin, (*Server).handleAdminUser},
+	{"POST", "/admin/users/{id}/role", Admin, (*Server).handleAdminUserRole},
+	{"POST", "/admin/users/{id}/active", Admin, (*Server).handleAdminUserActive},
+	{"POST", "/admin/users/{id}/link", Admin, (*Server).handleAdminUserLink},
+	{"GET", "/admin/workgroups", Admin, (*Server).handleAdminWorkgroups},
+	{"POST", "/admin/workgroups", Admin, (*Server).handleAdminWorkgroupCreate},
+	{"GET", "/admin/workgroups/{id}", Admin, (*Server).handleAdminWorkgroup},
+	{"POST", "/admin/workgroups/{id}", Admin, (*Server).handleAdminWorkgroupRename},
+	{"POST", "/admin/workgroups/{id}/members", Admin, (*Server).handleAdminWorkgroupMember},
+	{"POST", "/admin/workgroups/{id}/members/{userID}/remove", Admin, (*Server).handleAdminWorkgroupRemove},
+	{"GET", "/admin/quotas", Admin, (*Server).handleAdminQuotas},
+	{"POST", "/admin/quotas", Admin, (*Server).handleAdminQuotasSave},
+	{"GET", "/admin/settings", Admin, (*Server).handleAdminSettings},
+	{"POST", "/admin/settings", Admin, (*Server).handleAdminSettingsSave},
+	{"GET", "/admin/audit", Admin, (*Server).handleAdminAudit},
+	{"GET", "/account", AnyUser, (*Server).handleMyAccount},
+	{"POST", "/account", AnyUser, (*Server).handleMyAccountSave},
+	{"POST", "/account/password", AnyUser, (*Server).handleMyAccountPassword},
+	{"POST", "/account/sessions", AnyUser, (*Server).handleMyAccountSessions},
+	{"GET", "/invite/{token}", Public, (*Server).handleLinkPage},
+	{"POST", "/invite/{token}", Public, (*Server).handleLink},
+	{"GET", "/reset/{token}", Public, (*Server).handleLinkPage},
+	{"POST", "/reset/{token}", Public, (*Server).handleLink},
+}
+
+// accessTable is routeTable's access by "METHOD pattern".
+var accessTable = func() map[string]Access {
+	m := make(map[string]Access, len(routeTable))
+	for _, rt := range routeTable {
+		m[rt.method+" "+rt.pattern] = rt.access
+	}
+	return m
+}()
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
@@ -114,78 +138,24 @@ func (s *Server) routes() http.Handler {
 		s.recoverPanic, s.crossOrigin, s.loadIdentity)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
-
-	static, _ := fs.Sub(web.Static, "static")
-	staticFiles := http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static)))
-
-	route := func(method, pattern string, h http.HandlerFunc) {
-		access, ok := accessTable[method+" "+pattern]
-		if !ok {
-			panic("route " + method + " " + pattern + " is missing from accessTable")
-		}
-		r.Method(method, pattern, s.guard(access, h))
+	for _, rt := range routeTable {
+		h := rt.handle
+		r.Method(rt.method, rt.pattern, s.guard(rt.access, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) }))
 	}
-
-	route("GET", "/healthz", s.handleHealth)
-	route("GET", "/readyz", s.handleReady)
-	r.Method("GET", "/static/*", s.guard(accessTable["GET /static/*"], staticFiles.ServeHTTP))
-
-	route("GET", "/login", s.handleLoginPage)
-	route("POST", "/login", s.handleLogin)
-	route("GET", "/signup", s.handleSignupPage)
-	route("POST", "/signup", s.handleSignup)
-	route("POST", "/logout", s.handleLogout)
-
-	route("GET", "/", s.handleSales)
-	s.projectRoutes(route)
-	route("POST", "/bulk", s.handleBulk)
-	route("GET", "/load", s.handleRepLoad)
-	route("GET", "/pipeline", s.handleBoard)
-	s.adminRoutes(route)
 	return r
 }
 
-// adminRoutes registers the administration screens, My account and the
-// invitation and password-reset links.
-func (s *Server) adminRoutes(route func(method, pattern string, h http.HandlerFunc)) {
-	route("GET", "/admin", s.handleAdminHome)
-	route("GET", "/admin/milestones", s.handleAdminMilestones)
-	route("POST", "/admin/milestones", s.handleAdminMilestoneCreate)
-	route("POST", "/admin/milestones/order", s.handleAdminMilestoneOrder)
-	route("GET", "/admin/milestones/{id}", s.handleAdminMilestone)
-	route("POST", "/admin/milestones/{id}", s.handleAdminMilestoneUpdate)
-	route("POST", "/admin/milestones/{id}/move", s.handleAdminMilestoneMove)
-	route("POST", "/admin/milestones/{id}/active", s.handleAdminMilestoneActive)
-	route("POST", "/admin/milestones/{id}/delete", s.handleAdminMilestoneDelete)
-	route("GET", "/admin/lists/{list}", s.handleAdminList)
-	route("POST", "/admin/lists/{list}", s.handleAdminListAdd)
-	route("POST", "/admin/lists/{list}/order", s.handleAdminListOrder)
-	route("POST", "/admin/lists/{list}/{id}", s.handleAdminListRename)
-	route("POST", "/admin/lists/{list}/{id}/move", s.handleAdminListMove)
-	route("POST", "/admin/lists/{list}/{id}/active", s.handleAdminListActive)
-	route("GET", "/admin/users", s.handleAdminUsers)
-	route("POST", "/admin/users", s.handleAdminInvite)
-	route("GET", "/admin/users/{id}", s.handleAdminUser)
-	route("POST", "/admin/users/{id}/role", s.handleAdminUserRole)
-	route("POST", "/admin/users/{id}/active", s.handleAdminUserActive)
-	route("POST", "/admin/users/{id}/link", s.handleAdminUserLink)
-	route("GET", "/admin/workgroups", s.handleAdminWorkgroups)
-	route("POST", "/admin/workgroups", s.handleAdminWorkgroupCreate)
-	route("GET", "/admin/workgroups/{id}", s.handleAdminWorkgroup)
-	route("POST", "/admin/workgroups/{id}", s.handleAdminWorkgroupRename)
-	route("POST", "/admin/workgroups/{id}/members", s.handleAdminWorkgroupMember)
-	route("POST", "/admin/workgroups/{id}/members/{userID}/remove", s.handleAdminWorkgroupRemove)
-	route("GET", "/admin/quotas", s.handleAdminQuotas)
-	route("POST", "/admin/quotas", s.handleAdminQuotasSave)
-	route("GET", "/admin/settings", s.handleAdminSettings)
-	route("POST", "/admin/settings", s.handleAdminSettingsSave)
-	route("GET", "/admin/audit", s.handleAdminAudit)
-	route("GET", "/account", s.handleMyAccount)
-	route("POST", "/account", s.handleMyAccountSave)
-	route("POST", "/account/password", s.handleMyAccountPassword)
-	route("POST", "/account/sessions", s.handleMyAccountSessions)
-	route("GET", "/invite/{token}", s.handleLinkPage)
-	route("POST", "/invite/{token}", s.handleLink)
-	route("GET", "/reset/{token}", s.handleLinkPage)
-	route("POST", "/reset/{token}", s.handleLink)
+// handleStatic serves the embedded static files, cached for an hour.
+func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	s.static.ServeHTTP(w, r)
+}
+
+// staticFiles serves web/static under /static/.
+func staticFiles() http.Handler {
+	static, err := fs.Sub(web.Static, "static")
+	if err != nil {
+		panic(err) // the embedded folder is part of the binary
+	}
+	return http.StripPrefix("/static/", http.FileServerFS(static))
 }

@@ -47,6 +47,7 @@ type Server struct {
 	limitIP  *loginLimiter
 	limitKey *loginLimiter
 	handler  http.Handler
+	static   http.Handler
 	// buffers are the pages' render buffers, reused.
 	buffers sync.Pool
 	// outage keeps the log of a database outage short.
@@ -98,6 +99,7 @@ func New(db *postgres.DB, cfg Config) *Server {
 	// A session that cannot be loaded or saved gets the app's error page
 	// (503 while the database is unavailable), not scs's plain-text 500.
 	sm.ErrorFunc = s.sessionError
+	s.static = staticFiles()
 	s.handler = s.routes()
 	return s
 }
