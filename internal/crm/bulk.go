@@ -35,6 +35,39 @@ type BulkAction struct {
 	Until  Date
 }
 
+// BulkForm is the bulk form as typed: the action and its one argument,
+// and whether anything is selected.
+type BulkForm struct {
+	Action, Owner, Reason, Until string
+	None                         bool
+}
+
+// ParseBulk reads the bulk form: the argument the action needs must be
+// given, and something must be selected. Check validates the result against
+// the tenant's choices.
+func ParseBulk(f BulkForm) (BulkAction, error) {
+	var v Validator
+	b := BulkAction{Kind: f.Action}
+	switch b.Kind {
+	case BulkOwner:
+		n, ok := ParseID(f.Owner)
+		v.Check(ok && n > 0, "owner", MsgBulkOwner)
+		b.Owner = UserID(n)
+	case BulkArchive:
+		n, ok := ParseID(f.Reason)
+		v.Check(ok && n > 0, "reason", MsgBulkReason)
+		b.Reason = n
+	case BulkDefer:
+		d, ok := ParseDate(f.Until)
+		v.Check(ok, "until", MsgBulkUntil)
+		b.Until = d
+	}
+	if f.None {
+		v.Add("", MsgBulkNone)
+	}
+	return b, v.Err()
+}
+
 // Check validates the action against the tenant's choices today, with the
 // bulk form's field names: an active user, an active reason, a day after
 // today, a known kind.

@@ -36,9 +36,8 @@ func (s *Server) handleNewAccountPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.pathID(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	s.renderAccount(w, r, id, http.StatusOK, nil, nil, web.Form{})
@@ -64,7 +63,7 @@ func (s *Server) handleSaveAccount(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	id, _ := pathID(r, "id")
+	id, _ := urlID(r, "id")
 	if r.URL.Path != "/accounts/new" && id == 0 {
 		s.notFound(w, r)
 		return
@@ -78,30 +77,19 @@ func (s *Server) handleSaveAccount(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		id, err = s.db.SaveAccount(r.Context(), identity(r.Context()).Tenant.ID, a)
 	}
-	if errs := formErrors(err); errs != nil {
+	s.finish(w, r, err, "/accounts/"+itoa(id), "accounts.saved", func(errs map[string]string) {
 		if a.ID == 0 {
 			s.render(w, r, http.StatusUnprocessableEntity, web.AccountPage(web.AccountView{Page: s.page(r, "accounts.new", "nav.accounts"),
 				Form: web.Form{Values: values, Errors: errs}}))
 			return
 		}
 		s.renderAccount(w, r, a.ID, http.StatusUnprocessableEntity, values, errs, web.Form{})
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	s.sessions.Put(r.Context(), sessFlash, "accounts.saved")
-	http.Redirect(w, r, "/accounts/"+itoa(id), http.StatusSeeOther)
+	})
 }
 
 func (s *Server) handleAddContact(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.idForm(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
 		return
 	}
 	var v crm.Validator
@@ -112,22 +100,15 @@ func (s *Server) handleAddContact(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = s.db.SaveContact(r.Context(), identity(r.Context()).Tenant.ID, c)
 	}
-	if errs := formErrors(err); errs != nil {
+	s.finish(w, r, err, "/accounts/"+itoa(id), "", func(errs map[string]string) {
 		s.renderAccount(w, r, id, http.StatusUnprocessableEntity, nil, nil,
 			web.Form{Values: keep(r, "contact_name", "contact_email", "contact_phone"), Errors: errs})
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/accounts/"+itoa(id), http.StatusSeeOther)
+	})
 }
 
 func (s *Server) handleContact(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.pathID(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	s.renderContact(w, r, id, http.StatusOK, nil, nil)
@@ -148,12 +129,8 @@ func (s *Server) renderContact(w http.ResponseWriter, r *http.Request, id int64,
 }
 
 func (s *Server) handleSaveContact(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.idForm(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
 		return
 	}
 	var v crm.Validator
@@ -163,16 +140,9 @@ func (s *Server) handleSaveContact(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = s.db.SaveContact(r.Context(), identity(r.Context()).Tenant.ID, c)
 	}
-	if errs := formErrors(err); errs != nil {
+	s.finish(w, r, err, "/contacts/"+itoa(id), "accounts.saved", func(errs map[string]string) {
 		s.renderContact(w, r, id, http.StatusUnprocessableEntity, keep(r, "name", "email", "phone"), errs)
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	s.sessions.Put(r.Context(), sessFlash, "accounts.saved")
-	http.Redirect(w, r, "/contacts/"+itoa(id), http.StatusSeeOther)
+	})
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

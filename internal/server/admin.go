@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -22,32 +21,10 @@ func actorID(r *http.Request) crm.UserID { return identity(r.Context()).User.ID 
 
 func tenantOf(r *http.Request) crm.TenantID { return identity(r.Context()).Tenant.ID }
 
-// saved ends a successful POST: a flash and a redirect (303) to url.
-func (s *Server) saved(w http.ResponseWriter, r *http.Request, url, flash string) {
-	s.sessions.Put(r.Context(), sessFlash, flash)
-	http.Redirect(w, r, url, http.StatusSeeOther)
-}
-
-// formError returns the message for the whole form of a validation error
-// (or its first field's), "" for other errors.
-func formError(err error) string {
-	var ve *crm.ValidationError
-	if !errors.As(err, &ve) {
-		return ""
-	}
-	if m, ok := ve.Fields[""]; ok {
-		return m
-	}
-	for _, m := range ve.Fields {
-		return m
-	}
-	return ""
-}
-
 // moveForm reads a move request: the path ID (404 when malformed) and the
 // dir field, up = -1, down = +1 (400 otherwise). It has answered when ok is false.
 func (s *Server) moveForm(w http.ResponseWriter, r *http.Request) (id int64, delta int, ok bool) {
-	id, ok = s.idForm(w, r)
+	id, ok = s.idForm(w, r, "id")
 	if !ok {
 		return 0, 0, false
 	}
@@ -65,7 +42,7 @@ func (s *Server) moveForm(w http.ResponseWriter, r *http.Request) (id int64, del
 // malformed) and the active field, "1" or "0" (400 otherwise). It has
 // answered when ok is false.
 func (s *Server) activeForm(w http.ResponseWriter, r *http.Request) (id int64, active, ok bool) {
-	id, ok = s.idForm(w, r)
+	id, ok = s.idForm(w, r, "id")
 	if !ok {
 		return 0, false, false
 	}
@@ -77,16 +54,6 @@ func (s *Server) activeForm(w http.ResponseWriter, r *http.Request) (id int64, a
 	}
 	s.badRequest(w, r)
 	return 0, false, false
-}
-
-// idForm reads the path ID (404 when malformed) and the form body.
-func (s *Server) idForm(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		s.notFound(w, r)
-		return 0, false
-	}
-	return id, s.parseForm(w, r)
 }
 
 // parseOrder reads a new order as "order=3,1,2" (the drag script) or as

@@ -47,15 +47,9 @@ func (s *Server) handleAdminListAdd(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = s.db.AddPickValue(r.Context(), tenantOf(r), actorID(r), l, name)
 	}
-	if errs := formErrors(err); errs != nil {
+	s.finish(w, r, err, "/admin/lists/"+string(l), "admin.list.saved", func(errs map[string]string) {
 		s.renderPickList(w, r, http.StatusUnprocessableEntity, l, form(values, map[string]string{"new_name": errs["name"]}), web.Form{}, 0)
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	s.saved(w, r, "/admin/lists/"+string(l), "admin.list.saved")
+	})
 }
 
 func (s *Server) handleAdminListRename(w http.ResponseWriter, r *http.Request) {
@@ -63,43 +57,23 @@ func (s *Server) handleAdminListRename(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id, ok := pathID(r, "id")
+	id, ok := s.idForm(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
 		return
 	}
 	name, err := crm.CheckPickName(r.PostFormValue("name"))
 	if err == nil {
 		err = s.db.RenamePickValue(r.Context(), tenantOf(r), actorID(r), l, id, name)
 	}
-	if errs := formErrors(err); errs != nil {
+	s.finish(w, r, err, "/admin/lists/"+string(l), "admin.list.saved", func(errs map[string]string) {
 		s.renderPickList(w, r, http.StatusUnprocessableEntity, l, web.Form{}, form(keep(r, "name"), errs), id)
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	s.saved(w, r, "/admin/lists/"+string(l), "admin.list.saved")
+	})
 }
 
 func (s *Server) listAction(w http.ResponseWriter, r *http.Request, l crm.PickList, err error) {
-	if msg := formError(err); msg != "" {
-		s.renderPickList(w, r, http.StatusUnprocessableEntity, l, web.Form{}, web.Form{Errors: map[string]string{"": msg}}, 0)
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	if r.Header.Get("HX-Request") == "true" {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	s.saved(w, r, "/admin/lists/"+string(l), "admin.list.saved")
+	s.finishInPlace(w, r, err, "/admin/lists/"+string(l), "admin.list.saved", func(errs map[string]string) {
+		s.renderPickList(w, r, http.StatusUnprocessableEntity, l, web.Form{}, web.Form{Errors: map[string]string{"": formMessage(errs)}}, 0)
+	})
 }
 
 func (s *Server) handleAdminListMove(w http.ResponseWriter, r *http.Request) {

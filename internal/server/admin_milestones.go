@@ -69,15 +69,9 @@ func (s *Server) handleAdminMilestoneCreate(w http.ResponseWriter, r *http.Reque
 			return crm.DecideNewMilestone(ms, crm.MilestoneID(after), spec)
 		})
 	}
-	if errs := formErrors(err); errs != nil {
+	s.finish(w, r, err, "/admin/milestones", "admin.milestones.created", func(errs map[string]string) {
 		s.renderMilestones(w, r, http.StatusUnprocessableEntity, form(values, errs), "")
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	s.saved(w, r, "/admin/milestones", "admin.milestones.created")
+	})
 }
 
 func (s *Server) renderMilestoneEdit(w http.ResponseWriter, r *http.Request, status int, id int64, f *web.Form) {
@@ -95,21 +89,16 @@ func (s *Server) renderMilestoneEdit(w http.ResponseWriter, r *http.Request, sta
 }
 
 func (s *Server) handleAdminMilestone(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.pathID(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	s.renderMilestoneEdit(w, r, http.StatusOK, id, nil)
 }
 
 func (s *Server) handleAdminMilestoneUpdate(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.idForm(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
 		return
 	}
 	values := keep(r, milestoneFields...)
@@ -119,34 +108,18 @@ func (s *Server) handleAdminMilestoneUpdate(w http.ResponseWriter, r *http.Reque
 			return crm.DecideEditMilestone(ms, crm.MilestoneID(id), spec)
 		})
 	}
-	if errs := formErrors(err); errs != nil {
+	s.finish(w, r, err, "/admin/milestones", "admin.milestones.saved", func(errs map[string]string) {
 		f := form(values, errs)
 		s.renderMilestoneEdit(w, r, http.StatusUnprocessableEntity, id, &f)
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	s.saved(w, r, "/admin/milestones", "admin.milestones.saved")
+	})
 }
 
 // milestoneListAction runs a change made from the list (move, activate,
 // delete, reorder): refused changes come back as the list with a message.
 func (s *Server) milestoneListAction(w http.ResponseWriter, r *http.Request, err error) {
-	if msg := formError(err); msg != "" {
-		s.renderMilestones(w, r, http.StatusUnprocessableEntity, web.Form{}, msg)
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	if r.Header.Get("HX-Request") == "true" {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	s.saved(w, r, "/admin/milestones", "admin.milestones.saved")
+	s.finishInPlace(w, r, err, "/admin/milestones", "admin.milestones.saved", func(errs map[string]string) {
+		s.renderMilestones(w, r, http.StatusUnprocessableEntity, web.Form{}, formMessage(errs))
+	})
 }
 
 func (s *Server) handleAdminMilestoneMove(w http.ResponseWriter, r *http.Request) {
@@ -170,9 +143,8 @@ func (s *Server) handleAdminMilestoneActive(w http.ResponseWriter, r *http.Reque
 }
 
 func (s *Server) handleAdminMilestoneDelete(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.pathID(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	err := s.process(r, func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {

@@ -35,15 +35,9 @@ func (s *Server) handleAdminWorkgroupCreate(w http.ResponseWriter, r *http.Reque
 	if err == nil {
 		id, err = s.db.CreateWorkgroup(r.Context(), tenantOf(r), actorID(r), name)
 	}
-	if errs := formErrors(err); errs != nil {
+	s.finish(w, r, err, "/admin/workgroups/"+strconv.FormatInt(id, 10), "admin.workgroups.saved", func(errs map[string]string) {
 		s.renderWorkgroups(w, r, http.StatusUnprocessableEntity, form(keep(r, "name"), errs))
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	s.saved(w, r, "/admin/workgroups/"+strconv.FormatInt(id, 10), "admin.workgroups.saved")
+	})
 }
 
 func (s *Server) renderWorkgroup(w http.ResponseWriter, r *http.Request, status int, id int64, f, add web.Form) {
@@ -76,21 +70,16 @@ func (s *Server) renderWorkgroup(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (s *Server) handleAdminWorkgroup(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.pathID(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	s.renderWorkgroup(w, r, http.StatusOK, id, web.Form{}, web.Form{})
 }
 
 func (s *Server) handleAdminWorkgroupRename(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.idForm(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
 		return
 	}
 	var v crm.Validator
@@ -99,25 +88,15 @@ func (s *Server) handleAdminWorkgroupRename(w http.ResponseWriter, r *http.Reque
 	if err == nil {
 		err = s.db.RenameWorkgroup(r.Context(), tenantOf(r), actorID(r), id, name)
 	}
-	if errs := formErrors(err); errs != nil {
+	s.finish(w, r, err, "/admin/workgroups/"+strconv.FormatInt(id, 10), "admin.workgroups.saved", func(errs map[string]string) {
 		s.renderWorkgroup(w, r, http.StatusUnprocessableEntity, id, form(keep(r, "name"), errs), web.Form{})
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	s.saved(w, r, "/admin/workgroups/"+strconv.FormatInt(id, 10), "admin.workgroups.saved")
+	})
 }
 
 // handleAdminWorkgroupMember adds a member or changes whether they manage the group.
 func (s *Server) handleAdminWorkgroupMember(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.idForm(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
 		return
 	}
 	user, err := strconv.ParseInt(r.PostFormValue("user_id"), 10, 64)
@@ -135,8 +114,8 @@ func (s *Server) handleAdminWorkgroupMember(w http.ResponseWriter, r *http.Reque
 }
 
 func (s *Server) handleAdminWorkgroupRemove(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	user, ok2 := pathID(r, "userID")
+	id, ok := urlID(r, "id")
+	user, ok2 := urlID(r, "userID")
 	if !ok || !ok2 {
 		s.notFound(w, r)
 		return
@@ -232,15 +211,13 @@ func (s *Server) handleAdminQuotasSave(w http.ResponseWriter, r *http.Request) {
 		}
 		changes = append(changes, c)
 	}
-	if err := v.Err(); err != nil {
-		f := form(values, formErrors(err))
+	err = v.Err()
+	if err == nil {
+		err = s.db.SaveQuotas(r.Context(), tenantOf(r), actorID(r), year, changes)
+	}
+	s.finish(w, r, err, "/admin/quotas?year="+strconv.Itoa(year), "admin.quotas.saved", func(errs map[string]string) {
+		f := form(values, errs)
 		f.Errors[""] = "admin.error.grid"
 		s.renderQuotas(w, r, http.StatusUnprocessableEntity, year, &f)
-		return
-	}
-	if err := s.db.SaveQuotas(r.Context(), tenantOf(r), actorID(r), year, changes); err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	s.saved(w, r, "/admin/quotas?year="+strconv.Itoa(year), "admin.quotas.saved")
+	})
 }

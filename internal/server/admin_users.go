@@ -129,33 +129,22 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (s *Server) handleAdminUser(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.pathID(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	s.renderUser(w, r, http.StatusOK, crm.UserID(id), web.Form{}, "", "")
 }
 
 func (s *Server) handleAdminUserRole(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.idForm(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
 		return
 	}
 	err := s.db.ChangeRole(r.Context(), tenantOf(r), actorID(r), crm.UserID(id), crm.Role(r.PostFormValue("role")))
-	if errs := formErrors(err); errs != nil {
+	s.finish(w, r, err, "/admin/users/"+strconv.FormatInt(id, 10), "admin.users.saved", func(errs map[string]string) {
 		s.renderUser(w, r, http.StatusUnprocessableEntity, crm.UserID(id), form(keep(r, "role"), errs), "", "")
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	s.saved(w, r, "/admin/users/"+strconv.FormatInt(id, 10), "admin.users.saved")
+	})
 }
 
 func (s *Server) handleAdminUserActive(w http.ResponseWriter, r *http.Request) {
@@ -164,23 +153,16 @@ func (s *Server) handleAdminUserActive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := s.db.SetUserActive(r.Context(), tenantOf(r), actorID(r), crm.UserID(id), active)
-	if msg := formError(err); msg != "" {
-		s.renderUser(w, r, http.StatusUnprocessableEntity, crm.UserID(id), web.Form{Errors: map[string]string{"": msg}}, "", "")
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	s.saved(w, r, "/admin/users/"+strconv.FormatInt(id, 10), "admin.users.saved")
+	s.finish(w, r, err, "/admin/users/"+strconv.FormatInt(id, 10), "admin.users.saved", func(errs map[string]string) {
+		s.renderUser(w, r, http.StatusUnprocessableEntity, crm.UserID(id), web.Form{Errors: map[string]string{"": formMessage(errs)}}, "", "")
+	})
 }
 
 // handleAdminUserLink issues a new invitation link (not yet accepted) or a
 // password-reset link (active user) and shows it once.
 func (s *Server) handleAdminUserLink(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.pathID(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	u, err := s.db.TeamMember(r.Context(), tenantOf(r), crm.UserID(id))
@@ -194,8 +176,8 @@ func (s *Server) handleAdminUserLink(w http.ResponseWriter, r *http.Request) {
 	}
 	token, hash := newLink(tenantOf(r))
 	_, err = s.db.NewUserToken(r.Context(), tenantOf(r), actorID(r), u.ID, kind, hash, time.Now().Add(ttl))
-	if msg := formError(err); msg != "" {
-		s.renderUser(w, r, http.StatusUnprocessableEntity, u.ID, web.Form{Errors: map[string]string{"": msg}}, "", "")
+	if errs := formErrors(err); errs != nil {
+		s.renderUser(w, r, http.StatusUnprocessableEntity, u.ID, web.Form{Errors: map[string]string{"": formMessage(errs)}}, "", "")
 		return
 	}
 	if err != nil {

@@ -71,15 +71,11 @@ func (s *Server) handleNewLead(w http.ResponseWriter, r *http.Request) {
 			return crm.DecideLead(in, setup, dups, a)
 		})
 	var dup *crm.DuplicateError
-	switch {
-	case err == nil:
-		s.sessions.Put(ctx, sessFlash, "lead.created")
-		http.Redirect(w, r, web.ProjectURL(id), http.StatusSeeOther)
-	case errors.As(err, &dup):
+	if errors.As(err, &dup) {
 		s.renderLead(w, r, http.StatusUnprocessableEntity, values, map[string]string{"": "lead.duplicates_found"}, dup.Matches)
-	case formErrors(err) != nil:
-		s.renderLead(w, r, http.StatusUnprocessableEntity, values, formErrors(err), nil)
-	default:
-		s.handleError(w, r, err)
+		return
 	}
+	s.finish(w, r, err, web.ProjectURL(id), "lead.created", func(errs map[string]string) {
+		s.renderLead(w, r, http.StatusUnprocessableEntity, values, errs, nil)
+	})
 }

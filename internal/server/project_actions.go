@@ -32,11 +32,8 @@ func (s *Server) completeCommand(r *http.Request, a crm.Actor, mid crm.Milestone
 }
 
 func (s *Server) handleComplete(w http.ResponseWriter, r *http.Request) {
-	mid, ok := pathID(r, "milestoneID")
-	if !ok || !s.parseForm(w, r) {
-		if !ok {
-			s.notFound(w, r)
-		}
+	mid, ok := s.idForm(w, r, "milestoneID")
+	if !ok {
 		return
 	}
 	a := actor(r)
@@ -47,11 +44,8 @@ func (s *Server) handleComplete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleUndo(w http.ResponseWriter, r *http.Request) {
-	mid, ok := pathID(r, "milestoneID")
-	if !ok || !s.parseForm(w, r) {
-		if !ok {
-			s.notFound(w, r)
-		}
+	mid, ok := s.idForm(w, r, "milestoneID")
+	if !ok {
 		return
 	}
 	a := actor(r)

@@ -25,11 +25,8 @@ func (s *Server) handleAddEvent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleEditEvent(w http.ResponseWriter, r *http.Request) {
-	eid, ok := pathID(r, "eventID")
-	if !ok || !s.parseForm(w, r) {
-		if !ok {
-			s.notFound(w, r)
-		}
+	eid, ok := s.idForm(w, r, "eventID")
+	if !ok {
 		return
 	}
 	a, in := actor(r), eventForm(r)
@@ -39,11 +36,8 @@ func (s *Server) handleEditEvent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleEventDone(w http.ResponseWriter, r *http.Request) {
-	eid, ok := pathID(r, "eventID")
-	if !ok || !s.parseForm(w, r) {
-		if !ok {
-			s.notFound(w, r)
-		}
+	eid, ok := s.idForm(w, r, "eventID")
+	if !ok {
 		return
 	}
 	a, done := actor(r), r.PostFormValue("done") != "0"
@@ -67,11 +61,8 @@ func (s *Server) handleAddSubtask(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleSubtaskDone(w http.ResponseWriter, r *http.Request) {
-	sid, ok := pathID(r, "subtaskID")
-	if !ok || !s.parseForm(w, r) {
-		if !ok {
-			s.notFound(w, r)
-		}
+	sid, ok := s.idForm(w, r, "subtaskID")
+	if !ok {
 		return
 	}
 	a, done := actor(r), r.PostFormValue("done") != "0"

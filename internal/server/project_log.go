@@ -129,9 +129,8 @@ func (s *Server) logView(r *http.Request, id crm.ProjectID, entries []crm.LogEnt
 // handleLog is the project log; with HX-Request only the fragment (entries
 // and the add-note form), as the Sales screen's log drawer loads it.
 func (s *Server) handleLog(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.pathID(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	ret := r.URL.Query().Get("return")
@@ -165,12 +164,8 @@ func (s *Server) renderLog(w http.ResponseWriter, r *http.Request, id crm.Projec
 // handleNote adds a note. With HX-Request it answers with the log fragment;
 // otherwise 303 to the local path in "return", else the workspace.
 func (s *Server) handleNote(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.idForm(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
 		return
 	}
 	pid := crm.ProjectID(id)
@@ -179,26 +174,16 @@ func (s *Server) handleNote(w http.ResponseWriter, r *http.Request) {
 	_, err := s.db.ChangeProject(r.Context(), a.Viewer, pid, func(p crm.Project, _ crm.Setup) (crm.Change, error) {
 		return crm.DecideNote(p, body, a)
 	})
-	if errs := formErrors(err); errs != nil {
+	if err == nil && isHX(r) {
+		s.renderLog(w, r, pid, http.StatusOK, web.Form{}, ret, false)
+		return
+	}
+	s.finish(w, r, err, returnTo(ret, web.ProjectURL(pid)), "", func(errs map[string]string) {
 		f := web.Form{Values: keep(r, "body"), Errors: errs}
 		if isHX(r) {
 			s.renderLog(w, r, pid, http.StatusUnprocessableEntity, f, ret, false)
 			return
 		}
 		s.renderWorkspace(w, r, pid, http.StatusUnprocessableEntity, wsState{values: f.Values, errs: errs, action: "note"})
-		return
-	}
-	if err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	if isHX(r) {
-		s.renderLog(w, r, pid, http.StatusOK, web.Form{}, ret, false)
-		return
-	}
-	target := web.ProjectURL(pid)
-	if ret != "" && safeNext(ret) == ret {
-		target = ret
-	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pipeline"
 	"github.com/pipewell/pipewell/internal/postgres"
@@ -17,14 +16,6 @@ import (
 func actor(r *http.Request) crm.Actor {
 	return crm.Actor{Viewer: viewer(r.Context()), Now: moment(), Loc: zone(r.Context())}
 }
-
-// pathID reads a positive ID from the URL; anything else is not found.
-func pathID(r *http.Request, name string) (int64, bool) {
-	n, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
-	return n, err == nil && n > 0
-}
-
-func isHX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
 
 // wsState is what a re-rendered workspace shows besides the project: the
 // posted form and its errors, which form they belong to, a conflict or the
@@ -39,9 +30,8 @@ type wsState struct {
 }
 
 func (s *Server) handleWorkspace(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	id, ok := s.pathID(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	s.renderWorkspace(w, r, crm.ProjectID(id), http.StatusOK, wsState{})
@@ -200,9 +190,8 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 // to the local path in the form's "return" (or the workspace itself for htmx), 422 with the input kept, 409 with the
 // current values and the input, the earlier-milestones question, or 404.
 func (s *Server) change(w http.ResponseWriter, r *http.Request, action string, fields []string, decide postgres.Decide) {
-	id, ok := pathID(r, "id")
+	id, ok := s.pathID(w, r, "id")
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	pid := crm.ProjectID(id)
@@ -221,13 +210,9 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, pid crm.ProjectI
 		}
 		// A form posted from elsewhere (the board's "complete next
 		// milestone") goes back there; problems are shown on the workspace.
-		target := web.ProjectURL(pid)
-		if ret := r.PostFormValue("return"); ret != "" && safeNext(ret) == ret {
-			target = ret
-		}
-		http.Redirect(w, r, target, http.StatusSeeOther)
+		http.Redirect(w, r, returnTo(r.PostFormValue("return"), web.ProjectURL(pid)), http.StatusSeeOther)
 	case errors.As(err, &earlier):
-		mid, _ := pathID(r, "milestoneID")
+		mid, _ := urlID(r, "milestoneID")
 		s.renderWorkspace(w, r, pid, http.StatusOK, wsState{values: keep(r, fields...), action: action, earlier: earlier, target: crm.MilestoneID(mid)})
 	case errors.Is(err, crm.ErrForbidden):
 		// The viewer can see the project, so there is nothing to hide.

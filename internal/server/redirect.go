@@ -19,6 +19,16 @@ func safeNext(target string) string {
 	return "/"
 }
 
+// returnTo is where a form posted from elsewhere (the board's "complete
+// next milestone", a note from the log drawer) goes back to: its "return"
+// when that is a path on this site, else fallback.
+func returnTo(ret, fallback string) string {
+	if localPath(ret) {
+		return ret
+	}
+	return fallback
+}
+
 // localPath reports whether a browser sent to target stays on this origin.
 // Browsers normalise a URL before they read it: they drop leading and
 // trailing spaces and control characters, remove every tab, CR and LF, and

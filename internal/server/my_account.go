@@ -37,16 +37,14 @@ func (s *Server) handleMyAccountSave(w http.ResponseWriter, r *http.Request) {
 		known = known || l == locale
 	}
 	v.Check(known, "locale", crm.MsgLocale)
-	if err := v.Err(); err != nil {
-		s.renderMyAccount(w, r, http.StatusUnprocessableEntity, form(values, formErrors(err)), web.Form{})
-		return
+	err := v.Err()
+	if err == nil {
+		who := identity(r.Context())
+		err = s.db.UpdateAccount(r.Context(), who.Tenant.ID, who.User.ID, name, locale)
 	}
-	who := identity(r.Context())
-	if err := s.db.UpdateAccount(r.Context(), who.Tenant.ID, who.User.ID, name, locale); err != nil {
-		s.handleError(w, r, err)
-		return
-	}
-	s.saved(w, r, "/account", "account.saved")
+	s.finish(w, r, err, "/account", "account.saved", func(errs map[string]string) {
+		s.renderMyAccount(w, r, http.StatusUnprocessableEntity, form(values, errs), web.Form{})
+	})
 }
 
 // handleMyAccountPassword changes the password after checking the current
