@@ -96,7 +96,7 @@ func appendFilterForm(b []byte, l *Locale, f SalesFilters, action string) []byte
 	return append(b, `</div></form><div id="rep-load"></div>`...)
 }
 
-func appendFilterSelect(b []byte, l *Locale, name, value string, choices []Choice) []byte {
+func appendFilterSelect(b []byte, l *Locale, name, value string, choices []crm.Choice) []byte {
 	b = append(b, `<div class="field">`...)
 	b = appendLabel(b, l, "f-"+name, "sales.filter."+name)
 	b = append(b, ` <select id="f-`...)
@@ -156,7 +156,7 @@ func appendBulkControls(b []byte, l *Locale, v SalesView) []byte {
 
 	for _, s := range [...]struct {
 		name, label string
-		choices     []Choice
+		choices     []crm.Choice
 	}{{"owner", "sales.bulk.new_owner", v.Bulk.Owners}, {"reason", "sales.bulk.reason", v.Bulk.Reasons}} {
 		b = appendBulkField(b, l, f, s.name, s.label)
 		b = append(b, ` <select id="bulk-`...)
@@ -207,7 +207,7 @@ func appendFieldError(b []byte, l *Locale, f Form, name string) []byte {
 
 // appendOptions appends one <option> per choice, the one whose value is
 // selected marked so.
-func appendOptions(b []byte, choices []Choice, selected string) []byte {
+func appendOptions(b []byte, choices []crm.Choice, selected string) []byte {
 	for _, c := range choices {
 		b = append(b, `<option value="`...)
 		n := len(b)

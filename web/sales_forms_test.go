@@ -20,10 +20,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // files: every value escaped, selected options, errors, notices, both
 // languages.
 func TestSalesFormsMarkup(t *testing.T) {
-	choices := func(names ...string) []Choice {
-		var cs []Choice
+	choices := func(names ...string) []crm.Choice {
+		var cs []crm.Choice
 		for i, n := range names {
-			cs = append(cs, Choice{ID: int64(i + 1), Name: n})
+			cs = append(cs, crm.Choice{ID: int64(i + 1), Name: n})
 		}
 		return cs
 	}
@@ -99,13 +99,13 @@ func TestSalesPageMarkup(t *testing.T) {
 		return m
 	}
 	views := map[crm.State]string{crm.StateActive: "/?view=active&q=x", crm.StateDeferred: "/?view=deferred&q=x", crm.StateArchived: "/?view=archived&q=x"}
-	filters := SalesFilters{Values: map[string]string{}, Owners: []Choice{{ID: 1, Name: "Ann"}}, View: crm.StateActive,
+	filters := SalesFilters{Values: map[string]string{}, Owners: []crm.Choice{{ID: 1, Name: "Ann"}}, View: crm.StateActive,
 		ViewURLs: views, ResetURL: "/?view=active"}
 	manager := SalesView{
 		Page:    Page{Title: "sales.title", Nav: "nav.sales", Flash: "flash.saved", User: &Viewer{Name: "M <x>", Email: "m@x", Role: crm.RoleManager, Company: "Co & Co"}},
 		Filters: filters, Rows: rows, Total: 123456, Estimated: true, Sorts: sorts("value", false),
 		NextURL: "/?after=abc&q=%22x%22", FirstURL: "/?q=%22x%22", Query: `q="x"&sort=value`, CanBulk: true,
-		Bulk: BulkForm{Owners: []Choice{{ID: 1, Name: "Ann"}}, Reasons: []Choice{{ID: 4, Name: "Price"}}, Result: &BulkResult{Action: "archive", Changed: 3, Skipped: 1}},
+		Bulk: BulkForm{Owners: []crm.Choice{{ID: 1, Name: "Ann"}}, Reasons: []crm.Choice{{ID: 4, Name: "Price"}}, Result: &BulkResult{Action: "archive", Changed: 3, Skipped: 1}},
 	}
 	archived := filters
 	archived.View = crm.StateArchived

@@ -46,7 +46,7 @@ func TestSalesRowsMarkup(t *testing.T) {
 }
 
 func TestAppendOptions(t *testing.T) {
-	cs := []Choice{{ID: 3, Name: "Ann & <Bo>"}, {ID: 31, Name: "Cy"}, {ID: 1, Name: `"Q"`}}
+	cs := []crm.Choice{{ID: 3, Name: "Ann & <Bo>"}, {ID: 31, Name: "Cy"}, {ID: 1, Name: `"Q"`}}
 	got := string(appendOptions(nil, cs, "31"))
 	want := `<option value="3">Ann &amp; &lt;Bo&gt;</option><option value="31" selected>Cy</option><option value="1">&#34;Q&#34;</option>`
 	if got != want {

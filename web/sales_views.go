@@ -27,7 +27,7 @@ type SalesView struct {
 // names of the parameters that were ignored.
 type SalesFilters struct {
 	Values                                            map[string]string
-	Owners, Workgroups, Milestones, Statuses, Sources []Choice
+	Owners, Workgroups, Milestones, Statuses, Sources []crm.Choice
 	Notices                                           []string
 	View                                              crm.State
 	ViewURLs                                          map[crm.State]string
@@ -37,12 +37,6 @@ type SalesFilters struct {
 
 // Value returns a filter's typed value.
 func (f SalesFilters) Value(name string) string { return f.Values[name] }
-
-// Choice is one option of a select.
-type Choice struct {
-	ID   int64
-	Name string
-}
 
 // SortLink is a column header's link and whether the list is sorted by it.
 type SortLink struct {
@@ -75,7 +69,7 @@ func (r SalesRow) URL() string { return ProjectURL(r.ID) }
 
 // BulkForm is the bulk-action form of managers and admins.
 type BulkForm struct {
-	Owners, Reasons []Choice
+	Owners, Reasons []crm.Choice
 	Form
 	Result *BulkResult
 }

@@ -117,12 +117,21 @@ func (l PickList) Valid() bool {
 	return l == ListStatuses || l == ListReasons || l == ListSources
 }
 
-// PickValue is one value of a pick list.
+// Choice is one entry of a list a user picks from — a pick-list value, a
+// user, a workgroup — by ID and name. Inactive entries stay in the lists
+// read for display (projects and log entries still name them) and are not
+// offered for new choices.
+type Choice struct {
+	ID     int64
+	Name   string
+	Active bool
+}
+
+// PickValue is one value of a pick list as its admin screen lists it: the
+// entry, its place, and how many projects carry it.
 type PickValue struct {
-	ID       int64
-	Name     string
+	Choice
 	Position int
-	Active   bool
 	InUse    int // projects that carry it
 }
 

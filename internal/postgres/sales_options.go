@@ -8,16 +8,10 @@ import (
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
-// Option is one choice of a filter or form select.
-type Option struct {
-	ID   int64
-	Name string
-}
-
 // SalesOptions are the choices of the Sales screen's filters and bulk
 // actions, and the milestones in process order.
 type SalesOptions struct {
-	Owners, Workgroups, Statuses, Sources, Reasons []Option
+	Owners, Workgroups, Statuses, Sources, Reasons []crm.Choice
 	Milestones                                     []crm.MilestoneDef
 }
 
@@ -41,13 +35,13 @@ func (tx *Tx) SalesOptions(ctx context.Context) (SalesOptions, error) {
 func queueSalesOptions(b *pgx.Batch, tenant crm.TenantID, o *SalesOptions) func(pgx.BatchResults) error {
 	lists := []struct {
 		sql  string
-		dest *[]Option
+		dest *[]crm.Choice
 	}{
-		{`SELECT id, name FROM users WHERE tenant_id = $1 AND active ORDER BY name, id`, &o.Owners},
-		{`SELECT id, name FROM workgroups WHERE tenant_id = $1 ORDER BY name, id`, &o.Workgroups},
-		{`SELECT id, name FROM milestone_statuses WHERE tenant_id = $1 AND active ORDER BY position, id`, &o.Statuses},
-		{`SELECT id, name FROM lead_sources WHERE tenant_id = $1 AND active ORDER BY position, id`, &o.Sources},
-		{`SELECT id, name FROM archive_reasons WHERE tenant_id = $1 AND active ORDER BY position, id`, &o.Reasons},
+		{`SELECT id, name, true FROM users WHERE tenant_id = $1 AND active ORDER BY name, id`, &o.Owners},
+		{`SELECT id, name, true FROM workgroups WHERE tenant_id = $1 ORDER BY name, id`, &o.Workgroups},
+		{`SELECT id, name, true FROM milestone_statuses WHERE tenant_id = $1 AND active ORDER BY position, id`, &o.Statuses},
+		{`SELECT id, name, true FROM lead_sources WHERE tenant_id = $1 AND active ORDER BY position, id`, &o.Sources},
+		{`SELECT id, name, true FROM archive_reasons WHERE tenant_id = $1 AND active ORDER BY position, id`, &o.Reasons},
 	}
 	for _, l := range lists {
 		b.Queue(l.sql, tenant)
@@ -57,7 +51,7 @@ func queueSalesOptions(b *pgx.Batch, tenant crm.TenantID, o *SalesOptions) func(
 		for _, l := range lists {
 			rows, err := br.Query()
 			if err == nil {
-				*l.dest, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Option])
+				*l.dest, err = pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
 			}
 			if err != nil {
 				return fmt.Errorf("sales options: %w", err)
@@ -83,7 +77,7 @@ func (tx *Tx) SaveSalesView(ctx context.Context, viewer crm.UserID, query string
 
 // RepLoad is one salesperson's load: open (active) projects and late ones.
 type RepLoad struct {
-	Owner      Option
+	Owner      crm.Choice
 	Open, Late int64
 }
 
@@ -137,7 +131,7 @@ func (tx *Tx) repLoads(ctx context.Context, v crm.Viewer, f SalesFilter) ([]RepL
 		return nil, fmt.Errorf("rep load: %w", err)
 	}
 	var out []RepLoad
-	var u Option
+	var u crm.Choice
 	var rep bool
 	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.Name, &rep}, func() error {
 		o, l := open[u.ID], late[u.ID]

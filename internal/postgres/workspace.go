@@ -9,21 +9,13 @@ import (
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
-// Named is a pick-list value or user: an ID, its name, whether it may still
-// be chosen.
-type Named struct {
-	ID     int64
-	Name   string
-	Active bool
-}
-
 // Names are a tenant's pick lists and users in display order, inactive ones
 // included (old values and log entries name them).
 type Names struct {
-	Users    []Named
-	Statuses []Named
-	Sources  []Named
-	Reasons  []Named
+	Users    []crm.Choice
+	Statuses []crm.Choice
+	Sources  []crm.Choice
+	Reasons  []crm.Choice
 }
 
 // Workspace is everything the project workspace shows.
@@ -124,7 +116,7 @@ func scanNames(br pgx.BatchResults) (Names, error) {
 	defer rows.Close()
 	for rows.Next() {
 		var kind string
-		var x Named
+		var x crm.Choice
 		var pos int
 		if err := rows.Scan(&kind, &x.ID, &x.Name, &x.Active, &pos); err != nil {
 			return n, err

@@ -22,7 +22,7 @@ func (s *Server) logView(r *http.Request, id crm.ProjectID, entries []crm.LogEnt
 		}
 		return v
 	}
-	named := func(list []postgres.Named, v string) string {
+	named := func(list []crm.Choice, v string) string {
 		if v == "" {
 			return "—"
 		}

@@ -51,7 +51,7 @@ func (s *Server) renderWorkspace(w http.ResponseWriter, r *http.Request, id crm.
 	s.render(w, r, status, web.WorkspacePage(v))
 }
 
-func nameOf(list []postgres.Named, id int64) string {
+func nameOf(list []crm.Choice, id int64) string {
 	for _, n := range list {
 		if n.ID == id {
 			return n.Name
@@ -60,7 +60,7 @@ func nameOf(list []postgres.Named, id int64) string {
 	return ""
 }
 
-func options(list []postgres.Named, keep int64) []web.Option {
+func options(list []crm.Choice, keep int64) []web.Option {
 	var out []web.Option
 	for _, n := range list {
 		if n.Active || n.ID == keep {

@@ -78,11 +78,11 @@ func (s *Server) salesView(r *http.Request, q url.Values, bulk *web.BulkForm) (w
 // view that CanBulk, also the bulk form's choices and the rep load link.
 func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, page postgres.SalesPage, now time.Time, loc *time.Location, base string) {
 	names := map[int64]string{}
-	var ms []web.Choice
+	var ms []crm.Choice
 	for _, m := range opts.Milestones {
 		names[int64(m.ID)] = m.Name
 		if m.Active {
-			ms = append(ms, web.Choice{ID: int64(m.ID), Name: m.Name})
+			ms = append(ms, crm.Choice{ID: int64(m.ID), Name: m.Name})
 		}
 	}
 	vals := map[string]string{}
@@ -90,8 +90,8 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 		vals[k] = sq.Clean.Get(k)
 	}
 	v.Filters = web.SalesFilters{
-		Values: vals, Owners: choices(opts.Owners), Workgroups: choices(opts.Workgroups), Milestones: ms,
-		Statuses: choices(opts.Statuses), Sources: choices(opts.Sources), Notices: sq.Notices,
+		Values: vals, Owners: opts.Owners, Workgroups: opts.Workgroups, Milestones: ms,
+		Statuses: opts.Statuses, Sources: opts.Sources, Notices: sq.Notices,
 		View: sq.Filter.View, ResetURL: base + "?view=" + string(sq.Filter.View),
 		ViewURLs: map[crm.State]string{},
 	}
@@ -117,7 +117,7 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 		v.FirstURL = base + "?" + sq.encode("after", "")
 	}
 	if v.CanBulk {
-		v.Bulk.Owners, v.Bulk.Reasons = choices(opts.Owners), choices(opts.Reasons)
+		v.Bulk.Owners, v.Bulk.Reasons = opts.Owners, opts.Reasons
 		v.Filters.LoadURL = "/load?" + sq.encode("sort", "", "dir", "")
 	}
 	v.Rows = make([]web.SalesRow, 0, len(page.Rows))
@@ -133,10 +133,3 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 	}
 }
 
-func choices(os []postgres.Option) []web.Choice {
-	cs := make([]web.Choice, len(os))
-	for i, o := range os {
-		cs[i] = web.Choice{ID: o.ID, Name: o.Name}
-	}
-	return cs
-}
