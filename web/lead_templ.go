@@ -207,7 +207,7 @@ func NewLeadPage(v LeadView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Select(v.Form, "account_id", "field.account", v.Accounts, "lead.new_account").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ChoiceSelect(v.Form, "account_id", "field.account", v.Accounts, "lead.new_account").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -248,7 +248,7 @@ func NewLeadPage(v LeadView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Select(v.Form, "contact_id", "field.contact", v.Contacts, "lead.new_contact").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ChoiceSelect(v.Form, "contact_id", "field.contact", v.Contacts, "lead.new_contact").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -272,7 +272,7 @@ func NewLeadPage(v LeadView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Select(v.Form, "source_id", "field.source", v.Sources, "field.none").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ChoiceSelect(v.Form, "source_id", "field.source", v.Sources, "field.none").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -289,7 +289,7 @@ func NewLeadPage(v LeadView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if !v.OwnerFixed {
-				templ_7745c5c3_Err = Select(v.Form, "owner_id", "field.owner", v.Users, "field.me").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = ChoiceSelect(v.Form, "owner_id", "field.owner", v.Users, "field.me").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

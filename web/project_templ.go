@@ -402,7 +402,7 @@ func Workspace(v WorkspaceView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var23 string
-				templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, c.Value))
+				templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, c.Field))
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 64, Col: 27}
 				}
@@ -415,7 +415,7 @@ func Workspace(v WorkspaceView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var24 string
-				templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(c.Label)
+				templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(c.Value)
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 65, Col: 19}
 				}
@@ -592,7 +592,7 @@ func Details(v WorkspaceView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Select(v.FormFor("details"), "status_id", "field.status", v.Statuses, "field.none").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ChoiceSelect(v.FormFor("details"), "status_id", "field.status", v.Statuses, "field.none").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -600,7 +600,7 @@ func Details(v WorkspaceView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Select(v.FormFor("details"), "source_id", "field.source", v.Sources, "field.none").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ChoiceSelect(v.FormFor("details"), "source_id", "field.source", v.Sources, "field.none").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1608,7 +1608,7 @@ func StateActions(v WorkspaceView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Select(v.FormFor("archive"), "reason_id", "field.archive_reason", v.Reasons, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ChoiceSelect(v.FormFor("archive"), "reason_id", "field.archive_reason", v.Reasons, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1908,7 +1908,7 @@ func Team(v WorkspaceView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Select(v.FormFor("owner"), "owner_id", "field.new_owner", v.Users, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ChoiceSelect(v.FormFor("owner"), "owner_id", "field.new_owner", v.Users, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1940,9 +1940,9 @@ func Team(v WorkspaceView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var104 string
-			templ_7745c5c3_Var104, templ_7745c5c3_Err = templ.JoinStringErrs(m.Label)
+			templ_7745c5c3_Var104, templ_7745c5c3_Err = templ.JoinStringErrs(m.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 308, Col: 14}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 308, Col: 13}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var104))
 			if templ_7745c5c3_Err != nil {
@@ -1979,9 +1979,9 @@ func Team(v WorkspaceView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var107 string
-			templ_7745c5c3_Var107, templ_7745c5c3_Err = templ.JoinStringErrs(m.Value)
+			templ_7745c5c3_Var107, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.FormatInt(m.ID, 10))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 311, Col: 59}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `project.templ`, Line: 311, Col: 79}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var107))
 			if templ_7745c5c3_Err != nil {
@@ -2035,7 +2035,7 @@ func Team(v WorkspaceView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Select(v.FormFor("members"), "member_id", "field.member", v.Users, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ChoiceSelect(v.FormFor("members"), "member_id", "field.member", v.Users, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2295,7 +2295,7 @@ func Events(v WorkspaceView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Select(eventForm(ctx, v, e), "event_owner_id", "field.owner", v.Users, "").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ChoiceSelect(eventForm(ctx, v, e), "event_owner_id", "field.owner", v.Users, "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2365,7 +2365,7 @@ func Events(v WorkspaceView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Select(v.FormFor("event"), "event_owner_id", "field.owner", v.Users, "field.me").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ChoiceSelect(v.FormFor("event"), "event_owner_id", "field.owner", v.Users, "field.me").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2416,11 +2416,11 @@ func Events(v WorkspaceView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Select(v.FormFor("subtask"), "subtask_milestone_id", "field.milestone", v.Milestones, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ChoiceSelect(v.FormFor("subtask"), "subtask_milestone_id", "field.milestone", v.Milestones, "field.choose").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Select(v.FormFor("subtask"), "subtask_assignee_id", "field.assignee", v.Users, "field.me").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ChoiceSelect(v.FormFor("subtask"), "subtask_assignee_id", "field.assignee", v.Users, "field.me").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

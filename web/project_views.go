@@ -8,10 +8,18 @@ import (
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
-// Option is one choice of a select.
+// Option is one choice of a Select whose values are words (a role, a
+// forecast category); entries of a tenant's list are crm.Choice.
 type Option struct {
 	Value string
 	Label string
+}
+
+// CurrentValue is one field of the project as saved, shown beside a
+// conflict: Field is a catalog key.
+type CurrentValue struct {
+	Field string
+	Value string
 }
 
 // TrackItem is one milestone on the workspace's milestone track.
@@ -75,21 +83,21 @@ type WorkspaceView struct {
 	OwnerName   string
 	StatusName  string
 	ReasonName  string
-	Members     []Option
+	Members     []crm.Choice
 	Track       []TrackItem
 	Events      []crm.Event
 	Log         LogView
 	Form        Form   // values and errors of the posted form (details defaults otherwise)
 	Action      string // which form the errors belong to ("details", "archive", "complete-3"...)
 	Conflict    bool   // the save was refused: someone else changed the project
-	Current     []Option
+	Current     []CurrentValue // the project as saved, when Conflict
 	Earlier     *Earlier
-	Statuses    []Option
-	Sources     []Option
-	Reasons     []Option
-	Users       []Option
+	Statuses    []crm.Choice
+	Sources     []crm.Choice
+	Reasons     []crm.Choice
+	Users       []crm.Choice
 	Forecasts   []Option
-	Milestones  []Option
+	Milestones  []crm.Choice
 	NowLocal    string // default completion time, tenant local, minute precision
 	Tomorrow    string
 	Can         crm.Actions // what the viewer may do (crm.Allowed)
@@ -138,10 +146,10 @@ func (v WorkspaceView) FormFor(action string) Form {
 type LeadView struct {
 	Page
 	Form
-	Accounts   []Option
-	Contacts   []Option
-	Sources    []Option
-	Users      []Option
+	Accounts   []crm.Choice
+	Contacts   []crm.Choice
+	Sources    []crm.Choice
+	Users      []crm.Choice
 	Duplicates []crm.Duplicate
 	OwnerFixed bool // a salesperson's lead is their own
 }

@@ -46,13 +46,16 @@ func TestSalesRowsMarkup(t *testing.T) {
 }
 
 func TestAppendOptions(t *testing.T) {
-	cs := []crm.Choice{{ID: 3, Name: "Ann & <Bo>"}, {ID: 31, Name: "Cy"}, {ID: 1, Name: `"Q"`}}
-	got := string(appendOptions(nil, cs, "31"))
-	want := `<option value="3">Ann &amp; &lt;Bo&gt;</option><option value="31" selected>Cy</option><option value="1">&#34;Q&#34;</option>`
+	cs := []crm.Choice{{ID: 3, Name: "Ann & <Bo>", Active: true}, {ID: 31, Name: "Cy", Active: true}, {ID: 1, Name: `"Q"`, Active: true},
+		{ID: 7, Name: "Gone"}, {ID: 8, Name: "Gone but chosen"}}
+	got := string(appendOptions(nil, cs, "8"))
+	want := `<option value="3">Ann &amp; &lt;Bo&gt;</option><option value="31">Cy</option><option value="1">&#34;Q&#34;</option>` +
+		`<option value="8" selected>Gone but chosen</option>`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
 func BenchmarkAppendEscaped(b *testing.B) {
 	buf := make([]byte, 0, 4096)
 	for b.Loop() {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -67,6 +68,9 @@ type SalesRow struct {
 // URL is the project's workspace.
 func (r SalesRow) URL() string { return ProjectURL(r.ID) }
 
+// LogURL is the project's log, a page or the Sales screen's drawer.
+func (r SalesRow) LogURL() string { return ProjectURL(r.ID) + "/log" }
+
 // BulkForm is the bulk-action form of managers and admins.
 type BulkForm struct {
 	Owners, Reasons []crm.Choice
@@ -130,4 +134,38 @@ type BoardCard struct {
 // CompleteURL is the projects part's route that completes the pending milestone.
 func (c BoardCard) CompleteURL() string {
 	return c.URL() + "/milestones/" + strconv.FormatInt(c.PendingID, 10) + "/complete"
+}
+
+// salesViews are the Sales screen's views in tab order.
+var salesViews = [...]crm.State{crm.StateActive, crm.StateDeferred, crm.StateArchived}
+
+// salesColumns are the sortable columns in table order: sort key, label,
+// numeric.
+var salesColumns = [...]struct {
+	key, label string
+	num        bool
+}{
+	{"title", "sales.col.title", false}, {"customer", "sales.col.customer", false}, {"owner", "sales.col.owner", false},
+	{"last", "sales.col.last", false}, {"pending", "sales.col.pending", false}, {"status", "sales.col.status", false},
+	{"value", "sales.col.value", true}, {"created", "sales.col.age", true},
+}
+
+// ariaSort is a column header's aria-sort value.
+func ariaSort(s SortLink) string {
+	switch {
+	case !s.Active:
+		return "none"
+	case s.Desc:
+		return "descending"
+	}
+	return "ascending"
+}
+
+// bulkActions are the bulk form's actions.
+func bulkActions(ctx context.Context) []Option {
+	out := make([]Option, 0, 3)
+	for _, a := range [...]string{crm.BulkOwner, crm.BulkArchive, crm.BulkDefer} {
+		out = append(out, Option{Value: a, Label: T(ctx, "sales.bulk."+a)})
+	}
+	return out
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/web"
@@ -32,14 +31,14 @@ func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	v := web.LeadView{Page: s.page(r, "lead.title", ""), Form: web.Form{Values: values, Errors: errs},
-		Sources: options(names.Sources, 0), Users: options(names.Users, 0), OwnerFixed: who.User.Role == crm.RoleSales}
+		Sources: names.Sources, Users: names.Users, OwnerFixed: who.User.Role == crm.RoleSales}
 	for _, a := range accounts {
-		v.Accounts = append(v.Accounts, web.Option{Value: strconv.FormatInt(a.ID, 10), Label: a.Name})
+		v.Accounts = append(v.Accounts, crm.Choice{ID: a.ID, Name: a.Name, Active: true})
 	}
 	if acc, ok := crm.ParseID(values["account_id"]); ok && acc != 0 {
 		if page, err := s.db.Account(ctx, viewer(ctx), acc); err == nil {
 			for _, c := range page.Contacts {
-				v.Contacts = append(v.Contacts, web.Option{Value: strconv.FormatInt(c.ID, 10), Label: c.Name})
+				v.Contacts = append(v.Contacts, crm.Choice{ID: c.ID, Name: c.Name, Active: true})
 			}
 		}
 	}

@@ -60,16 +60,6 @@ func nameOf(list []crm.Choice, id int64) string {
 	return ""
 }
 
-func options(list []crm.Choice, keep int64) []web.Option {
-	var out []web.Option
-	for _, n := range list {
-		if n.Active || n.ID == keep {
-			out = append(out, web.Option{Value: strconv.FormatInt(n.ID, 10), Label: n.Name})
-		}
-	}
-	return out
-}
-
 // engineFacts evaluates the project with the tenant's engine: its pending
 // milestone, due date and late flags come from the one definition.
 func engineFacts(t crm.Tenant, ws postgres.Workspace, now time.Time, loc *time.Location) (*pipeline.Engine, pipeline.Facts, error) {
@@ -98,10 +88,10 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 		StatusName: nameOf(n.Statuses, p.StatusID),
 		ReasonName: nameOf(n.Reasons, p.ArchiveReasonID),
 		Events:     ws.Events,
-		Statuses:   options(n.Statuses, p.StatusID),
-		Sources:    options(n.Sources, p.SourceID),
-		Reasons:    options(n.Reasons, 0),
-		Users:      options(n.Users, 0),
+		Statuses:   n.Statuses,
+		Sources:    n.Sources,
+		Reasons:    n.Reasons,
+		Users:      n.Users,
 		NowLocal:   now.In(loc).Format(crm.LocalTimeLayout),
 		Tomorrow:   crm.Today(now, loc).Time().AddDate(0, 0, 1).Format(crm.DateLayout),
 		Action:     st.action,
@@ -114,7 +104,7 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 		v.Forecasts = append(v.Forecasts, web.Option{Value: string(c), Label: web.T(ctx, "forecast."+string(c))})
 	}
 	for _, m := range p.Members {
-		v.Members = append(v.Members, web.Option{Value: strconv.FormatInt(int64(m), 10), Label: nameOf(n.Users, int64(m))})
+		v.Members = append(v.Members, crm.Choice{ID: int64(m), Name: nameOf(n.Users, int64(m)), Active: true})
 	}
 	e, f, err := engineFacts(who.Tenant, ws, now, loc)
 	if err != nil {
@@ -141,7 +131,7 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 		t.First = len(v.Track) == 0
 		t.CanUndo = v.Can.Undo == d.ID
 		v.Track = append(v.Track, t)
-		v.Milestones = append(v.Milestones, web.Option{Value: strconv.FormatInt(int64(d.ID), 10), Label: d.Name})
+		v.Milestones = append(v.Milestones, crm.Choice{ID: int64(d.ID), Name: d.Name, Active: true})
 	}
 	// The form: the project's current details, overlaid with what was posted.
 	d := crm.DetailsOf(p)
@@ -154,13 +144,13 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 	}
 	v.Form = web.Form{Values: values, Errors: st.errs}
 	if st.conflict {
-		v.Current = []web.Option{
-			{Value: "field.title", Label: p.Title},
-			{Value: "field.value", Label: web.LocaleFrom(ctx).Money(p.Value)},
-			{Value: "field.status", Label: v.StatusName},
-			{Value: "field.expected_close", Label: web.LocaleFrom(ctx).Day(p.ExpectedClose)},
-			{Value: "field.state", Label: web.T(ctx, "state."+string(p.State))},
-			{Value: "field.owner", Label: v.OwnerName},
+		v.Current = []web.CurrentValue{
+			{Field: "field.title", Value: p.Title},
+			{Field: "field.value", Value: web.LocaleFrom(ctx).Money(p.Value)},
+			{Field: "field.status", Value: v.StatusName},
+			{Field: "field.expected_close", Value: web.LocaleFrom(ctx).Day(p.ExpectedClose)},
+			{Field: "field.state", Value: web.T(ctx, "state."+string(p.State))},
+			{Field: "field.owner", Value: v.OwnerName},
 		}
 	}
 	if st.earlier != nil {

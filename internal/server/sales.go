@@ -82,7 +82,7 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 	for _, m := range opts.Milestones {
 		names[int64(m.ID)] = m.Name
 		if m.Active {
-			ms = append(ms, crm.Choice{ID: int64(m.ID), Name: m.Name})
+			ms = append(ms, crm.Choice{ID: int64(m.ID), Name: m.Name, Active: true})
 		}
 	}
 	vals := map[string]string{}
@@ -132,4 +132,3 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 		v.Rows = append(v.Rows, row)
 	}
 }
-

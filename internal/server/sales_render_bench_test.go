@@ -20,19 +20,19 @@ import (
 func BenchmarkSalesPageRender(b *testing.B) {
 	opts := postgres.SalesOptions{}
 	for i := range 52 {
-		opts.Owners = append(opts.Owners, crm.Choice{ID: int64(i + 1), Name: fmt.Sprintf("Noah Walker%d", i)})
+		opts.Owners = append(opts.Owners, crm.Choice{ID: int64(i + 1), Name: fmt.Sprintf("Noah Walker%d", i), Active: true})
 	}
 	for i := range 10 {
-		opts.Statuses = append(opts.Statuses, crm.Choice{ID: int64(i + 1), Name: fmt.Sprintf("Status %d", i)})
-		opts.Sources = append(opts.Sources, crm.Choice{ID: int64(i + 1), Name: fmt.Sprintf("Source %d", i)})
+		opts.Statuses = append(opts.Statuses, crm.Choice{ID: int64(i + 1), Name: fmt.Sprintf("Status %d", i), Active: true})
+		opts.Sources = append(opts.Sources, crm.Choice{ID: int64(i + 1), Name: fmt.Sprintf("Source %d", i), Active: true})
 	}
 	for i := range 8 {
-		opts.Reasons = append(opts.Reasons, crm.Choice{ID: int64(i + 1), Name: fmt.Sprintf("Reason %d", i)})
+		opts.Reasons = append(opts.Reasons, crm.Choice{ID: int64(i + 1), Name: fmt.Sprintf("Reason %d", i), Active: true})
 		opts.Milestones = append(opts.Milestones, crm.MilestoneDef{ID: crm.MilestoneID(i + 1), Position: i, Active: true,
 			MilestoneSpec: crm.MilestoneSpec{Name: fmt.Sprintf("Milestone %d", i)}})
 	}
 	for i := range 4 {
-		opts.Workgroups = append(opts.Workgroups, crm.Choice{ID: int64(i + 1), Name: fmt.Sprintf("Team %d", i)})
+		opts.Workgroups = append(opts.Workgroups, crm.Choice{ID: int64(i + 1), Name: fmt.Sprintf("Team %d", i), Active: true})
 	}
 	now := time.Now()
 	var page postgres.SalesPage

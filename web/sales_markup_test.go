@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,15 +17,15 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// TestSalesFormsMarkup pins the markup of the Sales screen's filter form and
-// bulk controls, which are written in Go (sales_forms.go), against golden
-// files: every value escaped, selected options, errors, notices, both
-// languages.
+// TestSalesFormsMarkup shows the Sales screen's filter form and bulk
+// controls in golden files, pretty-printed so a change reads as a diff:
+// every value escaped, selected options, errors, notices, both languages
+// (go test ./web -run Markup -update rewrites them after a deliberate change).
 func TestSalesFormsMarkup(t *testing.T) {
 	choices := func(names ...string) []crm.Choice {
 		var cs []crm.Choice
 		for i, n := range names {
-			cs = append(cs, crm.Choice{ID: int64(i + 1), Name: n})
+			cs = append(cs, crm.Choice{ID: int64(i + 1), Name: n, Active: true})
 		}
 		return cs
 	}
@@ -46,9 +48,9 @@ func TestSalesFormsMarkup(t *testing.T) {
 	}{
 		{"filters_full_en", NewLocale("en", "", "USD", time.UTC), func() templ.Component { return SalesFilterForm(full, "/") }},
 		{"filters_plain_zh", NewLocale("zh-Hans", "", "CNY", time.UTC), func() templ.Component { return SalesFilterForm(plain, "/pipeline") }},
-		{"bulk_errors_en", NewLocale("en", "", "USD", time.UTC), func() templ.Component { return appendComponent(bulkFn(bulk)) }},
+		{"bulk_errors_en", NewLocale("en", "", "USD", time.UTC), func() templ.Component { return bulkControls(bulk) }},
 		{"bulk_empty_zh", NewLocale("zh-Hans", "", "CNY", time.UTC), func() templ.Component {
-			return appendComponent(bulkFn(SalesView{Total: 3, Bulk: BulkForm{Owners: choices("Ann"), Reasons: choices("Price")}}))
+			return bulkControls(SalesView{Total: 3, Bulk: BulkForm{Owners: choices("Ann"), Reasons: choices("Price")}})
 		}},
 	} {
 		ctx := WithLocale(context.Background(), tc.l)
@@ -60,12 +62,10 @@ func TestSalesFormsMarkup(t *testing.T) {
 	}
 }
 
-func bulkFn(v SalesView) func([]byte, *Locale) []byte {
-	return func(b []byte, l *Locale) []byte { return appendBulkControls(b, l, v) }
-}
-
-func golden(t *testing.T, name string, got []byte) {
+// golden compares a rendering, pretty-printed, with its file in testdata.
+func golden(t *testing.T, name string, html []byte) {
 	t.Helper()
+	got := pretty(html)
 	file := filepath.Join("testdata", name+".html")
 	if *update {
 		if err := os.WriteFile(file, got, 0o644); err != nil {
@@ -78,7 +78,7 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s:\n got: %s\nwant: %s", name, file, got, want)
+		t.Errorf("%s differs from %s (-update rewrites it):\n%s", name, file, lineDiff(string(want), string(got)))
 	}
 }
 
@@ -130,4 +130,74 @@ func TestSalesPageMarkup(t *testing.T) {
 		}
 		golden(t, tc.name, buf.Bytes())
 	}
+}
+
+// pretty puts each tag and each text of an HTML fragment on a line of its
+// own, indented by nesting, so that golden files read and diff line by line.
+func pretty(html []byte) []byte {
+	var out bytes.Buffer
+	depth := 0
+	line := func(s string) {
+		if s = strings.TrimSpace(s); s != "" {
+			out.WriteString(strings.Repeat("  ", depth))
+			out.WriteString(s)
+			out.WriteByte('\n')
+		}
+	}
+	for i := 0; i < len(html); {
+		if html[i] != '<' {
+			j := bytes.IndexByte(html[i:], '<')
+			if j < 0 {
+				j = len(html) - i
+			}
+			line(string(html[i : i+j]))
+			i += j
+			continue
+		}
+		j, quote := i+1, byte(0)
+		for ; j < len(html) && (quote != 0 || html[j] != '>'); j++ {
+			switch c := html[j]; {
+			case quote == 0 && (c == '"' || c == '\''):
+				quote = c
+			case c == quote:
+				quote = 0
+			}
+		}
+		tag := string(html[i : j+1])
+		i = j + 1
+		name := strings.ToLower(strings.TrimLeft(strings.FieldsFunc(tag[1:], func(r rune) bool { return r == ' ' || r == '>' || r == '/' })[0], "/"))
+		switch {
+		case strings.HasPrefix(tag, "</"):
+			depth = max(depth-1, 0)
+			line(tag)
+		case voidElements[name] || strings.HasPrefix(tag, "<!"):
+			line(tag)
+		default:
+			line(tag)
+			depth++
+		}
+	}
+	return out.Bytes()
+}
+
+var voidElements = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true,
+	"img": true, "input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true}
+
+// lineDiff lists the lines of want and got that differ, by line number.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for i := range max(len(w), len(g)) {
+		var a, c string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			c = g[i]
+		}
+		if a != c {
+			fmt.Fprintf(&b, "line %d:\n- %s\n+ %s\n", i+1, a, c)
+		}
+	}
+	return b.String()
 }
