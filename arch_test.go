@@ -11,16 +11,17 @@ import (
 const module = "github.com/pipewell/pipewell"
 
 // allowed lists, for each package, the packages of this module it may import
-// (ARCHITECTURE.md: cmd → server → postgres → pipeline → crm; server → auth, web;
-// postgres → migrations; web → crm).
+// (docs/ARCHITECTURE.md: cmd → server → postgres → pipeline → crm; server →
+// auth, web, csvfile; postgres → migrations; web → crm; csvfile → crm).
 var allowed = map[string][]string{
 	"internal/crm":      {},
 	"internal/pipeline": {"internal/crm"},
 	"internal/auth":     {},
 	"migrations":        {},
 	"internal/postgres": {"internal/crm", "internal/pipeline", "migrations"},
-	"web":               {"internal/crm", "internal/pipeline"},
-	"internal/server":   {"internal/crm", "internal/pipeline", "internal/postgres", "internal/auth", "web"},
+	"web":               {"internal/crm"},
+	"internal/csvfile":  {"internal/crm"},
+	"internal/server":   {"internal/crm", "internal/pipeline", "internal/postgres", "internal/auth", "internal/csvfile", "web"},
 	"internal/seed":     {"internal/crm", "internal/postgres"},
 	"internal/bench":    {"internal/crm", "internal/postgres", "internal/auth", "internal/seed"},
 	"cmd/pipewell":      {"internal/crm", "internal/postgres", "internal/server", "internal/auth", "internal/seed", "internal/bench"},
@@ -42,6 +43,23 @@ var foreign = map[string][]string{
 
 // stdlibOnly packages import nothing outside the standard library and allowed.
 var stdlibOnly = []string{"internal/crm", "internal/pipeline", "internal/auth"}
+
+// noIO packages compute and render only: no files, network, database,
+// processes or logs (ARCHITECTURE.md: the core is plain Go with no I/O, and
+// web renders what it is given).
+var noIO = []string{"internal/crm", "internal/pipeline", "web"}
+
+// ioPackage reports whether imp does I/O: files, processes, the network
+// (net/mail and net/url only parse), databases, logs.
+func ioPackage(imp string) bool {
+	switch {
+	case imp == "os" || strings.HasPrefix(imp, "os/"), imp == "net", imp == "net/http" || strings.HasPrefix(imp, "net/http/"),
+		imp == "net/rpc", imp == "net/smtp", strings.HasPrefix(imp, "database/"), imp == "syscall", imp == "io/ioutil",
+		imp == "log" || strings.HasPrefix(imp, "log/"), imp == "plugin", imp == "runtime/debug":
+		return true
+	}
+	return false
+}
 
 func TestImportDirection(t *testing.T) {
 	root, _ := os.Getwd()
@@ -84,6 +102,9 @@ func TestImportDirection(t *testing.T) {
 				if strings.HasPrefix(imp, prefix) && !contains(who, rel) {
 					t.Errorf("%s imports %s: only %v may", rel, imp, who)
 				}
+			}
+			if contains(noIO, rel) && ioPackage(imp) {
+				t.Errorf("%s imports %s: it may do no I/O", rel, imp)
 			}
 			if contains(stdlibOnly, rel) && strings.Contains(strings.Split(imp, "/")[0], ".") &&
 				!(rel == "internal/auth" && strings.HasPrefix(imp, "golang.org/x/crypto")) {

@@ -87,9 +87,9 @@ type WorkspaceView struct {
 	Track       []TrackItem
 	Events      []crm.Event
 	Log         LogView
-	Form        Form   // values and errors of the posted form (details defaults otherwise)
-	Action      string // which form the errors belong to ("details", "archive", "complete-3"...)
-	Conflict    bool   // the save was refused: someone else changed the project
+	Form        Form           // values and errors of the posted form (details defaults otherwise)
+	Action      string         // which form the errors belong to ("details", "archive", "complete-3"...)
+	Conflict    bool           // the save was refused: someone else changed the project
 	Current     []CurrentValue // the project as saved, when Conflict
 	Earlier     *Earlier
 	Statuses    []crm.Choice

@@ -20,6 +20,7 @@ type SalesView struct {
 	NextURL   string              // "" on the last page
 	FirstURL  string              // "" on the first page
 	Query     string              // the current filters, for "all N matching" and return links
+	ExportURL string              // the projects of the current filter as a CSV file
 	CanBulk   bool
 	Bulk      BulkForm
 }

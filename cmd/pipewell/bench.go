@@ -8,4 +8,6 @@ import (
 )
 
 // benchCmd is `pipewell bench` (internal/bench).
-func benchCmd(ctx context.Context, log *slog.Logger, args []string) error { return bench.Run(ctx, log, args) }
+func benchCmd(ctx context.Context, log *slog.Logger, args []string) error {
+	return bench.Run(ctx, log, args)
+}

@@ -30,7 +30,7 @@ type route struct {
 // may reach what. TestRouteInventory fails on a route chi knows that is not
 // here, and the tenant walk visits every one of them.
 var routeTable = []route{
-	// Signing in and out, the Sales screen, the board and the rep load.
+	// Signing in and out; the Sales screen, its export, bulk actions, the rep load and the board.
 	{"GET", "/healthz", Public, (*Server).handleHealth},
 	{"GET", "/readyz", Public, (*Server).handleReady},
 	{"GET", "/static/*", Public, (*Server).handleStatic},
@@ -40,6 +40,10 @@ var routeTable = []route{
 	{"POST", "/signup", Public, (*Server).handleSignup},
 	{"POST", "/logout", AnyUser, (*Server).handleLogout},
 	{"GET", "/", AnyUser, (*Server).handleSales},
+	{"GET", "/sales.csv", AnyUser, (*Server).handleSalesCSV},
+	{"POST", "/bulk", Manager, (*Server).handleBulk},
+	{"GET", "/load", Manager, (*Server).handleRepLoad},
+	{"GET", "/pipeline", AnyUser, (*Server).handleBoard},
 
 	// Projects (visibility is decided per project: 404 outside it), leads, accounts and contacts.
 	{"GET", "/projects/new", AnyUser, (*Server).handleNewLeadPage},
@@ -62,23 +66,14 @@ var routeTable = []route{
 	{"POST", "/projects/{id}/events/{eventID}/done", AnyUser, (*Server).handleEventDone},
 	{"POST", "/projects/{id}/subtasks", AnyUser, (*Server).handleAddSubtask},
 	{"POST", "/projects/{id}/subtasks/{subtaskID}/done", AnyUser, (*Server).handleSubtaskDone},
-
-	// Administration (admins only), My account, and the invitation and password-reset links.
 	{"GET", "/accounts", AnyUser, (*Server).handleAccounts},
 	{"GET", "/accounts/new", AnyUser, (*Server).handleNewAccountPage},
 	{"POST", "/accounts/new", AnyUser, (*Server).handleSaveAccount},
 	{"GET", "/accounts/{id}", AnyUser, (*Server).handleAccount},
 	{"POST", "/accounts/{id}", AnyUser, (*Server).handleSaveAccount},
 	{"POST", "/accounts/{id}/contacts", AnyUser, (*Server).handleAddContact},
-
-	// Projects (visibility is decided per project: 404 outside it), leads, accounts and contacts.
 	{"GET", "/contacts/{id}", AnyUser, (*Server).handleContact},
 	{"POST", "/contacts/{id}", AnyUser, (*Server).handleSaveContact},
-
-	// Signing in and out, the Sales screen, the board and the rep load.
-	{"POST", "/bulk", Manager, (*Server).handleBulk},
-	{"GET", "/load", Manager, (*Server).handleRepLoad},
-	{"GET", "/pipeline", AnyUser, (*Server).handleBoard},
 
 	// Administration (admins only), My account, and the invitation and password-reset links.
 	{"GET", "/admin", Admin, (*Server).handleAdminHome},

@@ -100,6 +100,7 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 	}
 	v.Total, v.Estimated = page.Total, page.Estimated
 	v.Query = sq.encode("after", "")
+	v.ExportURL = "/sales.csv?" + sq.encode("after", "", "sort", "", "dir", "")
 	v.Sorts = map[string]web.SortLink{}
 	for k := range postgres.SalesSorts {
 		key := string(k)

@@ -1,0 +1,95 @@
+package csvfile
+
+import (
+	"bufio"
+	"encoding/csv"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
+)
+
+// bom is the UTF-8 byte-order mark that tells Excel the file is UTF-8.
+const bom = "\uFEFF"
+
+// writer writes records to a buffered CSV stream.
+type writer struct {
+	buf *bufio.Writer
+	csv *csv.Writer
+}
+
+func newWriter(w io.Writer) (*writer, error) {
+	buf := bufio.NewWriterSize(w, 64<<10)
+	if _, err := buf.WriteString(bom); err != nil {
+		return nil, err
+	}
+	c := csv.NewWriter(buf)
+	c.UseCRLF = true
+	return &writer{buf: buf, csv: c}, nil
+}
+
+// write writes one record, every cell made safe for a spreadsheet.
+func (w *writer) write(rec []string) error {
+	for i, s := range rec {
+		rec[i] = Cell(s)
+	}
+	return w.csv.Write(rec)
+}
+
+// flush writes what is buffered to the underlying writer.
+func (w *writer) flush() error {
+	w.csv.Flush()
+	if err := w.csv.Error(); err != nil {
+		return err
+	}
+	return w.buf.Flush()
+}
+
+// Cell returns s as a spreadsheet may safely open it: a cell starting with
+// a character that makes a formula (=, +, -, @, tab, carriage return) gets
+// a leading apostrophe, which spreadsheets show as text.
+func Cell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+// Day formats a calendar date ("" for none).
+func Day(d crm.Date) string { return d.String() }
+
+// DayAt formats the tenant-local calendar day of an instant ("" for none).
+func DayAt(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format(time.DateOnly)
+}
+
+// Instant formats an instant in the tenant's zone, to the second ("" for none).
+func Instant(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format(time.RFC3339)
+}
+
+// Money formats cents as a plain decimal with two places: 1234.50.
+func Money(cents int64) string {
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	b := make([]byte, 0, 24)
+	if neg {
+		b = append(b, '-')
+	}
+	b = strconv.AppendInt(b, cents/100, 10)
+	b = append(b, '.', byte('0'+cents%100/10), byte('0'+cents%10))
+	return string(b)
+}
