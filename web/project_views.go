@@ -15,6 +15,16 @@ type Option struct {
 	Label string
 }
 
+// AlreadyDone answers a completion sent after its milestone was completed:
+// who completed it and when, and the note that was typed, kept so that it
+// can go to the log instead.
+type AlreadyDone struct {
+	Milestone string
+	By        string
+	At        time.Time
+	Note      string
+}
+
 // CurrentValue is one field of the project as saved, shown beside a
 // conflict: Field is a catalog key.
 type CurrentValue struct {
@@ -90,6 +100,7 @@ type WorkspaceView struct {
 	Form        Form           // values and errors of the posted form (details defaults otherwise)
 	Action      string         // which form the errors belong to ("details", "archive", "complete-3"...)
 	Conflict    bool           // the save was refused: someone else changed the project
+	Already     *AlreadyDone   // a completion arrived after the milestone was completed
 	Current     []CurrentValue // the project as saved, when Conflict
 	Earlier     *Earlier
 	Statuses    []crm.Choice

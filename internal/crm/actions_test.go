@@ -9,7 +9,8 @@ import (
 // refusedForState reports whether a decision refused for the project's
 // state or the viewer's role (not for a bad input).
 func refusedForState(err error) bool {
-	if errors.Is(err, ErrForbidden) || errors.Is(err, ErrAlreadyCompleted) {
+	var already *AlreadyCompletedError
+	if errors.Is(err, ErrForbidden) || errors.Is(err, ErrAlreadyCompleted) || errors.As(err, &already) {
 		return true
 	}
 	var ve *ValidationError

@@ -29,9 +29,22 @@ const (
 	MsgNothingToChange = "error.nothing_changed"
 )
 
-// ErrAlreadyCompleted says the milestone is completed already: a repeated
-// "complete" (a double submit) changes nothing and is not an error to show.
+// ErrAlreadyCompleted says the milestone is completed already with exactly
+// what the command says (same person, time and note): a double submit, which
+// changes nothing and is not an error to show.
 var ErrAlreadyCompleted = errors.New("milestone already completed")
+
+// AlreadyCompletedError says the milestone was completed before this
+// command with other input — by someone else, or at another time or with
+// another note (a form opened before the completion): nothing is saved, and
+// the user is told who completed it and when, with what they typed kept.
+type AlreadyCompletedError struct {
+	Completion Completion
+}
+
+func (e *AlreadyCompletedError) Error() string {
+	return "milestone already completed at " + e.Completion.At.Format(time.RFC3339)
+}
 
 // EarlierOpenError asks the user whether to complete the open milestones
 // before the one they are completing, and when each happened.
@@ -85,8 +98,11 @@ func DecideComplete(p Project, defs []MilestoneDef, cmd CompleteMilestone, a Act
 	if target < 0 {
 		return Change{}, ErrNotFound
 	}
-	if _, done := p.Completed(cmd.MilestoneID); done {
-		return Change{}, ErrAlreadyCompleted
+	if c, done := p.Completed(cmd.MilestoneID); done {
+		if note, _ := CleanText(cmd.Note); c.By == a.Viewer.UserID && c.At.Equal(cmd.At) && c.Note == note {
+			return Change{}, ErrAlreadyCompleted
+		}
+		return Change{}, &AlreadyCompletedError{Completion: c}
 	}
 	if err := checkVersion(p, cmd.Version); err != nil {
 		return Change{}, err

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -27,6 +28,18 @@ func newProject(state State) Project {
 		Completions: []Completion{{MilestoneID: 1, At: t0}}}
 }
 
+func withCompletion(p Project, c Completion) Project {
+	p.Completions = append(slices.Clone(p.Completions), c)
+	return p
+}
+
+func alreadyBy(by UserID) func(error) bool {
+	return func(err error) bool {
+		var e *AlreadyCompletedError
+		return errors.As(err, &e) && e.Completion.By == by
+	}
+}
+
 func TestDecideComplete(t *testing.T) {
 	now := t0.Add(48 * time.Hour)
 	a := actorAt(now)
@@ -50,7 +63,14 @@ func TestDecideComplete(t *testing.T) {
 		{"stale", p, CompleteMilestone{Version: 2, MilestoneID: 2, At: now}, is(ErrConflict)},
 		{"unknown", p, CompleteMilestone{Version: 3, MilestoneID: 99, At: now}, is(ErrNotFound)},
 		{"inactive", p, CompleteMilestone{Version: 3, MilestoneID: 5, At: now}, is(ErrNotFound)},
-		{"already done (double submit)", p, CompleteMilestone{Version: 2, MilestoneID: 1, At: now}, is(ErrAlreadyCompleted)},
+		{"already done (double submit)", withCompletion(p, Completion{MilestoneID: 2, At: now.Add(-time.Hour), By: 7, Note: "ok"}),
+			CompleteMilestone{Version: 3, MilestoneID: 2, At: now.Add(-time.Hour), Note: " ok "}, is(ErrAlreadyCompleted)},
+		{"already done, another time", withCompletion(p, Completion{MilestoneID: 2, At: now.Add(-time.Hour), By: 7, Note: "ok"}),
+			CompleteMilestone{Version: 3, MilestoneID: 2, At: now, Note: "ok"}, alreadyBy(7)},
+		{"already done, another note", withCompletion(p, Completion{MilestoneID: 2, At: now.Add(-time.Hour), By: 7, Note: "ok"}),
+			CompleteMilestone{Version: 3, MilestoneID: 2, At: now.Add(-time.Hour), Note: "other"}, alreadyBy(7)},
+		{"already done by someone else", withCompletion(p, Completion{MilestoneID: 2, At: now.Add(-time.Hour), By: 8, Note: "ok"}),
+			CompleteMilestone{Version: 2, MilestoneID: 2, At: now.Add(-time.Hour), Note: "ok"}, alreadyBy(8)},
 		{"future", p, CompleteMilestone{Version: 3, MilestoneID: 2, At: now.Add(time.Minute)}, field("completed_at", MsgTimeFuture)},
 		{"before creation", p, CompleteMilestone{Version: 3, MilestoneID: 2, At: t0.Add(-time.Hour)}, field("completed_at", MsgBeforeCreated)},
 		{"no time", p, CompleteMilestone{Version: 3, MilestoneID: 2}, field("completed_at", MsgTimeInvalid)},

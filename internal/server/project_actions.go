@@ -62,7 +62,9 @@ func (s *Server) handleQualify(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
 	cmd, fields := s.completeCommand(r, a, 0)
 	if r.PostFormValue("completed_at") == "" {
-		cmd.At = a.Now
+		// Now, to the minute as a typed time is: a double submit then
+		// repeats the same completion and is recognised as one.
+		cmd.At = a.Now.Truncate(time.Minute)
 	}
 	s.change(w, r, "qualify", fields, func(p crm.Project, c crm.Setup) (crm.Change, error) {
 		return crm.DecideQualify(p, c.Defs, cmd, a)

@@ -26,6 +26,7 @@ type wsState struct {
 	action   string
 	conflict bool
 	earlier  *crm.EarlierOpenError
+	already  *crm.Completion // the milestone was completed before this form was sent
 	target   crm.MilestoneID
 }
 
@@ -100,6 +101,17 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 		Can:        crm.Allowed(p, ws.Defs, viewer(ctx), now, loc),
 	}
 	v.DeferPassed = p.State == crm.StateDeferred && v.State == crm.StateActive
+	if c := st.already; c != nil {
+		v.Already = &web.AlreadyDone{By: c.ByName, At: c.At, Note: st.values["note"]}
+		if c.ByName == "" {
+			v.Already.By = web.T(ctx, "project.someone")
+		}
+		for _, d := range ws.Defs {
+			if d.ID == c.MilestoneID {
+				v.Already.Milestone = d.Name
+			}
+		}
+	}
 	for _, c := range crm.ForecastCategories {
 		v.Forecasts = append(v.Forecasts, web.Option{Value: string(c), Label: web.T(ctx, "forecast."+string(c))})
 	}
@@ -192,6 +204,7 @@ func (s *Server) change(w http.ResponseWriter, r *http.Request, action string, f
 // answer responds to a project command's outcome.
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, pid crm.ProjectID, action string, fields []string, err error) {
 	var earlier *crm.EarlierOpenError
+	var already *crm.AlreadyCompletedError
 	switch {
 	case err == nil, errors.Is(err, crm.ErrAlreadyCompleted):
 		if isHX(r) {
@@ -204,6 +217,8 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, pid crm.ProjectI
 	case errors.As(err, &earlier):
 		mid, _ := urlID(r, "milestoneID")
 		s.renderWorkspace(w, r, pid, http.StatusOK, wsState{values: keep(r, fields...), action: action, earlier: earlier, target: crm.MilestoneID(mid)})
+	case errors.As(err, &already):
+		s.renderWorkspace(w, r, pid, http.StatusConflict, wsState{values: keep(r, fields...), action: action, already: &already.Completion})
 	case errors.Is(err, crm.ErrForbidden):
 		// The viewer can see the project, so there is nothing to hide.
 		s.errorPage(w, r, http.StatusForbidden, "error.forbidden", "project.action_forbidden")

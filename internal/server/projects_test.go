@@ -80,13 +80,14 @@ func TestWorkspaceJourney(t *testing.T) {
 	ver := pageVersion(t, ws.body)
 
 	// Qualify: completes the qualifying milestone and creates its event.
-	res := c.post(f.url(f.project, "/qualify"), url.Values{"version": {ver}, "completed_at": {localNow()}, "note": {"Budget confirmed"}})
+	at := localNow()
+	res := c.post(f.url(f.project, "/qualify"), url.Values{"version": {ver}, "completed_at": {at}, "note": {"Budget confirmed"}})
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("qualify: %d\n%s", res.status, res.body)
 	}
-	// A double submit of the same completion completes it once.
+	// A double submit of the same completion completes it once, silently.
 	qual := f.defs[1].ID
-	res = c.post(f.url(f.project, fmt.Sprintf("/milestones/%d/complete", qual)), url.Values{"version": {ver}, "completed_at": {localNow()}})
+	res = c.post(f.url(f.project, fmt.Sprintf("/milestones/%d/complete", qual)), url.Values{"version": {ver}, "completed_at": {at}, "note": {"Budget confirmed"}})
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("double submit: %d", res.status)
 	}
@@ -368,5 +369,72 @@ func TestCompleteReturnsWhereItCameFrom(t *testing.T) {
 		if res.status != http.StatusSeeOther || res.header.Get("Location") != tc.want {
 			t.Errorf("return %q: %d to %q, want 303 to %q", tc.ret, res.status, res.header.Get("Location"), tc.want)
 		}
+	}
+}
+
+// TestStaleCompletionIsToldWhoCompletedIt: a completion sent from a page
+// opened before someone else completed the milestone, with another time and
+// note, saves nothing and says who completed it and when, keeping the typed
+// note (ready to go to the log instead); the same person's identical double
+// submit stays silent.
+func TestStaleCompletionIsToldWhoCompletedIt(t *testing.T) {
+	t.Parallel()
+	f := newProjectFixture(t)
+	ann := f.app.client()
+	ann.login(f.repA)
+	admin := f.app.client()
+	admin.login(f.admin)
+	qual := f.defs[1].ID
+	path := f.url(f.project, fmt.Sprintf("/milestones/%d/complete", qual))
+	stale := pageVersion(t, ann.get(f.url(f.project, "")).body) // Ann opens the workspace
+
+	at := localNow()
+	if res := admin.post(path, url.Values{"version": {stale}, "completed_at": {at}, "note": {"Qualified on the phone"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("admin completes: %d\n%s", res.status, res.body)
+	}
+	res := ann.post(path, url.Values{"version": {stale}, "completed_at": {localNow()}, "note": {"Budget & roof <checked>"}})
+	if res.status != http.StatusConflict {
+		t.Fatalf("Ann's late completion: %d, want 409", res.status)
+	}
+	mustContain(t, res.body, `id="already-completed"`, "was already completed by "+f.admin.Name,
+		"Budget &amp; roof &lt;checked&gt;</textarea>", `action="`+f.url(f.project, "/notes")+`"`)
+	// Nothing of Ann's was saved.
+	if n := strings.Count(ann.get(f.url(f.project, "")).body, "Budget &amp; roof"); n != 0 {
+		t.Errorf("Ann's note shows %d times after the refused completion", n)
+	}
+	// The admin's identical double submit: silent.
+	if res := admin.post(path, url.Values{"version": {stale}, "completed_at": {at}, "note": {"Qualified on the phone"}}); res.status != http.StatusSeeOther {
+		t.Errorf("admin's double submit: %d, want 303", res.status)
+	}
+}
+
+// TestTeamMemberCannotTakeTheProject: a salesperson on a project's team
+// cannot make themselves (or anyone) its owner, nor can the owner hand it
+// on — reassigning is for managers and admins; the owner keeps the project.
+func TestTeamMemberCannotTakeTheProject(t *testing.T) {
+	t.Parallel()
+	f := newProjectFixture(t)
+	ann, bob := f.app.client(), f.app.client()
+	ann.login(f.repA)
+	bob.login(f.repB)
+	ws := f.url(f.project, "")
+	if res := ann.post(ws+"/members", url.Values{"version": {pageVersion(t, ann.get(ws).body)}, "member_id": {fmt.Sprint(f.repB.ID)}}); res.status != http.StatusSeeOther {
+		t.Fatalf("add Bob to the team: %d\n%s", res.status, res.body)
+	}
+	page := bob.get(ws)
+	if page.status != http.StatusOK {
+		t.Fatalf("Bob on the team cannot open the project: %d", page.status)
+	}
+	mustNotContain(t, page.body, `action="`+ws+`/owner"`)
+	res := bob.post(ws+"/owner", url.Values{"version": {pageVersion(t, page.body)}, "owner_id": {fmt.Sprint(f.repB.ID)}})
+	if res.status != http.StatusForbidden {
+		t.Errorf("team member takes the project: %d, want 403", res.status)
+	}
+	res = ann.post(ws+"/owner", url.Values{"version": {pageVersion(t, ann.get(ws).body)}, "owner_id": {fmt.Sprint(f.repB.ID)}})
+	if res.status != http.StatusForbidden {
+		t.Errorf("owner hands the project on: %d, want 403", res.status)
+	}
+	if page := ann.get(ws); page.status != http.StatusOK || !strings.Contains(page.body, "Owner: "+f.repA.Name) {
+		t.Errorf("the owner lost the project: %d", page.status)
 	}
 }
