@@ -84,8 +84,9 @@ type UserView struct {
 // WorkgroupsView lists the workgroups with the create form.
 type WorkgroupsView struct {
 	AdminPage
-	Workgroups []crm.Workgroup
-	Form       Form
+	Workgroups   []crm.Workgroup
+	IdleManagers []string // active managers who manage no workgroup
+	Form         Form
 }
 
 // WorkgroupView is one workgroup: rename, members and managers.

@@ -35,6 +35,9 @@ type SalesFilters struct {
 	ViewURLs                                          map[crm.State]string
 	ResetURL                                          string
 	LoadURL                                           string // the rep load panel, for managers
+	// ManagesNone: the viewer manages no workgroup of a tenant that has
+	// some, so sees only their own and their team's projects; the page says so.
+	ManagesNone bool
 }
 
 // Value returns a filter's typed value.

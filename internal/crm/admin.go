@@ -270,6 +270,19 @@ type Workgroup struct {
 	Managers []string
 }
 
+// MsgWorkgroupNotEmpty refuses to delete a workgroup that has members.
+const MsgWorkgroupNotEmpty = "admin.error.workgroup_not_empty"
+
+// CheckDeleteWorkgroup allows deleting a workgroup only when it has no
+// members: its members' projects would otherwise silently leave its
+// managers' view. Emptying it first makes that a deliberate step.
+func CheckDeleteWorkgroup(g Workgroup) error {
+	if g.Members > 0 {
+		return FieldError("", MsgWorkgroupNotEmpty)
+	}
+	return nil
+}
+
 // WorkgroupMember is one member of a workgroup.
 type WorkgroupMember struct {
 	UserID  UserID

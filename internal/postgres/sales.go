@@ -317,6 +317,7 @@ func (db *DB) SalesScreen(ctx context.Context, v crm.Viewer, q SalesQuery) (Sale
 		if err := tx.resolveText(ctx, &q.Filter); err != nil {
 			return err
 		}
+		opts.ManagesNone = scope.ManagesNone
 		b := &pgx.Batch{}
 		readOpts := queueSalesOptions(b, tx.Tenant, &opts)
 		readPage, err := queueListSales(b, tx.Tenant, scope, q.Filter, q.Sort, q.Desc, q.After, q.Limit, &page)

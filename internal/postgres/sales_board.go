@@ -59,6 +59,7 @@ func (db *DB) BoardScreen(ctx context.Context, v crm.Viewer, f SalesFilter) (Sal
 		if err := tx.resolveText(ctx, &f); err != nil {
 			return err
 		}
+		opts.ManagesNone = scope.ManagesNone
 		b := &pgx.Batch{}
 		readOpts := queueSalesOptions(b, tx.Tenant, &opts)
 		readBoard := queueBoard(b, tx.Tenant, scope, f, func() []crm.MilestoneDef { return opts.Milestones }, &cols)

@@ -13,6 +13,9 @@ import (
 type SalesOptions struct {
 	Owners, Workgroups, Statuses, Sources, Reasons []crm.Choice
 	Milestones                                     []crm.MilestoneDef
+	// ManagesNone: the viewer is a manager who manages no workgroup of a
+	// tenant that has some (Scope.ManagesNone), which the page explains.
+	ManagesNone bool
 }
 
 // SalesOptions loads the filter choices in one round trip. Owners are the

@@ -21,6 +21,9 @@ type Scope struct {
 	All    bool
 	// Owners whose projects are visible (the viewer included).
 	Owners []int64
+	// ManagesNone: a manager of a tenant that has workgroups who manages
+	// none of them, and so sees only their own and their team's projects.
+	ManagesNone bool
 }
 
 // Scope resolves the viewer's visibility with one small query (the members of
@@ -44,6 +47,7 @@ func (tx *Tx) Scope(ctx context.Context, v crm.Viewer) (Scope, error) {
 			return s, fmt.Errorf("resolve scope: %w", err)
 		}
 		s.All = groups == 0
+		s.ManagesNone = groups > 0 && len(owners) == 0
 		s.Owners = append(s.Owners, owners...)
 	case crm.RoleSales:
 	default:

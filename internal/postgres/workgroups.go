@@ -6,14 +6,29 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
-// Workgroups lists the tenant's workgroups by name with member counts and managers.
-func (db *DB) Workgroups(ctx context.Context, tenant crm.TenantID) ([]crm.Workgroup, error) {
+// Workgroups lists the tenant's workgroups by name with member counts and
+// managers, and the names of the active managers who manage none of them
+// (who, once the tenant has a workgroup, see only their own projects).
+func (db *DB) Workgroups(ctx context.Context, tenant crm.TenantID) ([]crm.Workgroup, []string, error) {
 	var out []crm.Workgroup
+	var idle []string
 	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
 		rows, err := tx.Query(ctx, `
+			SELECT u.name FROM users u
+			 WHERE u.tenant_id = $1 AND u.active AND u.role = 'manager'
+			   AND NOT EXISTS (SELECT 1 FROM workgroup_members m WHERE m.tenant_id = $1 AND m.user_id = u.id AND m.manager)
+			 ORDER BY lower(u.name), u.id`, tx.Tenant)
+		if err != nil {
+			return fmt.Errorf("list managers: %w", err)
+		}
+		if idle, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return fmt.Errorf("list managers: %w", err)
+		}
+		rows, err = tx.Query(ctx, `
 			SELECT g.id, g.name,
 			       (SELECT count(*) FROM workgroup_members m WHERE m.tenant_id = g.tenant_id AND m.workgroup_id = g.id),
 			       COALESCE((SELECT array_agg(u.name ORDER BY u.name) FROM workgroup_members m
@@ -33,7 +48,30 @@ func (db *DB) Workgroups(ctx context.Context, tenant crm.TenantID) ([]crm.Workgr
 		}
 		return rows.Err()
 	})
-	return out, err
+	return out, idle, err
+}
+
+// DeleteWorkgroup deletes an empty workgroup (crm.CheckDeleteWorkgroup),
+// with an audit entry; unknown is crm.ErrNotFound.
+func (db *DB) DeleteWorkgroup(ctx context.Context, tenant crm.TenantID, actor crm.UserID, id int64) error {
+	return db.InTenant(ctx, tenant, func(tx *Tx) error {
+		g := crm.Workgroup{ID: id}
+		err := tx.QueryRow(ctx, `SELECT g.name, (SELECT count(*) FROM workgroup_members m WHERE m.tenant_id = $1 AND m.workgroup_id = g.id)
+			  FROM workgroups g WHERE g.tenant_id = $1 AND g.id = $2 FOR UPDATE`, tx.Tenant, id).Scan(&g.Name, &g.Members)
+		if err != nil {
+			return translate(err)
+		}
+		if err := crm.CheckDeleteWorkgroup(g); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE projects SET workgroup_id = NULL WHERE tenant_id = $1 AND workgroup_id = $2`, tx.Tenant, id); err != nil {
+			return fmt.Errorf("delete workgroup: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM workgroups WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id); err != nil {
+			return fmt.Errorf("delete workgroup: %w", err)
+		}
+		return tx.audit(ctx, actor, "workgroup", id, "delete", g.Name, "")
+	})
 }
 
 // Workgroup returns one workgroup and its members; unknown is crm.ErrNotFound.

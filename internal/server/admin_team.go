@@ -11,12 +11,13 @@ import (
 )
 
 func (s *Server) renderWorkgroups(w http.ResponseWriter, r *http.Request, status int, f web.Form) {
-	gs, err := s.db.Workgroups(r.Context(), tenantOf(r))
+	gs, idle, err := s.db.Workgroups(r.Context(), tenantOf(r))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	v := web.WorkgroupsView{AdminPage: s.adminPage(r, "admin.workgroups.title", "admin.tab.workgroups"), Workgroups: gs, Form: f}
+	v := web.WorkgroupsView{AdminPage: s.adminPage(r, "admin.workgroups.title", "admin.tab.workgroups"), Workgroups: gs,
+		IdleManagers: idle, Form: f}
 	s.render(w, r, status, web.WorkgroupsPage(v))
 }
 
@@ -90,6 +91,19 @@ func (s *Server) handleAdminWorkgroupRename(w http.ResponseWriter, r *http.Reque
 	}
 	s.finish(w, r, err, "/admin/workgroups/"+strconv.FormatInt(id, 10), "admin.workgroups.saved", func(errs map[string]string) {
 		s.renderWorkgroup(w, r, http.StatusUnprocessableEntity, id, form(keep(r, "name"), errs), web.Form{})
+	})
+}
+
+// handleAdminWorkgroupDelete deletes an empty workgroup; one with members
+// comes back with a message.
+func (s *Server) handleAdminWorkgroupDelete(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.idForm(w, r, "id")
+	if !ok {
+		return
+	}
+	err := s.db.DeleteWorkgroup(r.Context(), tenantOf(r), actorID(r), id)
+	s.finish(w, r, err, "/admin/workgroups", "admin.workgroups.deleted", func(errs map[string]string) {
+		s.renderWorkgroup(w, r, http.StatusUnprocessableEntity, id, web.Form{Errors: errs}, web.Form{})
 	})
 }
 

@@ -101,6 +101,7 @@ var routeTable = []route{
 	{"POST", "/admin/workgroups", Admin, (*Server).handleAdminWorkgroupCreate},
 	{"GET", "/admin/workgroups/{id}", Admin, (*Server).handleAdminWorkgroup},
 	{"POST", "/admin/workgroups/{id}", Admin, (*Server).handleAdminWorkgroupRename},
+	{"POST", "/admin/workgroups/{id}/delete", Admin, (*Server).handleAdminWorkgroupDelete},
 	{"POST", "/admin/workgroups/{id}/members", Admin, (*Server).handleAdminWorkgroupMember},
 	{"POST", "/admin/workgroups/{id}/members/{userID}/remove", Admin, (*Server).handleAdminWorkgroupRemove},
 	{"GET", "/admin/quotas", Admin, (*Server).handleAdminQuotas},

@@ -92,7 +92,7 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 	v.Filters = web.SalesFilters{
 		Values: vals, Owners: opts.Owners, Workgroups: opts.Workgroups, Milestones: ms,
 		Statuses: opts.Statuses, Sources: opts.Sources, Notices: sq.Notices,
-		View: sq.Filter.View, ResetURL: base + "?view=" + string(sq.Filter.View),
+		View: sq.Filter.View, ResetURL: base + "?view=" + string(sq.Filter.View), ManagesNone: opts.ManagesNone,
 		ViewURLs: map[crm.State]string{},
 	}
 	for _, st := range []crm.State{crm.StateActive, crm.StateDeferred, crm.StateArchived} {
