@@ -47,7 +47,18 @@
 // position (then ID); completions of inactive or unknown milestones are
 // ignored. An undone milestone is simply absent from the completions.
 //
-// Pending milestone: the first milestone in process order not completed.
+// Skipped: a milestone added to a live process may apply only to projects
+// that had not reached a later milestone; for the others it is skipped
+// (Project.Skipped). A skipped milestone is never pending, never due and
+// never late; someone may still complete it (the completion wins). Like any
+// milestone it counts as reached once a later one is completed (the
+// funnel's "reached" and "qualified" are "completed it or a later one"), so
+// the funnel stays monotonic. Deadlines and step times that count from "the
+// previous milestone" pass over a skipped one to the milestone completed
+// before it.
+//
+// Pending milestone: the first milestone in process order neither completed
+// nor skipped.
 //
 // Due date: the pending milestone of an open (active or deferred) project
 // with a deadline of N days (0 means no deadline) is due on the local

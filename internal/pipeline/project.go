@@ -24,8 +24,9 @@ type Facts struct {
 
 	Done     uint32               // bit i set: active milestone i is completed
 	DoneAt   [MaxMilestones]int64 // Unix seconds of each completion in Done
+	Skipped  uint32               // bit i set: active milestone i is skipped (and not completed)
 	LastDone int                  // last completed milestone in process order, -1 if none
-	Pending  int                  // first active milestone not completed, -1 if none
+	Pending  int                  // first active milestone neither completed nor skipped, -1 if none
 
 	// HasDue tells whether the pending milestone has a deadline; PendingDue
 	// is then the first instant of its due day in the tenant's time zone.
@@ -133,13 +134,36 @@ func (e *Engine) completed(p *Project, f *Facts) (latest int64) {
 			f.LastDone = k
 		}
 	}
+	f.Skipped = 0
+	for _, id := range p.Skipped {
+		if k := e.index(id); k >= 0 {
+			f.Skipped |= 1 << k
+		}
+	}
+	f.Skipped &^= f.Done
 	for i := range e.milestones {
-		if f.Done&(1<<i) == 0 {
+		if (f.Done|f.Skipped)&(1<<i) == 0 {
 			f.Pending = i
 			break
 		}
 	}
 	return latest
+}
+
+// previousDone is the completed milestone right before milestone i, passing
+// over skipped ones; -1 when the one before (after any skipped) is not
+// completed, or there is none. For the pending milestone it is the one its
+// deadline counts from.
+func previousDone(f *Facts, i int) int {
+	for j := i - 1; j >= 0; j-- {
+		if f.Done&(1<<j) != 0 {
+			return j
+		}
+		if f.Skipped&(1<<j) == 0 {
+			return -1
+		}
+	}
+	return -1
 }
 
 // probability is the stage probability of p counted in state st: sold
@@ -178,8 +202,10 @@ func (e *Engine) Facts(p *Project) Facts {
 func (e *Engine) pendingDueDay(p *Project, f *Facts, back bool) int64 {
 	m := &e.milestones[f.Pending]
 	anchor := p.CreatedAt
-	if m.DeadlineFrom == FromPrevious && f.Pending > 0 {
-		anchor = time.Unix(f.DoneAt[f.Pending-1], 0)
+	if m.DeadlineFrom == FromPrevious {
+		if j := previousDone(f, f.Pending); j >= 0 {
+			anchor = time.Unix(f.DoneAt[j], 0)
+		}
 	}
 	resumed := p.ResumedAt
 	if p.State == StateDeferred && back && p.DeferUntil.After(resumed) {

@@ -12,7 +12,8 @@ type StepOptions struct {
 
 // Step names one measured step of the process. Step 0 runs from creation to
 // qualification or archiving (FromID = ToID = 0); step i > 0 runs from
-// active milestone i-1 to active milestone i.
+// active milestone i-1 to active milestone i (for a project that skipped
+// i-1, from the last milestone before it that it completed).
 type Step struct {
 	FromID, ToID int64
 }
@@ -94,11 +95,14 @@ func (st *StepTimes) Add(p *Project, f *Facts) {
 		st.record(get(), 0, created, end, p.ID)
 	}
 	for i := 1; i < len(st.e.milestones); i++ {
-		both := uint32(1)<<i | uint32(1)<<(i-1)
-		if f.Done&both != both || !st.period.contains(f.DoneAt[i]) {
+		if f.Done&(1<<i) == 0 || !st.period.contains(f.DoneAt[i]) {
 			continue
 		}
-		st.record(get(), i, f.DoneAt[i-1], f.DoneAt[i], p.ID)
+		// A project that skipped the previous milestone measures the step
+		// from the one it completed before.
+		if j := previousDone(f, i); j >= 0 {
+			st.record(get(), i, f.DoneAt[j], f.DoneAt[i], p.ID)
+		}
 	}
 }
 

@@ -118,6 +118,10 @@ type Project struct {
 	Value       int64 // cents; a negative value counts as zero
 	CreatedAt   time.Time
 	Completions []Completion
+	// Skipped are the milestones (by ID) this project skips: added to the
+	// process after it had reached a later one. A skipped milestone is never
+	// pending, never due and never late; a completion of it still counts.
+	Skipped []int64
 
 	ArchiveReasonID int64
 	ArchivedAt      time.Time
