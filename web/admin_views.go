@@ -43,6 +43,15 @@ type MilestonesView struct {
 	Milestones []MilestoneRow
 	Form       Form // the add form
 	ListError  string
+	Preview    *MilestonePreview // what adding the milestone would change, to confirm
+}
+
+// MilestonePreview is what adding a milestone to a live process does to
+// the open projects: Pending have completed every milestone before it,
+// Past of them a later one too (they skip it unless it applies to all).
+type MilestonePreview struct {
+	Name, After   string
+	Pending, Past int64
 }
 
 // MilestoneEditView is the edit form of one milestone definition.

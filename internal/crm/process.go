@@ -28,18 +28,38 @@ type ProcessChange struct {
 	Delete MilestoneID
 	Order  []MilestoneID
 	Audit  []AuditEntry
+	// SkipReached: every project that has completed an active milestone
+	// after the new definition skips it (ApplyToNotReached).
+	SkipReached bool
 }
+
+// ApplyTo says which projects a milestone added to a live process applies to.
+type ApplyTo string
+
+// The choices of ApplyTo.
+const (
+	// ApplyToNotReached: only projects that have not reached a later
+	// milestone; the others skip it (never pending, due or late for them).
+	ApplyToNotReached ApplyTo = "not_reached"
+	// ApplyToAll: every project, so it becomes the next step of every open
+	// project that has completed the milestones before it, even one past it.
+	ApplyToAll ApplyTo = "all"
+)
 
 func (c *ProcessChange) audit(id MilestoneID, action, old, new string) {
 	c.Audit = append(c.Audit, AuditEntry{Entity: "milestone", EntityID: int64(id), Action: action, OldValue: old, NewValue: new})
 }
 
 // DecideNewMilestone adds a definition after the milestone after (0: at the
-// end) of ms, the tenant's definitions in order. Flagging it won or
-// qualifying moves that flag from the milestone that had it, so there is
-// always one won milestone and at most one qualifying one. An unknown after
-// is ErrNotFound; a process at MaxActiveMilestones is a *ValidationError.
-func DecideNewMilestone(ms []MilestoneDef, after MilestoneID, spec MilestoneSpec) (ProcessChange, error) {
+// end) of ms, the tenant's definitions in order, for the projects apply
+// says. Flagging it won or qualifying moves that flag from the milestone
+// that had it, so there is always one won milestone and at most one
+// qualifying one. An unknown after is ErrNotFound; a process at
+// MaxActiveMilestones, or an unknown apply, is a *ValidationError.
+func DecideNewMilestone(ms []MilestoneDef, after MilestoneID, spec MilestoneSpec, apply ApplyTo) (ProcessChange, error) {
+	if apply != ApplyToNotReached && apply != ApplyToAll {
+		return ProcessChange{}, FieldError("apply", MsgRequired)
+	}
 	at := len(ms)
 	if after != 0 {
 		if at = indexOf(ms, after); at < 0 {
@@ -50,7 +70,7 @@ func DecideNewMilestone(ms []MilestoneDef, after MilestoneID, spec MilestoneSpec
 	if activeCount(ms) >= MaxActiveMilestones {
 		return ProcessChange{}, FieldError("", MsgTooMany)
 	}
-	var c ProcessChange
+	c := ProcessChange{SkipReached: apply == ApplyToNotReached}
 	moveFlags(&c, ms, 0, spec)
 	c.Write = append(c.Write, MilestoneDef{Active: true, Position: at + 1, MilestoneSpec: spec})
 	c.Order = slices.Insert(ids(ms), at, 0)

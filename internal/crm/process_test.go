@@ -12,7 +12,7 @@ func TestProcessDecisions(t *testing.T) {
 		{ID: 3, Position: 3, Active: true, MilestoneSpec: MilestoneSpec{Name: "Sold", Won: true}},
 	}
 	// A new qualifying and won milestone after the first moves both flags to it.
-	c, err := DecideNewMilestone(ms, 1, MilestoneSpec{Name: "Site survey", Qualifying: true, Won: true})
+	c, err := DecideNewMilestone(ms, 1, MilestoneSpec{Name: "Site survey", Qualifying: true, Won: true}, ApplyToAll)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,14 +23,14 @@ func TestProcessDecisions(t *testing.T) {
 	if want := []MilestoneID{1, 0, 2, 3}; len(c.Order) != 4 || c.Order[1] != 0 || c.Order[2] != want[2] {
 		t.Errorf("order %v, want %v", c.Order, want)
 	}
-	if _, err := DecideNewMilestone(ms, 99, MilestoneSpec{Name: "x"}); !errors.Is(err, ErrNotFound) {
+	if _, err := DecideNewMilestone(ms, 99, MilestoneSpec{Name: "x"}, ApplyToAll); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown after: %v", err)
 	}
 	full := make([]MilestoneDef, MaxActiveMilestones)
 	for i := range full {
 		full[i] = MilestoneDef{ID: MilestoneID(i + 1), Active: true}
 	}
-	if _, err := DecideNewMilestone(full, 0, MilestoneSpec{Name: "x"}); field("", MsgTooMany)(err) == false {
+	if _, err := DecideNewMilestone(full, 0, MilestoneSpec{Name: "x"}, ApplyToAll); field("", MsgTooMany)(err) == false {
 		t.Errorf("too many: %v", err)
 	}
 	// The won milestone keeps its flag, cannot be deactivated or deleted.

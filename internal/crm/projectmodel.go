@@ -37,6 +37,7 @@ type Project struct {
 	Version         int
 	Members         []UserID
 	Completions     []Completion
+	Skipped         []MilestoneID // milestones added after it had reached a later one (see pipeline's doc)
 	Events          []Event   // its scheduled events, open and done
 	Subtasks        []Subtask // its subtasks, open and done
 }

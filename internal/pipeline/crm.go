@@ -52,7 +52,7 @@ func TenantEngine(t crm.Tenant, loc *time.Location, defs []crm.MilestoneDef, now
 // due date) and events (by start) as due items, its defer-until date as the
 // first instant of that day in loc. dst's slices are reused.
 func ProjectOf(dst *Project, p *crm.Project, loc *time.Location) {
-	comps, items := dst.Completions[:0], dst.Items[:0]
+	comps, items, skipped := dst.Completions[:0], dst.Items[:0], dst.Skipped[:0]
 	*dst = Project{ID: int64(p.ID), OwnerID: int64(p.OwnerID), SourceID: p.SourceID, State: StateOf(p.State),
 		Value: p.Value, CreatedAt: p.CreatedAt, ArchiveReasonID: p.ArchiveReasonID, ArchivedAt: p.ArchivedAt,
 		ResumedAt: p.ResumedAt, Forecast: categoryOf(p.Forecast), HasOverride: p.HasProbability,
@@ -66,6 +66,9 @@ func ProjectOf(dst *Project, p *crm.Project, loc *time.Location) {
 	for _, c := range p.Completions {
 		comps = append(comps, Completion{MilestoneID: int64(c.MilestoneID), At: c.At})
 	}
+	for _, id := range p.Skipped {
+		skipped = append(skipped, int64(id))
+	}
 	for _, s := range p.Subtasks {
 		if !s.Done && !s.Due.IsZero() {
 			items = append(items, DueItem{ID: s.ID, Kind: Subtask, Due: s.Due.Time(), AllDay: true})
@@ -76,7 +79,7 @@ func ProjectOf(dst *Project, p *crm.Project, loc *time.Location) {
 			items = append(items, DueItem{ID: e.ID, Kind: Event, Due: e.StartsAt})
 		}
 	}
-	dst.Completions, dst.Items = comps, items
+	dst.Completions, dst.Items, dst.Skipped = comps, items, skipped
 }
 
 // categoryOf is the engine's forecast category of a crm one; an omitted

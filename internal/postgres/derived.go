@@ -523,6 +523,8 @@ func (tx *Tx) derivedSources(ctx context.Context, ids []crm.ProjectID, loc *time
 		WHERE tenant_id = $1 AND project_id = ANY($2) AND NOT done AND due_date IS NOT NULL`, tx.Tenant, ids)
 	b.Queue(`SELECT project_id, id, starts_at FROM scheduled_events
 		WHERE tenant_id = $1 AND project_id = ANY($2) AND NOT done`, tx.Tenant, ids)
+	b.Queue(`SELECT project_id, milestone_id FROM milestone_skips
+		WHERE tenant_id = $1 AND project_id = ANY($2)`, tx.Tenant, ids)
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
 	rows, err := br.Query()
@@ -579,6 +581,16 @@ func (tx *Tx) derivedSources(ctx context.Context, ids []crm.ProjectID, loc *time
 	}
 	if err == nil {
 		err = read(func(p *crm.Project) { p.Events = append(p.Events, crm.Event{ID: id, StartsAt: at}) })
+	}
+	if err == nil {
+		rows, err = br.Query()
+		if err == nil {
+			_, err = pgx.ForEachRow(rows, []any{&pid, &id}, func() error {
+				p := &out[byID[pid]].project
+				p.Skipped = append(p.Skipped, crm.MilestoneID(id))
+				return nil
+			})
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("derived sources: %w", err)

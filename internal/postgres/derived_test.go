@@ -171,7 +171,7 @@ func TestDerivedFollowsChanges(t *testing.T) {
 	})
 	processChange(func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
 		return crm.DecideNewMilestone(ms, process[1].ID, crm.MilestoneSpec{Name: "Site survey",
-			HasDeadline: true, DeadlineDays: 5, DeadlineFrom: crm.DeadlineFromCreated, Probability: 40})
+			HasDeadline: true, DeadlineDays: 5, DeadlineFrom: crm.DeadlineFromCreated, Probability: 40}, crm.ApplyToNotReached)
 	})
 	processChange(func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
 		return crm.DecideMoveMilestone(ms, process[2].ID, 1)

@@ -201,7 +201,56 @@ func (tx *Tx) writeProcess(ctx context.Context, c crm.ProcessChange) (int64, err
 			return 0, err
 		}
 	}
+	if c.SkipReached && created != 0 {
+		// Every project that has completed an active milestone after the
+		// new one skips it, whatever its state (a reopened project must not
+		// find it pending either).
+		_, err := tx.Exec(ctx, `
+			INSERT INTO milestone_skips (tenant_id, project_id, milestone_id)
+			SELECT DISTINCT $1::bigint, c.project_id, $2::bigint
+			  FROM milestone_completions c
+			  JOIN milestone_defs d ON d.tenant_id = $1 AND d.id = c.milestone_id
+			 WHERE c.tenant_id = $1 AND d.active
+			   AND d.position > (SELECT n.position FROM milestone_defs n WHERE n.tenant_id = $1 AND n.id = $2)`,
+			tx.Tenant, created)
+		if err != nil {
+			return 0, fmt.Errorf("skip the new milestone: %w", err)
+		}
+	}
 	return created, nil
+}
+
+// MilestonePreview is what adding a milestone after a given one would do
+// to the open projects, by the choice of crm.ApplyTo: Pending open projects
+// have completed (or skipped) every milestone before it, so with
+// ApplyToAll it becomes their next step; Past of them have also completed a
+// later milestone, so with ApplyToNotReached they skip it and only
+// Pending − Past get it as their next step.
+type MilestonePreview struct {
+	Pending, Past int64
+}
+
+// PreviewNewMilestone counts MilestonePreview for a milestone added after
+// the definition after (0: at the end), from the projects' stored pending
+// and last completed milestones.
+func (db *DB) PreviewNewMilestone(ctx context.Context, tenant crm.TenantID, after crm.MilestoneID) (MilestonePreview, error) {
+	var p MilestonePreview
+	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
+		err := tx.QueryRow(ctx, `
+			WITH a AS (SELECT COALESCE((SELECT position FROM milestone_defs WHERE tenant_id = $1 AND id = $2),
+			                           (SELECT max(position) FROM milestone_defs WHERE tenant_id = $1 AND active), 0) AS pos)
+			SELECT count(*), count(*) FILTER (WHERE ld.position > a.pos)
+			  FROM a, projects p
+			  LEFT JOIN milestone_defs pd ON pd.tenant_id = $1 AND pd.id = p.pending_milestone_id
+			  LEFT JOIN milestone_defs ld ON ld.tenant_id = $1 AND ld.id = p.last_milestone_id
+			 WHERE p.tenant_id = $1 AND p.phase = 'open' AND (pd.id IS NULL OR pd.position > a.pos)`,
+			tx.Tenant, after).Scan(&p.Pending, &p.Past)
+		if err != nil {
+			return fmt.Errorf("preview new milestone: %w", err)
+		}
+		return nil
+	})
+	return p, err
 }
 
 func nullDays(has bool, n int) any {

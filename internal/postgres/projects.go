@@ -181,6 +181,7 @@ func queueProjectItems(b *pgx.Batch, tenant crm.TenantID, id crm.ProjectID) {
 	b.Queue(`SELECT s.id, s.project_id, COALESCE(s.milestone_id, 0), s.title, COALESCE(s.assignee_id, 0), COALESCE(u.name, ''), s.due_date, s.done, s.done_at
 		  FROM subtasks s LEFT JOIN users u ON u.tenant_id = $1 AND u.id = s.assignee_id
 		 WHERE s.tenant_id = $1 AND s.project_id = $2 ORDER BY s.done, s.due_date NULLS LAST, s.id`, tenant, id)
+	b.Queue(`SELECT milestone_id FROM milestone_skips WHERE tenant_id = $1 AND project_id = $2 ORDER BY milestone_id`, tenant, id)
 }
 
 func readProjectItems(br pgx.BatchResults, p *crm.Project) error {
@@ -193,6 +194,9 @@ func readProjectItems(br pgx.BatchResults, p *crm.Project) error {
 	}
 	if p.Subtasks, err = collect(br, scanSubtask); err != nil {
 		return fmt.Errorf("load subtasks: %w", err)
+	}
+	if p.Skipped, err = collect(br, pgx.RowTo[crm.MilestoneID]); err != nil {
+		return fmt.Errorf("load skipped milestones: %w", err)
 	}
 	return nil
 }

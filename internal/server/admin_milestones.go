@@ -50,6 +50,25 @@ func (s *Server) renderMilestones(w http.ResponseWriter, r *http.Request, status
 	s.render(w, r, status, web.MilestonesPage(v))
 }
 
+// renderMilestonesPreview shows the add form again with what adding the
+// milestone would change, to confirm.
+func (s *Server) renderMilestonesPreview(w http.ResponseWriter, r *http.Request, f web.Form, name string, after crm.MilestoneID, p postgres.MilestonePreview) {
+	ms, use, err := s.db.Milestones(r.Context(), tenantOf(r))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	v := web.MilestonesView{AdminPage: s.adminPage(r, "admin.milestones.title", "admin.tab.milestones"), Form: f,
+		Preview: &web.MilestonePreview{Name: name, After: web.T(r.Context(), "admin.milestone.at_end"), Pending: p.Pending, Past: p.Past}}
+	for _, m := range ms {
+		v.Milestones = append(v.Milestones, web.MilestoneRow{MilestoneDef: m, MilestoneUse: use[m.ID]})
+		if m.ID == after {
+			v.Preview.After = web.T(r.Context(), "admin.milestone.after", m.Name)
+		}
+	}
+	s.render(w, r, http.StatusOK, web.MilestonesPage(v))
+}
+
 func (s *Server) handleAdminMilestones(w http.ResponseWriter, r *http.Request) {
 	s.renderMilestones(w, r, http.StatusOK, web.Form{}, "")
 }
@@ -58,15 +77,28 @@ func (s *Server) handleAdminMilestoneCreate(w http.ResponseWriter, r *http.Reque
 	if !s.parseForm(w, r) {
 		return
 	}
-	values := keep(r, append(milestoneFields, "after")...)
+	values := keep(r, append(milestoneFields, "after", "apply")...)
 	after, err := strconv.ParseInt(r.PostFormValue("after"), 10, 64)
 	if err != nil || after < 0 {
 		after = 0
 	}
 	spec, err := milestoneForm(r).Validate()
+	if err == nil && r.PostFormValue("confirm") != "1" {
+		// A milestone added to a live process changes open projects' next
+		// step: say how many, for each choice, before saving.
+		p, err := s.db.PreviewNewMilestone(r.Context(), tenantOf(r), crm.MilestoneID(after))
+		if err != nil {
+			s.handleError(w, r, err)
+			return
+		}
+		if p.Pending > 0 {
+			s.renderMilestonesPreview(w, r, form(values, nil), spec.Name, crm.MilestoneID(after), p)
+			return
+		}
+	}
 	if err == nil {
 		_, err = s.db.ChangeProcess(r.Context(), tenantOf(r), actorID(r), func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
-			return crm.DecideNewMilestone(ms, crm.MilestoneID(after), spec)
+			return crm.DecideNewMilestone(ms, crm.MilestoneID(after), spec, crm.ApplyTo(r.PostFormValue("apply")))
 		})
 	}
 	s.finish(w, r, err, "/admin/milestones", "admin.milestones.created", func(errs map[string]string) {

@@ -164,7 +164,7 @@ func milestoneNames(t *testing.T, app *testApp, u crm.User) string {
 func siteSurvey(after int64) url.Values {
 	return url.Values{"after": {strconv.FormatInt(after, 10)}, "name": {"Site survey"},
 		"criteria": {"Roof measured and photographed."}, "deadline_days": {"3"}, "deadline_from": {"previous"},
-		"probability": {"40"}, "event_title": {"Site visit"}, "event_days": {"2"}}
+		"probability": {"40"}, "event_title": {"Site visit"}, "event_days": {"2"}, "apply": {"not_reached"}}
 }
 
 func TestMilestoneCreateBetween(t *testing.T) {
@@ -367,5 +367,44 @@ func TestMilestoneChangesKeepHistory(t *testing.T) {
 	mustStatus(t, c.post(fmt.Sprintf("/admin/milestones/%d/delete", survey), nil), http.StatusSeeOther, "delete unused")
 	if n := scalar[int64](t, app, admin, `SELECT count(*) FROM milestone_defs WHERE id = $1`, survey); n != 0 {
 		t.Fatal("unused milestone not deleted")
+	}
+}
+
+// TestNewMilestoneAsksFirst: adding a milestone while open projects would
+// get it as their next step first shows how many, for each choice, with the
+// input kept; nothing is saved until the admin confirms; then it applies as
+// chosen (a project past it skips it).
+func TestNewMilestoneAsksFirst(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t, Config{})
+	admin := app.db.Tenant(t, "Acme")
+	rep := app.db.User(t, admin, crm.RoleSales, "Rita Rep")
+	qualified := milestoneID(t, app, admin, "Lead qualified")
+	proposedID := milestoneID(t, app, admin, "Proposed")
+	created := time.Now().Add(-2 * time.Hour)
+	waiting := app.project(t, rep, "Waiting for survey", created)
+	app.complete(t, rep, waiting, qualified, created.Add(time.Hour))
+	past := app.project(t, rep, "Already proposed", created)
+	app.complete(t, rep, past, proposedID, created.Add(time.Hour))
+	c := app.client()
+	c.login(admin)
+
+	f := siteSurvey(qualified)
+	res := c.post("/admin/milestones", f)
+	if res.status != http.StatusOK {
+		t.Fatalf("first post: %d, want the preview", res.status)
+	}
+	mustContain(t, res.body, `id="milestone-preview"`, "Open projects that have completed every milestone before it: 2.",
+		"it becomes the next step of 1; 1 skip it", `name="confirm" value="1"`, "Roof measured and photographed.</textarea>")
+	if n := scalar[int64](t, app, admin, `SELECT count(*) FROM milestone_defs WHERE name = 'Site survey'`); n != 0 {
+		t.Fatalf("saved before confirming")
+	}
+	f.Set("confirm", "1")
+	mustStatus(t, c.post("/admin/milestones", f), http.StatusSeeOther, "confirmed")
+	survey := milestoneID(t, app, admin, "Site survey")
+	for id, want := range map[int64]int64{waiting: survey, past: milestoneID(t, app, admin, "Sold")} {
+		if got := scalar[int64](t, app, admin, `SELECT pending_milestone_id FROM projects WHERE id = $1`, id); got != want {
+			t.Errorf("project %d pending %d, want %d", id, got, want)
+		}
 	}
 }
