@@ -38,8 +38,8 @@ type Project struct {
 	Members         []UserID
 	Completions     []Completion
 	Skipped         []MilestoneID // milestones added after it had reached a later one (see pipeline's doc)
-	Events          []Event   // its scheduled events, open and done
-	Subtasks        []Subtask // its subtasks, open and done
+	Events          []Event       // its scheduled events, open and done
+	Subtasks        []Subtask     // its subtasks, open and done
 }
 
 // EffectiveState is the state the project counts as at now: a deferred
