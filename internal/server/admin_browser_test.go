@@ -70,6 +70,13 @@ func siteSurveyJourney(t *testing.T, app *testApp, b *browser) (crm.User, int64,
 	b.run(
 		chromedp.SetValue("#probability", "40", chromedp.ByQuery),
 		clickJS("#add-milestone button[type=submit]"),
+		chromedp.WaitVisible("#milestone-preview", chromedp.ByQuery),
+	)
+	// Before saving, the admin is told what it changes for open projects.
+	mustContain(t, b.eval(`document.querySelector("#milestone-preview").innerText`), "it becomes the next step of 1")
+	b.screenshot("admin-milestone-preview")
+	b.run(
+		clickJS("#add-milestone button[type=submit]"),
 		chromedp.WaitVisible(".flash", chromedp.ByQuery),
 	)
 	rows := b.eval(`document.querySelector("#milestone-order").innerText`)
