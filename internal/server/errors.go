@@ -87,6 +87,12 @@ func (s *Server) handleError(w http.ResponseWriter, r *http.Request, err error) 
 // is unavailable (postgres.ErrUnavailable: try again shortly), else 500,
 // logged with the request ID that the page shows.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+		// The client went away (closed the tab, a load tool stopped): not
+		// a server error. Nobody reads the answer; the access log notes it.
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	if errors.Is(err, postgres.ErrUnavailable) {
 		s.unavailable(w, r, err)
 		return
@@ -95,6 +101,10 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 		"request_id", requestID(r.Context()))
 	s.errorPage(w, r, http.StatusInternalServerError, "error.internal", "error.internal.message")
 }
+
+// statusClientClosed is the status logged for a request whose client went
+// away before the answer (nginx's 499).
+const statusClientClosed = 499
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.errorPage(w, r, http.StatusNotFound, "error.not_found", "error.not_found.message")

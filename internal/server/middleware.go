@@ -47,7 +47,11 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		s.log.LogAttrs(r.Context(), levelFor(status), "request",
+		msg := "request"
+		if status == statusClientClosed || r.Context().Err() != nil {
+			msg = "request cancelled by the client"
+		}
+		s.log.LogAttrs(r.Context(), levelFor(status), msg,
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
 			slog.Int("bytes", ww.BytesWritten()), slog.Duration("took", time.Since(start)),
 			slog.String("request_id", requestID(r.Context())))
@@ -96,7 +100,8 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 }
 
 // levelFor is the access log's level: errors for 5xx, except 503, which
-// answers an unavailable database and is logged once per outage instead.
+// answers an unavailable database and is logged once per outage instead
+// (499, a client that went away, is below 500).
 func levelFor(status int) slog.Level {
 	if status >= 500 && status != http.StatusServiceUnavailable {
 		return slog.LevelError
