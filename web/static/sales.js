@@ -2,6 +2,14 @@
 // without JavaScript. No inline scripts (the CSP forbids them).
 (function () {
   "use strict";
+  // On a phone the filters wait behind their summary, unless one is set.
+  var panel = document.getElementById("filter-panel");
+  if (panel && window.matchMedia("(max-width: 700px)").matches) {
+    var set = Array.prototype.some.call(panel.querySelectorAll("input:not([type=hidden]), select"), function (el) {
+      return el.type === "checkbox" ? el.checked : el.value !== "";
+    });
+    if (!set) { panel.open = false; }
+  }
   document.addEventListener("click", function (e) {
     var close = e.target.closest(".drawer-close");
     if (close) {
