@@ -271,6 +271,23 @@ func LocaleFrom(ctx context.Context) *Locale {
 // T translates key with the locale carried by ctx.
 func T(ctx context.Context, key string, args ...any) string { return LocaleFrom(ctx).T(key, args...) }
 
+// N translates a message about n things, n its first argument: the
+// catalog's key+".one" when n is 1 and the language has it (English), else
+// key. So "1 open subtask", "2 open subtasks"; Chinese has one form.
+func (l *Locale) N(key string, n int64, args ...any) string {
+	if n == 1 {
+		if _, ok := l.msgs[key+".one"]; ok {
+			key += ".one"
+		}
+	}
+	return l.T(key, append([]any{n}, args...)...)
+}
+
+// TN is N with the locale of ctx.
+func TN(ctx context.Context, key string, n int64, args ...any) string {
+	return LocaleFrom(ctx).N(key, n, args...)
+}
+
 // Keys returns the sorted keys of one language's catalog.
 func Keys(lang string) []string {
 	m := Catalog()[lang]

@@ -51,7 +51,7 @@ func TestEveryUsedKeyExists(t *testing.T) {
 	for s := range spaces {
 		names = append(names, regexp.QuoteMeta(s))
 	}
-	re := regexp.MustCompile(`\bT\(ctx, "([a-z0-9_]+(?:\.[a-z0-9_]+)*)"`)
+	re := regexp.MustCompile(`\bTN?\(ctx, "([a-z0-9_]+(?:\.[a-z0-9_]+)*)"`)
 	reKey := regexp.MustCompile(`"((?:` + strings.Join(names, "|") + `)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*)"`)
 	root := ".."
 	err := filepath.Walk(root, func(path string, info os.FileInfo, err error) error {

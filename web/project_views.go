@@ -112,7 +112,10 @@ type WorkspaceView struct {
 	NowLocal    string // default completion time, tenant local, minute precision
 	Tomorrow    string
 	Can         crm.Actions // what the viewer may do (crm.Allowed)
-	Viewer      crm.UserID
+	// LateDays are the days late of what is late: "milestone" (the pending
+	// one), "subtask-ID", "event-ID" (0: an event overdue since today).
+	LateDays map[string]int
+	Viewer   crm.UserID
 }
 
 // URL is the workspace's address.

@@ -64,13 +64,7 @@ func appendSalesRows(b []byte, l *Locale, v SalesView) []byte {
 				b = append(b, `</span>`...)
 			}
 		}
-		if r.Late {
-			b = append(b, ` <span class="late-mark" title="`...)
-			b = appendEscaped(b, late)
-			b = append(b, `">`...)
-			b = appendEscaped(b, late)
-			b = append(b, `</span>`...)
-		}
+		b = appendLateMarks(b, l, &r, late)
 		if !r.DeferUntil.IsZero() {
 			b = append(b, ` <span class="muted">`...)
 			b = l.appendHTML(b, "sales.defer_until", string(l.AppendDay(date[:0], r.DeferUntil)), 0, false)
@@ -96,6 +90,11 @@ func appendSalesRows(b []byte, l *Locale, v SalesView) []byte {
 	return b
 }
 
+// lateMarks says what makes a project late (a board card's marks).
+func lateMarks(r SalesRow) templ.Component {
+	return appendComponent(func(b []byte, l *Locale) []byte { return appendLateMarks(b, l, &r, l.T("sales.late")) })
+}
+
 // salesRows is the rows of the Sales screen's table.
 func salesRows(v SalesView) templ.Component {
 	return appendComponent(func(b []byte, l *Locale) []byte { return appendSalesRows(b, l, v) })
@@ -113,6 +112,32 @@ func appendComponent(fn func(b []byte, l *Locale) []byte) templ.Component {
 		}
 		return err
 	})
+}
+
+// appendLateMarks appends what makes a row late: its milestone and by how
+// many days, its most overdue subtask or event and by how many days.
+func appendLateMarks(b []byte, l *Locale, r *SalesRow, late string) []byte {
+	mark := func(text string) {
+		b = append(b, ` <span class="late-mark" title="`...)
+		b = appendEscaped(b, late)
+		b = append(b, `">`...)
+		b = appendEscaped(b, text)
+		b = append(b, `</span>`...)
+	}
+	if r.MilestoneLate {
+		mark(l.N("sales.late_days", int64(r.MilestoneDaysLate)))
+	}
+	switch {
+	case r.ItemLate && r.ItemKind == "event" && r.ItemDaysLate == 0:
+		mark(l.T("sales.late_event_today"))
+	case r.ItemLate && r.ItemKind == "event":
+		mark(l.N("sales.late_event", int64(r.ItemDaysLate)))
+	case r.ItemLate:
+		mark(l.N("sales.late_subtask", int64(r.ItemDaysLate)))
+	case r.Late && !r.MilestoneLate:
+		mark(late)
+	}
+	return b
 }
 
 var rowBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}

@@ -15,7 +15,8 @@ func TestSalesRowsMarkup(t *testing.T) {
 	day := time.Date(2026, 3, 4, 23, 30, 0, 0, time.UTC)
 	rows := []SalesRow{
 		{ID: 12, Title: `A <b>"x"</b> & 'y'`, Customer: "Cust & Co", Owner: "Own", Last: "Lead", LastAt: day, Pending: "Prop",
-			PendingDue: day, Late: true, MilestoneLate: true, Status: "St", Value: 123456, AgeDays: 1234},
+			PendingDue: day, Late: true, MilestoneLate: true, MilestoneDaysLate: 3, ItemLate: true, ItemKind: "subtask", ItemDaysLate: 1,
+			Status: "St", Value: 123456, AgeDays: 1234},
 		{ID: 13, Title: "T", Pending: "P", DeferUntil: crm.DateOf(day)},
 	}
 	for _, tc := range []struct {
@@ -28,7 +29,7 @@ func TestSalesRowsMarkup(t *testing.T) {
 			`<tr id="p-12" class="is-late"><td class="select"><input type="checkbox" name="id" value="12" aria-label="Select A &lt;b&gt;&#34;x&#34;&lt;/b&gt; &amp; &#39;y&#39;"></td>` +
 				`<td class="title"><a href="/projects/12">A &lt;b&gt;&#34;x&#34;&lt;/b&gt; &amp; &#39;y&#39;</a></td><td class="customer">Cust &amp; Co</td><td class="owner">Own</td>` +
 				`<td class="last">Lead <span class="muted">Mar 4, 2026</span></td>` +
-				`<td class="pending">Prop <span class="muted late">due Mar 4, 2026</span> <span class="late-mark" title="Late">Late</span></td>` +
+				`<td class="pending">Prop <span class="muted late">due Mar 4, 2026</span> <span class="late-mark" title="Late">3 days late</span> <span class="late-mark" title="Late">Task 1 day late</span></td>` +
 				`<td class="status">St</td><td class="num value">$1,234.56</td><td class="num age">1,234 d</td>` +
 				`<td class="log"><a class="log-button" href="/projects/12/log" hx-get="/projects/12/log" title="Project log" aria-label="Open the log of A &lt;b&gt;&#34;x&#34;&lt;/b&gt; &amp; &#39;y&#39;"></a></td></tr>` +
 				`<tr id="p-13"><td class="select"><input type="checkbox" name="id" value="13" aria-label="Select T"></td><td class="title"><a href="/projects/13">T</a></td><td class="customer"></td><td class="owner"></td><td class="last"></td>` +
@@ -37,7 +38,7 @@ func TestSalesRowsMarkup(t *testing.T) {
 		{"chinese in Shanghai, no bulk", NewLocale("zh-Hans", "", "CNY", time.FixedZone("CST", 8*3600)), false,
 			`<tr id="p-12" class="is-late"><td class="title"><a href="/projects/12">A &lt;b&gt;&#34;x&#34;&lt;/b&gt; &amp; &#39;y&#39;</a></td><td class="customer">Cust &amp; Co</td><td class="owner">Own</td>` +
 				`<td class="last">Lead <span class="muted">2026年3月5日</span></td>` +
-				`<td class="pending">Prop <span class="muted late">截止 2026年3月5日</span> <span class="late-mark" title="逾期">逾期</span></td>`},
+				`<td class="pending">Prop <span class="muted late">截止 2026年3月5日</span> <span class="late-mark" title="逾期">逾期 3 天</span> <span class="late-mark" title="逾期">任务逾期 1 天</span></td>`},
 	} {
 		if got := string(appendSalesRows(nil, tc.l, SalesView{CanBulk: tc.bulk, Rows: rows})); !strings.HasPrefix(got, tc.want) {
 			t.Errorf("%s:\n got: %s\nwant: %s", tc.name, got, tc.want)

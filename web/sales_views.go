@@ -63,10 +63,17 @@ type SalesRow struct {
 	PendingDue    time.Time
 	Late          bool
 	MilestoneLate bool
-	Status        string
-	Value         int64
-	AgeDays       int
-	DeferUntil    crm.Date // deferred projects: the day they come back
+	// MilestoneDaysLate is how many days the pending milestone is late;
+	// ItemLate says an open subtask or event (ItemKind "subtask", "event")
+	// is late, by ItemDaysLate days.
+	MilestoneDaysLate int
+	ItemLate          bool
+	ItemKind          string
+	ItemDaysLate      int
+	Status            string
+	Value             int64
+	AgeDays           int
+	DeferUntil        crm.Date // deferred projects: the day they come back
 }
 
 // URL is the project's workspace.

@@ -34,6 +34,13 @@ type Derived struct {
 	// scheduled event). Zero: never. Both count only while the project is
 	// active.
 	MilestoneLateFrom, LateFrom time.Time
+	// ItemLateFrom is the first instant an open subtask or scheduled event
+	// is late; ItemDue that most overdue item's due instant (the first
+	// instant of a subtask's due day, an event's start) and ItemKind its
+	// kind. Zero (and 0): no dated open item. Like LateFrom, it counts only
+	// while the project is active.
+	ItemLateFrom, ItemDue time.Time
+	ItemKind              ItemKind
 	// BackAt is when a deferred project counts as active again (the start
 	// of its defer-until day); zero for other projects and for a deferred
 	// one without a date (deferred for good).
@@ -70,8 +77,17 @@ func (e *Engine) Derive(p *Project) Derived {
 		}
 		d.LateFrom = d.MilestoneLateFrom
 		for i := range p.Items {
-			if lf := e.itemLateFrom(&p.Items[i]); d.LateFrom.IsZero() || lf.Before(d.LateFrom) {
+			it := &p.Items[i]
+			lf := e.itemLateFrom(it)
+			if d.LateFrom.IsZero() || lf.Before(d.LateFrom) {
 				d.LateFrom = lf
+			}
+			if d.ItemLateFrom.IsZero() || lf.Before(d.ItemLateFrom) {
+				d.ItemLateFrom, d.ItemKind = lf, it.Kind
+				d.ItemDue = it.Due
+				if it.AllDay {
+					d.ItemDue = e.zone.dayStart(dateDay(it.Due))
+				}
 			}
 		}
 	}
@@ -95,6 +111,11 @@ type Moment struct {
 	Due           time.Time // the due date shown; zero when none
 	Late          bool
 	LateMilestone bool
+	// LateItem: an open subtask or event is late; ItemKind and ItemDue are
+	// the most overdue one's (days late: CalendarDays(ItemDue, now, loc)).
+	LateItem bool
+	ItemKind ItemKind
+	ItemDue  time.Time
 }
 
 // At returns the effective state, the due date and the late flags at now
@@ -109,6 +130,9 @@ func (d *Derived) At(now time.Time) Moment {
 		m.Due = d.Due
 		m.Late = !d.LateFrom.IsZero() && !now.Before(d.LateFrom)
 		m.LateMilestone = !d.MilestoneLateFrom.IsZero() && !now.Before(d.MilestoneLateFrom)
+		if !d.ItemLateFrom.IsZero() && !now.Before(d.ItemLateFrom) {
+			m.LateItem, m.ItemKind, m.ItemDue = true, d.ItemKind, d.ItemDue
+		}
 	case m.State == StateDeferred:
 		m.Due = d.DeferredDue
 	}

@@ -41,7 +41,7 @@ func TestDerivedAgreesWithFacts(t *testing.T) {
 				p := &ps[i]
 				d := ed.Derive(p)
 				var moments []time.Time
-				for _, x := range []time.Time{d.BackAt, d.LateFrom, d.MilestoneLateFrom, d.Due, d.DeferredDue} {
+				for _, x := range []time.Time{d.BackAt, d.LateFrom, d.MilestoneLateFrom, d.Due, d.DeferredDue, d.ItemLateFrom} {
 					if !x.IsZero() {
 						moments = append(moments, x, x.Add(-time.Microsecond), x.Add(time.Microsecond))
 					}
@@ -64,6 +64,20 @@ func TestDerivedAgreesWithFacts(t *testing.T) {
 					if m.State != f.State || !m.Due.Equal(due) || m.Late != f.Late || m.LateMilestone != f.LateMilestone {
 						t.Fatalf("%s, %d milestones, project %d (%v) at %v: derived %+v; facts state %v due %v late %v/%v (derived %+v)",
 							loc, n, p.ID, p.State, now, m, f.State, due, f.Late, f.LateMilestone, d)
+					}
+					if m.LateItem != (f.LateItems > 0) {
+						t.Fatalf("project %d at %v: derived item late %v, facts %d late items", p.ID, now, m.LateItem, f.LateItems)
+					}
+					if m.LateItem {
+						most := -1
+						for _, li := range e.LateItems(p, nil) {
+							if li.Kind != LateMilestoneDue && li.DaysLate > most {
+								most = li.DaysLate
+							}
+						}
+						if got := CalendarDays(m.ItemDue, now, loc); got != most {
+							t.Fatalf("project %d at %v: derived item %d days late, facts %d", p.ID, now, got, most)
+						}
 					}
 					if d.Pending != e.MilestoneID(f.Pending) || d.Last != e.MilestoneID(f.LastDone) || d.Value != f.Value {
 						t.Fatalf("project %d: derived pending/last/value %d/%d/%d, facts %d/%d/%d", p.ID, d.Pending, d.Last, d.Value,

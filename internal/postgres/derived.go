@@ -25,7 +25,7 @@ import (
 // derivedVersion is the version of what derived data holds. A tenant whose
 // derived_version is lower is recomputed by `pipewell migrate` (and by
 // `pipewell refresh`); raise it when the definitions or the columns change.
-const derivedVersion = 1
+const derivedVersion = 2
 
 // contribution is a project's share of the running totals (project_totals).
 type contribution struct {
@@ -44,6 +44,8 @@ type summary struct {
 	lastAt                      pgtype.Timestamptz // -infinity: nothing completed
 	due, deferredDue            pgtype.Timestamptz // infinity: no due date
 	milestoneLateFrom, lateFrom pgtype.Timestamptz // infinity: never late
+	itemLateFrom, itemDue       pgtype.Timestamptz // infinity: no dated open subtask or event
+	itemKind                    string             // "subtask", "event", "" for none
 	activeFrom                  pgtype.Timestamptz // -infinity: active; infinity: never (closed, or deferred for good)
 	weighted                    int64
 	customer, owner, status     string
@@ -54,6 +56,7 @@ func (a summary) equal(b summary) bool {
 	return a.phase == b.phase && a.pending == b.pending && a.last == b.last && sameInstant(a.lastAt, b.lastAt) &&
 		sameInstant(a.due, b.due) && sameInstant(a.deferredDue, b.deferredDue) &&
 		sameInstant(a.milestoneLateFrom, b.milestoneLateFrom) && sameInstant(a.lateFrom, b.lateFrom) &&
+		sameInstant(a.itemLateFrom, b.itemLateFrom) && sameInstant(a.itemDue, b.itemDue) && a.itemKind == b.itemKind &&
 		sameInstant(a.activeFrom, b.activeFrom) && a.weighted == b.weighted &&
 		a.customer == b.customer && a.owner == b.owner && a.status == b.status && a.search == b.search
 }
@@ -121,6 +124,7 @@ func summaryOf(d pipeline.Derived, state string, n projectNames) summary {
 		phase: phaseOf(state), pending: d.Pending, last: d.Last, lastAt: past(d.LastAt),
 		due: future(d.Due), deferredDue: future(d.DeferredDue),
 		milestoneLateFrom: future(d.MilestoneLateFrom), lateFrom: future(d.LateFrom),
+		itemLateFrom: future(d.ItemLateFrom), itemDue: future(d.ItemDue), itemKind: itemKindName(d.ItemKind),
 		activeFrom: activeFromOf(d), weighted: d.Weighted,
 		customer: n.account, owner: n.owner, status: n.status, search: n.searchText(),
 	}
@@ -131,11 +135,33 @@ func summaryOf(d pipeline.Derived, state string, n projectNames) summary {
 func derivedOf(state crm.State, s summary) pipeline.Derived {
 	d := pipeline.Derived{State: pipeline.StateOf(state), Pending: s.pending, Last: s.last, LastAt: instantOf(s.lastAt),
 		Due: instantOf(s.due), DeferredDue: instantOf(s.deferredDue),
-		MilestoneLateFrom: instantOf(s.milestoneLateFrom), LateFrom: instantOf(s.lateFrom), Weighted: s.weighted}
+		MilestoneLateFrom: instantOf(s.milestoneLateFrom), LateFrom: instantOf(s.lateFrom), Weighted: s.weighted,
+		ItemLateFrom: instantOf(s.itemLateFrom), ItemDue: instantOf(s.itemDue), ItemKind: itemKindOf(s.itemKind)}
 	if d.State == pipeline.StateDeferred {
 		d.BackAt = instantOf(s.activeFrom)
 	}
 	return d
+}
+
+// itemKindName and itemKindOf convert an item kind to and from its column.
+func itemKindName(k pipeline.ItemKind) string {
+	switch k {
+	case pipeline.Subtask:
+		return "subtask"
+	case pipeline.Event:
+		return "event"
+	}
+	return ""
+}
+
+func itemKindOf(s string) pipeline.ItemKind {
+	switch s {
+	case "subtask":
+		return pipeline.Subtask
+	case "event":
+		return pipeline.Event
+	}
+	return 0
 }
 
 // projectNames are the names a project is shown and searched by.
@@ -352,25 +378,30 @@ func queueSummaryUpdate(b *pgx.Batch, tenant crm.TenantID, rows []derivedRow) {
 	phase, customer, owner, status, search := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	lastAt, due, deferredDue, mlate, late, active := make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n),
 		make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n)
+	itemLate, itemDue, itemKind := make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n), make([]string, n)
 	weighted := make([]int64, n)
 	for i, r := range rows {
 		s := r.s
 		ids[i], pending[i], last[i], phase[i] = r.id, s.pending, s.last, s.phase
 		lastAt[i], due[i], deferredDue[i], mlate[i], late[i], active[i] = s.lastAt, s.due, s.deferredDue, s.milestoneLateFrom, s.lateFrom, s.activeFrom
 		weighted[i], customer[i], owner[i], status[i], search[i] = s.weighted, s.customer, s.owner, s.status, s.search
+		itemLate[i], itemDue[i], itemKind[i] = s.itemLateFrom, s.itemDue, s.itemKind
 	}
 	b.Queue(`
 		UPDATE projects p
 		   SET phase = v.phase, pending_milestone_id = NULLIF(v.pending, 0), last_milestone_id = NULLIF(v.last, 0),
 		       last_completed_at = v.last_at, pending_due_at = v.due, deferred_due_at = v.deferred_due,
 		       milestone_late_from = v.mlate, late_from = v.late, active_from = v.active, weighted_cents = v.weighted,
-		       customer_name = v.customer, owner_name = v.owner, status_name = v.status, search_text = v.search
+		       customer_name = v.customer, owner_name = v.owner, status_name = v.status, search_text = v.search,
+		       item_late_from = v.item_late, item_due_at = v.item_due, item_kind = v.item_kind
 		  FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::timestamptz[], $7::timestamptz[],
 		              $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::bigint[],
-		              $13::text[], $14::text[], $15::text[], $16::text[])
-		       AS v(id, phase, pending, last, last_at, due, deferred_due, mlate, late, active, weighted, customer, owner, status, search)
+		              $13::text[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[], $19::text[])
+		       AS v(id, phase, pending, last, last_at, due, deferred_due, mlate, late, active, weighted, customer, owner, status, search,
+		            item_late, item_due, item_kind)
 		 WHERE p.tenant_id = $1 AND p.id = v.id`,
-		tenant, ids, phase, pending, last, lastAt, due, deferredDue, mlate, late, active, weighted, customer, owner, status, search)
+		tenant, ids, phase, pending, last, lastAt, due, deferredDue, mlate, late, active, weighted, customer, owner, status, search,
+		itemLate, itemDue, itemKind)
 }
 
 func queueSearchRows(b *pgx.Batch, tenant crm.TenantID, rows []derivedRow) {
@@ -509,7 +540,7 @@ func (tx *Tx) derivedSources(ctx context.Context, ids []crm.ProjectID, loc *time
 		       p.title, COALESCE(a.name, ''), COALESCE(c.name, ''), COALESCE(c.email, ''), COALESCE(u.name, ''), COALESCE(ms.name, ''),
 		       p.phase, COALESCE(p.pending_milestone_id, 0), COALESCE(p.last_milestone_id, 0), p.last_completed_at, p.pending_due_at,
 		       p.deferred_due_at, p.milestone_late_from, p.late_from, p.active_from, p.weighted_cents,
-		       p.customer_name, p.owner_name, p.status_name, p.search_text
+		       p.customer_name, p.owner_name, p.status_name, p.search_text, p.item_late_from, p.item_due_at, p.item_kind
 		  FROM projects p
 		  LEFT JOIN accounts a ON a.tenant_id = $1 AND a.id = p.account_id
 		  LEFT JOIN contacts c ON c.tenant_id = $1 AND c.id = p.contact_id
@@ -541,7 +572,7 @@ func (tx *Tx) derivedSources(ctx context.Context, ids []crm.ProjectID, loc *time
 		err := rows.Scan(&p.ID, &p.OwnerID, &p.State, &p.CreatedAt, &deferUntil, &resumed, &p.Value, &override,
 			&s.names.title, &s.names.account, &s.names.contact, &s.names.email, &s.names.owner, &s.names.status,
 			&o.phase, &o.pending, &o.last, &o.lastAt, &o.due, &o.deferredDue, &o.milestoneLateFrom, &o.lateFrom, &o.activeFrom, &o.weighted,
-			&o.customer, &o.owner, &o.status, &o.search)
+			&o.customer, &o.owner, &o.status, &o.search, &o.itemLateFrom, &o.itemDue, &o.itemKind)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("derived sources: %w", err)

@@ -68,7 +68,7 @@ func (tx *Tx) LoadRows(ctx context.Context, l Load) error {
 			nullTime(p.SoldAt), nullTime(p.ResumedAt), p.CreatedAt, nullID(int64(p.CreatedBy)), orTime(p.LastActivityAt, p.CreatedAt),
 			orTime(p.LastActivityAt, p.CreatedAt), nullTime(p.FirstTouchAt),
 			s.phase, nullID(s.pending), nullID(s.last), s.lastAt, s.due, s.deferredDue, s.milestoneLateFrom, s.lateFrom,
-			s.activeFrom, s.weighted, s.customer, s.owner, s.status, s.search})
+			s.activeFrom, s.weighted, s.customer, s.owner, s.status, s.search, s.itemLateFrom, s.itemDue, s.itemKind})
 		for _, c := range p.Completions {
 			completions = append(completions, []any{tx.Tenant, p.ID, c.MilestoneID, c.At, nullID(int64(c.By)), c.Note})
 		}
@@ -134,7 +134,8 @@ var loadProjectColumns = []string{"tenant_id", "id", "title", "account_id", "con
 	"sold_at", "resumed_at", "created_at", "created_by", "updated_at",
 	"last_activity_at", "first_touch_at",
 	"phase", "pending_milestone_id", "last_milestone_id", "last_completed_at", "pending_due_at", "deferred_due_at",
-	"milestone_late_from", "late_from", "active_from", "weighted_cents", "customer_name", "owner_name", "status_name", "search_text"}
+	"milestone_late_from", "late_from", "active_from", "weighted_cents", "customer_name", "owner_name", "status_name", "search_text",
+	"item_late_from", "item_due_at", "item_kind"}
 
 // insertRows writes rows into table. On plain PostgreSQL they are copied
 // into a temporary table first (COPY into a table under row-level security

@@ -161,13 +161,18 @@ type SalesRow struct {
 	PendingDue    time.Time
 	Late          bool
 	MilestoneLate bool
-	Status        string
-	Value         int64
-	Weighted      int64
-	CreatedAt     time.Time
-	State         crm.State // the stored state
-	DeferUntil    crm.Date
-	Version       int
+	// ItemLate: an open subtask or event is late; ItemKind ("subtask",
+	// "event") and ItemDue are the most overdue one's.
+	ItemLate   bool
+	ItemKind   string
+	ItemDue    time.Time
+	Status     string
+	Value      int64
+	Weighted   int64
+	CreatedAt  time.Time
+	State      crm.State // the stored state
+	DeferUntil crm.Date
+	Version    int
 	// sort is the row's value of the column the list is sorted by, as
 	// stored (infinities included), for the next page's cursor.
 	sort any
@@ -185,7 +190,7 @@ func (r SalesRow) StageSince() time.Time {
 const salesColumns = `p.id, p.title, p.customer_name, p.owner_id, p.owner_name,
 	COALESCE(p.last_milestone_id, 0), p.last_completed_at, COALESCE(p.pending_milestone_id, 0), p.pending_due_at,
 	p.deferred_due_at, p.milestone_late_from, p.late_from, p.active_from, p.status_name, p.value_cents, p.weighted_cents,
-	p.created_at, p.state, p.defer_until, p.version`
+	p.created_at, p.state, p.defer_until, p.version, p.item_late_from, p.item_due_at, p.item_kind`
 
 // salesScan reads salesColumns into a row.
 type salesScan struct {
@@ -198,7 +203,7 @@ func (x *salesScan) dest() []any {
 	r, s := &x.r, &x.s
 	return []any{&r.ID, &r.Title, &r.Customer, &r.OwnerID, &r.OwnerName, &s.last, &s.lastAt, &s.pending, &s.due,
 		&s.deferredDue, &s.milestoneLateFrom, &s.lateFrom, &s.activeFrom, &r.Status, &r.Value, &s.weighted,
-		&r.CreatedAt, &r.State, &x.deferUntil, &r.Version}
+		&r.CreatedAt, &r.State, &x.deferUntil, &r.Version, &s.itemLateFrom, &s.itemDue, &s.itemKind}
 }
 
 // row is the scanned row with its facts at f's moment.
@@ -211,6 +216,9 @@ func (x *salesScan) row(f SalesFilter, sort SalesSort) SalesRow {
 	d := derivedOf(r.State, *s)
 	m := d.At(f.Now)
 	r.PendingDue, r.Late, r.MilestoneLate = m.Due, m.Late, m.LateMilestone
+	if m.LateItem {
+		r.ItemLate, r.ItemKind, r.ItemDue = true, s.itemKind, m.ItemDue
+	}
 	switch sort {
 	case "title":
 		r.sort = r.Title

@@ -41,9 +41,16 @@ func (s *Server) handleBoard(w http.ResponseWriter, r *http.Request) {
 				next = cols[i+1].Milestone
 			}
 			for _, p := range c.Cards {
+				row := web.SalesRow{ID: p.ID, Title: p.Title, Customer: p.Customer, Value: p.Value, Late: p.Late,
+					PendingID: p.PendingID, MilestoneLate: p.MilestoneLate, ItemLate: p.ItemLate, ItemKind: p.ItemKind}
+				if p.MilestoneLate {
+					row.MilestoneDaysLate = pipeline.CalendarDays(p.PendingDue, now, loc)
+				}
+				if p.ItemLate {
+					row.ItemDaysLate = pipeline.CalendarDays(p.ItemDue, now, loc)
+				}
 				col.Cards = append(col.Cards, web.BoardCard{
-					SalesRow: web.SalesRow{ID: p.ID, Title: p.Title, Customer: p.Customer, Value: p.Value, Late: p.Late,
-						PendingID: p.PendingID},
+					SalesRow:    row,
 					DaysInStage: pipeline.CalendarDays(p.StageSince(), now, loc), Version: p.Version,
 					NextName: names[p.PendingID], NextColumn: next, CompletedAt: now.In(loc).Format("2006-01-02T15:04"), Return: ret,
 				})

@@ -63,14 +63,14 @@ func nameOf(list []crm.Choice, id int64) string {
 
 // engineFacts evaluates the project with the tenant's engine: its pending
 // milestone, due date and late flags come from the one definition.
-func engineFacts(t crm.Tenant, ws postgres.Workspace, now time.Time, loc *time.Location) (*pipeline.Engine, pipeline.Facts, error) {
+func engineFacts(t crm.Tenant, ws postgres.Workspace, now time.Time, loc *time.Location) (*pipeline.Engine, pipeline.Facts, []pipeline.LateItem, error) {
 	e, err := pipeline.TenantEngine(t, loc, ws.Defs, now)
 	if err != nil {
-		return nil, pipeline.Facts{}, err
+		return nil, pipeline.Facts{}, nil, err
 	}
 	var pp pipeline.Project
 	pipeline.ProjectOf(&pp, &ws.Project, loc)
-	return e, e.Facts(&pp), nil
+	return e, e.Facts(&pp), e.LateItems(&pp, nil), nil
 }
 
 func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsState) (web.WorkspaceView, error) {
@@ -118,11 +118,22 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 	for _, m := range p.Members {
 		v.Members = append(v.Members, crm.Choice{ID: int64(m), Name: nameOf(n.Users, int64(m)), Active: true})
 	}
-	e, f, err := engineFacts(who.Tenant, ws, now, loc)
+	e, f, late, err := engineFacts(who.Tenant, ws, now, loc)
 	if err != nil {
 		return v, err
 	}
 	v.Late = f.Late
+	v.LateDays = map[string]int{}
+	for _, li := range late {
+		switch li.Kind {
+		case pipeline.LateMilestoneDue:
+			v.LateDays["milestone"] = li.DaysLate
+		case pipeline.LateSubtask:
+			v.LateDays["subtask-"+strconv.FormatInt(li.ID, 10)] = li.DaysLate
+		case pipeline.LateEvent:
+			v.LateDays["event-"+strconv.FormatInt(li.ID, 10)] = li.DaysLate
+		}
+	}
 	pendingID := e.MilestoneID(f.Pending)
 	for _, d := range crm.Process(ws.Defs) {
 		t := web.TrackItem{ID: d.ID, Name: d.Name, Criteria: d.Criteria, Won: d.Won, Qualifying: d.Qualifying}

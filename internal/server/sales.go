@@ -126,9 +126,16 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 		row := web.SalesRow{ID: p.ID, Title: p.Title, Customer: p.Customer, Owner: p.OwnerName,
 			Last: names[p.LastID], LastAt: p.LastAt, Pending: names[p.PendingID], PendingID: p.PendingID,
 			PendingDue: p.PendingDue, Late: p.Late, MilestoneLate: p.MilestoneLate, Status: p.Status,
+			ItemLate: p.ItemLate, ItemKind: p.ItemKind,
 			Value: p.Value, AgeDays: pipeline.CalendarDays(p.CreatedAt, now, loc)}
 		if p.State == crm.StateDeferred {
 			row.DeferUntil = p.DeferUntil
+		}
+		if p.MilestoneLate {
+			row.MilestoneDaysLate = pipeline.CalendarDays(p.PendingDue, now, loc)
+		}
+		if p.ItemLate {
+			row.ItemDaysLate = pipeline.CalendarDays(p.ItemDue, now, loc)
 		}
 		v.Rows = append(v.Rows, row)
 	}
