@@ -83,3 +83,42 @@ func (s Scope) CanSeeOwner(owner crm.UserID) bool {
 	}
 	return false
 }
+
+// AccountWhere returns the predicate on the accounts alias a that is
+// crm.Viewer.CanSeeAccount: an account is visible when a project the
+// viewer can see (Where) links to it, or when no project links to it and
+// the viewer created it. Like Where it appends its arguments and names the
+// tenant as $1 in every sub-select; its own sub-selects use aliases that
+// start with a, so the predicates nest. It is TRUE or FALSE, never NULL
+// (a record without a creator), so it may be selected as a column too.
+func (s Scope) AccountWhere(a string, args *[]any) string {
+	if s.All {
+		return "TRUE"
+	}
+	p, none := a+"_vp", a+"_np"
+	visible := s.Where(p, args)
+	*args = append(*args, int64(s.Viewer.UserID))
+	return fmt.Sprintf(`(EXISTS (SELECT 1 FROM projects %[2]s WHERE %[2]s.tenant_id = $1 AND %[2]s.account_id = %[1]s.id AND %[4]s)
+		OR (COALESCE(%[1]s.created_by = $%[5]d, FALSE) AND NOT EXISTS (SELECT 1 FROM projects %[3]s WHERE %[3]s.tenant_id = $1 AND %[3]s.account_id = %[1]s.id)))`,
+		a, p, none, visible, len(*args))
+}
+
+// ContactWhere returns the predicate on the contacts alias c that is
+// crm.Viewer.CanSeeContact: a contact is visible when a project the viewer
+// can see has it as its contact, or when no project does and its account
+// is visible (AccountWhere) or the viewer created it.
+func (s Scope) ContactWhere(c string, args *[]any) string {
+	if s.All {
+		return "TRUE"
+	}
+	p, none, acc := c+"_vp", c+"_np", c+"_a"
+	visible := s.Where(p, args)
+	*args = append(*args, int64(s.Viewer.UserID))
+	me := len(*args)
+	account := s.AccountWhere(acc, args)
+	return fmt.Sprintf(`(EXISTS (SELECT 1 FROM projects %[2]s WHERE %[2]s.tenant_id = $1 AND %[2]s.contact_id = %[1]s.id AND %[5]s)
+		OR (NOT EXISTS (SELECT 1 FROM projects %[3]s WHERE %[3]s.tenant_id = $1 AND %[3]s.contact_id = %[1]s.id)
+		    AND (COALESCE(%[1]s.created_by = $%[6]d, FALSE)
+		         OR EXISTS (SELECT 1 FROM accounts %[4]s WHERE %[4]s.tenant_id = $1 AND %[4]s.id = %[1]s.account_id AND %[7]s))))`,
+		c, p, none, acc, visible, me, account)
+}
