@@ -16,6 +16,9 @@ import (
 //     their own and those they are a team member of; every project when the
 //     tenant has no workgroups;
 //   - sales: projects they own or are a team member of.
+//
+// Accounts and contacts follow: AccountWhere and ContactWhere are the SQL
+// form of crm.Viewer.CanSeeAccount and CanSeeContact, built on Where.
 type Scope struct {
 	Viewer crm.Viewer
 	All    bool
