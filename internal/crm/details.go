@@ -149,6 +149,7 @@ type Account struct {
 	Phone     string
 	Address   string
 	CreatedAt time.Time
+	CreatedBy UserID // 0: not known (seeded, imported, or older than the column)
 }
 
 // Contact is a person at an account.
@@ -159,6 +160,7 @@ type Contact struct {
 	Email     string
 	Phone     string
 	CreatedAt time.Time
+	CreatedBy UserID // 0: not known
 }
 
 // CheckOptionalEmail validates an e-mail field that may be empty.

@@ -40,6 +40,37 @@ type Duplicate struct {
 	AccountName string
 	Email       string
 	Phone       string
+	// Match is what matched: "email" or "phone" (the e-mail when both did).
+	Match string
+	// Hidden: the viewer may not see the contact (CanSeeContact), another
+	// rep's customer. Only that it exists may be said: every field but
+	// Match is empty.
+	Hidden bool
+}
+
+// Duplicate matches.
+const (
+	MatchEmail = "email"
+	MatchPhone = "phone"
+)
+
+// warnings is what the duplicate warning lists: every visible duplicate,
+// and hidden ones once per kind of match, so that the warning does not
+// count another rep's contacts either.
+func warnings(dups []Duplicate) []Duplicate {
+	out := make([]Duplicate, 0, len(dups))
+	hidden := map[string]bool{}
+	for _, d := range dups {
+		if d.Hidden {
+			if hidden[d.Match] {
+				continue
+			}
+			hidden[d.Match] = true
+			d = Duplicate{Match: d.Match, Hidden: true}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // DuplicateError says a new lead's contact already exists in the tenant;
@@ -53,15 +84,15 @@ func (e *DuplicateError) Error() string { return fmt.Sprintf("%d possible duplic
 // DecideLead validates the new-lead form and decides what it creates: the
 // lead, its first milestone completed at the creation time, and the log.
 // dups are the tenant's contacts that share the typed contact's e-mail or
-// phone: unless the user confirmed, a new contact with any is a
-// *DuplicateError. The project's ID is filled in when it is written.
+// phone, those the viewer may not see marked Hidden: unless the user
+// confirmed, a new contact with any is a *DuplicateError. The project's ID is filled in when it is written.
 func DecideLead(in LeadForm, s Setup, dups []Duplicate, a Actor) (Lead, Change, error) {
 	l, err := ValidateLead(in, s.Choices, a)
 	if err != nil {
 		return l, Change{}, err
 	}
 	if l.NewContact != nil && !l.ConfirmDuplicate && len(dups) > 0 {
-		return l, Change{}, &DuplicateError{Matches: dups}
+		return l, Change{}, &DuplicateError{Matches: warnings(dups)}
 	}
 	return l, DecideCreate(l, s.Defs, a), nil
 }
@@ -78,6 +109,7 @@ func ValidateLead(in LeadForm, ch Choices, a Actor) (Lead, error) {
 	v.Check(ok, "account_id", MsgUnknownChoice)
 	if accountID == 0 && ok {
 		acc := in.Account.Validate(&v, "account_")
+		acc.CreatedBy = a.Viewer.UserID
 		l.NewAccount = &acc
 	}
 	p.AccountID = accountID
@@ -88,6 +120,7 @@ func ValidateLead(in LeadForm, ch Choices, a Actor) (Lead, error) {
 		strings.TrimSpace(in.Contact.Name+in.Contact.Email+in.Contact.Phone) != ""
 	if newContact {
 		c := in.Contact.Validate(&v, "contact_")
+		c.CreatedBy = a.Viewer.UserID
 		l.NewContact = &c
 	}
 	p.SourceID = checkChoice(&v, "source_id", in.SourceID, ch.Sources, false)

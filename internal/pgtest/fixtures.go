@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pipewell/pipewell/internal/auth"
 	"github.com/pipewell/pipewell/internal/crm"
@@ -81,4 +82,31 @@ func (db *DB) LeadForm(t testing.TB, a crm.Actor, in crm.LeadForm) crm.ProjectID
 		t.Fatalf("create lead %q: %v", in.Title, err)
 	}
 	return id
+}
+
+// ActorOf is u acting now, in UTC.
+func ActorOf(u crm.User) crm.Actor {
+	return crm.Actor{Viewer: crm.Viewer{TenantID: u.TenantID, UserID: u.ID, Role: u.Role}, Now: time.Now(), Loc: time.UTC}
+}
+
+// EditAccount saves in over account id as u, as the account page does.
+func (db *DB) EditAccount(t testing.TB, u crm.User, id int64, in crm.Account) {
+	t.Helper()
+	_, err := db.SaveAccount(context.Background(), ActorOf(u), id, func(old crm.Account) (crm.AccountEdit, error) {
+		return crm.DecideAccount(old, in, u.ID)
+	})
+	if err != nil {
+		t.Fatalf("save account %d: %v", id, err)
+	}
+}
+
+// EditContact saves in over contact id as u, as the contact page does.
+func (db *DB) EditContact(t testing.TB, u crm.User, id int64, in crm.Contact) {
+	t.Helper()
+	err := db.SaveContact(context.Background(), ActorOf(u), id, func(old crm.Contact) (crm.ContactEdit, error) {
+		return crm.DecideContact(old, in, "", u.ID)
+	})
+	if err != nil {
+		t.Fatalf("save contact %d: %v", id, err)
+	}
 }

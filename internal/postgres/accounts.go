@@ -9,53 +9,66 @@ import (
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
+// Accounts and contacts follow project visibility (Scope.AccountWhere and
+// Scope.ContactWhere): every read and write here is in the viewer's scope,
+// and a record outside it is crm.ErrNotFound, as a missing one is.
+
+// insertAccount writes a new account and audits its creation by its creator.
 func (tx *Tx) insertAccount(ctx context.Context, a crm.Account) (crm.Account, error) {
-	err := tx.QueryRow(ctx, `INSERT INTO accounts (tenant_id, name, email, phone, address) VALUES ($1, $2, $3, $4, $5)
-		RETURNING id, created_at`, tx.Tenant, a.Name, a.Email, a.Phone, a.Address).Scan(&a.ID, &a.CreatedAt)
+	err := tx.QueryRow(ctx, `INSERT INTO accounts (tenant_id, name, email, phone, address, created_by) VALUES ($1, $2, $3, $4, $5, $6)
+		RETURNING id, created_at`, tx.Tenant, a.Name, a.Email, a.Phone, a.Address, nullID(int64(a.CreatedBy))).Scan(&a.ID, &a.CreatedAt)
 	if err != nil {
 		return a, fmt.Errorf("insert account: %w", err)
 	}
-	return a, nil
+	return a, tx.audit(ctx, a.CreatedBy, "account", a.ID, "created", "", a.Name)
 }
 
+// insertContact writes a new contact and audits its creation by its creator.
 func (tx *Tx) insertContact(ctx context.Context, c crm.Contact) (crm.Contact, error) {
-	err := tx.QueryRow(ctx, `INSERT INTO contacts (tenant_id, account_id, name, email, phone) VALUES ($1, $2, $3, $4, $5)
-		RETURNING id, created_at`, tx.Tenant, c.AccountID, c.Name, c.Email, c.Phone).Scan(&c.ID, &c.CreatedAt)
+	err := tx.QueryRow(ctx, `INSERT INTO contacts (tenant_id, account_id, name, email, phone, created_by) VALUES ($1, $2, $3, $4, $5, $6)
+		RETURNING id, created_at`, tx.Tenant, c.AccountID, c.Name, c.Email, c.Phone, nullID(int64(c.CreatedBy))).Scan(&c.ID, &c.CreatedAt)
 	if err != nil {
 		if isForeignKey(err) {
 			return c, crm.ErrNotFound
 		}
 		return c, fmt.Errorf("insert contact: %w", err)
 	}
-	return c, nil
+	return c, tx.audit(ctx, c.CreatedBy, "contact", c.ID, "created", "", c.Name)
 }
 
-// AccountRow is an account in a list, with its number of projects.
+// AccountRow is an account in a list, with the number of its contacts the
+// viewer can see.
 type AccountRow struct {
 	crm.Account
 	Contacts int
 }
 
-// Accounts lists the tenant's accounts whose name, e-mail or phone contains
-// q (all when q is empty), by name, at most limit. Accounts are the tenant's
-// customer directory: every user of the tenant may see them; projects keep
-// their own visibility.
-func (db *DB) Accounts(ctx context.Context, tenant crm.TenantID, q string, limit int) ([]AccountRow, error) {
+// Accounts lists the accounts the viewer can see whose name, e-mail or
+// phone contains q (all when q is empty), by name, at most limit.
+func (db *DB) Accounts(ctx context.Context, v crm.Viewer, q string, limit int) ([]AccountRow, error) {
 	var out []AccountRow
-	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
+	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
+		scope, err := tx.Scope(ctx, v)
+		if err != nil {
+			return err
+		}
 		pattern := "%" + escapeLike(strings.ToLower(strings.TrimSpace(q))) + "%"
+		args := []any{tx.Tenant, pattern, limit}
+		contacts := scope.ContactWhere("c", &args)
+		accounts := scope.AccountWhere("a", &args)
 		rows, err := tx.Query(ctx, `
-			SELECT a.id, a.name, a.email, a.phone, a.address, a.created_at,
-			       (SELECT count(*) FROM contacts c WHERE c.tenant_id = $1 AND c.account_id = a.id)
+			SELECT a.id, a.name, a.email, a.phone, a.address, a.created_at, COALESCE(a.created_by, 0),
+			       (SELECT count(*) FROM contacts c WHERE c.tenant_id = $1 AND c.account_id = a.id AND `+contacts+`)
 			  FROM accounts a
 			 WHERE a.tenant_id = $1 AND ($2 = '%%' OR lower(a.name) LIKE $2 OR lower(a.email) LIKE $2 OR a.phone LIKE $2)
-			 ORDER BY lower(a.name), a.id LIMIT $3`, tx.Tenant, pattern, limit)
+			   AND `+accounts+`
+			 ORDER BY lower(a.name), a.id LIMIT $3`, args...)
 		if err != nil {
 			return fmt.Errorf("list accounts: %w", err)
 		}
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (AccountRow, error) {
 			var a AccountRow
-			err := r.Scan(&a.ID, &a.Name, &a.Email, &a.Phone, &a.Address, &a.CreatedAt, &a.Contacts)
+			err := r.Scan(&a.ID, &a.Name, &a.Email, &a.Phone, &a.Address, &a.CreatedAt, &a.CreatedBy, &a.Contacts)
 			return a, err
 		})
 		return err
@@ -72,54 +85,65 @@ type ProjectRow struct {
 	Value int64
 }
 
-// AccountPage is an account with its contacts and the projects the viewer can see.
+// AccountPage is an account with the contacts and projects the viewer can see.
 type AccountPage struct {
 	Account  crm.Account
 	Contacts []crm.Contact
 	Projects []ProjectRow
 }
 
-// Account loads an account of the tenant (crm.ErrNotFound otherwise).
+const accountColumns = `a.id, a.name, a.email, a.phone, a.address, a.created_at, COALESCE(a.created_by, 0)`
+
+func scanAccount(row pgx.Row, a *crm.Account, more ...any) error {
+	return row.Scan(append([]any{&a.ID, &a.Name, &a.Email, &a.Phone, &a.Address, &a.CreatedAt, &a.CreatedBy}, more...)...)
+}
+
+// Account loads an account the viewer can see (crm.ErrNotFound otherwise).
 func (db *DB) Account(ctx context.Context, v crm.Viewer, id int64) (AccountPage, error) {
 	var out AccountPage
 	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
-		a := &out.Account
-		err := tx.QueryRow(ctx, `SELECT id, name, email, phone, address, created_at FROM accounts WHERE tenant_id = $1 AND id = $2`,
-			tx.Tenant, id).Scan(&a.ID, &a.Name, &a.Email, &a.Phone, &a.Address, &a.CreatedAt)
+		scope, err := tx.Scope(ctx, v)
 		if err != nil {
+			return err
+		}
+		args := []any{tx.Tenant, id}
+		q := `SELECT ` + accountColumns + ` FROM accounts a WHERE a.tenant_id = $1 AND a.id = $2 AND ` + scope.AccountWhere("a", &args)
+		if err := scanAccount(tx.QueryRow(ctx, q, args...), &out.Account); err != nil {
 			return fmt.Errorf("load account %d: %w", id, translate(err))
 		}
-		rows, err := tx.Query(ctx, `SELECT id, account_id, name, email, phone, created_at FROM contacts
-			WHERE tenant_id = $1 AND account_id = $2 ORDER BY lower(name), id`, tx.Tenant, id)
+		args = []any{tx.Tenant, id}
+		q = `SELECT ` + contactColumns + ` FROM contacts c WHERE c.tenant_id = $1 AND c.account_id = $2 AND ` +
+			scope.ContactWhere("c", &args) + ` ORDER BY lower(c.name), c.id`
+		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
-		if out.Contacts, err = pgx.CollectRows(rows, scanContact); err != nil {
+		if out.Contacts, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.Contact, error) {
+			var c crm.Contact
+			return c, scanContact(r, &c)
+		}); err != nil {
 			return err
 		}
-		out.Projects, err = tx.visibleProjects(ctx, v, "p.account_id", id)
+		out.Projects, err = tx.visibleProjects(ctx, scope, "p.account_id", id)
 		return err
 	})
 	return out, err
 }
 
-func scanContact(r pgx.CollectableRow) (crm.Contact, error) {
-	var c crm.Contact
-	err := r.Scan(&c.ID, &c.AccountID, &c.Name, &c.Email, &c.Phone, &c.CreatedAt)
-	return c, err
+const contactColumns = `c.id, c.account_id, c.name, c.email, c.phone, c.created_at, COALESCE(c.created_by, 0)`
+
+func scanContact(row pgx.Row, c *crm.Contact, more ...any) error {
+	return row.Scan(append([]any{&c.ID, &c.AccountID, &c.Name, &c.Email, &c.Phone, &c.CreatedAt, &c.CreatedBy}, more...)...)
 }
 
-func (tx *Tx) visibleProjects(ctx context.Context, v crm.Viewer, column string, id int64) ([]ProjectRow, error) {
-	scope, err := tx.Scope(ctx, v)
-	if err != nil {
-		return nil, err
-	}
+func (tx *Tx) visibleProjects(ctx context.Context, scope Scope, column string, id int64) ([]ProjectRow, error) {
 	args := []any{tx.Tenant, id}
-	rows, err := tx.Query(ctx, `
+	q := `
 		SELECT p.id, p.title, p.state, u.name, p.value_cents
 		  FROM projects p JOIN users u ON u.tenant_id = $1 AND u.id = p.owner_id
-		 WHERE p.tenant_id = $1 AND `+column+` = $2 AND `+scope.Where("p", &args)+`
-		 ORDER BY p.created_at DESC, p.id DESC LIMIT 200`, args...)
+		 WHERE p.tenant_id = $1 AND ` + column + ` = $2 AND ` + scope.Where("p", &args) + `
+		 ORDER BY p.created_at DESC, p.id DESC LIMIT 200`
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list projects: %w", err)
 	}
@@ -130,69 +154,169 @@ func (tx *Tx) visibleProjects(ctx context.Context, v crm.Viewer, column string, 
 	})
 }
 
-// SaveAccount creates (ID 0) or updates an account and returns its ID.
-func (db *DB) SaveAccount(ctx context.Context, tenant crm.TenantID, a crm.Account) (int64, error) {
-	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
-		if a.ID == 0 {
-			var err error
-			a, err = tx.insertAccount(ctx, a)
+// DecideAccount is a pure decision on saving an account (crm.DecideAccount)
+// over its stored version, the zero Account for a new one.
+type DecideAccount func(old crm.Account) (crm.AccountEdit, error)
+
+// SaveAccount creates (id 0) or changes an account the viewer can see and
+// returns its ID. A change locks the account, lets decide say what changes
+// and writes it with its record in the same transaction: a log entry per
+// changed field on every project of the account, the same in the audit log
+// (which records changes to accounts without projects too), and the
+// derived data of those projects (the customer name shown and searched).
+func (db *DB) SaveAccount(ctx context.Context, a crm.Actor, id int64, decide DecideAccount) (int64, error) {
+	err := db.InTenant(ctx, a.Viewer.TenantID, func(tx *Tx) error {
+		if id == 0 {
+			e, err := decide(crm.Account{})
+			if err != nil {
+				return err
+			}
+			acc, err := tx.insertAccount(ctx, e.Account)
+			id = acc.ID
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE accounts SET name = $3, email = $4, phone = $5, address = $6 WHERE tenant_id = $1 AND id = $2`,
-			tx.Tenant, a.ID, a.Name, a.Email, a.Phone, a.Address)
-		if err == nil && tag.RowsAffected() == 0 {
-			return crm.ErrNotFound
-		}
+		scope, err := tx.Scope(ctx, a.Viewer)
 		if err != nil {
 			return err
 		}
-		return tx.deriveWhere(ctx, "p.account_id = $3", a.ID) // the customer name shown and searched
+		var old crm.Account
+		args := []any{tx.Tenant, id}
+		q := `SELECT ` + accountColumns + ` FROM accounts a WHERE a.tenant_id = $1 AND a.id = $2 AND ` +
+			scope.AccountWhere("a", &args) + ` FOR UPDATE OF a`
+		if err := scanAccount(tx.QueryRow(ctx, q, args...), &old); err != nil {
+			return fmt.Errorf("lock account %d: %w", id, translate(err))
+		}
+		e, err := decide(old)
+		if err != nil || len(e.Changes) == 0 {
+			return err
+		}
+		n := e.Account
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET name = $3, email = $4, phone = $5, address = $6 WHERE tenant_id = $1 AND id = $2`,
+			tx.Tenant, id, n.Name, n.Email, n.Phone, n.Address); err != nil {
+			return fmt.Errorf("update account %d: %w", id, err)
+		}
+		if err := tx.recordCustomerChange(ctx, a.Viewer.UserID, "account", id, e.Changes, e.Log(a.Viewer.UserID, a.Now)); err != nil {
+			return err
+		}
+		return tx.deriveWhere(ctx, "p.account_id = $3", id)
 	})
-	return a.ID, err
+	return id, err
 }
 
 // ContactPage is a contact, its account and the projects the viewer can see.
 type ContactPage struct {
-	Contact  crm.Contact
-	Account  crm.Account
-	Projects []ProjectRow
+	Contact crm.Contact
+	Account crm.Account
+	// AccountVisible: the viewer can see the account too (a contact they
+	// created may sit on an account that is now another rep's).
+	AccountVisible bool
+	Projects       []ProjectRow
 }
 
-// Contact loads a contact of the tenant (crm.ErrNotFound otherwise).
+// Contact loads a contact the viewer can see (crm.ErrNotFound otherwise).
 func (db *DB) Contact(ctx context.Context, v crm.Viewer, id int64) (ContactPage, error) {
 	var out ContactPage
 	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
-		c, a := &out.Contact, &out.Account
-		err := tx.QueryRow(ctx, `SELECT c.id, c.account_id, c.name, c.email, c.phone, c.created_at, a.id, a.name
-			  FROM contacts c JOIN accounts a ON a.tenant_id = $1 AND a.id = c.account_id
-			 WHERE c.tenant_id = $1 AND c.id = $2`, tx.Tenant, id).
-			Scan(&c.ID, &c.AccountID, &c.Name, &c.Email, &c.Phone, &c.CreatedAt, &a.ID, &a.Name)
+		scope, err := tx.Scope(ctx, v)
 		if err != nil {
+			return err
+		}
+		args := []any{tx.Tenant, id}
+		contact := scope.ContactWhere("c", &args)
+		account := scope.AccountWhere("a", &args)
+		a := &out.Account
+		q := `SELECT ` + contactColumns + `, a.id, a.name, ` + account + `
+			  FROM contacts c JOIN accounts a ON a.tenant_id = $1 AND a.id = c.account_id
+			 WHERE c.tenant_id = $1 AND c.id = $2 AND ` + contact
+		if err := scanContact(tx.QueryRow(ctx, q, args...), &out.Contact, &a.ID, &a.Name, &out.AccountVisible); err != nil {
 			return fmt.Errorf("load contact %d: %w", id, translate(err))
 		}
-		out.Projects, err = tx.visibleProjects(ctx, v, "p.contact_id", id)
+		if !out.AccountVisible {
+			out.Account = crm.Account{}
+		}
+		out.Projects, err = tx.visibleProjects(ctx, scope, "p.contact_id", id)
 		return err
 	})
 	return out, err
 }
 
-// SaveContact creates (ID 0, for AccountID) or updates a contact.
-func (db *DB) SaveContact(ctx context.Context, tenant crm.TenantID, c crm.Contact) (int64, error) {
-	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
-		if c.ID == 0 {
-			var err error
-			c, err = tx.insertContact(ctx, c)
-			return err
-		}
-		tag, err := tx.Exec(ctx, `UPDATE contacts SET name = $3, email = $4, phone = $5 WHERE tenant_id = $1 AND id = $2`,
-			tx.Tenant, c.ID, c.Name, c.Email, c.Phone)
-		if err == nil && tag.RowsAffected() == 0 {
-			return crm.ErrNotFound
-		}
+// DecideContact is a pure decision on saving a contact (crm.DecideContact)
+// over its stored version; for a new contact, a zero Contact of its account.
+type DecideContact func(old crm.Contact) (crm.ContactEdit, error)
+
+// AddContact adds a contact to an account the viewer can see and returns
+// its ID; its creation is audited.
+func (db *DB) AddContact(ctx context.Context, a crm.Actor, account int64, decide DecideContact) (int64, error) {
+	var id int64
+	err := db.InTenant(ctx, a.Viewer.TenantID, func(tx *Tx) error {
+		scope, err := tx.Scope(ctx, a.Viewer)
 		if err != nil {
 			return err
 		}
-		return tx.deriveWhere(ctx, "p.contact_id = $3", c.ID) // the contact searched
+		args := []any{tx.Tenant, account}
+		// FOR SHARE: the account stays while its contact is written.
+		q := `SELECT a.id FROM accounts a WHERE a.tenant_id = $1 AND a.id = $2 AND ` + scope.AccountWhere("a", &args) + ` FOR SHARE OF a`
+		if err := tx.QueryRow(ctx, q, args...).Scan(&account); err != nil {
+			return fmt.Errorf("contact's account %d: %w", account, translate(err))
+		}
+		e, err := decide(crm.Contact{AccountID: account})
+		if err != nil {
+			return err
+		}
+		c, err := tx.insertContact(ctx, e.Contact)
+		id = c.ID
+		return err
 	})
-	return c.ID, err
+	return id, err
+}
+
+// SaveContact changes a contact the viewer can see, with its record as
+// SaveAccount writes it: a log entry per changed field on every project of
+// which it is the contact, the audit log, and those projects' derived data.
+func (db *DB) SaveContact(ctx context.Context, a crm.Actor, id int64, decide DecideContact) error {
+	return db.InTenant(ctx, a.Viewer.TenantID, func(tx *Tx) error {
+		scope, err := tx.Scope(ctx, a.Viewer)
+		if err != nil {
+			return err
+		}
+		var old crm.Contact
+		args := []any{tx.Tenant, id}
+		q := `SELECT ` + contactColumns + ` FROM contacts c WHERE c.tenant_id = $1 AND c.id = $2 AND ` +
+			scope.ContactWhere("c", &args) + ` FOR UPDATE OF c`
+		if err := scanContact(tx.QueryRow(ctx, q, args...), &old); err != nil {
+			return fmt.Errorf("lock contact %d: %w", id, translate(err))
+		}
+		e, err := decide(old)
+		if err != nil || len(e.Changes) == 0 {
+			return err
+		}
+		n := e.Contact
+		if _, err := tx.Exec(ctx, `UPDATE contacts SET name = $3, email = $4, phone = $5 WHERE tenant_id = $1 AND id = $2`,
+			tx.Tenant, id, n.Name, n.Email, n.Phone); err != nil {
+			return fmt.Errorf("update contact %d: %w", id, err)
+		}
+		if err := tx.recordCustomerChange(ctx, a.Viewer.UserID, "contact", id, e.Changes, e.Log(a.Viewer.UserID, a.Now)); err != nil {
+			return err
+		}
+		return tx.deriveWhere(ctx, "p.contact_id = $3", id)
+	})
+}
+
+// recordCustomerChange writes the record of a change to an account or
+// contact (entity): the log entries on every project linked to it, all of
+// them and not only those the editor can see (the change shows on each),
+// and one audit entry per changed field, which is the record of a change
+// to an account or contact no project links to.
+func (tx *Tx) recordCustomerChange(ctx context.Context, by crm.UserID, entity string, id int64, changes []crm.FieldChange, log []crm.LogEntry) error {
+	b := &pgx.Batch{}
+	queueLinkedLog(b, tx.Tenant, "p."+entity+"_id", id, log)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("log %s change: %w", entity, err)
+	}
+	for _, c := range changes {
+		if err := tx.audit(ctx, by, entity, id, c.Field, c.Old, c.New); err != nil {
+			return err
+		}
+	}
+	return nil
 }

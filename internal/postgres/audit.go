@@ -10,8 +10,9 @@ import (
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
-// audit records one admin change (who, what, old → new) in the transaction
-// that makes it, so the change and its record commit together or not at all.
+// audit records one change (who, what, old → new) in the transaction that
+// makes it, so the change and its record commit together or not at all:
+// admin changes, and changes to accounts and contacts.
 func (tx *Tx) audit(ctx context.Context, actor crm.UserID, entity string, entityID int64, action, old, new string) error {
 	_, err := tx.Exec(ctx, `
 		INSERT INTO audit_log (tenant_id, user_id, entity, entity_id, action, old_value, new_value)
@@ -46,7 +47,7 @@ type AuditFilter struct {
 }
 
 // AuditEntities are the kinds of things the audit log records, for the filter.
-var AuditEntities = []string{"milestone", "statuses", "reasons", "sources", "user", "workgroup", "quota", "settings"}
+var AuditEntities = []string{"milestone", "statuses", "reasons", "sources", "user", "workgroup", "quota", "settings", "account", "contact"}
 
 // Audit lists the tenant's audit entries, newest first, one page at a time.
 func (db *DB) Audit(ctx context.Context, tenant crm.TenantID, f AuditFilter) ([]crm.AuditEntry, error) {
@@ -88,6 +89,8 @@ func (db *DB) Audit(ctx context.Context, tenant crm.TenantID, f AuditFilter) ([]
 			         WHEN 'user' THEN (SELECT name FROM users x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
 			         WHEN 'quota' THEN (SELECT name FROM users x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
 			         WHEN 'workgroup' THEN (SELECT name FROM workgroups x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
+			         WHEN 'account' THEN (SELECT name FROM accounts x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
+			         WHEN 'contact' THEN (SELECT name FROM contacts x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
 			       END, '')
 			  FROM audit_log a LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id
 			 WHERE `+strings.Join(where, " AND ")+`

@@ -131,12 +131,8 @@ func TestDerivedFollowsChanges(t *testing.T) {
 	_ = db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
 		return tx.QueryRow(ctx, `SELECT account_id, contact_id FROM projects WHERE tenant_id = $1 AND id = $2`, tx.Tenant, lead).Scan(&acct, &contact)
 	})
-	if _, err := db.SaveAccount(ctx, admin.TenantID, crm.Account{ID: acct, Name: "Zenith Farm"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SaveContact(ctx, admin.TenantID, crm.Contact{ID: contact, Name: "Quinn Vale", Email: "quinn@vale.example"}); err != nil {
-		t.Fatal(err)
-	}
+	db.EditAccount(t, admin, acct, crm.Account{Name: "Zenith Farm"})
+	db.EditContact(t, admin, contact, crm.Contact{Name: "Quinn Vale", Email: "quinn@vale.example"})
 	if err := db.UpdateAccount(ctx, admin.TenantID, rep.ID, "Ada Owner", ""); err != nil {
 		t.Fatal(err)
 	}

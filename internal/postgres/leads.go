@@ -18,8 +18,10 @@ type DecideLead func(s crm.Setup, dups []crm.Duplicate) (crm.Lead, crm.Change, e
 // consults (the setup, and the contacts with the e-mail or phone typed for
 // a new contact), lets decide say what is created, and writes it: a new
 // account and contact if given, the project, its rows and log, and its
-// derived data. An existing account or contact that is not the tenant's is
-// crm.ErrNotFound; a contact of another account is a field error.
+// derived data. An existing account or contact that the viewer cannot see
+// (Scope.AccountWhere, ContactWhere), or that is not the tenant's, is
+// crm.ErrNotFound: a lead does not attach another rep's customer; a
+// contact of another account is a field error.
 func (db *DB) CreateLead(ctx context.Context, v crm.Viewer, email, phone string, decide DecideLead) (crm.ProjectID, error) {
 	var id crm.ProjectID
 	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
@@ -27,7 +29,11 @@ func (db *DB) CreateLead(ctx context.Context, v crm.Viewer, email, phone string,
 		if err != nil {
 			return err
 		}
-		dups, err := tx.duplicates(ctx, email, phone)
+		scope, err := tx.Scope(ctx, v)
+		if err != nil {
+			return err
+		}
+		dups, err := tx.duplicates(ctx, scope, email, phone)
 		if err != nil {
 			return err
 		}
@@ -42,8 +48,12 @@ func (db *DB) CreateLead(ctx context.Context, v crm.Viewer, email, phone string,
 				return err
 			}
 			p.AccountID = acc.ID
-		} else if err := tx.QueryRow(ctx, `SELECT id FROM accounts WHERE tenant_id = $1 AND id = $2`, tx.Tenant, p.AccountID).Scan(&p.AccountID); err != nil {
-			return fmt.Errorf("lead account: %w", translate(err))
+		} else {
+			args := []any{tx.Tenant, p.AccountID}
+			q := `SELECT a.id FROM accounts a WHERE a.tenant_id = $1 AND a.id = $2 AND ` + scope.AccountWhere("a", &args) + ` FOR SHARE OF a`
+			if err := tx.QueryRow(ctx, q, args...).Scan(&p.AccountID); err != nil {
+				return fmt.Errorf("lead account: %w", translate(err))
+			}
 		}
 		switch {
 		case l.NewContact != nil:
@@ -56,7 +66,9 @@ func (db *DB) CreateLead(ctx context.Context, v crm.Viewer, email, phone string,
 			p.ContactID = c.ID
 		case p.ContactID != 0:
 			var account int64
-			if err := tx.QueryRow(ctx, `SELECT account_id FROM contacts WHERE tenant_id = $1 AND id = $2`, tx.Tenant, p.ContactID).Scan(&account); err != nil {
+			args := []any{tx.Tenant, p.ContactID}
+			q := `SELECT c.account_id FROM contacts c WHERE c.tenant_id = $1 AND c.id = $2 AND ` + scope.ContactWhere("c", &args) + ` FOR SHARE OF c`
+			if err := tx.QueryRow(ctx, q, args...).Scan(&account); err != nil {
 				return fmt.Errorf("lead contact: %w", translate(err))
 			}
 			if account != p.AccountID {
@@ -89,26 +101,36 @@ func (db *DB) CreateLead(ctx context.Context, v crm.Viewer, email, phone string,
 }
 
 // duplicates finds contacts with the same e-mail (case-insensitive) or the
-// same phone digits.
-func (tx *Tx) duplicates(ctx context.Context, email, phone string) ([]crm.Duplicate, error) {
+// same phone digits. Those the viewer cannot see (Scope.ContactWhere) come
+// back Hidden, with nothing of them but what matched: their names and IDs
+// do not leave the database.
+func (tx *Tx) duplicates(ctx context.Context, scope Scope, email, phone string) ([]crm.Duplicate, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	digits := crm.PhoneDigits(phone)
 	if email == "" && len(digits) < 3 {
 		return nil, nil
 	}
+	args := []any{tx.Tenant, email, digits, crm.MatchEmail, crm.MatchPhone}
+	visible := scope.ContactWhere("c", &args)
 	rows, err := tx.Query(ctx, `
-		SELECT c.id, c.name, a.id, a.name, c.email, c.phone
-		  FROM contacts c JOIN accounts a ON a.tenant_id = $1 AND a.id = c.account_id
-		 WHERE c.tenant_id = $1
-		   AND (($2 <> '' AND lower(c.email) = $2 AND c.email <> '')
-		     OR ($3 <> '' AND c.phone <> '' AND regexp_replace(c.phone, '[^0-9]', '', 'g') = $3))
-		 ORDER BY c.id LIMIT 10`, tx.Tenant, email, digits)
+		SELECT d.visible, CASE WHEN d.visible THEN d.id ELSE 0 END, CASE WHEN d.visible THEN d.name ELSE '' END,
+		       CASE WHEN d.visible THEN d.account_id ELSE 0 END, CASE WHEN d.visible THEN d.account_name ELSE '' END,
+		       CASE WHEN d.visible THEN d.email ELSE '' END, CASE WHEN d.visible THEN d.phone ELSE '' END, d.match
+		  FROM (SELECT c.id, c.name, a.id AS account_id, a.name AS account_name, c.email, c.phone,
+		               CASE WHEN $2 <> '' AND lower(c.email) = $2 THEN $4 ELSE $5 END AS match, `+visible+` AS visible
+		          FROM contacts c JOIN accounts a ON a.tenant_id = $1 AND a.id = c.account_id
+		         WHERE c.tenant_id = $1
+		           AND (($2 <> '' AND lower(c.email) = $2 AND c.email <> '')
+		             OR ($3 <> '' AND c.phone <> '' AND regexp_replace(c.phone, '[^0-9]', '', 'g') = $3))) d
+		 ORDER BY d.visible DESC, d.id LIMIT 10`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find duplicates: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.Duplicate, error) {
 		var d crm.Duplicate
-		err := r.Scan(&d.ContactID, &d.ContactName, &d.AccountID, &d.AccountName, &d.Email, &d.Phone)
+		var visible bool
+		err := r.Scan(&visible, &d.ContactID, &d.ContactName, &d.AccountID, &d.AccountName, &d.Email, &d.Phone, &d.Match)
+		d.Hidden = !visible
 		return d, err
 	})
 }

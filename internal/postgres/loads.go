@@ -95,18 +95,20 @@ func (tx *Tx) LoadRows(ctx context.Context, l Load) error {
 	}
 	var accounts, contacts [][]any
 	for _, a := range l.Accounts {
-		accounts = append(accounts, []any{tx.Tenant, a.ID, a.Name, a.Email, a.Phone, a.Address, orTime(a.CreatedAt, time.Now())})
+		accounts = append(accounts, []any{tx.Tenant, a.ID, a.Name, a.Email, a.Phone, a.Address, orTime(a.CreatedAt, time.Now()),
+			nullID(int64(a.CreatedBy))})
 	}
 	for _, c := range l.Contacts {
-		contacts = append(contacts, []any{tx.Tenant, c.ID, c.AccountID, c.Name, c.Email, c.Phone, orTime(c.CreatedAt, time.Now())})
+		contacts = append(contacts, []any{tx.Tenant, c.ID, c.AccountID, c.Name, c.Email, c.Phone, orTime(c.CreatedAt, time.Now()),
+			nullID(int64(c.CreatedBy))})
 	}
 	for _, t := range []struct {
 		table string
 		cols  []string
 		rows  [][]any
 	}{
-		{"accounts", []string{"tenant_id", "id", "name", "email", "phone", "address", "created_at"}, accounts},
-		{"contacts", []string{"tenant_id", "id", "account_id", "name", "email", "phone", "created_at"}, contacts},
+		{"accounts", []string{"tenant_id", "id", "name", "email", "phone", "address", "created_at", "created_by"}, accounts},
+		{"contacts", []string{"tenant_id", "id", "account_id", "name", "email", "phone", "created_at", "created_by"}, contacts},
 		{"projects", loadProjectColumns, projects},
 		{"project_members", []string{"tenant_id", "project_id", "user_id"}, members},
 		{"milestone_completions", []string{"tenant_id", "project_id", "milestone_id", "completed_at", "completed_by", "note"}, completions},

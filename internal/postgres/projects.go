@@ -327,12 +327,25 @@ func queueRows(b *pgx.Batch, tenant crm.TenantID, ch crm.Change) {
 	queueLog(b, tenant, id, ch.Log)
 }
 
-// queueLog queues log entries: the only way anything is written to the
-// project log (which the app role may insert into, never update or delete).
+// queueLog queues log entries of one project. It and queueLinkedLog are the
+// only ways a change writes to the project log (which the app role may
+// insert into, never update or delete).
 func queueLog(b *pgx.Batch, tenant crm.TenantID, id crm.ProjectID, entries []crm.LogEntry) {
 	for _, e := range entries {
 		b.Queue(`INSERT INTO project_log (tenant_id, project_id, at, user_id, kind, field, old_value, new_value, body, happened_at)
 			VALUES ($1, $2, $3, NULLIF($4, 0), $5, $6, $7, $8, $9, $10)`,
+			tenant, id, e.At, e.UserID, e.Kind, e.Field, e.OldValue, e.NewValue, e.Body, nullTime(e.HappenedAt))
+	}
+}
+
+// queueLinkedLog queues each entry on every project whose column (a
+// constant: p.account_id, p.contact_id) is id, one statement per entry
+// however many projects there are.
+func queueLinkedLog(b *pgx.Batch, tenant crm.TenantID, column string, id int64, entries []crm.LogEntry) {
+	for _, e := range entries {
+		b.Queue(`INSERT INTO project_log (tenant_id, project_id, at, user_id, kind, field, old_value, new_value, body, happened_at)
+			SELECT $1, p.id, $3::timestamptz, NULLIF($4::bigint, 0), $5::text, $6::text, $7::text, $8::text, $9::text, $10::timestamptz
+			  FROM projects p WHERE p.tenant_id = $1 AND `+column+` = $2`,
 			tenant, id, e.At, e.UserID, e.Kind, e.Field, e.OldValue, e.NewValue, e.Body, nullTime(e.HappenedAt))
 	}
 }

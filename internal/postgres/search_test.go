@@ -103,12 +103,8 @@ func TestSalesTextSearch(t *testing.T) {
 	_ = db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
 		return tx.QueryRow(ctx, `SELECT account_id, contact_id FROM projects WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id).Scan(&account, &contact)
 	})
-	if _, err := db.SaveContact(ctx, admin.TenantID, crm.Contact{ID: contact, Name: "Mara Lindqvist", Email: "m.l@orchard.example"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SaveAccount(ctx, admin.TenantID, crm.Account{ID: account, Name: "Falcon Farms"}); err != nil {
-		t.Fatal(err)
-	}
+	db.EditContact(t, admin, contact, crm.Contact{Name: "Mara Lindqvist", Email: "m.l@orchard.example"})
+	db.EditAccount(t, admin, account, crm.Account{Name: "Falcon Farms"})
 	for _, q := range []string{"solar carport", "solar car", "falcon farm", "m.l@orchard", "mara lindqvist"} {
 		expect(crm.StateActive, q, true)
 	}

@@ -11,7 +11,7 @@ import (
 
 func (s *Server) handleAccounts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query().Get("q")
-	rows, err := s.db.Accounts(r.Context(), identity(r.Context()).Tenant.ID, q, 200)
+	rows, err := s.db.Accounts(r.Context(), viewer(r.Context()), q, 200)
 	if err != nil {
 		s.handleError(w, r, err)
 		return
@@ -68,22 +68,20 @@ func (s *Server) handleSaveAccount(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	var v crm.Validator
-	a := crm.Account{ID: id, Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Phone: r.PostFormValue("phone"),
-		Address: r.PostFormValue("address")}.Validate(&v, "")
-	a.ID = id
+	a := actor(r)
+	in := crm.Account{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Phone: r.PostFormValue("phone"),
+		Address: r.PostFormValue("address")}
 	values := keep(r, "name", "email", "phone", "address")
-	err := v.Err()
-	if err == nil {
-		id, err = s.db.SaveAccount(r.Context(), identity(r.Context()).Tenant.ID, a)
-	}
-	s.finish(w, r, err, "/accounts/"+itoa(id), "accounts.saved", func(errs map[string]string) {
-		if a.ID == 0 {
+	saved, err := s.db.SaveAccount(r.Context(), a, id, func(old crm.Account) (crm.AccountEdit, error) {
+		return crm.DecideAccount(old, in, a.Viewer.UserID)
+	})
+	s.finish(w, r, err, "/accounts/"+itoa(saved), "accounts.saved", func(errs map[string]string) {
+		if id == 0 {
 			s.render(w, r, http.StatusUnprocessableEntity, web.AccountPage(web.AccountView{Page: s.page(r, "accounts.new", "nav.accounts"),
 				Form: web.Form{Values: values, Errors: errs}}))
 			return
 		}
-		s.renderAccount(w, r, a.ID, http.StatusUnprocessableEntity, values, errs, web.Form{})
+		s.renderAccount(w, r, id, http.StatusUnprocessableEntity, values, errs, web.Form{})
 	})
 }
 
@@ -92,14 +90,12 @@ func (s *Server) handleAddContact(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var v crm.Validator
-	c := crm.Contact{AccountID: id, Name: r.PostFormValue("contact_name"), Email: r.PostFormValue("contact_email"),
-		Phone: r.PostFormValue("contact_phone")}.Validate(&v, "contact_")
-	c.AccountID = id
-	err := v.Err()
-	if err == nil {
-		_, err = s.db.SaveContact(r.Context(), identity(r.Context()).Tenant.ID, c)
-	}
+	a := actor(r)
+	in := crm.Contact{Name: r.PostFormValue("contact_name"), Email: r.PostFormValue("contact_email"),
+		Phone: r.PostFormValue("contact_phone")}
+	_, err := s.db.AddContact(r.Context(), a, id, func(old crm.Contact) (crm.ContactEdit, error) {
+		return crm.DecideContact(old, in, "contact_", a.Viewer.UserID)
+	})
 	s.finish(w, r, err, "/accounts/"+itoa(id), "", func(errs map[string]string) {
 		s.renderAccount(w, r, id, http.StatusUnprocessableEntity, nil, nil,
 			web.Form{Values: keep(r, "contact_name", "contact_email", "contact_phone"), Errors: errs})
@@ -133,13 +129,11 @@ func (s *Server) handleSaveContact(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var v crm.Validator
-	c := crm.Contact{ID: id, Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Phone: r.PostFormValue("phone")}.Validate(&v, "")
-	c.ID = id
-	err := v.Err()
-	if err == nil {
-		_, err = s.db.SaveContact(r.Context(), identity(r.Context()).Tenant.ID, c)
-	}
+	a := actor(r)
+	in := crm.Contact{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Phone: r.PostFormValue("phone")}
+	err := s.db.SaveContact(r.Context(), a, id, func(old crm.Contact) (crm.ContactEdit, error) {
+		return crm.DecideContact(old, in, "", a.Viewer.UserID)
+	})
 	s.finish(w, r, err, "/contacts/"+itoa(id), "accounts.saved", func(errs map[string]string) {
 		s.renderContact(w, r, id, http.StatusUnprocessableEntity, keep(r, "name", "email", "phone"), errs)
 	})

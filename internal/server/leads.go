@@ -25,7 +25,7 @@ func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, 
 		s.serverError(w, r, err)
 		return
 	}
-	accounts, err := s.db.Accounts(ctx, who.Tenant.ID, "", 500)
+	accounts, err := s.db.Accounts(ctx, viewer(ctx), "", 500)
 	if err != nil {
 		s.serverError(w, r, err)
 		return

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
@@ -117,6 +118,13 @@ func (s *Server) logView(r *http.Request, id crm.ProjectID, entries []crm.LogEnt
 			default:
 				line.Key, line.Args = "log.subtask_reopened", []any{e.Body}
 			}
+			line.Body = ""
+		case crm.LogCustomerChanged:
+			key := "log.account_changed"
+			if strings.HasPrefix(e.Field, "contact_") {
+				key = "log.contact_changed"
+			}
+			line.Key, line.Args = key, []any{e.Body, web.T(ctx, "logfield."+e.Field), value(e.Field, e.OldValue), value(e.Field, e.NewValue)}
 			line.Body = ""
 		default: // field_changed
 			line.Key, line.Args = "log.field_changed", []any{web.T(ctx, "logfield."+e.Field), value(e.Field, e.OldValue), value(e.Field, e.NewValue)}

@@ -106,7 +106,9 @@ func (o tenantObjects) fill(pattern string) (path string, ok, unknown bool) {
 // an object and asks for tenant A's object as tenant B's admin: every answer
 // must be 404, never the object, a 403 that confirms it exists, or a change.
 // It also asks as a salesperson of tenant A who does not own the project:
-// project routes must be 404 for them, admin and manager routes 403.
+// project routes must be 404 for them, and so must the routes of its
+// account and contact (customer records follow project visibility); admin
+// and manager routes 403.
 func TestEveryRouteHidesOtherTenants(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t, Config{})
@@ -116,6 +118,12 @@ func TestEveryRouteHidesOtherTenants(t *testing.T) {
 	adminB := app.db.Tenant(t, "Beta Solar")
 	o := seedTenantObjects(t, app, adminA, repA)
 	logs := scalar[int64](t, app, adminA, `SELECT count(*) FROM project_log WHERE project_id = $1`, o.project)
+	customers := func() string {
+		return scalar[string](t, app, adminA, `SELECT concat_ws('|', (SELECT name || email FROM accounts WHERE id = $1),
+			(SELECT name || email FROM contacts WHERE id = $2), (SELECT count(*) FROM contacts), (SELECT count(*) FROM audit_log))`,
+			o.account, o.contact)
+	}
+	before := customers()
 
 	b := app.client()
 	b.login(adminB)
@@ -129,7 +137,7 @@ func TestEveryRouteHidesOtherTenants(t *testing.T) {
 	sort.Strings(keys)
 	form := url.Values{"version": {"1"}, "name": {"x"}, "title": {"x"}, "body": {"x"}, "note": {"x"}, "reason_id": {"1"},
 		"role": {"sales"}, "user_id": {"1"}, "dir": {"up"}, "active": {"0"}, "completed_at": {time.Now().Format("2006-01-02T15:04")}}
-	walked := 0
+	walked, customerRoutes := 0, 0
 	for _, key := range keys {
 		method, pattern, _ := strings.Cut(key, " ")
 		path, named, unknown := o.fill(pattern)
@@ -155,17 +163,25 @@ func TestEveryRouteHidesOtherTenants(t *testing.T) {
 			if res := do(rep); res.status != http.StatusNotFound {
 				t.Errorf("%s %s as a rep who cannot see the project: %d, want 404", method, path, res.status)
 			}
+		case strings.HasPrefix(pattern, "/accounts/"), strings.HasPrefix(pattern, "/contacts/"):
+			if res := do(rep); res.status != http.StatusNotFound {
+				t.Errorf("%s %s as a rep who cannot see the project of this customer: %d, want 404", method, path, res.status)
+			}
+			customerRoutes++
 		case access == Admin || access == Manager:
 			if res := do(rep); res.status != http.StatusForbidden {
 				t.Errorf("%s %s as a salesperson: %d, want 403", method, path, res.status)
 			}
 		}
 	}
-	if walked < 30 {
-		t.Fatalf("walked only %d routes", walked)
+	if walked < 30 || customerRoutes < 5 {
+		t.Fatalf("walked only %d routes, %d of accounts and contacts", walked, customerRoutes)
 	}
 	// Nothing of tenant A changed.
 	if n := scalar[int64](t, app, adminA, `SELECT count(*) FROM project_log WHERE project_id = $1`, o.project); n != logs {
 		t.Errorf("tenant A's project gained log entries during the walk: %d, had %d", n, logs)
+	}
+	if after := customers(); after != before {
+		t.Errorf("tenant A's customer records or audit changed during the walk: %s, was %s", after, before)
 	}
 }
