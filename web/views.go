@@ -66,6 +66,12 @@ type AuthView struct {
 	Form
 }
 
+// ForgotView is the "forgot your password" page; Sent once asked.
+type ForgotView struct {
+	AuthView
+	Sent bool
+}
+
 // ErrorView is an error page (404, 422, 500...).
 type ErrorView struct {
 	Page

@@ -36,6 +36,8 @@ var routeTable = []route{
 	{"GET", "/static/*", Public, (*Server).handleStatic},
 	{"GET", "/login", Public, (*Server).handleLoginPage},
 	{"POST", "/login", Public, (*Server).handleLogin},
+	{"GET", "/forgot", Public, (*Server).handleForgotPage},
+	{"POST", "/forgot", Public, (*Server).handleForgot},
 	{"GET", "/signup", Public, (*Server).handleSignupPage},
 	{"POST", "/signup", Public, (*Server).handleSignup},
 	{"POST", "/logout", AnyUser, (*Server).handleLogout},
