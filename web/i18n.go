@@ -271,6 +271,24 @@ func LocaleFrom(ctx context.Context) *Locale {
 // T translates key with the locale carried by ctx.
 func T(ctx context.Context, key string, args ...any) string { return LocaleFrom(ctx).T(key, args...) }
 
+// Message translates a field or form message: a catalog key, or a key with
+// the numbers it states as crm.Msg writes them ("error.too_long_max|200").
+func Message(ctx context.Context, m string) string {
+	key, rest, ok := strings.Cut(m, "|")
+	if !ok {
+		return T(ctx, m)
+	}
+	var args []any
+	for _, a := range strings.Split(rest, "|") {
+		n, err := strconv.Atoi(a)
+		if err != nil {
+			return T(ctx, key)
+		}
+		args = append(args, n)
+	}
+	return T(ctx, key, args...)
+}
+
 // N translates a message about n things, n its first argument: the
 // catalog's key+".one" when n is 1 and the language has it (English), else
 // key. So "1 open subtask", "2 open subtasks"; Chinese has one form.

@@ -86,7 +86,7 @@ func (v *Validator) CheckInt(field, value string, min, max int) int {
 	}
 	n, err := strconv.Atoi(s)
 	if errors.Is(err, strconv.ErrRange) {
-		v.Add(field, MsgRange)
+		v.Add(field, Msg(MsgRangeBetween, min, max))
 		return 0
 	}
 	if err != nil {
@@ -94,7 +94,7 @@ func (v *Validator) CheckInt(field, value string, min, max int) int {
 		return 0
 	}
 	if n < min || n > max {
-		v.Add(field, MsgRange)
+		v.Add(field, Msg(MsgRangeBetween, min, max))
 	}
 	return n
 }

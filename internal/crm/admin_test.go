@@ -53,7 +53,7 @@ func TestMilestoneFormValidate(t *testing.T) {
 	}
 	_, err = MilestoneForm{Name: strings.Repeat("x", 101), Probability: "x", DeadlineDays: "-2", DeadlineFrom: "never", EventDays: "1"}.Validate()
 	got := err.Error()
-	for _, f := range []string{"name: " + MsgTooLong, "probability: " + MsgNumber, "deadline_days: " + MsgRange, "deadline_from: " + MsgRange, "event_title: " + MsgEventPair} {
+	for _, f := range []string{"name: " + Msg(MsgTooLongMax, 100), "probability: " + MsgNumber, "deadline_days: " + Msg(MsgRangeBetween, 0, 3650), "deadline_from: " + MsgRange, "event_title: " + MsgEventPair} {
 		if !strings.Contains(got, f) {
 			t.Errorf("%s lacks %s", got, f)
 		}
@@ -67,7 +67,7 @@ func TestSettingsValidate(t *testing.T) {
 		t.Fatalf("%+v %v", s, err)
 	}
 	_, err = SettingsForm{Name: "Acme", Currency: "XYZ", TimeZone: "Local", StagnantDays: "0"}.Validate(known)
-	for _, f := range []string{"currency: " + MsgCurrency, "time_zone: " + MsgTimeZone, "stagnant_days: " + MsgRange} {
+	for _, f := range []string{"currency: " + MsgCurrency, "time_zone: " + MsgTimeZone, "stagnant_days: " + Msg(MsgRangeBetween, 1, 3650)} {
 		if err == nil || !strings.Contains(err.Error(), f) {
 			t.Errorf("%v lacks %s", err, f)
 		}

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"strconv"
 	"errors"
 	"sort"
 	"strings"
@@ -29,6 +30,16 @@ func (v *ValidationError) Error() string {
 	}
 	sort.Strings(keys)
 	return "invalid input: " + strings.Join(keys, "; ")
+}
+
+// Msg is a message key with the numbers it states, as a field's message
+// carries them ("error.too_long_max|200"); the web layer formats it with
+// the key's translation.
+func Msg(key string, args ...int) string {
+	for _, a := range args {
+		key += "|" + strconv.Itoa(a)
+	}
+	return key
 }
 
 // Validator collects field errors; the zero value is ready to use.

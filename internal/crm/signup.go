@@ -19,7 +19,7 @@ func (s SignUp) Validate() (SignUp, error) {
 	if s.Password != "" {
 		n := len([]rune(s.Password))
 		v.Check(n >= MinPassword, "password", MsgShortPass)
-		v.Check(n <= MaxPassword, "password", MsgTooLong)
+		v.Check(n <= MaxPassword, "password", Msg(MsgTooLongMax, MaxPassword))
 	}
 	return s, v.Err()
 }

@@ -21,6 +21,8 @@ const (
 const (
 	MsgRequired     = "error.required"
 	MsgTooLong      = "error.too_long"
+	MsgTooLongMax   = "error.too_long_max" // with the limit: Msg(MsgTooLongMax, max)
+	MsgRangeBetween = "error.range_between" // with the bounds: Msg(MsgRangeBetween, min, max)
 	MsgInvalidText  = "error.invalid_text"
 	MsgInvalidEmail = "error.invalid_email"
 	MsgShortPass    = "error.password_short"
@@ -68,7 +70,7 @@ func (v *Validator) CheckLine(field, value string, required bool, max int) strin
 	case required && s == "":
 		v.Add(field, MsgRequired)
 	case utf8.RuneCountInString(s) > max:
-		v.Add(field, MsgTooLong)
+		v.Add(field, Msg(MsgTooLongMax, max))
 	}
 	return s
 }
@@ -82,7 +84,7 @@ func (v *Validator) CheckText(field, value string, required bool, max int) strin
 	case required && s == "":
 		v.Add(field, MsgRequired)
 	case utf8.RuneCountInString(s) > max:
-		v.Add(field, MsgTooLong)
+		v.Add(field, Msg(MsgTooLongMax, max))
 	}
 	return s
 }

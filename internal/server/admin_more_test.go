@@ -175,7 +175,7 @@ func TestSettings(t *testing.T) {
 	for _, tc := range []struct{ field, value, msg string }{
 		{"currency", "EURO", "ISO 4217"}, {"currency", "XYZ", "ISO 4217"}, {"currency", "", "required"},
 		{"time_zone", "Mars/Olympus", "IANA"}, {"time_zone", "Local", "IANA"}, {"time_zone", "../../etc/passwd", "IANA"},
-		{"stagnant_days", "0", "out of range"}, {"stagnant_days", "many", "whole number"}, {"name", "", "required"},
+		{"stagnant_days", "0", "from 1 to 3,650"}, {"stagnant_days", "many", "whole number"}, {"name", "", "required"},
 	} {
 		res := c.post("/admin/settings", with(tc.field, tc.value))
 		must422(t, res, tc.field, tc.msg)

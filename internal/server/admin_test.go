@@ -213,13 +213,13 @@ func TestMilestoneBadInput(t *testing.T) {
 		form                 url.Values
 	}{
 		{"empty name", "name", "This field is required.", with("name", " ")},
-		{"long name", "name", "This is too long.", with("name", strings.Repeat("n", 101))},
+		{"long name", "name", "This is too long: at most 100 characters.", with("name", strings.Repeat("n", 101))},
 		{"taken name", "name", "already in the list", with("name", "PROPOSED")},
 		{"control character", "name", "not allowed", with("name", "Site\x00survey")},
 		{"deadline not a number", "deadline_days", "whole number", with("deadline_days", "three")},
-		{"negative deadline", "deadline_days", "out of range", with("deadline_days", "-1")},
-		{"huge deadline", "deadline_days", "out of range", with("deadline_days", "99999999999999999999")},
-		{"probability over 100", "probability", "out of range", with("probability", "140")},
+		{"negative deadline", "deadline_days", "from 0 to 3,650", with("deadline_days", "-1")},
+		{"huge deadline", "deadline_days", "from 0 to 3,650", with("deadline_days", "99999999999999999999")},
+		{"probability over 100", "probability", "from 0 to 100", with("probability", "140")},
 		{"probability missing", "probability", "required", with("probability", "")},
 		{"unknown anchor", "deadline_from", "out of range", with("deadline_from", "yesterday")},
 		{"event without days", "event_days", "both a title", with("event_days", "")},
@@ -240,7 +240,7 @@ func TestMilestoneBadInput(t *testing.T) {
 	// The same on the edit form.
 	id := milestoneID(t, app, admin, "Proposed")
 	res := c.post(fmt.Sprintf("/admin/milestones/%d", id), with("probability", "101"))
-	must422(t, res, "probability", "out of range", `value="101"`, `value="Site survey"`)
+	must422(t, res, "probability", "from 0 to 100", `value="101"`, `value="Site survey"`)
 	if got := milestoneNames(t, app, admin); got != "Lead created → Lead qualified → Proposed → Sold" {
 		t.Fatalf("a failed form changed the process: %s", got)
 	}
