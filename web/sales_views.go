@@ -22,6 +22,7 @@ type SalesView struct {
 	Query     string              // the current filters, for "all N matching" and return links
 	ExportURL string              // the projects of the current filter as a CSV file
 	CanBulk   bool
+	Filtered  bool // a filter or search narrows the view
 	Bulk      BulkForm
 }
 

@@ -12,6 +12,17 @@ type Page struct {
 	User      *Viewer
 	Flash     string // a catalog key, shown once
 	RequestID string
+	// SkipTo is where the skip link leads ("#main" when empty): the list
+	// itself on the Sales screen.
+	SkipTo string
+}
+
+// Skip is the skip link's target.
+func (p Page) Skip() string {
+	if p.SkipTo != "" {
+		return p.SkipTo
+	}
+	return "#main"
 }
 
 // Viewer is the signed-in user as the layout shows them.

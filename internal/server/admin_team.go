@@ -159,7 +159,11 @@ func (s *Server) renderQuotas(w http.ResponseWriter, r *http.Request, status int
 	if f == nil {
 		f = &web.Form{Values: map[string]string{}}
 		for _, q := range rows {
-			f.Values[web.RateField(q.User.ID)] = crm.FormatBP(q.CommissionBP)
+			if q.CommissionBP != 0 {
+				// No rate shows as an empty field (placeholder 0): a "0" typed
+				// into turned 5 into 50 %.
+				f.Values[web.RateField(q.User.ID)] = crm.FormatBP(q.CommissionBP)
+			}
 			for m := 1; m <= 12; m++ {
 				if q.Set[m-1] {
 					f.Values[web.QuotaCell(q.User.ID, m)] = crm.MoneyInput(q.Cents[m-1])

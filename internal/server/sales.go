@@ -41,6 +41,7 @@ func (s *Server) salesView(r *http.Request, q url.Values, bulk *web.BulkForm) (w
 	who := identity(ctx)
 	loc, now := zone(ctx), moment()
 	v := web.SalesView{Page: s.page(r, "sales.title", "nav.sales"), CanBulk: who.User.Role.AtLeast(crm.RoleManager)}
+	v.SkipTo = "#sales-list"
 	asked := len(q) > 0
 	if !asked {
 		// A visit without parameters opens the last used view.
@@ -89,6 +90,9 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 	for _, k := range salesParams {
 		vals[k] = sq.Clean.Get(k)
 	}
+	if sq.TypedQ != "" {
+		vals["q"] = sq.TypedQ
+	}
 	v.Filters = web.SalesFilters{
 		Values: vals, Owners: opts.Owners, Workgroups: opts.Workgroups, Milestones: ms,
 		Statuses: opts.Statuses, Sources: opts.Sources, Notices: sq.Notices,
@@ -100,6 +104,12 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 	}
 	v.Total, v.Estimated = page.Total, page.Estimated
 	v.Query = sq.encode("after", "")
+	for k := range sq.Clean {
+		if k != "view" && k != "sort" && k != "dir" {
+			v.Filtered = true
+		}
+	}
+	v.Filtered = v.Filtered || sq.TypedQ != ""
 	v.ExportURL = "/sales.csv?" + sq.encode("after", "", "sort", "", "dir", "")
 	v.Sorts = map[string]web.SortLink{}
 	for k := range postgres.SalesSorts {

@@ -25,7 +25,13 @@ type salesQuery struct {
 	After   string
 	Notices []string // the names of ignored parameters
 	Clean   url.Values
+	// TypedQ is a search too short to run, shown back in the search box.
+	TypedQ string
 }
+
+// minSearch is the shortest search that runs: two characters, so a
+// two-letter surname or a two-character Chinese name is found.
+const minSearch = 2
 
 // parseSalesQuery reads the filters. A malformed or unknown value is left out
 // of the filter and named in Notices: the page still answers.
@@ -108,9 +114,13 @@ func parseSalesQuery(q url.Values, loc *time.Location, now time.Time) salesQuery
 	money("vmax", &f.ValueMax)
 	if v := strings.TrimSpace(q.Get("q")); v != "" {
 		n := utf8.RuneCountInString(v)
-		if !utf8.ValidString(v) || n < 3 || n > 100 || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' }) {
+		switch {
+		case !utf8.ValidString(v) || n > 100 || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' }):
 			bad("q")
-		} else {
+		case n < minSearch:
+			bad("q_short")
+			sq.TypedQ = v
+		default:
 			f.Text = strings.ToLower(v)
 			sq.Clean.Set("q", v)
 		}

@@ -171,12 +171,18 @@ func TestSalesScreenBadInput(t *testing.T) {
 	t.Parallel()
 	f := newSalesFixture(t)
 	admin := f.as(f.admin)
-	for _, q := range []string{"owner=abc", "sort=password", "dir=sideways", "view=sold", "from=2024-13-40", "vmin=-5", "q=ab", "late=maybe", "pending=-1", "q=%00%01x"} {
+	for _, q := range []string{"owner=abc", "sort=password", "dir=sideways", "view=sold", "from=2024-13-40", "vmin=-5", "q=a", "late=maybe", "pending=-1", "q=%00%01x"} {
 		res := admin.get("/?" + q)
 		if res.status != http.StatusOK {
 			t.Errorf("%s: status %d, want 200 with a notice", q, res.status)
 		}
 		mustContain(t, res.body, `class="notice"`, "Charlie carport")
+	}
+	// A search too short to run stays in the box, with the reason.
+	mustContain(t, admin.get("/?q=C").body, "Type at least 2 characters to search.", `name="q" type="search" value="C"`)
+	// Two characters are enough.
+	if got := strings.Join(titles(admin.get("/?q=ch").body), ","); got != "Charlie carport" {
+		t.Errorf("q=ch finds %q", got)
 	}
 	for _, cur := range []string{"garbage", "Y3JlYXRlZHxkfDF8eA", url.QueryEscape("dGl0bGV8YXwxfEE")} {
 		if res := admin.get("/?after=" + cur); res.status != http.StatusBadRequest {
