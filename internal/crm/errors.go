@@ -1,9 +1,9 @@
 package crm
 
 import (
-	"strconv"
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 )
 

@@ -21,7 +21,7 @@ const (
 const (
 	MsgRequired     = "error.required"
 	MsgTooLong      = "error.too_long"
-	MsgTooLongMax   = "error.too_long_max" // with the limit: Msg(MsgTooLongMax, max)
+	MsgTooLongMax   = "error.too_long_max"  // with the limit: Msg(MsgTooLongMax, max)
 	MsgRangeBetween = "error.range_between" // with the bounds: Msg(MsgRangeBetween, min, max)
 	MsgInvalidText  = "error.invalid_text"
 	MsgInvalidEmail = "error.invalid_email"
