@@ -44,7 +44,7 @@ func (p Page) NavItems() []NavItem {
 	if p.User == nil {
 		return nil
 	}
-	items := []NavItem{{Key: "nav.sales", Href: "/"}, {Key: "nav.pipeline", Href: "/pipeline"},
+	items := []NavItem{{Key: "nav.sales", Href: "/"}, {Key: "nav.myday", Href: "/my-day"}, {Key: "nav.pipeline", Href: "/pipeline"},
 		{Key: "nav.accounts", Href: "/accounts"}}
 	if p.User.Role == crm.RoleAdmin {
 		items = append(items, NavItem{Key: "nav.admin", Href: "/admin"})

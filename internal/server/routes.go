@@ -46,6 +46,7 @@ var routeTable = []route{
 	{"POST", "/bulk", Manager, (*Server).handleBulk},
 	{"GET", "/load", Manager, (*Server).handleRepLoad},
 	{"GET", "/pipeline", AnyUser, (*Server).handleBoard},
+	{"GET", "/my-day", AnyUser, (*Server).handleMyDay},
 
 	// Projects (visibility is decided per project: 404 outside it), leads, accounts and contacts.
 	{"GET", "/projects/new", AnyUser, (*Server).handleNewLeadPage},
