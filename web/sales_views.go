@@ -13,9 +13,10 @@ type SalesView struct {
 	Page
 	Filters SalesFilters
 	Rows    []SalesRow
-	// Total matching projects; Estimated when above the exact-count cap.
-	Total     int64
-	Estimated bool
+	// Total matching projects: exact, or a true bound (more than Total
+	// match, or at least Total).
+	Total             int64
+	MoreThan, AtLeast bool
 	Sorts     map[string]SortLink // by column key
 	NextURL   string              // "" on the last page
 	FirstURL  string              // "" on the first page

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -127,8 +126,18 @@ func (f SalesFilter) where(tenant crm.TenantID, args *[]any) string {
 
 // SalesSearchCap is how many projects a text search considers: the newest
 // that match in the view. A search that matches more is too broad to page
-// through; its count shows as an estimate of at least the cap.
+// through; its count says "at least" what it found.
 const SalesSearchCap = 5000
+
+// lateCount reports whether f is late only, possibly with the keys of the
+// running totals (owner, workgroup, pending milestone): counted exactly, from
+// the late index (projects_phase_late_idx holds the late instant, when the
+// project counts as active, and its owner).
+func (f SalesFilter) lateCount() bool {
+	g := f
+	g.LateOnly = false
+	return f.LateOnly && g.fromTotals()
+}
 
 // filtered reports whether f narrows the view beyond its state.
 func (f SalesFilter) filtered() bool {
@@ -252,8 +261,9 @@ func cursorTime(ts pgtype.Timestamptz) any {
 	return ts.Time
 }
 
-// SalesCountCap is how far the Sales screen counts exactly; above it the
-// total is the planner's estimate, shown as one.
+// SalesCountCap is how far the Sales screen counts the filters that neither
+// the running totals nor an index count cheaply; above it the page says
+// "more than" the cap. Never a planner's estimate shown as a number.
 const SalesCountCap = 1000
 
 // SalesPage is one page of the Sales screen.
@@ -261,9 +271,12 @@ type SalesPage struct {
 	Rows []SalesRow
 	// Next is the cursor of the following page, "" on the last page.
 	Next string
-	// Total is the number of matching projects: exact when !Estimated.
-	Total     int64
-	Estimated bool
+	// Total is the number of matching projects, exact unless MoreThan
+	// (more than Total match: a count stopped at SalesCountCap) or AtLeast
+	// (at least Total: a text search that matched more projects than it
+	// reads, SalesSearchCap, may find more among the others).
+	Total             int64
+	MoreThan, AtLeast bool
 }
 
 // ListSales returns one page of the projects v may see that match f, sorted by
@@ -349,10 +362,10 @@ func (db *DB) SalesScreen(ctx context.Context, v crm.Viewer, q SalesQuery) (Sale
 	return opts, page, err
 }
 
-// queueListSales queues the page, its capped count and the planner's
-// estimate of the count on b; the returned function reads them into out.
-// The estimate rides along unasked: it costs a plan, and a big tenant's views
-// nearly always pass the cap, where a second round trip would cost more.
+// queueListSales queues the page and its count on b; the returned function
+// reads them into out. The views the running totals answer are counted from
+// them, late only (alone or with their keys) from the late index, both
+// exactly; the other filters count up to SalesCountCap.
 func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilter, sort SalesSort, desc bool, after *Cursor, limit int, out *SalesPage) (func(pgx.BatchResults) error, error) {
 	if _, ok := SalesSorts[sort]; !ok {
 		return nil, fmt.Errorf("sort %q: %w", sort, ErrBadCursor)
@@ -377,20 +390,20 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 	list := fmt.Sprintf("SELECT %s FROM projects p WHERE %s ORDER BY %s %s, p.id %s LIMIT $%d",
 		salesColumns, page, expr, dir, dir, len(args))
 	count := "SELECT count(*) FROM (SELECT 1 FROM projects p WHERE " + countWhere + " LIMIT " + strconv.Itoa(SalesCountCap+1) + ") x"
+	if f.lateCount() {
+		count = "SELECT count(*) FROM projects p WHERE " + countWhere
+	}
 	custom := f.filtered()
 	if custom {
 		b.Queue(customPlans)
 	}
 	b.Queue(list, args...)
-	// The views the running totals answer are counted exactly from them;
-	// the others count up to the cap, with the planner's estimate beyond.
-	exact := f.fromTotals()
-	if exact {
+	exact := f.fromTotals() || f.lateCount()
+	if f.fromTotals() {
 		q, qargs := f.totalsCountSQL(tenant, scope)
 		b.Queue(q, qargs...)
 	} else {
 		b.Queue(count, countArgs...)
-		b.Queue("EXPLAIN (FORMAT JSON) SELECT 1 FROM projects p WHERE "+countWhere, countArgs...)
 	}
 	return func(br pgx.BatchResults) error {
 		if custom {
@@ -409,20 +422,12 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		if err == nil {
 			err = br.QueryRow().Scan(&out.Total)
 		}
-		var plan []byte
-		if err == nil && !exact {
-			err = br.QueryRow().Scan(&plan)
-		}
 		if err != nil {
 			return fmt.Errorf("list sales: %w", err)
 		}
 		out.cutPage(limit, sort, desc)
 		if !exact && out.Total > SalesCountCap {
-			n, err := planRows(plan)
-			if err != nil {
-				return err
-			}
-			out.Total, out.Estimated = max(n, SalesCountCap+1), true
+			out.Total, out.MoreThan = SalesCountCap, true
 		}
 		return nil
 	}, nil
@@ -493,24 +498,9 @@ ORDER BY r.sort_k %[5]s, r.id %[5]s`, expr, where, salesColumns, cursor, dir, ar
 		}
 		out.Total = total
 		// At the cap there may be more matches than the search considered.
-		out.Estimated = len(f.matches) >= SalesSearchCap
+		out.AtLeast = len(f.matches) >= SalesSearchCap
 		out.cutPage(limit, sort, desc)
 		return nil
 	}
 }
 
-// planRows reads the planner's row estimate from EXPLAIN (FORMAT JSON).
-func planRows(plan []byte) (int64, error) {
-	var p []struct {
-		Plan struct {
-			Rows float64 `json:"Plan Rows"`
-		} `json:"Plan"`
-	}
-	if err := json.Unmarshal(plan, &p); err != nil {
-		return 0, fmt.Errorf("estimate count: %w", err)
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	return int64(p[0].Plan.Rows), nil
-}

@@ -10,9 +10,10 @@ import (
 	"github.com/pipewell/pipewell/internal/postgres"
 )
 
-// TestCountPastTheCap: a view the totals answer is counted exactly however
-// many projects match; a view filtered on anything else counts up to
-// SalesCountCap and then shows the planner's estimate, marked as one.
+// TestCountPastTheCap: a view the totals answer, and late only, are counted
+// exactly however many projects match; a view filtered on anything else
+// counts up to SalesCountCap and then says "more than" the cap — never a
+// planner's estimate.
 func TestCountPastTheCap(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
@@ -25,9 +26,19 @@ func TestCountPastTheCap(t *testing.T) {
 			return err
 		}
 		_, err := tx.Exec(ctx, `
-			INSERT INTO projects (tenant_id, title, account_id, owner_id, value_cents, status_id)
-			SELECT $1, 'Lead ' || g, $4, $2, g * 100, (SELECT min(id) FROM milestone_statuses WHERE tenant_id = $1)
+			INSERT INTO projects (tenant_id, title, account_id, owner_id, value_cents, status_id, created_at)
+			SELECT $1, 'Lead ' || g, $4, $2, g * 100, (SELECT min(id) FROM milestone_statuses WHERE tenant_id = $1), now() - interval '30 days'
+
 			  FROM generate_series(1, $3::int) g`, tx.Tenant, admin.ID, n, account)
+		if err != nil {
+			return err
+		}
+		// Lead created at creation: Lead qualified was due two days later,
+		// so every project is late.
+		_, err = tx.Exec(ctx, `
+			INSERT INTO milestone_completions (tenant_id, project_id, milestone_id, completed_at)
+			SELECT $1, p.id, (SELECT id FROM milestone_defs WHERE tenant_id = $1 ORDER BY position LIMIT 1), p.created_at
+			  FROM projects p WHERE p.tenant_id = $1`, tx.Tenant)
 		return err
 	})
 	if err == nil {
@@ -51,11 +62,14 @@ func TestCountPastTheCap(t *testing.T) {
 	for _, c := range []struct {
 		name      string
 		f         postgres.SalesFilter
-		estimated bool
+		moreThan bool
 	}{
 		{"active, from the totals", postgres.SalesFilter{View: crm.StateActive}, false},
 		{"owner, from the totals", postgres.SalesFilter{View: crm.StateActive, Owner: admin.ID}, false},
+		{"late only, from the late index", postgres.SalesFilter{View: crm.StateActive, LateOnly: true}, false},
+		{"late only and owner", postgres.SalesFilter{View: crm.StateActive, LateOnly: true, Owner: admin.ID}, false},
 		{"status, counted to the cap", postgres.SalesFilter{View: crm.StateActive, Status: status}, true},
+		{"late only and status, counted to the cap", postgres.SalesFilter{View: crm.StateActive, LateOnly: true, Status: status}, true},
 	} {
 		c.f.Now = now
 		err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
@@ -64,12 +78,12 @@ func TestCountPastTheCap(t *testing.T) {
 				return err
 			}
 			switch {
-			case page.Estimated != c.estimated:
-				t.Errorf("%s: estimated %v, want %v", c.name, page.Estimated, c.estimated)
-			case !c.estimated && page.Total != int64(n):
+			case page.AtLeast || page.MoreThan != c.moreThan:
+				t.Errorf("%s: more than %v, at least %v; want more than %v", c.name, page.MoreThan, page.AtLeast, c.moreThan)
+			case !c.moreThan && page.Total != int64(n):
 				t.Errorf("%s: total %d, want exactly %d", c.name, page.Total, n)
-			case c.estimated && (page.Total <= postgres.SalesCountCap || page.Total > int64(3*n)):
-				t.Errorf("%s: estimate %d for %d matches", c.name, page.Total, n)
+			case c.moreThan && page.Total != postgres.SalesCountCap:
+				t.Errorf("%s: more than %d, want more than the cap %d", c.name, page.Total, postgres.SalesCountCap)
 			}
 			return nil
 		})

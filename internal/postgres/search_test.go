@@ -58,8 +58,8 @@ func TestSalesTextSearch(t *testing.T) {
 			for _, r := range page.Rows {
 				ids = append(ids, r.ID)
 			}
-			if page.Total != int64(len(ids)) || page.Estimated {
-				t.Errorf("search %q: total %d (estimated %v) for %d rows", q, page.Total, page.Estimated, len(ids))
+			if page.Total != int64(len(ids)) || page.AtLeast || page.MoreThan {
+				t.Errorf("search %q: total %d (bounded %v) for %d rows", q, page.Total, page.MoreThan || page.AtLeast, len(ids))
 			}
 			return nil
 		})
@@ -185,8 +185,8 @@ func TestTextSearchPagesAndCounts(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s %s %s: %v", who.Name, sort, dir, err)
 					}
-					if page.Total != int64(len(want)) || page.Estimated {
-						t.Errorf("%s %s %s page %d: total %d (estimated %v), want %d", who.Name, sort, dir, pages, page.Total, page.Estimated, len(want))
+					if page.Total != int64(len(want)) || page.AtLeast || page.MoreThan {
+						t.Errorf("%s %s %s page %d: total %d (bounded %v), want %d", who.Name, sort, dir, pages, page.Total, page.MoreThan || page.AtLeast, len(want))
 					}
 					for _, r := range page.Rows {
 						got = append(got, r.ID)
@@ -269,7 +269,7 @@ func pageIDs(p postgres.SalesPage) []int64 {
 }
 
 // TestTextSearchPastItsCap: a search that matches more projects than it
-// considers (SalesSearchCap, the newest) says its count is an estimate.
+// considers (SalesSearchCap, the newest) says it found at least that many.
 func TestTextSearchPastItsCap(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
@@ -302,8 +302,8 @@ func TestTextSearchPastItsCap(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if page.Total != c.total || page.Estimated != c.estimated || len(page.Rows) != 50 {
-				t.Errorf("%q: total %d, estimated %v, %d rows; want %d, %v, 50", c.q, page.Total, page.Estimated, len(page.Rows), c.total, c.estimated)
+			if page.Total != c.total || page.AtLeast != c.estimated || len(page.Rows) != 50 {
+				t.Errorf("%q: total %d, estimated %v, %d rows; want %d, %v, 50", c.q, page.Total, page.MoreThan || page.AtLeast, len(page.Rows), c.total, c.estimated)
 			}
 		}
 		return nil

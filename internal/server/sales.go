@@ -102,7 +102,7 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 	for _, st := range []crm.State{crm.StateActive, crm.StateDeferred, crm.StateArchived} {
 		v.Filters.ViewURLs[st] = base + "?" + sq.encode("view", string(st), "after", "")
 	}
-	v.Total, v.Estimated = page.Total, page.Estimated
+	v.Total, v.MoreThan, v.AtLeast = page.Total, page.MoreThan, page.AtLeast
 	v.Query = sq.encode("after", "")
 	for k := range sq.Clean {
 		if k != "view" && k != "sort" && k != "dir" {
