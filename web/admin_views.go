@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/pipewell/pipewell/internal/crm"
@@ -159,3 +160,13 @@ type TokenView struct {
 
 // ID formats an ID for a URL or a form value.
 func ID[T ~int64](id T) string { return strconv.FormatInt(int64(id), 10) }
+
+// UseCount writes a count of what uses a milestone or list value, counted
+// to crm.UseCountCap+1: above the cap it says "more than" the cap.
+func UseCount(ctx context.Context, n int) string {
+	l := LocaleFrom(ctx)
+	if n > crm.UseCountCap {
+		return l.T("admin.count.more", l.Number(crm.UseCountCap))
+	}
+	return l.Number(int64(n))
+}

@@ -139,6 +139,23 @@ func (f SalesFilter) lateCount() bool {
 	return f.LateOnly && g.fromTotals()
 }
 
+// lateCountSQL counts late only exactly: for a viewer who sees some owners'
+// projects, those owners' late projects (an index range per owner) plus the
+// late projects of other owners whose team the viewer is on, so that neither
+// half reads every late project of the tenant.
+func (f SalesFilter) lateCountSQL(tenant crm.TenantID, scope Scope) (string, []any) {
+	var args []any
+	where := f.where(tenant, &args)
+	if scope.All {
+		return "SELECT count(*) FROM projects p WHERE " + where, args
+	}
+	owned := scope.owned("p", &args)
+	args = append(args, int64(scope.Viewer.UserID))
+	return `SELECT (SELECT count(*) FROM projects p WHERE ` + where + ` AND ` + owned + `)
+		+ (SELECT count(*) FROM project_members pm JOIN projects p ON p.tenant_id = $1 AND p.id = pm.project_id
+		    WHERE pm.tenant_id = $1 AND pm.user_id = $` + strconv.Itoa(len(args)) + ` AND NOT ` + owned + ` AND ` + where + `)`, args
+}
+
 // filtered reports whether f narrows the view beyond its state.
 func (f SalesFilter) filtered() bool {
 	return f.Owner != 0 || f.Workgroup != 0 || f.Pending != 0 || f.Last != 0 || f.Status != 0 || f.Source != 0 ||
@@ -381,17 +398,23 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 	if f.Text != "" && f.resolved {
 		return queueMatchedSales(b, tenant, f, sort, desc, dir, cmp, after, limit, where, args, out), nil
 	}
-	page := where
-	if after != nil {
-		args = append(args, after.Key, after.ID)
-		page += fmt.Sprintf(" AND (%s, p.id) %s ($%d, $%d)", expr, cmp, len(args)-1, len(args))
+	var list string
+	if scope.All {
+		page := where
+		if after != nil {
+			args = append(args, after.Key, after.ID)
+			page += fmt.Sprintf(" AND (%s, p.id) %s ($%d, $%d)", expr, cmp, len(args)-1, len(args))
+		}
+		args = append(args, limit+1)
+		list = fmt.Sprintf("SELECT %s FROM projects p WHERE %s ORDER BY %s %s, p.id %s LIMIT $%d",
+			salesColumns, page, expr, dir, dir, len(args))
+	} else {
+		args = nil
+		list = scopedList(tenant, scope, f, expr, dir, cmp, after, limit, &args)
 	}
-	args = append(args, limit+1)
-	list := fmt.Sprintf("SELECT %s FROM projects p WHERE %s ORDER BY %s %s, p.id %s LIMIT $%d",
-		salesColumns, page, expr, dir, dir, len(args))
 	count := "SELECT count(*) FROM (SELECT 1 FROM projects p WHERE " + countWhere + " LIMIT " + strconv.Itoa(SalesCountCap+1) + ") x"
 	if f.lateCount() {
-		count = "SELECT count(*) FROM projects p WHERE " + countWhere
+		count, countArgs = f.lateCountSQL(tenant, scope)
 	}
 	custom := f.filtered()
 	if custom {
@@ -414,7 +437,11 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		rows, err := br.Query()
 		if err == nil {
 			var x salesScan
-			_, err = pgx.ForEachRow(rows, x.dest(), func() error {
+			dest := x.dest()
+			if !scope.All {
+				dest = append(dest, nil) // sort_k
+			}
+			_, err = pgx.ForEachRow(rows, dest, func() error {
 				out.Rows = append(out.Rows, x.row(f, sort))
 				return nil
 			})
@@ -431,6 +458,32 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		}
 		return nil
 	}, nil
+}
+
+// scopedList is the page for a viewer who sees some owners' projects and
+// those whose team they are on: each half in its own order (the owners'
+// projects from the owner indexes, the team memberships from the viewer's
+// membership rows), merged, where one OR of both halves would walk the
+// tenant's whole list to find the viewer's rows.
+func scopedList(tenant crm.TenantID, scope Scope, f SalesFilter, expr, dir, cmp string, after *Cursor, limit int, args *[]any) string {
+	half := func(from string, visible func() string) string {
+		page := f.where(tenant, args) // first: the tenant is $1
+		page += " AND " + visible()
+		if after != nil {
+			*args = append(*args, after.Key, after.ID)
+			page += fmt.Sprintf(" AND (%s, p.id) %s ($%d, $%d)", expr, cmp, len(*args)-1, len(*args))
+		}
+		*args = append(*args, limit+1)
+		return fmt.Sprintf("(SELECT %s, %s AS sort_k FROM %s WHERE %s ORDER BY %s %s, p.id %s LIMIT $%d)",
+			salesColumns, expr, from, page, expr, dir, dir, len(*args))
+	}
+	owned := half("projects p", func() string { return scope.owned("p", args) })
+	member := half("project_members pm JOIN projects p ON p.tenant_id = $1 AND p.id = pm.project_id", func() string {
+		*args = append(*args, int64(scope.Viewer.UserID))
+		return "pm.tenant_id = $1 AND pm.user_id = $" + strconv.Itoa(len(*args)) + " AND NOT " + scope.owned("p", args)
+	})
+	*args = append(*args, limit+1)
+	return fmt.Sprintf("SELECT * FROM (%s UNION ALL %s) u ORDER BY u.sort_k %s, u.id %s LIMIT $%d", owned, member, dir, dir, len(*args))
 }
 
 // cutPage keeps the first limit rows of a page read with one more, and
