@@ -17,14 +17,14 @@ type SalesView struct {
 	// match, or at least Total).
 	Total             int64
 	MoreThan, AtLeast bool
-	Sorts     map[string]SortLink // by column key
-	NextURL   string              // "" on the last page
-	FirstURL  string              // "" on the first page
-	Query     string              // the current filters, for "all N matching" and return links
-	ExportURL string              // the projects of the current filter as a CSV file
-	CanBulk   bool
-	Filtered  bool // a filter or search narrows the view
-	Bulk      BulkForm
+	Sorts             map[string]SortLink // by column key
+	NextURL           string              // "" on the last page
+	FirstURL          string              // "" on the first page
+	Query             string              // the current filters, for "all N matching" and return links
+	ExportURL         string              // the projects of the current filter as a CSV file
+	CanBulk           bool
+	Filtered          bool // a filter or search narrows the view
+	Bulk              BulkForm
 }
 
 // SalesFilters are the filter form's values as typed, its choices, and the

@@ -399,7 +399,7 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		return queueMatchedSales(b, tenant, f, sort, desc, dir, cmp, after, limit, where, args, out), nil
 	}
 	var list string
-	if scope.All {
+	if scope.All || len(scope.Owners) != 1 {
 		page := where
 		if after != nil {
 			args = append(args, after.Key, after.ID)
@@ -438,8 +438,8 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		if err == nil {
 			var x salesScan
 			dest := x.dest()
-			if !scope.All {
-				dest = append(dest, nil) // sort_k
+			if !scope.All && len(scope.Owners) == 1 {
+				dest = append(dest, nil) // sort_k of scopedList
 			}
 			_, err = pgx.ForEachRow(rows, dest, func() error {
 				out.Rows = append(out.Rows, x.row(f, sort))
@@ -460,8 +460,8 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 	}, nil
 }
 
-// scopedList is the page for a viewer who sees some owners' projects and
-// those whose team they are on: each half in its own order (the owners'
+// scopedList is the page for a viewer who sees one owner's projects (a
+// salesperson: their own) and those whose team they are on: each half in its own order (the owners'
 // projects from the owner indexes, the team memberships from the viewer's
 // membership rows), merged, where one OR of both halves would walk the
 // tenant's whole list to find the viewer's rows.
@@ -556,4 +556,3 @@ ORDER BY r.sort_k %[5]s, r.id %[5]s`, expr, where, salesColumns, cursor, dir, ar
 		return nil
 	}
 }
-

@@ -60,8 +60,8 @@ func TestCountPastTheCap(t *testing.T) {
 		return tx.QueryRow(ctx, `SELECT min(id) FROM milestone_statuses WHERE tenant_id = $1`, tx.Tenant).Scan(&status)
 	})
 	for _, c := range []struct {
-		name      string
-		f         postgres.SalesFilter
+		name     string
+		f        postgres.SalesFilter
 		moreThan bool
 	}{
 		{"active, from the totals", postgres.SalesFilter{View: crm.StateActive}, false},
