@@ -35,7 +35,9 @@ type SalesFilter struct {
 	// matches are the text search's project IDs once resolveText has run
 	// them, so that every statement of a page (list, count, board columns)
 	// shares one search instead of each running it.
-	matches  []int64
+	matches []int64
+	// capped: the search stopped at its cap, so more may match.
+	capped   bool
 	resolved bool
 }
 
@@ -551,7 +553,7 @@ ORDER BY r.sort_k %[5]s, r.id %[5]s`, expr, where, salesColumns, cursor, dir, ar
 		}
 		out.Total = total
 		// At the cap there may be more matches than the search considered.
-		out.AtLeast = len(f.matches) >= SalesSearchCap
+		out.AtLeast = f.capped
 		out.cutPage(limit, sort, desc)
 		return nil
 	}
