@@ -155,10 +155,12 @@ func (tx *Tx) resolveText(ctx context.Context, f *SalesFilter) error {
 		}
 		ph := arg(phase)
 		// has is the check that project s has a word starting with key i,
-		// from its own word rows.
+		// from its own word rows. A scalar sub-select, not EXISTS: the
+		// planner would turn EXISTS into a join over the key's whole range,
+		// the very read this avoids.
 		has := func(i int) string {
-			return `EXISTS (SELECT 1 FROM project_search_words y WHERE y.tenant_id = $1 AND y.project_id = s.project_id
-				AND y.phase = ` + ph + ` AND y.word >= ` + arg(keys[i]) + ` COLLATE "C" AND y.word < ` + arg(hi[i]) + ` COLLATE "C")`
+			return `(SELECT true FROM project_search_words y WHERE y.tenant_id = $1 AND y.project_id = s.project_id
+				AND y.phase = ` + ph + ` AND y.word >= ` + arg(keys[i]) + ` COLLATE "C" AND y.word < ` + arg(hi[i]) + ` COLLATE "C" LIMIT 1)`
 		}
 		var checks []string
 		for i := range keys {
