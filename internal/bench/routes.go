@@ -183,11 +183,19 @@ func runRoutes(ctx context.Context, db *postgres.DB, base string, big, small int
 				}
 				return ""
 			}
-			a, err := newPageClient(base+c.url(bt.targets), cookie(bt))
+			// As the salesperson, the project, account and contact are theirs.
+			targets := func(t routeTenant) postgres.RouteTargets {
+				x := t.targets
+				if role == "sales" {
+					x.Project, x.Account, x.Contact = x.SalesProject, x.SalesAccount, x.SalesContact
+				}
+				return x
+			}
+			a, err := newPageClient(base+c.url(targets(bt)), cookie(bt))
 			if err != nil {
 				return err
 			}
-			b, err := newPageClient(base+c.url(st.targets), cookie(st))
+			b, err := newPageClient(base+c.url(targets(st)), cookie(st))
 			if err != nil {
 				return err
 			}

@@ -17,7 +17,10 @@ type RouteTargets struct {
 	Project, Account, Contact, Milestone, Workgroup int64
 	Sales                                           int64
 	SalesEmail                                      string
-	CommonWord, RareWord, CommonAccountWord         string
+	// The salesperson's own project with the longest log, its account and
+	// contact: what the routes are requested at as the salesperson.
+	SalesProject, SalesAccount, SalesContact int64
+	CommonWord, RareWord, CommonAccountWord  string
 }
 
 // RouteTargets picks the bound tenant's targets. It reads whole indexes
@@ -42,6 +45,12 @@ func (tx *Tx) RouteTargets(ctx context.Context) (RouteTargets, error) {
 	}
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(min(id), 0) FROM contacts WHERE tenant_id = $1 AND account_id = $2`, tx.Tenant, t.Account).Scan(&t.Contact); err != nil {
 		return t, fmt.Errorf("route targets: contact: %w", err)
+	}
+	err := tx.QueryRow(ctx, `SELECT p.id, p.account_id, COALESCE(p.contact_id, 0) FROM projects p WHERE p.tenant_id = $1 AND p.owner_id = $2
+		ORDER BY (SELECT count(*) FROM project_log l WHERE l.tenant_id = $1 AND l.project_id = p.id) DESC, p.id LIMIT 1`,
+		tx.Tenant, t.Sales).Scan(&t.SalesProject, &t.SalesAccount, &t.SalesContact)
+	if err != nil {
+		return t, fmt.Errorf("route targets: the salesperson's project: %w", err)
 	}
 	// Words: counted in a sample of the search words and of the account
 	// names; the rare word is the sampled word with the fewest projects.
