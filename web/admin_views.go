@@ -45,6 +45,19 @@ type MilestonesView struct {
 	Form       Form // the add form
 	ListError  string
 	Preview    *MilestonePreview // what adding the milestone would change, to confirm
+	Deactivate *MilestoneDeactivation // what deactivating one would change, to confirm
+}
+
+// MilestoneDeactivation is what deactivating a milestone changes, shown
+// before it is done: the open projects pending on it move on to Next (""
+// when none follows), and Completions of it stop counting. First: it is the
+// process's first active milestone, so Next's deadline then counts from
+// each project's creation (NextFromPrevious: it counted from this one).
+type MilestoneDeactivation struct {
+	ID                      crm.MilestoneID
+	Name, Next              string
+	Pending, Completions    int
+	First, NextFromPrevious bool
 }
 
 // MilestonePreview is what adding a milestone to a live process does to
