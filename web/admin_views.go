@@ -44,7 +44,7 @@ type MilestonesView struct {
 	Milestones []MilestoneRow
 	Form       Form // the add form
 	ListError  string
-	Preview    *MilestonePreview // what adding the milestone would change, to confirm
+	Preview    *MilestonePreview      // what adding the milestone would change, to confirm
 	Deactivate *MilestoneDeactivation // what deactivating one would change, to confirm
 }
 
