@@ -98,7 +98,7 @@ func TestSalesPageMarkup(t *testing.T) {
 		}
 		return m
 	}
-	views := map[crm.State]string{crm.StateActive: "/?view=active&q=x", crm.StateDeferred: "/?view=deferred&q=x", crm.StateArchived: "/?view=archived&q=x"}
+	views := map[crm.State]string{crm.StateActive: "/?view=active&q=x", crm.StateDeferred: "/?view=deferred&q=x", crm.StateArchived: "/?view=archived&q=x", crm.StateSold: "/?view=sold&q=x"}
 	filters := SalesFilters{Values: map[string]string{}, Owners: []crm.Choice{{ID: 1, Name: "Ann"}}, View: crm.StateActive,
 		ViewURLs: views, ResetURL: "/?view=active"}
 	manager := SalesView{

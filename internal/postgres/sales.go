@@ -22,6 +22,7 @@ type SalesFilter struct {
 	Last        int64 // last completed milestone ID
 	Status      int64
 	Source      int64
+	Reason      int64 // archive reason (the archived view)
 	LateOnly    bool
 	CreatedFrom time.Time // inclusive instant
 	CreatedTo   time.Time // exclusive instant
@@ -81,6 +82,9 @@ func (f SalesFilter) where(tenant crm.TenantID, args *[]any) string {
 	}
 	if f.Owner != 0 {
 		w = append(w, "p.owner_id = "+arg(f.Owner))
+	}
+	if f.Reason != 0 {
+		w = append(w, "p.archive_reason_id = "+arg(f.Reason))
 	}
 	if f.Workgroup != 0 {
 		w = append(w, "p.owner_id IN (SELECT wm.user_id FROM workgroup_members wm WHERE wm.tenant_id = $1 AND wm.workgroup_id = "+arg(f.Workgroup)+")")
@@ -160,7 +164,7 @@ func (f SalesFilter) lateCountSQL(tenant crm.TenantID, scope Scope) (string, []a
 
 // filtered reports whether f narrows the view beyond its state.
 func (f SalesFilter) filtered() bool {
-	return f.Owner != 0 || f.Workgroup != 0 || f.Pending != 0 || f.Last != 0 || f.Status != 0 || f.Source != 0 ||
+	return f.Owner != 0 || f.Workgroup != 0 || f.Pending != 0 || f.Last != 0 || f.Status != 0 || f.Source != 0 || f.Reason != 0 ||
 		f.LateOnly || !f.CreatedFrom.IsZero() || !f.CreatedTo.IsZero() || f.ValueMin != nil || f.ValueMax != nil || f.Text != ""
 }
 
@@ -201,6 +205,10 @@ type SalesRow struct {
 	State      crm.State // the stored state
 	DeferUntil crm.Date
 	Version    int
+	// ReasonID is an archived project's archive reason; ClosedAt when it
+	// was archived or sold (zero for open projects).
+	ReasonID int64
+	ClosedAt time.Time
 	// sort is the row's value of the column the list is sorted by, as
 	// stored (infinities included), for the next page's cursor.
 	sort any
@@ -218,20 +226,23 @@ func (r SalesRow) StageSince() time.Time {
 const salesColumns = `p.id, p.title, p.customer_name, p.owner_id, p.owner_name,
 	COALESCE(p.last_milestone_id, 0), p.last_completed_at, COALESCE(p.pending_milestone_id, 0), p.pending_due_at,
 	p.deferred_due_at, p.milestone_late_from, p.late_from, p.active_from, p.status_name, p.value_cents, p.weighted_cents,
-	p.created_at, p.state, p.defer_until, p.version, p.item_late_from, p.item_due_at, p.item_kind`
+	p.created_at, p.state, p.defer_until, p.version, p.item_late_from, p.item_due_at, p.item_kind,
+	COALESCE(p.archive_reason_id, 0), COALESCE(p.archived_at, p.sold_at)`
 
 // salesScan reads salesColumns into a row.
 type salesScan struct {
 	r          SalesRow
 	s          summary
 	deferUntil *time.Time
+	closedAt   *time.Time
 }
 
 func (x *salesScan) dest() []any {
 	r, s := &x.r, &x.s
 	return []any{&r.ID, &r.Title, &r.Customer, &r.OwnerID, &r.OwnerName, &s.last, &s.lastAt, &s.pending, &s.due,
 		&s.deferredDue, &s.milestoneLateFrom, &s.lateFrom, &s.activeFrom, &r.Status, &r.Value, &s.weighted,
-		&r.CreatedAt, &r.State, &x.deferUntil, &r.Version, &s.itemLateFrom, &s.itemDue, &s.itemKind}
+		&r.CreatedAt, &r.State, &x.deferUntil, &r.Version, &s.itemLateFrom, &s.itemDue, &s.itemKind,
+		&r.ReasonID, &x.closedAt}
 }
 
 // row is the scanned row with its facts at f's moment.
@@ -240,6 +251,9 @@ func (x *salesScan) row(f SalesFilter, sort SalesSort) SalesRow {
 	r.LastID, r.LastAt, r.PendingID, r.Weighted = s.last, instantOf(s.lastAt), s.pending, s.weighted
 	if x.deferUntil != nil {
 		r.DeferUntil = crm.DateOf(x.deferUntil.UTC())
+	}
+	if x.closedAt != nil {
+		r.ClosedAt = *x.closedAt
 	}
 	d := derivedOf(r.State, *s)
 	m := d.At(f.Now)
