@@ -15,6 +15,8 @@ type Page struct {
 	// SkipTo is where the skip link leads ("#main" when empty): the list
 	// itself on the Sales screen.
 	SkipTo string
+	// SearchQuery is what the header's search box shows.
+	SearchQuery string
 }
 
 // Skip is the skip link's target.

@@ -52,6 +52,7 @@ var routeCases = []routeCase{
 	{name: "rep load", pattern: "/load", url: fixed("/load?view=active")},
 	{name: "board", pattern: "/pipeline", sales: true, url: fixed("/pipeline")},
 	{name: "my day", pattern: "/my-day", sales: true, url: fixed("/my-day")},
+	{name: "search (common word)", pattern: "/search", sales: true, url: func(t postgres.RouteTargets) string { return "/search?q=" + url.QueryEscape(t.CommonWord) }},
 	{name: "new lead form", pattern: "/projects/new", sales: true, url: fixed("/projects/new")},
 	{name: "workspace (longest log)", pattern: "/projects/{id}", sales: true, url: func(t postgres.RouteTargets) string { return "/projects/" + id(t.Project) }},
 	{name: "project log", pattern: "/projects/{id}/log", sales: true, url: func(t postgres.RouteTargets) string { return "/projects/" + id(t.Project) + "/log" }},

@@ -47,6 +47,7 @@ var routeTable = []route{
 	{"GET", "/load", Manager, (*Server).handleRepLoad},
 	{"GET", "/pipeline", AnyUser, (*Server).handleBoard},
 	{"GET", "/my-day", AnyUser, (*Server).handleMyDay},
+	{"GET", "/search", AnyUser, (*Server).handleSearch},
 
 	// Projects (visibility is decided per project: 404 outside it), leads, accounts and contacts.
 	{"GET", "/projects/new", AnyUser, (*Server).handleNewLeadPage},
