@@ -89,6 +89,14 @@ const (
 	ExplainQuota = "Quota is the revenue target for the month; attainment is the value sold in the month divided by " +
 		"the quota, and the gap is what is left to sell."
 
+	ExplainCoverage = "Open pipeline is the value of the open projects expected to close in the month (pipeline, " +
+		"best case and commit). Coverage is the open pipeline divided by the quota still to sell: 2.0 means the " +
+		"open deals are worth twice what is left to sell. With nothing left to sell, coverage shows 0."
+
+	ExplainCommission = "Commission is, for every deal sold in the period, its value × its owner's commission rate, " +
+		"rounded to the cent; an owner's commission is the sum over their deals, so the deals listed add up to it. " +
+		"The rate is the one set for the owner now."
+
 	ExplainWinRate = "Win rate is the number of deals sold in the period divided by the deals sold plus the deals " +
 		"archived after qualification in the period. Leads archived before qualification do not count against it."
 
@@ -143,6 +151,8 @@ func explanations() map[string]string {
 		"pipeline":             ExplainPipeline,
 		"forecast":             ExplainForecast,
 		"quota":                ExplainQuota,
+		"coverage":             ExplainCoverage,
+		"commission":           ExplainCommission,
 		"win_rate":             ExplainWinRate,
 		"average_deal":         ExplainAverageDeal,
 		"sales_cycle":          ExplainSalesCycle,

@@ -1,0 +1,105 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/pipeline"
+)
+
+// CommissionData is the Commission report: per owner, the deals sold in
+// the period, their value, the owner's rate and the commission.
+type CommissionData struct {
+	pipeline.CommissionReport
+	UserNames map[int64]string
+}
+
+// CommissionDeal is one deal behind a commission line.
+type CommissionDeal struct {
+	ID         crm.ProjectID
+	Title      string
+	OwnerID    int64
+	SoldAt     time.Time
+	Value      int64
+	RateBP     int
+	Commission int64
+}
+
+// commissionRates returns every user's commission rate in basis points.
+func (tx *Tx) commissionRates(ctx context.Context) (map[int64]int, error) {
+	rows, err := tx.Query(ctx, `SELECT id, commission_rate_bp FROM users WHERE tenant_id = $1`, tx.Tenant)
+	if err != nil {
+		return nil, fmt.Errorf("commission rates: %w", err)
+	}
+	out := map[int64]int{}
+	var id int64
+	var bp int
+	if _, err := pgx.ForEachRow(rows, []any{&id, &bp}, func() error { out[id] = bp; return nil }); err != nil {
+		return nil, fmt.Errorf("commission rates: %w", err)
+	}
+	return out, nil
+}
+
+// Commission computes the Commission report over the viewer's visible
+// projects of the set sold in the period, at the owners' current rates.
+func (db *DB) Commission(ctx context.Context, v crm.Viewer, set ProjectSet, period pipeline.Period, now time.Time) (CommissionData, error) {
+	var out CommissionData
+	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
+		rs, err := tx.reportSetup(ctx, v, now)
+		if err != nil {
+			return err
+		}
+		rates, err := tx.commissionRates(ctx)
+		if err != nil {
+			return err
+		}
+		c := pipeline.NewCommissions(rs.e, pipeline.CommissionOptions{Period: period, Rates: rates})
+		b := pipeline.NewBatch(rs.e, c)
+		if err := tx.streamProjects(ctx, rs.scope, set, streamOptions{soldOnly: true}, rs.loc, func(r *reportRow) { b.Add(&r.p) }); err != nil {
+			return err
+		}
+		out.CommissionReport = c.Result()
+		out.UserNames, err = tx.userNames(ctx)
+		return err
+	})
+	return out, err
+}
+
+// CommissionDeals lists the deals behind the Commission report's lines (of
+// one owner when the set names one), by sale time: each deal's commission,
+// which add up to its line.
+func (db *DB) CommissionDeals(ctx context.Context, v crm.Viewer, set ProjectSet, period pipeline.Period, now time.Time) ([]CommissionDeal, error) {
+	var out []CommissionDeal
+	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
+		rs, err := tx.reportSetup(ctx, v, now)
+		if err != nil {
+			return err
+		}
+		rates, err := tx.commissionRates(ctx)
+		if err != nil {
+			return err
+		}
+		var f pipeline.Facts
+		return tx.streamProjects(ctx, rs.scope, set, streamOptions{soldOnly: true, title: true}, rs.loc, func(r *reportRow) {
+			rs.e.Evaluate(&r.p, &f)
+			if f.State != pipeline.StateSold || !period.Contains(f.SoldAt) {
+				return
+			}
+			rate := rates[r.p.OwnerID]
+			out = append(out, CommissionDeal{ID: crm.ProjectID(r.p.ID), Title: r.title, OwnerID: r.p.OwnerID, SoldAt: f.SoldAt,
+				Value: f.Value, RateBP: rate, Commission: pipeline.Commission(f.Value, rate)})
+		})
+	})
+	slices.SortFunc(out, func(a, b CommissionDeal) int {
+		if c := a.SoldAt.Compare(b.SoldAt); c != 0 {
+			return c
+		}
+		return int(a.ID - b.ID)
+	})
+	return out, err
+}
