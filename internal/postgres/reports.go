@@ -32,6 +32,11 @@ type ReportRead struct {
 	Filter ReportFilter
 	Now    time.Time
 	Items  bool // open subtasks and scheduled events (late)
+	// ActiveOnly reads only the projects that are active at Now, by the
+	// state the engine stored with each project (as the Sales screen's
+	// active view does), for reports that count nothing else. The engine
+	// still judges every project it is given.
+	ActiveOnly bool
 	Names  bool // title, customer and owner names, for the lists behind a number
 	// Timeout bounds every statement of the report; 0 is ReportTimeout.
 	Timeout time.Duration
@@ -77,7 +82,10 @@ func (db *DB) ReadReport(ctx context.Context, v crm.Viewer, rd ReportRead,
 		if timeout <= 0 {
 			timeout = ReportTimeout
 		}
-		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = "+strconv.FormatInt(timeout.Milliseconds(), 10)); err != nil {
+		// A report reads many rows once: compiling the plan (JIT) costs
+		// more than it saves, and its sort should stay in memory.
+		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = "+strconv.FormatInt(max(timeout.Milliseconds(), 1), 10)+
+			"; SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"); err != nil {
 			return err
 		}
 		setup, err := tx.reportSetup(ctx, v, rd.Now)
@@ -120,7 +128,8 @@ func (tx *Tx) reportSetup(ctx context.Context, v crm.Viewer, now time.Time) (*Re
 // reportWhere is the predicate on projects p of a report: the tenant ($1),
 // the viewer's scope and the filter. plain tells that it keeps every
 // project of the tenant.
-func reportWhere(tenant crm.TenantID, scope Scope, f ReportFilter, args *[]any) (where string, plain bool) {
+func reportWhere(tenant crm.TenantID, scope Scope, rd ReportRead, args *[]any) (where string, plain bool) {
+	f := rd.Filter
 	arg := func(v any) string {
 		*args = append(*args, v)
 		return "$" + strconv.Itoa(len(*args))
@@ -128,6 +137,9 @@ func reportWhere(tenant crm.TenantID, scope Scope, f ReportFilter, args *[]any) 
 	w := []string{"p.tenant_id = " + arg(tenant)}
 	if !scope.All {
 		w = append(w, scope.Where("p", args))
+	}
+	if rd.ActiveOnly {
+		w = append(w, "p.phase = 'open' AND p.active_from <= "+arg(rd.Now))
 	}
 	if f.Owner != 0 {
 		w = append(w, "p.owner_id = "+arg(f.Owner))
@@ -198,7 +210,7 @@ func reportSQL(where string, plain, items, names bool) string {
 
 func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRead, each func(*pipeline.Project, *ReportNames) error) error {
 	args := []any{}
-	where, plain := reportWhere(tx.Tenant, setup.Scope, rd.Filter, &args)
+	where, plain := reportWhere(tx.Tenant, setup.Scope, rd, &args)
 	rows, err := tx.Query(ctx, reportSQL(where, plain, rd.Items, rd.Names), args...)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)

@@ -161,13 +161,13 @@ func (rt *reportTenant) expectPipeline(v crm.User, f postgres.ReportFilter, now 
 }
 
 // readPipeline reads the Pipeline report through ReadReport and the engine.
-func readPipeline(t *testing.T, db *pgtest.DB, v crm.User, f postgres.ReportFilter, now time.Time) (pipeline.PipelineReport, *postgres.ReportSetup) {
+func readPipeline(t *testing.T, db *pgtest.DB, v crm.User, f postgres.ReportFilter, now time.Time, active bool) (pipeline.PipelineReport, *postgres.ReportSetup) {
 	t.Helper()
 	var pl *pipeline.Pipeline
 	var b *pipeline.Batch
 	var setup *postgres.ReportSetup
 	err := db.ReadReport(context.Background(), crm.Viewer{TenantID: v.TenantID, UserID: v.ID, Role: v.Role},
-		postgres.ReportRead{Filter: f, Now: now, Items: true}, func(su *postgres.ReportSetup) error {
+		postgres.ReportRead{Filter: f, Now: now, Items: true, ActiveOnly: active}, func(su *postgres.ReportSetup) error {
 			setup = su
 			pl = pipeline.NewPipeline(su.Engine, pipeline.PipelineOptions{ByReached: true})
 			b = pipeline.NewBatch(su.Engine, pl)
@@ -202,7 +202,10 @@ func TestPipelineReportAgreesWithRows(t *testing.T) {
 	for _, now := range moments {
 		for _, v := range []crm.User{rt.admin, rt.manager, rt.rep1} {
 			for _, f := range filters {
-				got, setup := readPipeline(t, db, v, f, now)
+				got, setup := readPipeline(t, db, v, f, now, true)
+				if all, _ := readPipeline(t, db, v, f, now, false); !samePipeline(all, got) {
+					t.Errorf("%s %v at %s: reading only the active projects changes the report", v.Name, f, now)
+				}
 				want := rt.expectPipeline(v, f, now, setup.Tenant.StagnantDays)
 				defs := rt.activeDefs()
 				if len(got.Total.Stages) != len(defs)+1 {
@@ -232,6 +235,18 @@ func TestPipelineReportAgreesWithRows(t *testing.T) {
 	if total == 0 {
 		t.Fatal("no active project counted: the data does not test anything")
 	}
+}
+
+func samePipeline(a, b pipeline.PipelineReport) bool {
+	if len(a.Total.Stages) != len(b.Total.Stages) || a.Total.Total != b.Total.Total {
+		return false
+	}
+	for i := range a.Total.Stages {
+		if a.Total.Stages[i] != b.Total.Stages[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // TestReportTimeout: a report whose statement runs out of time is
