@@ -37,7 +37,7 @@ type ReportRead struct {
 	// active view does), for reports that count nothing else. The engine
 	// still judges every project it is given.
 	ActiveOnly bool
-	Names  bool // title, customer and owner names, for the lists behind a number
+	Names      bool // title, customer and owner names, for the lists behind a number
 	// Timeout bounds every statement of the report; 0 is ReportTimeout.
 	Timeout time.Duration
 }
