@@ -80,6 +80,12 @@ const (
 		"how many, their value, their weighted value, their probability (weighted value ÷ value), how many are " +
 		"stagnant and how many are late."
 
+	ExplainPipelineStage = "The pipeline report shows the active projects (deferred ones are not included) by the " +
+		"stage they have reached: their last completed milestone, which their probability comes from, with the next " +
+		"milestone of the process named. Projects that have completed no milestone are shown as new leads. For each " +
+		"stage: how many, their value, their weighted value, their probability (weighted value ÷ value) and how many " +
+		"are stagnant."
+
 	ExplainForecast = "The forecast places each active project in the month of its expected close date (projects " +
 		"without one are shown separately) and each sold project in the month it was sold. Weighted is the weighted " +
 		"value of the open projects plus the value sold. Each forecast category adds up the value of its projects; " +
@@ -149,6 +155,7 @@ func explanations() map[string]string {
 		"percentiles":          ExplainPercentiles,
 		"outliers":             ExplainOutliers,
 		"pipeline":             ExplainPipeline,
+		"pipeline_stage":       ExplainPipelineStage,
 		"forecast":             ExplainForecast,
 		"quota":                ExplainQuota,
 		"coverage":             ExplainCoverage,

@@ -48,6 +48,13 @@ var routeTable = []route{
 	{"GET", "/pipeline", AnyUser, (*Server).handleBoard},
 	{"GET", "/my-day", AnyUser, (*Server).handleMyDay},
 
+	// Reports: every role, each number covering the projects the viewer may see.
+	{"GET", "/reports", AnyUser, (*Server).handleReports},
+	{"GET", "/reports/pipeline", AnyUser, (*Server).handleReportPipeline},
+	{"GET", "/reports/pipeline.csv", AnyUser, (*Server).handleReportPipelineCSV},
+	{"GET", "/reports/pipeline/projects", AnyUser, (*Server).handleReportPipelineProjects},
+	{"GET", "/reports/pipeline/projects.csv", AnyUser, (*Server).handleReportPipelineProjectsCSV},
+
 	// Projects (visibility is decided per project: 404 outside it), leads, accounts and contacts.
 	{"GET", "/projects/new", AnyUser, (*Server).handleNewLeadPage},
 	{"POST", "/projects/new", AnyUser, (*Server).handleNewLead},

@@ -1,0 +1,278 @@
+package web
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/pipewell/pipewell/internal/crm"
+)
+
+// ReportsIndexView is the list of built-in reports, grouped by how often a
+// manager runs them.
+type ReportsIndexView struct {
+	Page
+	Groups []ReportGroup
+}
+
+// ReportGroup is one cadence of the index (daily, weekly, monthly).
+type ReportGroup struct {
+	Key     string // catalog key of its heading
+	Reports []ReportLink
+}
+
+// ReportLink is one report of the index; URL is empty while it is not built.
+type ReportLink struct {
+	Title, Summary string // catalog keys
+	URL            string
+}
+
+// ReportFilters is the filter form every report shares. Its values are the
+// URL's parameters as typed; Errors holds a message key beside each wrong
+// one.
+type ReportFilters struct {
+	Form
+	Action  string // the report's path
+	Presets []string
+	// Period tells whether the report has a period; PeriodLabel names what
+	// it selects (created in, happened in).
+	Period      bool
+	PeriodLabel string
+	Owners      []crm.Choice
+	Workgroups  []crm.Choice
+	Sources     []crm.Choice
+	ResetURL    string
+	// Extra are the report's own choices (a view, a grouping), as selects.
+	Extra []ReportSelect
+	// Hidden are parameters the form carries unchanged (the number a list
+	// of projects is behind).
+	Hidden []Option
+}
+
+// ReportSelect is a report's own filter: a select of fixed options.
+type ReportSelect struct {
+	Name, Label string
+	Options     []Option
+}
+
+// ReportFrame is what every report page shows around its table: the
+// filters, whose projects it covers, the download, the explanations, and
+// the message that replaces the table when the report cannot run.
+type ReportFrame struct {
+	Page
+	Filters ReportFilters
+	// Whose is the catalog key of the line that says whose projects the
+	// report covers.
+	Whose string
+	// PeriodText is the resolved period, as shown ("2026-03-01 – 2026-03-31"), "" for none.
+	PeriodText string
+	CSVURL     string
+	Explain    []ReportExplain
+	// Failure is the catalog key of the message shown instead of the
+	// report (a filter to fix, a report that took too long).
+	Failure string
+}
+
+// ReportExplain is one definition under "How is this calculated?".
+type ReportExplain struct {
+	Key  string // catalog key of its title
+	Text string // catalog key of its text
+}
+
+// BarChart is an inline SVG bar chart: one group of bars per label, one bar
+// per series. The table beside it is its accessible alternative.
+type BarChart struct {
+	Title  string   // catalog key
+	XLabel string   // catalog key
+	YLabel string   // catalog key
+	Series []string // catalog keys, one per bar of a group
+	Groups []ChartGroup
+	Money  bool // values are cents
+}
+
+// ChartGroup is one label of the x axis and its values, one per series.
+type ChartGroup struct {
+	Label  string
+	Values []int64
+	URL    string // where clicking the group leads (its drill-down), "" for none
+}
+
+// Chart geometry, in SVG user units.
+const (
+	chartW, chartH         = 720, 280
+	chartLeft, chartRight  = 90, 10
+	chartTop, chartBottom  = 30, 70
+	chartTicks             = 4
+	chartGroupGap, barGap  = 0.25, 2
+	chartLabelMaxRunes     = 16
+	chartPlotW, chartPlotH = chartW - chartLeft - chartRight, chartH - chartTop - chartBottom
+)
+
+// chartBar is one bar, placed.
+type chartBar struct {
+	X, Y, W, H float64
+	Series     int
+	Value      int64
+	Label      string // the group's label, for the bar's <title>
+}
+
+// chartTick is one line of the y axis.
+type chartTick struct {
+	Y     float64
+	Value int64
+}
+
+// chartLabel is one label of the x axis.
+type chartLabel struct {
+	X    float64
+	Text string
+	URL  string
+}
+
+// chartLayout is a BarChart placed on its canvas.
+type chartLayout struct {
+	Bars   []chartBar
+	Ticks  []chartTick
+	Labels []chartLabel
+}
+
+// layout places the bars on a scale from 0 to a round maximum.
+func (c BarChart) layout() chartLayout {
+	var l chartLayout
+	top := int64(0)
+	for _, g := range c.Groups {
+		for _, v := range g.Values {
+			top = max(top, v)
+		}
+	}
+	top = niceCeil(top)
+	n := len(c.Groups)
+	if n == 0 {
+		return l
+	}
+	slot := float64(chartPlotW) / float64(n)
+	inner := slot * (1 - chartGroupGap)
+	series := max(len(c.Series), 1)
+	bw := (inner - float64(series-1)*barGap) / float64(series)
+	for i, g := range c.Groups {
+		x0 := float64(chartLeft) + slot*float64(i) + (slot-inner)/2
+		for s, v := range g.Values {
+			h := float64(v) / float64(top) * chartPlotH
+			l.Bars = append(l.Bars, chartBar{X: x0 + float64(s)*(bw+barGap), Y: chartTop + chartPlotH - h, W: bw, H: h,
+				Series: s, Value: v, Label: g.Label})
+		}
+		l.Labels = append(l.Labels, chartLabel{X: float64(chartLeft) + slot*(float64(i)+0.5), Text: shorten(g.Label, chartLabelMaxRunes), URL: g.URL})
+	}
+	for i := 0; i <= chartTicks; i++ {
+		v := top * int64(i) / chartTicks
+		l.Ticks = append(l.Ticks, chartTick{Y: chartTop + chartPlotH - float64(chartPlotH)*float64(i)/chartTicks, Value: v})
+	}
+	return l
+}
+
+// niceCeil is the smallest of 1, 2, 2.5, 5 × 10ⁿ at or above v (1 for 0),
+// so the axis is divided into round steps.
+func niceCeil(v int64) int64 {
+	if v <= 0 {
+		return 1
+	}
+	p := int64(1)
+	for p*10 <= v && p < 1e17 {
+		p *= 10
+	}
+	for _, m := range []int64{1, 2, 4, 5, 10} { // ×4 keeps four ticks round
+		if m*p >= v {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// shorten cuts s to n runes with an ellipsis.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// f1 writes a coordinate with one decimal.
+func f1(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
+
+// PipelineReportView is the Pipeline report: the active projects by the
+// stage they have reached.
+type PipelineReportView struct {
+	ReportFrame
+	StagnantDays int
+	Rows         []PipelineStageRow
+	Total        PipelineStageRow
+	Chart        BarChart
+}
+
+// PipelineStageRow is one stage (the last completed milestone) of the
+// pipeline, or the total.
+type PipelineStageRow struct {
+	Stage, Next      string // names; Stage "" is the total row, Next "" when none follows
+	NoStage          bool   // projects with no completed milestone
+	Count, Stagnant  int
+	Value, Weighted  int64 // cents
+	Probability      float64
+	URL, StagnantURL string // the projects behind the numbers
+}
+
+// DrillView is the list of projects behind a number of a report.
+type DrillView struct {
+	ReportFrame
+	ReportTitle, ReportURL string
+	// Cell says which number this is, already translated by the handler's
+	// catalog keys: a key and its argument.
+	CellKey, CellArg string
+	Rows             []DrillRow
+	Count            int
+	Value, Weighted  int64
+	// Shown is how many rows the page lists (the CSV has them all).
+	Shown int
+}
+
+// DrillRow is one project behind a number, with the Sales screen's columns.
+type DrillRow struct {
+	ID                     int64
+	Title, Customer, Owner string
+	State                  crm.State
+	Stage, Pending         string
+	Value, Weighted        int64
+	Created                string // tenant-local day, ISO
+}
+
+// presetOptions are the period presets as options of the period select.
+func presetOptions(ctx context.Context, presets []string) []Option {
+	out := make([]Option, len(presets))
+	for i, p := range presets {
+		out[i] = Option{Value: p, Label: T(ctx, "reports.preset."+p)}
+	}
+	return out
+}
+
+// chartValue formats a value of c in full (money or a count).
+func chartValue(ctx context.Context, c BarChart, v int64) string {
+	if c.Money {
+		return LocaleFrom(ctx).Money(v)
+	}
+	return LocaleFrom(ctx).Number(v)
+}
+
+// chartShort formats a value of c for a label above its bar: money in
+// whole units with k and M, so labels fit their bars.
+func chartShort(ctx context.Context, c BarChart, v int64) string {
+	if !c.Money {
+		return LocaleFrom(ctx).Number(v)
+	}
+	units := v / 100
+	switch {
+	case units >= 10_000_000:
+		return LocaleFrom(ctx).Number(units/1_000_000) + "M"
+	case units >= 10_000:
+		return LocaleFrom(ctx).Number(units/1_000) + "k"
+	}
+	return LocaleFrom(ctx).Number(units)
+}
