@@ -87,6 +87,10 @@ type BarChart struct {
 	Series []string // catalog keys, one per bar of a group
 	Groups []ChartGroup
 	Money  bool // values are cents
+	// Line is an optional line drawn over the bars, one value per group
+	// (a quota), named by LineSeries.
+	Line       []int64
+	LineSeries string // catalog key
 }
 
 // ChartGroup is one label of the x axis and its values, one per series.
@@ -130,6 +134,7 @@ type chartLabel struct {
 
 // chartLayout is a BarChart placed on its canvas.
 type chartLayout struct {
+	Points []chartBar // the line's points (X, Y, Value, Label)
 	Bars   []chartBar
 	Ticks  []chartTick
 	Labels []chartLabel
@@ -143,6 +148,9 @@ func (c BarChart) layout() chartLayout {
 		for _, v := range g.Values {
 			top = max(top, v)
 		}
+	}
+	for _, v := range c.Line {
+		top = max(top, v)
 	}
 	top = niceCeil(top)
 	n := len(c.Groups)
@@ -159,6 +167,10 @@ func (c BarChart) layout() chartLayout {
 			h := float64(v) / float64(top) * chartPlotH
 			l.Bars = append(l.Bars, chartBar{X: x0 + float64(s)*(bw+barGap), Y: chartTop + chartPlotH - h, W: bw, H: h,
 				Series: s, Value: v, Label: g.Label})
+		}
+		if i < len(c.Line) {
+			l.Points = append(l.Points, chartBar{X: float64(chartLeft) + slot*(float64(i)+0.5),
+				Y: chartTop + chartPlotH - float64(c.Line[i])/float64(top)*chartPlotH, Value: c.Line[i], Label: g.Label})
 		}
 		l.Labels = append(l.Labels, chartLabel{X: float64(chartLeft) + slot*(float64(i)+0.5), Text: shorten(g.Label, chartLabelMaxRunes), URL: g.URL})
 	}
@@ -275,4 +287,32 @@ func chartShort(ctx context.Context, c BarChart, v int64) string {
 		return LocaleFrom(ctx).Number(units/1_000) + "k"
 	}
 	return LocaleFrom(ctx).Number(units)
+}
+
+// linePoints is the line's points as an SVG points list.
+func (l chartLayout) linePoints() string {
+	b := make([]byte, 0, len(l.Points)*12)
+	for i, p := range l.Points {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, f1(p.X)...)
+		b = append(b, ',')
+		b = append(b, f1(p.Y)...)
+	}
+	return string(b)
+}
+
+// legendX is where the legend of series i starts: 170 units apart, closer
+// when more series (and the line) must fit.
+func (c BarChart) legendX(i int) int {
+	n := len(c.Series)
+	if c.LineSeries != "" {
+		n++
+	}
+	step := 170
+	if n > 0 {
+		step = min(step, (chartW-chartLeft)/n)
+	}
+	return chartLeft + i*step
 }

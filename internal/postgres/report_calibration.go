@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pipeline"
@@ -13,6 +12,7 @@ import (
 // projects reached it and how many of those were sold, and the Brier score
 // of each set of probabilities (learned scored leave-one-out).
 type CalibrationData struct {
+	Setup *ReportSetup
 	pipeline.LearnedReport
 	Milestones     []pipeline.Milestone
 	MilestoneNames map[int64]string
@@ -23,21 +23,21 @@ type CalibrationData struct {
 // Calibration computes the calibration report over the viewer's visible
 // closed projects (sold or archived) of the set, whenever they were closed:
 // the engine's Learner with the default prior strength.
-func (db *DB) Calibration(ctx context.Context, v crm.Viewer, set ProjectSet, now time.Time) (CalibrationData, error) {
+func (db *DB) Calibration(ctx context.Context, v crm.Viewer, rd ReportRead, start func(*ReportSetup) error) (CalibrationData, error) {
 	var out CalibrationData
-	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
-		rs, err := tx.reportSetup(ctx, v, now)
-		if err != nil {
-			return err
-		}
-		l := pipeline.NewLearner(rs.e, 0)
-		b := pipeline.NewBatch(rs.e, l)
-		if err := tx.streamProjects(ctx, rs.scope, set, streamOptions{closedOnly: true}, rs.loc, func(r *reportRow) { b.Add(&r.p) }); err != nil {
+	err := db.inReport(ctx, v, rd, start, func(tx *Tx, su *ReportSetup) error {
+		out.Setup = su
+		l := pipeline.NewLearner(su.Engine, 0)
+		b := pipeline.NewBatch(su.Engine, l)
+		if err := tx.streamReport(ctx, su, rd, func(p *pipeline.Project, _ *ReportNames) error { b.Add(p); return nil }); err != nil {
 			return err
 		}
 		out.LearnedReport = l.Result()
-		out.Milestones, out.MilestoneNames = rs.e.Milestones(), rs.milestones
-		out.UsesLearned = rs.tenant.LearnedProbabilities
+		out.Milestones, out.MilestoneNames = su.Engine.Milestones(), map[int64]string{}
+		for _, m := range su.Options.Milestones {
+			out.MilestoneNames[int64(m.ID)] = m.Name
+		}
+		out.UsesLearned = su.Tenant.LearnedProbabilities
 		return nil
 	})
 	return out, err

@@ -15,6 +15,7 @@ import (
 // CommissionData is the Commission report: per owner, the deals sold in
 // the period, their value, the owner's rate and the commission.
 type CommissionData struct {
+	Setup *ReportSetup
 	pipeline.CommissionReport
 	UserNames map[int64]string
 }
@@ -23,6 +24,8 @@ type CommissionData struct {
 type CommissionDeal struct {
 	ID         crm.ProjectID
 	Title      string
+	Customer   string
+	Owner      string
 	OwnerID    int64
 	SoldAt     time.Time
 	Value      int64
@@ -47,20 +50,17 @@ func (tx *Tx) commissionRates(ctx context.Context) (map[int64]int, error) {
 
 // Commission computes the Commission report over the viewer's visible
 // projects of the set sold in the period, at the owners' current rates.
-func (db *DB) Commission(ctx context.Context, v crm.Viewer, set ProjectSet, period pipeline.Period, now time.Time) (CommissionData, error) {
+func (db *DB) Commission(ctx context.Context, v crm.Viewer, rd ReportRead, period pipeline.Period, start func(*ReportSetup) error) (CommissionData, error) {
 	var out CommissionData
-	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
-		rs, err := tx.reportSetup(ctx, v, now)
-		if err != nil {
-			return err
-		}
+	err := db.inReport(ctx, v, rd, start, func(tx *Tx, su *ReportSetup) error {
+		out.Setup = su
 		rates, err := tx.commissionRates(ctx)
 		if err != nil {
 			return err
 		}
-		c := pipeline.NewCommissions(rs.e, pipeline.CommissionOptions{Period: period, Rates: rates})
-		b := pipeline.NewBatch(rs.e, c)
-		if err := tx.streamProjects(ctx, rs.scope, set, streamOptions{soldOnly: true}, rs.loc, func(r *reportRow) { b.Add(&r.p) }); err != nil {
+		c := pipeline.NewCommissions(su.Engine, pipeline.CommissionOptions{Period: period, Rates: rates})
+		b := pipeline.NewBatch(su.Engine, c)
+		if err := tx.streamReport(ctx, su, rd, func(p *pipeline.Project, _ *ReportNames) error { b.Add(p); return nil }); err != nil {
 			return err
 		}
 		out.CommissionReport = c.Result()
@@ -73,26 +73,24 @@ func (db *DB) Commission(ctx context.Context, v crm.Viewer, set ProjectSet, peri
 // CommissionDeals lists the deals behind the Commission report's lines (of
 // one owner when the set names one), by sale time: each deal's commission,
 // which add up to its line.
-func (db *DB) CommissionDeals(ctx context.Context, v crm.Viewer, set ProjectSet, period pipeline.Period, now time.Time) ([]CommissionDeal, error) {
+func (db *DB) CommissionDeals(ctx context.Context, v crm.Viewer, rd ReportRead, period pipeline.Period, start func(*ReportSetup) error) ([]CommissionDeal, error) {
 	var out []CommissionDeal
-	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
-		rs, err := tx.reportSetup(ctx, v, now)
-		if err != nil {
-			return err
-		}
+	rd.Names = true
+	err := db.inReport(ctx, v, rd, start, func(tx *Tx, su *ReportSetup) error {
 		rates, err := tx.commissionRates(ctx)
 		if err != nil {
 			return err
 		}
 		var f pipeline.Facts
-		return tx.streamProjects(ctx, rs.scope, set, streamOptions{soldOnly: true, title: true}, rs.loc, func(r *reportRow) {
-			rs.e.Evaluate(&r.p, &f)
+		return tx.streamReport(ctx, su, rd, func(p *pipeline.Project, n *ReportNames) error {
+			su.Engine.Evaluate(p, &f)
 			if f.State != pipeline.StateSold || !period.Contains(f.SoldAt) {
-				return
+				return nil
 			}
-			rate := rates[r.p.OwnerID]
-			out = append(out, CommissionDeal{ID: crm.ProjectID(r.p.ID), Title: r.title, OwnerID: r.p.OwnerID, SoldAt: f.SoldAt,
-				Value: f.Value, RateBP: rate, Commission: pipeline.Commission(f.Value, rate)})
+			rate := rates[p.OwnerID]
+			out = append(out, CommissionDeal{ID: crm.ProjectID(p.ID), Title: n.Title, Customer: n.Customer, Owner: n.Owner,
+				OwnerID: p.OwnerID, SoldAt: f.SoldAt, Value: f.Value, RateBP: rate, Commission: pipeline.Commission(f.Value, rate)})
+			return nil
 		})
 	})
 	slices.SortFunc(out, func(a, b CommissionDeal) int {

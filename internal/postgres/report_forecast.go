@@ -14,6 +14,7 @@ type ForecastData struct {
 	// Months is the period whose months are shown (their first day lies
 	// in it); open projects without an expected close date are shown too.
 	Months pipeline.Period
+	Setup  *ReportSetup
 	// Owners is grouped by owner ID; its Total is the report's total row.
 	Owners     pipeline.ForecastReport
 	Workgroups []WorkgroupForecast
@@ -41,15 +42,14 @@ func ForecastMonths(now time.Time, loc *time.Location) pipeline.Period {
 // Forecast computes the Forecast report over the viewer's visible projects
 // of the set, at now, for the months of the period (zero: ForecastMonths).
 // Quotas are those of the owners whose projects the viewer sees.
-func (db *DB) Forecast(ctx context.Context, v crm.Viewer, set ProjectSet, months pipeline.Period, now time.Time) (ForecastData, error) {
+func (db *DB) Forecast(ctx context.Context, v crm.Viewer, rd ReportRead, months pipeline.Period, start func(*ReportSetup) error) (ForecastData, error) {
 	var out ForecastData
-	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
-		rs, err := tx.reportSetup(ctx, v, now)
-		if err != nil {
-			return err
-		}
+	set := rd.Filter
+	err := db.inReport(ctx, v, rd, start, func(tx *Tx, su *ReportSetup) error {
+		out.Setup = su
+		rs := reportBase{e: su.Engine, loc: su.Engine.Location(), scope: su.Scope}
 		if months.IsZero() {
-			months = ForecastMonths(now, rs.loc)
+			months = ForecastMonths(rd.Now, rs.loc)
 		}
 		out.Months = months
 		quotas, err := tx.quotas(ctx, rs.scope, set, months.From, months.To)
@@ -80,8 +80,7 @@ func (db *DB) Forecast(ctx context.Context, v crm.Viewer, set ProjectSet, months
 			}
 		}
 		b := pipeline.NewBatch(rs.e, byOwner, teams)
-		err = tx.streamProjects(ctx, rs.scope, set, streamOptions{}, rs.loc, func(r *reportRow) { b.Add(&r.p) })
-		if err != nil {
+		if err := tx.streamReport(ctx, su, rd, func(p *pipeline.Project, _ *ReportNames) error { b.Add(p); return nil }); err != nil {
 			return err
 		}
 		out.Owners = byOwner.Result()

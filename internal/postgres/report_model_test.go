@@ -352,9 +352,9 @@ func ratioOf(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-// reportTenant builds the engine tenant with its enriched projects, and
+// modelTenant builds the engine tenant with its enriched projects, and
 // another tenant with projects of its own that no report may count.
-func reportTenant(t *testing.T) (*pgtest.DB, engineTenant) {
+func modelTenant(t *testing.T) (*pgtest.DB, engineTenant) {
 	t.Helper()
 	db := pgtest.New(t)
 	et := newEngineTenant(t, db)

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pipeline"
@@ -14,6 +13,7 @@ import (
 // funnel's stage-to-stage conversion, the quotas of the period's months for
 // deals needed, and the monthly trend of the deals closed.
 type PerformanceData struct {
+	Setup      *ReportSetup
 	Period     pipeline.Period
 	Owners     pipeline.MetricsReport // by owner ID
 	Workgroups []WorkgroupPerformance
@@ -52,13 +52,12 @@ func (d PerformanceData) DealsNeeded(r pipeline.MetricsRow) (int64, bool) {
 // Performance computes the Sales performance report over the viewer's
 // visible projects of the set for the period (it must be bounded: the trend
 // and the quotas need its months), at now.
-func (db *DB) Performance(ctx context.Context, v crm.Viewer, set ProjectSet, period pipeline.Period, now time.Time) (PerformanceData, error) {
+func (db *DB) Performance(ctx context.Context, v crm.Viewer, rd ReportRead, period pipeline.Period, start func(*ReportSetup) error) (PerformanceData, error) {
 	out := PerformanceData{Period: period, Quotas: map[int64]int64{}}
-	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
-		rs, err := tx.reportSetup(ctx, v, now)
-		if err != nil {
-			return err
-		}
+	set := rd.Filter
+	err := db.inReport(ctx, v, rd, start, func(tx *Tx, su *ReportSetup) error {
+		out.Setup = su
+		rs := reportBase{e: su.Engine, loc: su.Engine.Location(), scope: su.Scope}
 		of, names, err := tx.workgroupsOf(ctx)
 		if err != nil {
 			return err
@@ -85,7 +84,7 @@ func (db *DB) Performance(ctx context.Context, v crm.Viewer, set ProjectSet, per
 			return pipeline.NewFunnel(rs.e, pipeline.FunnelOptions{Period: period})
 		})
 		b := pipeline.NewBatch(rs.e, byOwner, funnel, trend, teamMetrics, teamFunnel)
-		if err := tx.streamProjects(ctx, rs.scope, set, streamOptions{}, rs.loc, func(r *reportRow) { b.Add(&r.p) }); err != nil {
+		if err := tx.streamReport(ctx, su, rd, func(p *pipeline.Project, _ *ReportNames) error { b.Add(p); return nil }); err != nil {
 			return err
 		}
 		out.Owners, out.Funnel, out.Trend = byOwner.Result(), funnel.Result(), trend.Result()

@@ -5,7 +5,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pipeline"
@@ -15,6 +14,7 @@ import (
 // and by referrer — leads created in the period, how many of them were
 // qualified, deals sold in the period and their value, win rate.
 type ReferralData struct {
+	Setup       *ReportSetup
 	Sources     pipeline.MetricsReport // by source ID, 0: no source
 	SourceNames map[int64]string
 	// Referrers is by referrer, in the order of Referrer names (the
@@ -26,13 +26,12 @@ type ReferralData struct {
 // Referral computes the Referral report over the viewer's visible projects
 // of the set for the period, at now. Referrers are told apart by their text
 // with surrounding spaces removed, case kept.
-func (db *DB) Referral(ctx context.Context, v crm.Viewer, set ProjectSet, period pipeline.Period, now time.Time) (ReferralData, error) {
+func (db *DB) Referral(ctx context.Context, v crm.Viewer, rd ReportRead, period pipeline.Period, start func(*ReportSetup) error) (ReferralData, error) {
 	var out ReferralData
-	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
-		rs, err := tx.reportSetup(ctx, v, now)
-		if err != nil {
-			return err
-		}
+	rd.Names = true
+	err := db.inReport(ctx, v, rd, start, func(tx *Tx, su *ReportSetup) error {
+		out.Setup = su
+		rs := reportBase{e: su.Engine}
 		keys := map[string]pipeline.Key{"": 0}
 		out.Referrer = map[pipeline.Key]string{}
 		var current pipeline.Key
@@ -40,8 +39,8 @@ func (db *DB) Referral(ctx context.Context, v crm.Viewer, set ProjectSet, period
 		byReferrer := pipeline.NewMetrics(rs.e, pipeline.MetricsOptions{Period: period,
 			Group: func(*pipeline.Project, *pipeline.Facts) pipeline.Key { return current }})
 		b := pipeline.NewBatch(rs.e, bySource, byReferrer)
-		err = tx.streamProjects(ctx, rs.scope, set, streamOptions{referrer: true}, rs.loc, func(r *reportRow) {
-			name := strings.TrimSpace(r.referrer)
+		err := tx.streamReport(ctx, su, rd, func(p *pipeline.Project, n *ReportNames) error {
+			name := strings.TrimSpace(n.Referrer)
 			k, ok := keys[name]
 			if !ok {
 				k = pipeline.Key(len(keys))
@@ -49,7 +48,8 @@ func (db *DB) Referral(ctx context.Context, v crm.Viewer, set ProjectSet, period
 			}
 			out.Referrer[k] = name
 			current = k
-			b.Add(&r.p)
+			b.Add(p)
+			return nil
 		})
 		if err != nil {
 			return err

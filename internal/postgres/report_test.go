@@ -28,7 +28,7 @@ func cellOf(c pipeline.ForecastCell) cell {
 // tenant's projects never counting; the window is the months around now.
 func TestForecastReportAgreesWithRows(t *testing.T) {
 	t.Parallel()
-	db, et := reportTenant(t)
+	db, et := modelTenant(t)
 	m := readModel(t, db, et)
 	// At the data's moment and at 23:59 the evening before, when a project
 	// deferred until today is not back yet.
@@ -108,7 +108,7 @@ func checkForecast(t *testing.T, db *pgtest.DB, et engineTenant, m model, now ti
 				}
 			}
 			got := map[[2]int64]cell{}
-			fc := must(db.Forecast(ctx, viewerOfUser(v), postgres.ProjectSet{}, pipeline.Period{}, now)).of(t)
+			fc := must(db.Forecast(ctx, viewerOfUser(v), postgres.ReportRead{Now: now}, pipeline.Period{}, nil)).of(t)
 			for _, row := range fc.Owners.Groups {
 				for _, c := range row.Months {
 					got[[2]int64{int64(row.Key), int64(c.Month)}] = cellOf(c)
@@ -168,7 +168,7 @@ func slices_contains(s []int64, v int64) bool {
 // deals listed add up to each line; each role sees only its own.
 func TestCommissionReportAgreesWithRows(t *testing.T) {
 	t.Parallel()
-	db, et := reportTenant(t)
+	db, et := modelTenant(t)
 	m := readModel(t, db, et)
 	ctx := context.Background()
 	period := must(pipeline.ParsePeriod("2026-10-20..2026-11-02", et.loc)).of(t)
@@ -190,8 +190,8 @@ func TestCommissionReportAgreesWithRows(t *testing.T) {
 				l.commission += (p.value*int64(m.rates[p.owner]) + 5000) / 10000
 				want[p.owner] = l
 			}
-			got := must(db.Commission(ctx, viewerOfUser(v), postgres.ProjectSet{}, period, et.now)).of(t)
-			deals := must(db.CommissionDeals(ctx, viewerOfUser(v), postgres.ProjectSet{}, period, et.now)).of(t)
+			got := must(db.Commission(ctx, viewerOfUser(v), postgres.ReportRead{Now: et.now}, period, nil)).of(t)
+			deals := must(db.CommissionDeals(ctx, viewerOfUser(v), postgres.ReportRead{Now: et.now}, period, nil)).of(t)
 			listed := map[int64]line{}
 			for _, d := range deals {
 				l := listed[d.OwnerID]
@@ -274,7 +274,7 @@ func checkRatios(t *testing.T, what string, r pipeline.MetricsRow) {
 // period and its value, win rate, for each role.
 func TestReferralReportAgreesWithRows(t *testing.T) {
 	t.Parallel()
-	db, et := reportTenant(t)
+	db, et := modelTenant(t)
 	m := readModel(t, db, et)
 	ctx := context.Background()
 	period := must(pipeline.ParsePeriod("2026-10", et.loc)).of(t)
@@ -292,7 +292,7 @@ func TestReferralReportAgreesWithRows(t *testing.T) {
 				m.metricsOf(p, period, et.now, &total)
 				bySource[p.source], byReferrer[strings.TrimSpace(p.referrer)] = s, r
 			}
-			got := must(db.Referral(ctx, viewerOfUser(v), postgres.ProjectSet{}, period, et.now)).of(t)
+			got := must(db.Referral(ctx, viewerOfUser(v), postgres.ReportRead{Now: et.now}, period, nil)).of(t)
 			seen := 0
 			for _, r := range got.Sources.Groups {
 				checkRatios(t, "source", r)
@@ -331,7 +331,7 @@ func TestReferralReportAgreesWithRows(t *testing.T) {
 // configured and (leave-one-out) learned probabilities, for each role.
 func TestCalibrationReportAgreesWithRows(t *testing.T) {
 	t.Parallel()
-	db, et := reportTenant(t)
+	db, et := modelTenant(t)
 	m := readModel(t, db, et)
 	ctx := context.Background()
 	const s = 10.0
@@ -375,7 +375,7 @@ func TestCalibrationReportAgreesWithRows(t *testing.T) {
 				allL += (loo - o) * (loo - o)
 				n++
 			}
-			got := must(db.Calibration(ctx, viewerOfUser(v), postgres.ProjectSet{}, et.now)).of(t)
+			got := must(db.Calibration(ctx, viewerOfUser(v), postgres.ReportRead{Now: et.now}, nil)).of(t)
 			if len(got.Stages) != len(m.defs) {
 				t.Fatalf("%d stages, want %d", len(got.Stages), len(m.defs))
 			}
@@ -412,7 +412,7 @@ func TestCalibrationReportAgreesWithRows(t *testing.T) {
 // of deals closed; deals needed for the quota of the period's months.
 func TestPerformanceReportAgreesWithRows(t *testing.T) {
 	t.Parallel()
-	db, et := reportTenant(t)
+	db, et := modelTenant(t)
 	m := readModel(t, db, et)
 	period := must(pipeline.ParsePeriod("2026-09-01..2026-11-30", et.loc)).of(t)
 	for _, now := range et.moments()[:2] {
@@ -460,7 +460,7 @@ func checkPerformance(t *testing.T, db *pgtest.DB, et engineTenant, m model, per
 					quotas[k[0]] += c
 				}
 			}
-			got := must(db.Performance(ctx, viewerOfUser(v), postgres.ProjectSet{}, period, now)).of(t)
+			got := must(db.Performance(ctx, viewerOfUser(v), postgres.ReportRead{Now: now}, period, nil)).of(t)
 			for _, r := range got.Owners.Groups {
 				checkRatios(t, "owner", r)
 				if metricsOfRow(r) != byOwner[int64(r.Key)] {

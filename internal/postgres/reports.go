@@ -63,6 +63,7 @@ type ReportSetup struct {
 // ReportNames are how a project is shown in the list behind a number.
 type ReportNames struct {
 	Title, Customer, Owner string
+	Referrer               string
 }
 
 // ReadReport streams the projects v may see that match rd.Filter into
@@ -77,6 +78,17 @@ type ReportNames struct {
 // ErrReportTimeout.
 func (db *DB) ReadReport(ctx context.Context, v crm.Viewer, rd ReportRead,
 	start func(*ReportSetup) error, each func(*pipeline.Project, *ReportNames) error) error {
+	return db.inReport(ctx, v, rd, start, func(tx *Tx, setup *ReportSetup) error {
+		return tx.streamReport(ctx, setup, rd, each)
+	})
+}
+
+// inReport runs fn in one tenant transaction under the report's statement
+// timeout, after start (nil: none) has checked the setup; a statement that
+// runs out of time is ErrReportTimeout. Reports that read more than the
+// projects (quotas, rates) read it in fn, in the same transaction.
+func (db *DB) inReport(ctx context.Context, v crm.Viewer, rd ReportRead,
+	start func(*ReportSetup) error, fn func(tx *Tx, setup *ReportSetup) error) error {
 	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
 		timeout := rd.Timeout
 		if timeout <= 0 {
@@ -92,10 +104,12 @@ func (db *DB) ReadReport(ctx context.Context, v crm.Viewer, rd ReportRead,
 		if err != nil {
 			return err
 		}
-		if err := start(setup); err != nil {
-			return err
+		if start != nil {
+			if err := start(setup); err != nil {
+				return err
+			}
 		}
-		return tx.streamReport(ctx, setup, rd, each)
+		return fn(tx, setup)
 	})
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "57014" && ctx.Err() == nil {
@@ -183,8 +197,8 @@ func reportSQL(where string, plain, items, names bool) string {
 	pad := ""
 	nameCols := ""
 	if names {
-		pad = ", NULL::text, NULL::text, NULL::text"
-		nameCols = ", p.title, p.customer_name, p.owner_name"
+		pad = ", NULL::text, NULL::text, NULL::text, NULL::text"
+		nameCols = ", p.title, p.customer_name, p.owner_name, p.referrer"
 	}
 	const nulls = "NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::date, NULL::date, NULL::text, NULL::text, NULL::int2"
 	var b strings.Builder
@@ -225,12 +239,12 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 		d1, closeDate                 pgtype.Date
 		state, forecast               pgtype.Text
 		override                      pgtype.Int2
-		title, customer, owner        pgtype.Text
+		title, customer, owner, refer pgtype.Text
 	)
 	dest := []any{&pid, &kind, &a, &source, &value, &reason, &t1, &archived, &resumed, &last, &touch, &d1, &closeDate,
 		&state, &forecast, &override}
 	if rd.Names {
-		dest = append(dest, &title, &customer, &owner)
+		dest = append(dest, &title, &customer, &owner, &refer)
 	}
 	var p pipeline.Project
 	var n ReportNames
@@ -264,7 +278,7 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 				p.HasOverride, p.ProbabilityOverride = true, int(override.Int16)
 			}
 			if rd.Names {
-				n = ReportNames{Title: title.String, Customer: customer.String, Owner: owner.String}
+				n = ReportNames{Title: title.String, Customer: customer.String, Owner: owner.String, Referrer: refer.String}
 			}
 			have = true
 			continue

@@ -35,11 +35,11 @@ var reportIndex = []reportInfo{
 	{"pipeline", "weekly", true},
 	{"funnel", "weekly", false},
 	{"steps", "weekly", false},
-	{"forecast", "weekly", false},
-	{"performance", "monthly", false},
-	{"referral", "monthly", false},
-	{"commission", "monthly", false},
-	{"calibration", "monthly", false},
+	{"forecast", "weekly", true},
+	{"performance", "monthly", true},
+	{"referral", "monthly", true},
+	{"commission", "monthly", true},
+	{"calibration", "monthly", true},
 	{"changes", "monthly", false},
 }
 
@@ -120,6 +120,11 @@ func parseReportQuery(q url.Values, loc *time.Location, now time.Time, o reportO
 		if o.defaultPreset != "all" {
 			rq.Errors["period"] = "reports.error.preset"
 		}
+	case "forecast": // the forecast's window: the three months before this one, this one and the eleven after it
+		if o.defaultPreset != "forecast" {
+			rq.Errors["period"] = "reports.error.preset"
+		}
+		rq.Period = month(y, m-3, 15)
 	case "this_month":
 		rq.Period = month(y, m, 1)
 	case "last_month":
@@ -269,6 +274,9 @@ func (s *Server) reportFrame(r *http.Request, slug string, rq reportQuery, o rep
 	if o.defaultPreset == "all" {
 		f.Filters.Presets = append([]string{"all"}, reportPresets...)
 		f.Filters.PeriodLabel = "reports.field.created"
+	} else if o.defaultPreset == "forecast" {
+		f.Filters.Presets = append([]string{"forecast"}, reportPresets...)
+		f.Filters.PeriodLabel = "reports.field.close_months"
 	} else if o.defaultPreset != "" {
 		f.Filters.Presets = reportPresets
 	}

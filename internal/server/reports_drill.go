@@ -21,7 +21,8 @@ const drillLimit = 500
 // accumulator decides) and how the page names it.
 type drillCell struct {
 	match   func(p *pipeline.Project, f *pipeline.Facts) bool
-	key     string // catalog key naming the number, with arg
+	names   func(n *postgres.ReportNames) bool // when set, also decides on the names (a referrer)
+	key     string                             // catalog key naming the number, with arg
 	arg     string
 	invalid bool // the cell's parameters name nothing: 404
 }
@@ -62,7 +63,7 @@ func (s *Server) drill(w http.ResponseWriter, r *http.Request, slug string, rq r
 			return crm.ErrNotFound
 		}
 		e.Evaluate(p, &f)
-		if !c.match(p, &f) {
+		if !c.match(p, &f) || (c.names != nil && !c.names(n)) {
 			return nil
 		}
 		v.Count++
