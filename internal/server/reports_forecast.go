@@ -1,7 +1,9 @@
 package server
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -106,7 +108,17 @@ func (s *Server) readForecast(r *http.Request, rq *reportQuery, v *web.TableRepo
 	chart := web.BarChart{Title: "reports.forecast.chart", XLabel: "reports.forecast.month", YLabel: "reports.col.value", Money: true,
 		Series:     []string{"reports.forecast.pipeline", "reports.forecast.best_case", "reports.forecast.commit", "reports.forecast.closed_won"},
 		LineSeries: "reports.forecast.quota"}
+	// Every month of the window has its row, the months with nothing
+	// forecast and no quota too; open projects without a date come first.
+	cells := map[pipeline.Key]pipeline.ForecastCell{0: {}}
+	for _, k := range periodMonths(rq.Period, setup.Engine.Location()) {
+		cells[k] = pipeline.ForecastCell{Month: k}
+	}
 	for _, c := range fc.Owners.Total.Months {
+		cells[c.Month] = c
+	}
+	for _, k := range slices.Sorted(maps.Keys(cells)) {
+		c := cells[k]
 		months.Rows = append(months.Rows, append([]web.ReportCell{textCell(monthLabel(c.Month))}, forecastCells(c, link(c.Month))...))
 		if c.Month != 0 {
 			chart.Groups = append(chart.Groups, web.ChartGroup{Label: monthLabel(c.Month), URL: link(c.Month)(""),
@@ -223,4 +235,15 @@ func (s *Server) handleReportForecastProjectsCSV(w http.ResponseWriter, r *http.
 func (s *Server) forecastDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), forecastDrillOptions)
 	s.drill(w, r, "forecast", rq, forecastReport.opts, postgres.ReportRead{Filter: rq.Filter, Now: moment()}, forecastCell(r, &rq), csv)
+}
+
+// periodMonths are the months whose first day lies in the period, in order.
+func periodMonths(p pipeline.Period, loc *time.Location) []pipeline.Key {
+	var out []pipeline.Key
+	for m := p.From.In(loc); m.Before(p.To); m = pipeline.DayStart(m.Year(), m.Month()+1, 1, loc) {
+		if first := pipeline.DayStart(m.Year(), m.Month(), 1, loc); !first.Before(p.From) {
+			out = append(out, pipeline.MonthKey(m.Year(), m.Month()))
+		}
+	}
+	return out
 }

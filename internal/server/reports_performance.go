@@ -1,7 +1,9 @@
 package server
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/pipewell/pipewell/internal/crm"
@@ -122,7 +124,16 @@ func (s *Server) readPerformance(r *http.Request, rq *reportQuery, v *web.TableR
 	}}
 	chart := web.BarChart{Title: "reports.performance.chart", XLabel: "reports.forecast.month", YLabel: "reports.referral.sold_value",
 		Series: []string{"reports.referral.sold_value"}, Money: true}
+	// Every month of the period has its row, those without a deal closed too.
+	byMonth := map[pipeline.Key]pipeline.MetricsRow{}
+	for _, k := range periodMonths(rq.Period, setup.Engine.Location()) {
+		byMonth[k] = pipeline.MetricsRow{Key: k}
+	}
 	for _, g := range pd.Trend.Groups {
+		byMonth[g.Key] = g
+	}
+	for _, k := range slices.Sorted(maps.Keys(byMonth)) {
+		g := byMonth[k]
 		m := monthParam(g.Key)
 		trend.Rows = append(trend.Rows, []web.ReportCell{textCell(m), countCell(g.Sold, ""), moneyCell(g.SoldValue, ""),
 			countCell(g.LostQualified, ""), percentCell(g.WinRate)})
