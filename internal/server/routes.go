@@ -54,6 +54,10 @@ var routeTable = []route{
 	{"GET", "/reports/pipeline.csv", AnyUser, (*Server).handleReportPipelineCSV},
 	{"GET", "/reports/pipeline/projects", AnyUser, (*Server).handleReportPipelineProjects},
 	{"GET", "/reports/pipeline/projects.csv", AnyUser, (*Server).handleReportPipelineProjectsCSV},
+	{"GET", "/reports/funnel", AnyUser, (*Server).handleReportFunnel},
+	{"GET", "/reports/funnel.csv", AnyUser, (*Server).handleReportFunnelCSV},
+	{"GET", "/reports/funnel/projects", AnyUser, (*Server).handleReportFunnelProjects},
+	{"GET", "/reports/funnel/projects.csv", AnyUser, (*Server).handleReportFunnelProjectsCSV},
 
 	// Projects (visibility is decided per project: 404 outside it), leads, accounts and contacts.
 	{"GET", "/projects/new", AnyUser, (*Server).handleNewLeadPage},
