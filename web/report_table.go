@@ -24,9 +24,9 @@ const (
 	CellNone                    // undefined: shown as a dash, exported empty
 )
 
-// ReportCell is one cell of a report table. URL, when set, lists the
+// StatCell is one cell of a report table. URL, when set, lists the
 // projects behind the number.
-type ReportCell struct {
+type StatCell struct {
 	Kind CellKind
 	Text string
 	N    int64
@@ -34,21 +34,21 @@ type ReportCell struct {
 	URL  string
 }
 
-// ReportColumn is one column of a report table: its heading (a catalog
+// StatColumn is one column of a report table: its heading (a catalog
 // key) and its name in the CSV file.
-type ReportColumn struct {
+type StatColumn struct {
 	Key, CSV string
 	Num      bool
 }
 
-// ReportTable is a report's table with its total row (nil: none). The
+// StatTable is a report's table with its total row (nil: none). The
 // first cell of each row is its heading.
-type ReportTable struct {
+type StatTable struct {
 	ID      string
 	Caption string // catalog key
-	Columns []ReportColumn
-	Rows    [][]ReportCell
-	Total   []ReportCell
+	Columns []StatColumn
+	Rows    [][]StatCell
+	Total   []StatCell
 	CSVURL  string // the table as a CSV file
 }
 
@@ -66,7 +66,7 @@ type TableReportView struct {
 	Notes       []ReportNote
 	Charts      []BarChart
 	Reliability *ReliabilityChart
-	Tables      []ReportTable
+	Tables      []StatTable
 	// SettingURL links an admin to the setting the report informs
 	// (learned probabilities), "" for others.
 	SettingURL string
@@ -97,8 +97,8 @@ const (
 func relX(f float64) string { return f1(relMargin + f*relPlot) }
 func relY(f float64) string { return f1(relMargin + (1-f)*relPlot) }
 
-// cellText formats a cell for the page.
-func cellText(ctx context.Context, c ReportCell) string {
+// statText formats a cell for the page.
+func statText(ctx context.Context, c StatCell) string {
 	l := LocaleFrom(ctx)
 	switch c.Kind {
 	case CellCount:

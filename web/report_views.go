@@ -316,3 +316,53 @@ func (c BarChart) legendX(i int) int {
 	}
 	return chartLeft + i*step
 }
+
+// ReportTable is a report's table of counts and sums by group, with its
+// total row: every number links to the projects behind it.
+type ReportTable struct {
+	Caption string // catalog key
+	First   string // catalog key of the group column
+	Columns []ReportColumn
+	Rows    []ReportRow
+	Total   ReportRow
+}
+
+// ReportColumn is one column of a ReportTable.
+type ReportColumn struct {
+	Name     string // the CSV header
+	Key, Arg string // the catalog key (and its argument) shown
+	Money    bool
+	// Check marks the column that checks a sum (shown as ✓ or ✗).
+	Check bool
+}
+
+// ReportRow is one group of a ReportTable (or its total row).
+type ReportRow struct {
+	Label    string // a name ("" for the total row)
+	LabelKey string // or a catalog key
+	Cells    []ReportCell
+}
+
+// ReportCell is one number of a ReportTable; OK is a check's result.
+type ReportCell struct {
+	N   int64
+	URL string
+	OK  bool
+}
+
+// cellText formats a number of a table.
+func cellText(ctx context.Context, c ReportColumn, n int64) string {
+	if c.Money {
+		return LocaleFrom(ctx).Money(n)
+	}
+	return LocaleFrom(ctx).Number(n)
+}
+
+// FunnelReportView is the sales funnel by sales owner, in its cohort or
+// activity view.
+type FunnelReportView struct {
+	ReportFrame
+	Activity bool
+	Chart    BarChart
+	Table    ReportTable
+}

@@ -125,7 +125,7 @@ func TableReportPage(v TableReportView) templ.Component {
 					}
 				}
 				for _, t := range v.Tables {
-					templ_7745c5c3_Err = reportTable(t).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = statTable(t).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -150,7 +150,7 @@ func TableReportPage(v TableReportView) templ.Component {
 }
 
 // reportTable is one table of a report, with its total row and download.
-func reportTable(t ReportTable) templ.Component {
+func statTable(t StatTable) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -243,7 +243,7 @@ func reportTable(t ReportTable) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		for _, row := range t.Rows {
-			templ_7745c5c3_Err = reportRow(t, row, false).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = statRow(t, row, false).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -257,7 +257,7 @@ func reportTable(t ReportTable) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = reportRow(t, t.Total, true).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = statRow(t, t.Total, true).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -306,7 +306,7 @@ func reportTable(t ReportTable) templ.Component {
 	})
 }
 
-func reportRow(t ReportTable, row []ReportCell, total bool) templ.Component {
+func statRow(t StatTable, row []StatCell, total bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -355,7 +355,7 @@ func reportRow(t ReportTable, row []ReportCell, total bool) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = reportCell(c).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = statCell(c).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -386,7 +386,7 @@ func reportRow(t ReportTable, row []ReportCell, total bool) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = reportCell(c).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = statCell(c).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -404,7 +404,7 @@ func reportRow(t ReportTable, row []ReportCell, total bool) templ.Component {
 	})
 }
 
-func reportCell(c ReportCell) templ.Component {
+func statCell(c StatCell) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -444,7 +444,7 @@ func reportCell(c ReportCell) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var21 string
-			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(cellText(ctx, c))
+			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(statText(ctx, c))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `reports_tables.templ`, Line: 73, Col: 53}
 			}
@@ -458,7 +458,7 @@ func reportCell(c ReportCell) templ.Component {
 			}
 		} else {
 			var templ_7745c5c3_Var22 string
-			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(cellText(ctx, c))
+			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(statText(ctx, c))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `reports_tables.templ`, Line: 75, Col: 20}
 			}

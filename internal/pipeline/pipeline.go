@@ -68,19 +68,31 @@ func NewPipeline(e *Engine, o PipelineOptions) *Pipeline {
 	})}
 }
 
-// Add feeds one project; only effectively active projects count.
-func (pl *Pipeline) Add(p *Project, f *Facts) {
+// Stage returns the index of the stage row p counts in (the last one for
+// none pending or, by reached, none completed), and false when p does not
+// count (it is not effectively active). The list behind a number of the
+// report is the projects of its stage.
+func (pl *Pipeline) Stage(p *Project, f *Facts) (int, bool) {
 	if f.State != StateActive {
-		return
+		return 0, false
 	}
-	rows := *pl.g.get(groupKey(pl.group, p, f))
 	i := f.Pending
 	if pl.reached {
 		i = f.LastDone
 	}
 	if i < 0 {
-		i = len(rows) - 1
+		i = len(pl.e.milestones)
 	}
+	return i, true
+}
+
+// Add feeds one project; only effectively active projects count.
+func (pl *Pipeline) Add(p *Project, f *Facts) {
+	i, ok := pl.Stage(p, f)
+	if !ok {
+		return
+	}
+	rows := *pl.g.get(groupKey(pl.group, p, f))
 	r := &rows[i]
 	r.Count++
 	r.Value += f.Value

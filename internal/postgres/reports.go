@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/pipewell/pipewell/internal/crm"
@@ -37,7 +38,12 @@ type ReportRead struct {
 	// active view does), for reports that count nothing else. The engine
 	// still judges every project it is given.
 	ActiveOnly bool
-	Names      bool // title, customer and owner names, for the lists behind a number
+	// TouchedIn, when set, reads only the projects created, archived or
+	// with a milestone completed in it (a second either side, as the
+	// engine compares whole seconds): every project the activity of a
+	// period can count.
+	TouchedIn pipeline.Period
+	Names     bool // title, customer and owner names, for the lists behind a number
 	// Timeout bounds every statement of the report; 0 is ReportTimeout.
 	Timeout time.Duration
 }
@@ -58,6 +64,11 @@ type ReportSetup struct {
 	Tenant  crm.Tenant
 	Scope   Scope
 	Options SalesOptions
+	// Users are every user of the tenant, the inactive ones too (they may
+	// still own projects), by name.
+	Users []crm.Choice
+	// Reasons are every archive reason, the inactive ones too.
+	Reasons []crm.Choice
 }
 
 // ReportNames are how a project is shown in the list behind a number.
@@ -132,11 +143,27 @@ func (tx *Tx) reportSetup(ctx context.Context, v crm.Viewer, now time.Time) (*Re
 		return nil, err
 	}
 	opts.ManagesNone = scope.ManagesNone
+	rows, err := tx.Query(ctx, `SELECT id, name, active FROM users WHERE tenant_id = $1 ORDER BY name, id`, tx.Tenant)
+	if err != nil {
+		return nil, fmt.Errorf("report users: %w", err)
+	}
+	users, err := pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
+	if err != nil {
+		return nil, fmt.Errorf("report users: %w", err)
+	}
+	rows, err = tx.Query(ctx, `SELECT id, name, active FROM archive_reasons WHERE tenant_id = $1 ORDER BY position, id`, tx.Tenant)
+	if err != nil {
+		return nil, fmt.Errorf("report reasons: %w", err)
+	}
+	reasons, err := pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
+	if err != nil {
+		return nil, fmt.Errorf("report reasons: %w", err)
+	}
 	e, err := pipeline.TenantEngine(t, t.Location(), opts.Milestones, now)
 	if err != nil {
 		return nil, fmt.Errorf("tenant engine: %w", err)
 	}
-	return &ReportSetup{Engine: e, Tenant: t, Scope: scope, Options: opts}, nil
+	return &ReportSetup{Engine: e, Tenant: t, Scope: scope, Options: opts, Users: users, Reasons: reasons}, nil
 }
 
 // reportWhere is the predicate on projects p of a report: the tenant ($1),
@@ -154,6 +181,13 @@ func reportWhere(tenant crm.TenantID, scope Scope, rd ReportRead, args *[]any) (
 	}
 	if rd.ActiveOnly {
 		w = append(w, "p.phase = 'open' AND p.active_from <= "+arg(rd.Now))
+	}
+	if t := rd.TouchedIn; !t.IsZero() {
+		from, to := arg(t.From.Add(-time.Second)), arg(t.To.Add(time.Second))
+		w = append(w, "(p.created_at >= "+from+" AND p.created_at < "+to+
+			" OR p.archived_at >= "+from+" AND p.archived_at < "+to+
+			" OR EXISTS (SELECT 1 FROM milestone_completions tc WHERE tc.tenant_id = $1 AND tc.project_id = p.id AND tc.completed_at >= "+from+
+			" AND tc.completed_at < "+to+"))")
 	}
 	if f.Owner != 0 {
 		w = append(w, "p.owner_id = "+arg(f.Owner))

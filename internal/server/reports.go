@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/csvfile"
 	"github.com/pipewell/pipewell/internal/pipeline"
 	"github.com/pipewell/pipewell/internal/postgres"
 	"github.com/pipewell/pipewell/web"
@@ -33,7 +35,7 @@ var reportIndex = []reportInfo{
 	{"load", "daily", false},
 	{"qualified", "daily", false},
 	{"pipeline", "weekly", true},
-	{"funnel", "weekly", false},
+	{"funnel", "weekly", true},
 	{"steps", "weekly", false},
 	{"forecast", "weekly", true},
 	{"performance", "monthly", true},
@@ -91,6 +93,8 @@ type reportOptions struct {
 	// report may cover any time (no period), and offers it.
 	defaultPreset string
 	extra         []string // the report's own parameters, kept in links
+	// filters adds the report's own filters to the form.
+	filters func(ctx context.Context, f *web.ReportFilters)
 }
 
 // parseReportQuery reads the shared filters. Nothing is silently dropped:
@@ -226,9 +230,8 @@ func (rq reportQuery) encode(set ...string) string {
 // checkIDs gives a message beside each filter that names an ID the tenant
 // does not have. It runs once the tenant's lists are read, before any
 // project is.
-// The owners are the active users the form offers (an inactive owner's
-// projects are found by workgroup or in the total).
-func (rq *reportQuery) checkIDs(o postgres.SalesOptions) {
+// An owner may be any user of the tenant, an inactive one too.
+func (rq *reportQuery) checkIDs(o postgres.SalesOptions, users []crm.Choice) {
 	has := func(list []crm.Choice, id int64) bool {
 		for _, c := range list {
 			if c.ID == id {
@@ -237,7 +240,7 @@ func (rq *reportQuery) checkIDs(o postgres.SalesOptions) {
 		}
 		return false
 	}
-	if id := int64(rq.Filter.Owner); id != 0 && !has(o.Owners, id) {
+	if id := int64(rq.Filter.Owner); id != 0 && !has(users, id) {
 		rq.Errors["owner"] = "reports.error.unknown"
 	}
 	if id := rq.Filter.Workgroup; id != 0 && !has(o.Workgroups, id) {
@@ -295,6 +298,9 @@ func (s *Server) reportFrame(r *http.Request, slug string, rq reportQuery, o rep
 	} else {
 		f.CSVURL = path + ".csv?" + rq.encode()
 	}
+	if o.filters != nil {
+		o.filters(ctx, &f.Filters)
+	}
 	for _, k := range explain {
 		f.Explain = append(f.Explain, web.ReportExplain{Key: "reports.explain." + k + ".title", Text: "reports.explain." + k})
 	}
@@ -323,7 +329,7 @@ func (s *Server) readReport(r *http.Request, rq *reportQuery, rd postgres.Report
 	}
 	err = s.db.ReadReport(ctx, viewer(ctx), rd, func(su *postgres.ReportSetup) error {
 		setup = su
-		rq.checkIDs(su.Options)
+		rq.checkIDs(su.Options, su.Users)
 		if len(rq.Errors) > 0 {
 			return errReportFilter
 		}
@@ -349,4 +355,60 @@ func reportCSV(w http.ResponseWriter, r *http.Request, slug string) {
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")
+}
+
+// writeTableCSV streams a report's table as its CSV file: the group
+// column, then every column by its CSV name; plain numbers (amounts with
+// two decimals), a check as ok or mismatch; the total row last.
+func (s *Server) writeTableCSV(w http.ResponseWriter, r *http.Request, slug, first string, t web.ReportTable) {
+	reportCSV(w, r, slug)
+	header := []string{first}
+	for _, c := range t.Columns {
+		header = append(header, c.Name)
+	}
+	out, err := csvfile.NewTable(w, header...)
+	line := func(label string, row web.ReportRow) {
+		if err != nil {
+			return
+		}
+		rec := []string{label}
+		for i, c := range row.Cells {
+			switch col := t.Columns[i]; {
+			case col.Check && c.OK:
+				rec = append(rec, "ok")
+			case col.Check:
+				rec = append(rec, "mismatch")
+			case col.Money:
+				rec = append(rec, csvfile.Money(c.N))
+			default:
+				rec = append(rec, strconv.FormatInt(c.N, 10))
+			}
+		}
+		err = out.Row(rec...)
+	}
+	for _, row := range t.Rows {
+		label := row.Label
+		if row.LabelKey != "" {
+			label = web.T(r.Context(), row.LabelKey)
+		}
+		line(label, row)
+	}
+	line(web.T(r.Context(), "reports.total"), t.Total)
+	if err == nil {
+		err = out.Flush()
+	}
+	if err != nil {
+		s.log.Error("report export failed", "err", err, "request_id", requestID(r.Context()))
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// choiceName is the name of id in list, "" when it is not there.
+func choiceName(list []crm.Choice, id int64) string {
+	for _, c := range list {
+		if c.ID == id {
+			return c.Name
+		}
+	}
+	return ""
 }

@@ -29,7 +29,10 @@ type drillCell struct {
 
 // drill answers the list (or, with csv, the file) of the projects behind a
 // number of the report slug: the report's filter plus the cell.
-func (s *Server) drill(w http.ResponseWriter, r *http.Request, slug string, rq reportQuery, o reportOptions,
+//
+// o are the list's options (the report's, with the cell's parameters);
+// reportExtra are the report's own parameters, which the link back keeps.
+func (s *Server) drill(w http.ResponseWriter, r *http.Request, slug string, rq reportQuery, o reportOptions, reportExtra []string,
 	rd postgres.ReportRead, cell func(*postgres.ReportSetup) drillCell, csv bool) {
 	ctx := r.Context()
 	rd.Names = true
@@ -37,7 +40,9 @@ func (s *Server) drill(w http.ResponseWriter, r *http.Request, slug string, rq r
 	var c drillCell
 	var names map[int64]string
 	var f pipeline.Facts
-	v := web.DrillView{ReportTitle: "reports." + slug + ".title", ReportURL: "/reports/" + slug + "?" + rq.encode()}
+	back := rq
+	back.extra = reportExtra
+	v := web.DrillView{ReportTitle: "reports." + slug + ".title", ReportURL: "/reports/" + slug + "?" + back.encode()}
 	var table *csvfile.Table
 	started := false
 	name := func(i int) string {
@@ -117,8 +122,12 @@ func (s *Server) drill(w http.ResponseWriter, r *http.Request, slug string, rq r
 	v.ReportFrame = s.reportFrame(r, slug, rq, o, setup)
 	v.Page.Title = "reports.drill.title"
 	v.Filters.Action = "/reports/" + slug + "/projects"
+	shown := map[string]bool{}
+	for _, x := range v.Filters.Extra {
+		shown[x.Name] = true
+	}
 	for _, k := range rq.extra {
-		if rq.Values[k] != "" {
+		if rq.Values[k] != "" && !shown[k] {
 			v.Filters.Hidden = append(v.Filters.Hidden, web.Option{Value: k, Label: rq.Values[k]})
 		}
 	}

@@ -29,7 +29,7 @@ var forecastReport = tableReport{
 var forecastDrillOptions = reportOptions{defaultPreset: "forecast", extra: []string{"m", "cat"}}
 
 // forecastColumns are the columns of every forecast table after the first.
-var forecastColumns = []web.ReportColumn{
+var forecastColumns = []web.StatColumn{
 	{Key: "reports.col.projects", CSV: "projects", Num: true},
 	{Key: "reports.col.weighted", CSV: "weighted_value", Num: true},
 	{Key: "reports.forecast.pipeline", CSV: "pipeline", Num: true},
@@ -54,8 +54,8 @@ func monthParam(k pipeline.Key) string {
 
 // forecastCells are one forecast cell's columns; link gives the drill-down
 // of a category ("" for all the cell's projects).
-func forecastCells(c pipeline.ForecastCell, link func(cat string) string) []web.ReportCell {
-	cells := []web.ReportCell{
+func forecastCells(c pipeline.ForecastCell, link func(cat string) string) []web.StatCell {
+	cells := []web.StatCell{
 		countCell(c.Count, link("")), moneyCell(c.Weighted, link("")),
 		moneyCell(c.Pipeline, link("pipeline")), moneyCell(c.BestCase, link("best_case")),
 		moneyCell(c.Commit, link("commit")), moneyCell(c.ClosedWon, link("closed_won")),
@@ -68,7 +68,7 @@ func forecastCells(c pipeline.ForecastCell, link func(cat string) string) []web.
 	}
 	cells = append(cells, moneyCell(c.Gap(), ""))
 	if c.Gap() > 0 {
-		cells = append(cells, web.ReportCell{Kind: web.CellRatio, F: c.Coverage()})
+		cells = append(cells, web.StatCell{Kind: web.CellRatio, F: c.Coverage()})
 	} else {
 		cells = append(cells, noneCell())
 	}
@@ -103,8 +103,8 @@ func (s *Server) readForecast(r *http.Request, rq *reportQuery, v *web.TableRepo
 		}
 		return monthParam(k)
 	}
-	months := web.ReportTable{ID: "months", Caption: "reports.forecast.by_month",
-		Columns: append([]web.ReportColumn{{Key: "reports.forecast.month", CSV: "month"}}, forecastColumns...)}
+	months := web.StatTable{ID: "months", Caption: "reports.forecast.by_month",
+		Columns: append([]web.StatColumn{{Key: "reports.forecast.month", CSV: "month"}}, forecastColumns...)}
 	chart := web.BarChart{Title: "reports.forecast.chart", XLabel: "reports.forecast.month", YLabel: "reports.col.value", Money: true,
 		Series:     []string{"reports.forecast.pipeline", "reports.forecast.best_case", "reports.forecast.commit", "reports.forecast.closed_won"},
 		LineSeries: "reports.forecast.quota"}
@@ -119,28 +119,28 @@ func (s *Server) readForecast(r *http.Request, rq *reportQuery, v *web.TableRepo
 	}
 	for _, k := range slices.Sorted(maps.Keys(cells)) {
 		c := cells[k]
-		months.Rows = append(months.Rows, append([]web.ReportCell{textCell(monthLabel(c.Month))}, forecastCells(c, link(c.Month))...))
+		months.Rows = append(months.Rows, append([]web.StatCell{textCell(monthLabel(c.Month))}, forecastCells(c, link(c.Month))...))
 		if c.Month != 0 {
 			chart.Groups = append(chart.Groups, web.ChartGroup{Label: monthLabel(c.Month), URL: link(c.Month)(""),
 				Values: []int64{c.Pipeline, c.BestCase, c.Commit, c.ClosedWon}})
 			chart.Line = append(chart.Line, c.Quota)
 		}
 	}
-	months.Total = append([]web.ReportCell{textCell(web.T(ctx, "reports.total"))}, forecastCells(fc.Owners.Total.Total, whole())...)
-	owners := web.ReportTable{ID: "owners", Caption: "reports.forecast.by_owner",
-		Columns: append([]web.ReportColumn{{Key: "reports.field.owner", CSV: "owner"}}, forecastColumns...)}
+	months.Total = append([]web.StatCell{textCell(web.T(ctx, "reports.total"))}, forecastCells(fc.Owners.Total.Total, whole())...)
+	owners := web.StatTable{ID: "owners", Caption: "reports.forecast.by_owner",
+		Columns: append([]web.StatColumn{{Key: "reports.field.owner", CSV: "owner"}}, forecastColumns...)}
 	for _, g := range fc.Owners.Groups {
 		id := strconv.FormatInt(int64(g.Key), 10)
-		owners.Rows = append(owners.Rows, append([]web.ReportCell{textCell(reportName(fc.UserNames, int64(g.Key)))},
+		owners.Rows = append(owners.Rows, append([]web.StatCell{textCell(reportName(fc.UserNames, int64(g.Key)))},
 			forecastCells(g.Total, whole("owner", id))...))
 	}
 	owners.Total = months.Total
-	v.Tables = []web.ReportTable{months, owners}
+	v.Tables = []web.StatTable{months, owners}
 	if len(fc.Workgroups) > 0 {
-		wgs := web.ReportTable{ID: "workgroups", Caption: "reports.forecast.by_workgroup",
-			Columns: append([]web.ReportColumn{{Key: "reports.field.workgroup", CSV: "workgroup"}}, forecastColumns...)}
+		wgs := web.StatTable{ID: "workgroups", Caption: "reports.forecast.by_workgroup",
+			Columns: append([]web.StatColumn{{Key: "reports.field.workgroup", CSV: "workgroup"}}, forecastColumns...)}
 		for _, g := range fc.Workgroups {
-			wgs.Rows = append(wgs.Rows, append([]web.ReportCell{textCell(g.Name)},
+			wgs.Rows = append(wgs.Rows, append([]web.StatCell{textCell(g.Name)},
 				forecastCells(g.Row.Total, whole("wg", strconv.FormatInt(g.ID, 10)))...))
 		}
 		v.Tables = append(v.Tables, wgs)
@@ -234,7 +234,7 @@ func (s *Server) handleReportForecastProjectsCSV(w http.ResponseWriter, r *http.
 
 func (s *Server) forecastDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), forecastDrillOptions)
-	s.drill(w, r, "forecast", rq, forecastReport.opts, postgres.ReportRead{Filter: rq.Filter, Now: moment()}, forecastCell(r, &rq), csv)
+	s.drill(w, r, "forecast", rq, forecastDrillOptions, forecastReport.opts.extra, postgres.ReportRead{Filter: rq.Filter, Now: moment()}, forecastCell(r, &rq), csv)
 }
 
 // periodMonths are the months whose first day lies in the period, in order.

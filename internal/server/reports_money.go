@@ -37,7 +37,7 @@ func (s *Server) readCommission(r *http.Request, rq *reportQuery, v *web.TableRe
 	if err != nil || status != http.StatusOK {
 		return setup, status, failure, err
 	}
-	t := web.ReportTable{ID: "owners", Caption: "reports.commission.caption", Columns: []web.ReportColumn{
+	t := web.StatTable{ID: "owners", Caption: "reports.commission.caption", Columns: []web.StatColumn{
 		{Key: "reports.field.owner", CSV: "owner"},
 		{Key: "reports.commission.rate", CSV: "rate_percent", Num: true},
 		{Key: "reports.commission.deals", CSV: "deals_sold", Num: true},
@@ -47,12 +47,12 @@ func (s *Server) readCommission(r *http.Request, rq *reportQuery, v *web.TableRe
 	link := func(owner string) string { return "/reports/commission/projects?" + rq.encode("owner", owner) }
 	for _, g := range cd.Groups {
 		id := strconv.FormatInt(int64(g.Key), 10)
-		t.Rows = append(t.Rows, []web.ReportCell{textCell(reportName(cd.UserNames, int64(g.Key))), textCell(crm.FormatBP(g.RateBP)),
+		t.Rows = append(t.Rows, []web.StatCell{textCell(reportName(cd.UserNames, int64(g.Key))), textCell(crm.FormatBP(g.RateBP)),
 			countCell(g.Deals, link(id)), moneyCell(g.SoldValue, link(id)), moneyCell(g.Commission, "")})
 	}
-	t.Total = []web.ReportCell{textCell(web.T(ctx, "reports.total")), textCell(""), countCell(cd.Total.Deals, link("")),
+	t.Total = []web.StatCell{textCell(web.T(ctx, "reports.total")), textCell(""), countCell(cd.Total.Deals, link("")),
 		moneyCell(cd.Total.SoldValue, link("")), moneyCell(cd.Total.Commission, "")}
-	v.Tables = []web.ReportTable{t}
+	v.Tables = []web.StatTable{t}
 	return setup, status, failure, nil
 }
 
@@ -84,7 +84,7 @@ func (s *Server) handleReportCommissionProjectsCSV(w http.ResponseWriter, r *htt
 
 func (s *Server) commissionDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), commissionDrillOptions)
-	s.drill(w, r, "commission", rq, commissionReport.opts, postgres.ReportRead{Filter: rq.Filter, Now: moment()}, commissionCell(&rq), csv)
+	s.drill(w, r, "commission", rq, commissionDrillOptions, commissionReport.opts.extra, postgres.ReportRead{Filter: rq.Filter, Now: moment()}, commissionCell(&rq), csv)
 }
 
 var referralReport = tableReport{
@@ -97,7 +97,7 @@ var referralReport = tableReport{
 var referralDrillOptions = reportOptions{defaultPreset: "last_12_months", extra: []string{"by", "key", "measure"}}
 
 // metricsColumns are the referral tables' columns after the first.
-var referralColumns = []web.ReportColumn{
+var referralColumns = []web.StatColumn{
 	{Key: "reports.referral.leads", CSV: "leads", Num: true},
 	{Key: "reports.referral.qualified", CSV: "qualified", Num: true},
 	{Key: "reports.performance.lead_to_qualified", CSV: "lead_to_qualified_percent", Num: true},
@@ -107,8 +107,8 @@ var referralColumns = []web.ReportColumn{
 	{Key: "reports.performance.win_rate", CSV: "win_rate_percent", Num: true},
 }
 
-func referralCells(r pipeline.MetricsRow, link func(measure string) string) []web.ReportCell {
-	return []web.ReportCell{countCell(r.Created, link("leads")), countCell(r.Qualified, link("qualified")),
+func referralCells(r pipeline.MetricsRow, link func(measure string) string) []web.StatCell {
+	return []web.StatCell{countCell(r.Created, link("leads")), countCell(r.Qualified, link("qualified")),
 		percentCell(r.LeadToQualified), countCell(r.Sold, link("sold")), moneyCell(r.SoldValue, link("sold")),
 		countCell(r.LostQualified, link("lost")), percentCell(r.WinRate)}
 }
@@ -130,9 +130,9 @@ func (s *Server) readReferral(r *http.Request, rq *reportQuery, v *web.TableRepo
 			return "/reports/referral/projects?" + rq.encode("by", by, "key", key, "measure", measure)
 		}
 	}
-	total := append([]web.ReportCell{textCell(web.T(ctx, "reports.total"))}, referralCells(rd.Sources.Total, link("", ""))...)
-	sources := web.ReportTable{ID: "sources", Caption: "reports.referral.by_source",
-		Columns: append([]web.ReportColumn{{Key: "reports.field.source", CSV: "lead_source"}}, referralColumns...), Total: total}
+	total := append([]web.StatCell{textCell(web.T(ctx, "reports.total"))}, referralCells(rd.Sources.Total, link("", ""))...)
+	sources := web.StatTable{ID: "sources", Caption: "reports.referral.by_source",
+		Columns: append([]web.StatColumn{{Key: "reports.field.source", CSV: "lead_source"}}, referralColumns...), Total: total}
 	chart := web.BarChart{Title: "reports.referral.chart", XLabel: "reports.field.source", YLabel: "reports.col.projects",
 		Series: []string{"reports.referral.leads", "reports.referral.qualified", "reports.referral.sold"}}
 	names := choiceNames(setup, "sources")
@@ -141,22 +141,22 @@ func (s *Server) readReferral(r *http.Request, rq *reportQuery, v *web.TableRepo
 		if g.Key != 0 {
 			name, key = reportName(names, int64(g.Key)), strconv.FormatInt(int64(g.Key), 10)
 		}
-		sources.Rows = append(sources.Rows, append([]web.ReportCell{textCell(name)}, referralCells(g, link("source", key))...))
+		sources.Rows = append(sources.Rows, append([]web.StatCell{textCell(name)}, referralCells(g, link("source", key))...))
 		chart.Groups = append(chart.Groups, web.ChartGroup{Label: name, URL: link("source", key)("leads"),
 			Values: []int64{int64(g.Created), int64(g.Qualified), int64(g.Sold)}})
 	}
-	referrers := web.ReportTable{ID: "referrers", Caption: "reports.referral.by_referrer",
-		Columns: append([]web.ReportColumn{{Key: "reports.referral.referrer", CSV: "referrer"}}, referralColumns...), Total: total}
+	referrers := web.StatTable{ID: "referrers", Caption: "reports.referral.by_referrer",
+		Columns: append([]web.StatColumn{{Key: "reports.referral.referrer", CSV: "referrer"}}, referralColumns...), Total: total}
 	for _, g := range rd.Referrers.Groups {
 		name := rd.Referrer[g.Key]
 		label := name
 		if name == "" {
 			label = web.T(ctx, "reports.referral.no_referrer")
 		}
-		referrers.Rows = append(referrers.Rows, append([]web.ReportCell{textCell(label)}, referralCells(g, link("referrer", name))...))
+		referrers.Rows = append(referrers.Rows, append([]web.StatCell{textCell(label)}, referralCells(g, link("referrer", name))...))
 	}
 	v.Charts = []web.BarChart{chart}
-	v.Tables = []web.ReportTable{sources, referrers}
+	v.Tables = []web.StatTable{sources, referrers}
 	return setup, status, failure, nil
 }
 
@@ -243,5 +243,5 @@ func (s *Server) handleReportReferralProjectsCSV(w http.ResponseWriter, r *http.
 
 func (s *Server) referralDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), referralDrillOptions)
-	s.drill(w, r, "referral", rq, referralReport.opts, postgres.ReportRead{Filter: rq.Filter, Now: moment()}, referralCell(r, &rq), csv)
+	s.drill(w, r, "referral", rq, referralDrillOptions, referralReport.opts.extra, postgres.ReportRead{Filter: rq.Filter, Now: moment()}, referralCell(r, &rq), csv)
 }

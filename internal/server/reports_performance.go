@@ -28,7 +28,7 @@ var performanceReport = tableReport{
 
 var performanceDrillOptions = reportOptions{defaultPreset: "this_quarter", extra: []string{"measure"}}
 
-var performanceColumns = []web.ReportColumn{
+var performanceColumns = []web.StatColumn{
 	{Key: "reports.performance.win_rate", CSV: "win_rate_percent", Num: true},
 	{Key: "reports.referral.sold", CSV: "sold", Num: true},
 	{Key: "reports.referral.lost", CSV: "lost", Num: true},
@@ -44,12 +44,12 @@ var performanceColumns = []web.ReportColumn{
 	{Key: "reports.performance.deals_needed", CSV: "deals_needed", Num: true},
 }
 
-func performanceCells(r pipeline.MetricsRow, quota int64, link func(string) string) []web.ReportCell {
-	cells := []web.ReportCell{percentCell(r.WinRate), countCell(r.Sold, link("sold")), countCell(r.LostQualified, link("lost")),
+func performanceCells(r pipeline.MetricsRow, quota int64, link func(string) string) []web.StatCell {
+	cells := []web.StatCell{percentCell(r.WinRate), countCell(r.Sold, link("sold")), countCell(r.LostQualified, link("lost")),
 		moneyCell(r.SoldValue, link("sold")), moneyCell(r.AvgDeal, ""), {Kind: web.CellDays, F: r.AvgCycleDays},
 		countCell(r.Created, link("leads")), percentCell(r.LeadToQualified)}
 	if r.Response.Count > 0 {
-		cells = append(cells, web.ReportCell{Kind: web.CellHours, N: int64(r.Response.Median.Seconds())})
+		cells = append(cells, web.StatCell{Kind: web.CellHours, N: int64(r.Response.Median.Seconds())})
 	} else {
 		cells = append(cells, noneCell())
 	}
@@ -79,20 +79,20 @@ func (s *Server) readPerformance(r *http.Request, rq *reportQuery, v *web.TableR
 			return "/reports/performance/projects?" + rq.encode(append([]string{"measure", measure}, set...)...)
 		}
 	}
-	reps := web.ReportTable{ID: "reps", Caption: "reports.performance.by_rep",
-		Columns: append([]web.ReportColumn{{Key: "reports.field.owner", CSV: "owner"}}, performanceColumns...)}
+	reps := web.StatTable{ID: "reps", Caption: "reports.performance.by_rep",
+		Columns: append([]web.StatColumn{{Key: "reports.field.owner", CSV: "owner"}}, performanceColumns...)}
 	for _, g := range pd.Owners.Groups {
 		id := int64(g.Key)
-		reps.Rows = append(reps.Rows, append([]web.ReportCell{textCell(reportName(pd.UserNames, id))},
+		reps.Rows = append(reps.Rows, append([]web.StatCell{textCell(reportName(pd.UserNames, id))},
 			performanceCells(g, pd.Quotas[id], link("owner", strconv.FormatInt(id, 10)))...))
 	}
-	reps.Total = append([]web.ReportCell{textCell(web.T(ctx, "reports.total"))}, performanceCells(pd.Owners.Total, pd.QuotaTotal, link())...)
-	v.Tables = []web.ReportTable{reps}
+	reps.Total = append([]web.StatCell{textCell(web.T(ctx, "reports.total"))}, performanceCells(pd.Owners.Total, pd.QuotaTotal, link())...)
+	v.Tables = []web.StatTable{reps}
 	if len(pd.Workgroups) > 0 {
-		teams := web.ReportTable{ID: "teams", Caption: "reports.performance.by_team",
-			Columns: append([]web.ReportColumn{{Key: "reports.field.workgroup", CSV: "workgroup"}}, performanceColumns...)}
+		teams := web.StatTable{ID: "teams", Caption: "reports.performance.by_team",
+			Columns: append([]web.StatColumn{{Key: "reports.field.workgroup", CSV: "workgroup"}}, performanceColumns...)}
 		for _, g := range pd.Workgroups {
-			teams.Rows = append(teams.Rows, append([]web.ReportCell{textCell(g.Name)},
+			teams.Rows = append(teams.Rows, append([]web.StatCell{textCell(g.Name)},
 				performanceCells(g.Metrics, g.Quota, link("wg", strconv.FormatInt(g.ID, 10)))...))
 		}
 		v.Tables = append(v.Tables, teams)
@@ -102,7 +102,7 @@ func (s *Server) readPerformance(r *http.Request, rq *reportQuery, v *web.TableR
 	for _, m := range setup.Options.Milestones {
 		names[int64(m.ID)] = m.Name
 	}
-	conv := web.ReportTable{ID: "conversion", Caption: "reports.performance.conversion", Columns: []web.ReportColumn{
+	conv := web.StatTable{ID: "conversion", Caption: "reports.performance.conversion", Columns: []web.StatColumn{
 		{Key: "reports.performance.step", CSV: "step"},
 		{Key: "reports.performance.reached_from", CSV: "reached_from", Num: true},
 		{Key: "reports.performance.reached_to", CSV: "reached_to", Num: true},
@@ -111,11 +111,11 @@ func (s *Server) readPerformance(r *http.Request, rq *reportQuery, v *web.TableR
 	ft := pd.Funnel.Total
 	ms := setup.Engine.Milestones()
 	for i := 0; i+1 < len(ms) && i+1 < len(ft.Reached); i++ {
-		conv.Rows = append(conv.Rows, []web.ReportCell{textCell(names[ms[i].ID] + " → " + names[ms[i+1].ID]),
+		conv.Rows = append(conv.Rows, []web.StatCell{textCell(names[ms[i].ID] + " → " + names[ms[i+1].ID]),
 			countCell(ft.Reached[i], ""), countCell(ft.Reached[i+1], ""), percentCell(ft.Conversion[i])})
 	}
 	v.Tables = append(v.Tables, conv)
-	trend := web.ReportTable{ID: "trend", Caption: "reports.performance.trend", Columns: []web.ReportColumn{
+	trend := web.StatTable{ID: "trend", Caption: "reports.performance.trend", Columns: []web.StatColumn{
 		{Key: "reports.forecast.month", CSV: "month"},
 		{Key: "reports.referral.sold", CSV: "sold", Num: true},
 		{Key: "reports.referral.sold_value", CSV: "sold_value", Num: true},
@@ -135,7 +135,7 @@ func (s *Server) readPerformance(r *http.Request, rq *reportQuery, v *web.TableR
 	for _, k := range slices.Sorted(maps.Keys(byMonth)) {
 		g := byMonth[k]
 		m := monthParam(g.Key)
-		trend.Rows = append(trend.Rows, []web.ReportCell{textCell(m), countCell(g.Sold, ""), moneyCell(g.SoldValue, ""),
+		trend.Rows = append(trend.Rows, []web.StatCell{textCell(m), countCell(g.Sold, ""), moneyCell(g.SoldValue, ""),
 			countCell(g.LostQualified, ""), percentCell(g.WinRate)})
 		chart.Groups = append(chart.Groups, web.ChartGroup{Label: m, Values: []int64{g.SoldValue}})
 	}
@@ -175,7 +175,7 @@ func (s *Server) handleReportPerformanceProjectsCSV(w http.ResponseWriter, r *ht
 
 func (s *Server) performanceDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), performanceDrillOptions)
-	s.drill(w, r, "performance", rq, performanceReport.opts, postgres.ReportRead{Filter: rq.Filter, Now: moment()}, performanceCell(r, &rq), csv)
+	s.drill(w, r, "performance", rq, performanceDrillOptions, performanceReport.opts.extra, postgres.ReportRead{Filter: rq.Filter, Now: moment()}, performanceCell(r, &rq), csv)
 }
 
 var calibrationReport = tableReport{
@@ -202,7 +202,7 @@ func (s *Server) readCalibration(r *http.Request, rq *reportQuery, v *web.TableR
 	if err != nil || status != http.StatusOK {
 		return setup, status, failure, err
 	}
-	t := web.ReportTable{ID: "milestones", Caption: "reports.calibration.caption", Columns: []web.ReportColumn{
+	t := web.StatTable{ID: "milestones", Caption: "reports.calibration.caption", Columns: []web.StatColumn{
 		{Key: "reports.calibration.milestone", CSV: "milestone"},
 		{Key: "reports.calibration.configured", CSV: "configured_percent", Num: true},
 		{Key: "reports.calibration.learned", CSV: "learned_percent", Num: true},
@@ -219,12 +219,12 @@ func (s *Server) readCalibration(r *http.Request, rq *reportQuery, v *web.TableR
 	for i, st := range cd.Stages {
 		m := cd.Milestones[i]
 		id := strconv.FormatInt(st.MilestoneID, 10)
-		row := []web.ReportCell{textCell(cd.MilestoneNames[st.MilestoneID]), percentCell(st.Configured.Float()),
+		row := []web.StatCell{textCell(cd.MilestoneNames[st.MilestoneID]), percentCell(st.Configured.Float()),
 			percentCell(st.Learned.Float()), percentCell(st.Raw), countCell(st.N, link(id, "reached")), countCell(st.Sold, link(id, "sold"))}
 		if m.Won || st.N == 0 {
 			row = append(row, noneCell(), noneCell())
 		} else {
-			row = append(row, web.ReportCell{Kind: web.CellScore, F: st.BrierConfigured}, web.ReportCell{Kind: web.CellScore, F: st.BrierLearned})
+			row = append(row, web.StatCell{Kind: web.CellScore, F: st.BrierConfigured}, web.StatCell{Kind: web.CellScore, F: st.BrierLearned})
 			name := cd.MilestoneNames[st.MilestoneID]
 			rel.Configured = append(rel.Configured, web.ReliabilityPoint{Label: name, Predicted: st.Configured.Float(), Observed: st.Raw, N: st.N})
 			rel.Learned = append(rel.Learned, web.ReliabilityPoint{Label: name, Predicted: st.Learned.Float(), Observed: st.Raw, N: st.N})
@@ -232,9 +232,9 @@ func (s *Server) readCalibration(r *http.Request, rq *reportQuery, v *web.TableR
 		t.Rows = append(t.Rows, row)
 	}
 	bt := cd.Backtest
-	t.Total = []web.ReportCell{textCell(web.T(ctx, "reports.calibration.all")), noneCell(), noneCell(), noneCell(),
+	t.Total = []web.StatCell{textCell(web.T(ctx, "reports.calibration.all")), noneCell(), noneCell(), noneCell(),
 		countCell(bt.Predictions, ""), noneCell(), {Kind: web.CellScore, F: bt.BrierConfigured}, {Kind: web.CellScore, F: bt.BrierLearned}}
-	v.Tables = []web.ReportTable{t}
+	v.Tables = []web.StatTable{t}
 	v.Reliability = rel
 	v.Notes = []web.ReportNote{{Key: "reports.calibration.prior", Arg: strconv.FormatFloat(cd.PriorStrength, 'f', 0, 64)}}
 	if cd.UsesLearned {
@@ -298,5 +298,5 @@ func (s *Server) calibrationDrill(w http.ResponseWriter, r *http.Request, csv bo
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), calibrationDrillOptions)
 	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment()}
 	rd.Filter.CreatedFrom, rd.Filter.CreatedTo = rq.Period.From, rq.Period.To
-	s.drill(w, r, "calibration", rq, calibrationReport.opts, rd, calibrationCell(r), csv)
+	s.drill(w, r, "calibration", rq, calibrationDrillOptions, calibrationReport.opts.extra, rd, calibrationCell(r), csv)
 }

@@ -195,8 +195,13 @@ func pipelineCell(r *http.Request) func(*postgres.ReportSetup) drillCell {
 		default:
 			return drillCell{invalid: true}
 		}
-		c.match = func(_ *pipeline.Project, f *pipeline.Facts) bool {
-			return f.State == pipeline.StateActive && (index == -2 || f.LastDone == index) && (!stagnant || f.Stagnant)
+		if index == -1 {
+			index = len(e.Milestones()) // the stage row of no completed milestone
+		}
+		pl := pipeline.NewPipeline(e, pipeline.PipelineOptions{ByReached: true})
+		c.match = func(p *pipeline.Project, f *pipeline.Facts) bool {
+			i, ok := pl.Stage(p, f)
+			return ok && (index == -2 || i == index) && (!stagnant || f.Stagnant)
 		}
 		return c
 	}
@@ -219,5 +224,5 @@ func (s *Server) pipelineDrill(w http.ResponseWriter, r *http.Request, csv bool)
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), pipelineDrillOptions)
 	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment(), Items: true, ActiveOnly: true}
 	rd.Filter.CreatedFrom, rd.Filter.CreatedTo = rq.Period.From, rq.Period.To
-	s.drill(w, r, "pipeline", rq, pipelineOptions, rd, pipelineCell(r), csv)
+	s.drill(w, r, "pipeline", rq, pipelineDrillOptions, nil, rd, pipelineCell(r), csv)
 }

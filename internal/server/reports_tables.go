@@ -40,7 +40,7 @@ func (s *Server) runReport(r *http.Request, rq *reportQuery,
 	err = run(rd, func(su *postgres.ReportSetup) error {
 		setup = su
 		if !bad {
-			rq.checkIDs(su.Options)
+			rq.checkIDs(su.Options, su.Users)
 		}
 		if len(rq.Errors) > 0 {
 			return errReportFilter
@@ -97,7 +97,7 @@ func (s *Server) serveTableReport(w http.ResponseWriter, r *http.Request, rep ta
 
 // writeTableCSV writes t as a CSV file: its columns' CSV names, its rows
 // and total row, numbers plain.
-func writeTableCSV(s *Server, w http.ResponseWriter, r *http.Request, slug string, t web.ReportTable) {
+func writeTableCSV(s *Server, w http.ResponseWriter, r *http.Request, slug string, t web.StatTable) {
 	reportCSV(w, r, slug+"-"+t.ID)
 	header := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
@@ -129,7 +129,7 @@ func writeTableCSV(s *Server, w http.ResponseWriter, r *http.Request, slug strin
 
 // csvCell is a cell as the CSV file has it: plain numbers (cents as Money,
 // fractions as percentages with two decimals, hours as seconds), text as is.
-func csvCell(c web.ReportCell) string {
+func csvCell(c web.StatCell) string {
 	switch c.Kind {
 	case web.CellCount, web.CellHours:
 		return strconv.FormatInt(c.N, 10)
@@ -150,15 +150,15 @@ func csvCell(c web.ReportCell) string {
 }
 
 // Cell constructors.
-func textCell(s string) web.ReportCell { return web.ReportCell{Kind: web.CellText, Text: s} }
-func countCell(n int, url string) web.ReportCell {
-	return web.ReportCell{Kind: web.CellCount, N: int64(n), URL: url}
+func textCell(s string) web.StatCell { return web.StatCell{Kind: web.CellText, Text: s} }
+func countCell(n int, url string) web.StatCell {
+	return web.StatCell{Kind: web.CellCount, N: int64(n), URL: url}
 }
-func moneyCell(c int64, url string) web.ReportCell {
-	return web.ReportCell{Kind: web.CellMoney, N: c, URL: url}
+func moneyCell(c int64, url string) web.StatCell {
+	return web.StatCell{Kind: web.CellMoney, N: c, URL: url}
 }
-func percentCell(f float64) web.ReportCell { return web.ReportCell{Kind: web.CellPercent, F: f} }
-func noneCell() web.ReportCell             { return web.ReportCell{Kind: web.CellNone} }
+func percentCell(f float64) web.StatCell { return web.StatCell{Kind: web.CellPercent, F: f} }
+func noneCell() web.StatCell             { return web.StatCell{Kind: web.CellNone} }
 
 // reportName is a user's (or workgroup's, source's) name, or the ID when it is gone.
 func reportName(names map[int64]string, id int64) string {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -154,6 +156,9 @@ func TestPipelineReport(t *testing.T) {
 		mustContain(t, page.body, tc.whose, `<svg`, `id="report-table"`, "How is this calculated?", "Lead qualified",
 			"Stagnant: nothing logged for 14 days or more.")
 		mustNotContain(t, page.body, "Other tenant")
+		if n := checkDrillDowns(t, c, page.body); n < 20 {
+			t.Errorf("%s: only %d numbers link to their projects", tc.u.Name, n)
+		}
 		recs := reportCSVRecords(t, c, "/reports/pipeline.csv")
 		if got := strings.Join(recs[0], ","); got != "stage,next_step,projects,value,probability_percent,weighted_value,stagnant" {
 			t.Fatalf("header %s", got)
@@ -257,6 +262,23 @@ func TestReportBadFilters(t *testing.T) {
 			mustNotContain(t, res.body, `id="report-table"`)
 		}
 	}
+	// The funnel's own filter, and the funnel's shared ones.
+	for _, path := range []string{"/reports/funnel?view=nope", "/reports/funnel.csv?view=nope", "/reports/funnel/projects?view=nope&cell=created"} {
+		res := c.get(path)
+		if res.status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d, want 422", path, res.status)
+		}
+		mustContain(t, res.body, `id="view-error"`, "Choose one from the list.")
+	}
+	if res := c.get("/reports/funnel?from=2026-05-01&to=2026-04-01"); res.status != http.StatusUnprocessableEntity {
+		t.Errorf("funnel with end before start: %d", res.status)
+	}
+	for _, path := range []string{"/reports/funnel/projects?cell=bogus", "/reports/funnel/projects?cell=reached&m=999999",
+		"/reports/funnel/projects?cell=reason&reason=abc"} {
+		if res := c.get(path); res.status != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", path, res.status)
+		}
+	}
 	// A drill-down of a stage that does not exist is not found.
 	if res := c.get("/reports/pipeline/projects?stage=987654"); res.status != http.StatusNotFound {
 		t.Errorf("unknown stage: %d", res.status)
@@ -313,5 +335,118 @@ func TestReportExplanationsAreTheEngines(t *testing.T) {
 	}
 	if _, ok := cat["en"]["reports.explain.pipeline_stage"]; !ok {
 		t.Fatal("the Pipeline report's definition is not in the catalog")
+	}
+}
+
+// drillLink is a number of a report page and the list behind it.
+var drillLink = regexp.MustCompile(`<a href="(/reports/[a-z]+/projects\?[^"]*)">([^<]+)</a>`)
+
+// checkDrillDowns follows every number of a report page to its list of
+// projects (as CSV) and checks that the list adds up to the number: a
+// count is the number of rows, an amount the sum of their values or of
+// their weighted values. It returns how many numbers it checked.
+func checkDrillDowns(t *testing.T, c *client, page string) int {
+	t.Helper()
+	n := 0
+	cache := map[string][][]string{}
+	for _, m := range drillLink.FindAllStringSubmatch(page, -1) {
+		path := html.UnescapeString(m[1])
+		text := html.UnescapeString(m[2])
+		u := strings.Replace(path, "/projects?", "/projects.csv?", 1)
+		recs, ok := cache[u]
+		if !ok {
+			recs = reportCSVRecords(t, c, u)
+			cache[u] = recs
+		}
+		rows := recs[1:]
+		if strings.HasPrefix(text, "$") {
+			var value, weighted int64
+			for _, r := range rows {
+				value += cents(t, r[7])
+				weighted += cents(t, r[8])
+			}
+			want := cents(t, strings.TrimPrefix(text, "$"))
+			if want != value && want != weighted {
+				t.Errorf("%s shows %s; its %d projects add up to %d (weighted %d)", path, text, len(rows), value, weighted)
+			}
+		} else if got := strconv.Itoa(len(rows)); strings.ReplaceAll(text, ",", "") != got {
+			t.Errorf("%s shows %s; its list has %s projects", path, text, got)
+		}
+		n++
+	}
+	return n
+}
+
+// TestFunnelReport: the funnel by owner, in both views, for each role:
+// every number's list adds up to it, the check holds, the CSV is the table
+// and a salesperson sees only their own row.
+func TestFunnelReport(t *testing.T) {
+	t.Parallel()
+	f := newReportsFixture(t, Config{})
+	now := time.Now().UTC()
+	// Sam's archived lead (unqualified), Rita's deferred one, and one archived then reopened.
+	reason := scalar[int64](t, f.app, f.admin, `SELECT min(id) FROM archive_reasons`)
+	for _, l := range []struct {
+		owner crm.User
+		title string
+		state string
+	}{{f.sam, "Sam lost", "archived"}, {f.rita, "Rita later", "deferred"}, {f.rita, "Rita reopened", "reopened"}} {
+		id := f.app.project(t, l.owner, l.title, now.AddDate(0, 0, -1))
+		f.app.sql(t, f.admin, func(ctx context.Context, tx *postgres.Tx) error {
+			var err error
+			switch l.state {
+			case "archived":
+				_, err = tx.Exec(ctx, `UPDATE projects SET state = 'archived', archive_reason_id = $3, archived_at = now() WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id, reason)
+			case "deferred":
+				_, err = tx.Exec(ctx, `UPDATE projects SET state = 'deferred', defer_until = current_date + 30 WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id)
+			case "reopened":
+				_, err = tx.Exec(ctx, `UPDATE projects SET archive_reason_id = $3, archived_at = now() - interval '1 hour' WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id, reason)
+			}
+			return err
+		})
+	}
+	if err := f.app.db.Refresh(context.Background(), f.admin.TenantID); err != nil {
+		t.Fatal(err)
+	}
+	period := "period=last_12_months"
+	for _, tc := range []struct {
+		u       crm.User
+		created string // the total row's created
+		rows    int
+	}{{f.admin, "9", 3}, {f.manager, "6", 2}, {f.rita, "5", 1}, {f.sam, "3", 1}} {
+		c := f.app.client()
+		c.login(tc.u)
+		for _, view := range []string{"cohort", "activity"} {
+			page := c.get("/reports/funnel?" + period + "&view=" + view)
+			if page.status != http.StatusOK {
+				t.Fatalf("%s %s: %d\n%s", tc.u.Name, view, page.status, page.body)
+			}
+			mustContain(t, page.body, "<svg", `id="report-table"`, "How is this calculated?")
+			mustNotContain(t, page.body, "✗", "Other tenant")
+			if n := checkDrillDowns(t, c, page.body); n < 10 {
+				t.Errorf("%s %s: only %d numbers link to their projects", tc.u.Name, view, n)
+			}
+			recs := reportCSVRecords(t, c, "/reports/funnel.csv?"+period+"&view="+view)
+			if len(recs) != tc.rows+2 {
+				t.Errorf("%s %s: %d CSV records, want %d owners + header + total", tc.u.Name, view, len(recs), tc.rows)
+			}
+			// The CSV is the table: each of its numbers is on the page.
+			for _, r := range recs[1:] {
+				for i, cell := range r[1:] {
+					if cell == "ok" {
+						continue
+					}
+					if !strings.Contains(page.body, ">"+cell+"<") {
+						t.Errorf("%s %s: CSV %s %s = %s not on the page", tc.u.Name, view, r[0], recs[0][i+1], cell)
+					}
+				}
+			}
+			if view == "cohort" {
+				total := recs[len(recs)-1]
+				if total[1] != tc.created || total[5] != "ok" {
+					t.Errorf("%s: cohort total %v, want %s created and the check ok", tc.u.Name, total, tc.created)
+				}
+			}
+		}
 	}
 }

@@ -74,6 +74,10 @@ var routeTable = []route{
 	{"GET", "/reports/calibration.csv", AnyUser, (*Server).handleReportCalibrationCSV},
 	{"GET", "/reports/calibration/projects", AnyUser, (*Server).handleReportCalibrationProjects},
 	{"GET", "/reports/calibration/projects.csv", AnyUser, (*Server).handleReportCalibrationProjectsCSV},
+	{"GET", "/reports/funnel", AnyUser, (*Server).handleReportFunnel},
+	{"GET", "/reports/funnel.csv", AnyUser, (*Server).handleReportFunnelCSV},
+	{"GET", "/reports/funnel/projects", AnyUser, (*Server).handleReportFunnelProjects},
+	{"GET", "/reports/funnel/projects.csv", AnyUser, (*Server).handleReportFunnelProjectsCSV},
 
 	// Projects (visibility is decided per project: 404 outside it), leads, accounts and contacts.
 	{"GET", "/projects/new", AnyUser, (*Server).handleNewLeadPage},
