@@ -503,3 +503,67 @@ func checkPerformance(t *testing.T, db *pgtest.DB, et engineTenant, m model, per
 		})
 	}
 }
+
+// TestReportFiltersNarrowTheProjects: an owner, a workgroup or a lead
+// source keeps exactly that part of the viewer's projects, in the
+// commission and the forecast's quotas alike.
+func TestReportFiltersNarrowTheProjects(t *testing.T) {
+	t.Parallel()
+	db, et := modelTenant(t)
+	m := readModel(t, db, et)
+	ctx := context.Background()
+	period := must(pipeline.ParsePeriod("2026-10-01..2026-11-02", et.loc)).of(t)
+	var source int64
+	for _, p := range m.projects {
+		if p.source != 0 {
+			source = p.source
+			break
+		}
+	}
+	var workgroup int64
+	if err := db.InTenant(ctx, et.admin.TenantID, func(tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM workgroups WHERE tenant_id = $1 AND name = 'East'`, tx.Tenant).Scan(&workgroup)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		v      crm.User
+		filter postgres.ReportFilter
+		keep   func(p modelProject) bool
+	}{
+		{"owner", et.admin, postgres.ReportFilter{Owner: et.rep2.ID}, func(p modelProject) bool { return p.owner == int64(et.rep2.ID) }},
+		{"workgroup", et.admin, postgres.ReportFilter{Workgroup: workgroup}, func(p modelProject) bool { return slices_contains(m.east, p.owner) }},
+		{"source", et.manager, postgres.ReportFilter{Source: source}, func(p modelProject) bool { return p.source == source }},
+		{"owner outside the scope", et.rep1, postgres.ReportFilter{Owner: et.rep3.ID}, func(p modelProject) bool { return p.owner == int64(et.rep3.ID) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var deals int
+			var value int64
+			for _, p := range m.projects {
+				f := m.facts(p, et.now)
+				if m.visible(tc.v, p) && tc.keep(p) && p.state == "sold" && in(period, f.soldAt) {
+					deals++
+					value += p.value
+				}
+			}
+			got := must(db.Commission(ctx, viewerOfUser(tc.v), postgres.ReportRead{Filter: tc.filter, Now: et.now}, period, nil)).of(t)
+			if got.Total.Deals != deals || got.Total.SoldValue != value {
+				t.Errorf("got %d deals %d, want %d %d", got.Total.Deals, got.Total.SoldValue, deals, value)
+			}
+			var quota int64
+			months := postgres.ForecastMonths(et.now, et.loc)
+			for k, c := range m.quotas {
+				y, mo := pipeline.MonthOf(pipeline.Key(k[1]))
+				owner := modelProject{owner: k[0]}
+				if m.quotaOwner(tc.v, k[0]) && (tc.name == "source" || tc.keep(owner)) && in(months, pipeline.DayStart(y, mo, 1, et.loc)) {
+					quota += c
+				}
+			}
+			fc := must(db.Forecast(ctx, viewerOfUser(tc.v), postgres.ReportRead{Filter: tc.filter, Now: et.now}, pipeline.Period{}, nil)).of(t)
+			if fc.Owners.Total.Total.Quota != quota {
+				t.Errorf("quota %d, want %d", fc.Owners.Total.Total.Quota, quota)
+			}
+		})
+	}
+}
