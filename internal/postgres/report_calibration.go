@@ -25,6 +25,7 @@ type CalibrationData struct {
 // the engine's Learner with the default prior strength.
 func (db *DB) Calibration(ctx context.Context, v crm.Viewer, rd ReportRead, start func(*ReportSetup) error) (CalibrationData, error) {
 	var out CalibrationData
+	rd.Phases = []string{"sold", "archived"} // the Learner counts closed projects only
 	err := db.inReport(ctx, v, rd, start, func(tx *Tx, su *ReportSetup) error {
 		out.Setup = su
 		l := pipeline.NewLearner(su.Engine, 0)

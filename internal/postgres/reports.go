@@ -43,7 +43,11 @@ type ReportRead struct {
 	// engine compares whole seconds): every project the activity of a
 	// period can count.
 	TouchedIn pipeline.Period
-	Names     bool // title, customer and owner names, for the lists behind a number
+	// Phases, when set, reads only the projects whose stored phase is one
+	// of them ("open", "archived", "sold": the project's state, deferred
+	// counting as open), for reports that count only closed projects.
+	Phases []string
+	Names  bool // title, customer and owner names, for the lists behind a number
 	// Timeout bounds every statement of the report; 0 is ReportTimeout.
 	Timeout time.Duration
 }
@@ -181,6 +185,9 @@ func reportWhere(tenant crm.TenantID, scope Scope, rd ReportRead, args *[]any) (
 	}
 	if rd.ActiveOnly {
 		w = append(w, "p.phase = 'open' AND p.active_from <= "+arg(rd.Now))
+	}
+	if len(rd.Phases) > 0 {
+		w = append(w, "p.phase = ANY("+arg(rd.Phases)+")")
 	}
 	if t := rd.TouchedIn; !t.IsZero() {
 		from, to := arg(t.From.Add(-time.Second)), arg(t.To.Add(time.Second))

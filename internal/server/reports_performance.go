@@ -296,7 +296,7 @@ func (s *Server) handleReportCalibrationProjectsCSV(w http.ResponseWriter, r *ht
 
 func (s *Server) calibrationDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), calibrationDrillOptions)
-	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment()}
+	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment(), Phases: []string{"sold", "archived"}}
 	rd.Filter.CreatedFrom, rd.Filter.CreatedTo = rq.Period.From, rq.Period.To
 	s.drill(w, r, "calibration", rq, calibrationDrillOptions, calibrationReport.opts.extra, rd, calibrationCell(r), csv)
 }
