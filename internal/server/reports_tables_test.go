@@ -345,3 +345,26 @@ func TestSalesReportsBadFilters(t *testing.T) {
 		t.Errorf("pipeline with the forecast's preset: %d", res.status)
 	}
 }
+
+// TestSalesReportsTimeout: a table report that runs out of its statement
+// timeout asks for a narrower filter (503), with the form, never a 500.
+func TestSalesReportsTimeout(t *testing.T) {
+	t.Parallel()
+	f := newReportsFixture(t, Config{ReportTimeout: time.Millisecond})
+	f.app.sql(t, f.admin, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO projects (tenant_id, title, account_id, owner_id)
+			SELECT $1, 'Bulk ' || g, (SELECT min(id) FROM accounts WHERE tenant_id = $1), $2 FROM generate_series(1, 20000) g`,
+			tx.Tenant, f.admin.ID)
+		return err
+	})
+	c := f.app.client()
+	c.login(f.admin)
+	for _, slug := range []string{"forecast", "referral", "performance"} {
+		res := c.get("/reports/" + slug)
+		if res.status != http.StatusServiceUnavailable {
+			t.Fatalf("%s: status %d, want 503", slug, res.status)
+		}
+		mustContain(t, res.body, "This report took too long for these filters", `name="owner"`)
+		mustNotContain(t, res.body, `class="report-table"`)
+	}
+}
