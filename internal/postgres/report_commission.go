@@ -66,8 +66,8 @@ func (db *DB) Commission(ctx context.Context, v crm.Viewer, rd ReportRead, perio
 			return err
 		}
 		out.CommissionReport = c.Result()
-		out.UserNames, err = tx.userNames(ctx)
-		return err
+		out.UserNames = choiceMap(su.Users)
+		return nil
 	})
 	return out, err
 }

@@ -87,8 +87,8 @@ func (db *DB) Forecast(ctx context.Context, v crm.Viewer, rd ReportRead, months 
 		for _, g := range teams.ids() {
 			out.Workgroups = append(out.Workgroups, WorkgroupForecast{ID: g, Name: names[g], Row: teams.accs[g].Result().Total})
 		}
-		out.UserNames, err = tx.userNames(ctx)
-		return err
+		out.UserNames = choiceMap(su.Users)
+		return nil
 	})
 	return out, err
 }

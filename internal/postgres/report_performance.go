@@ -111,8 +111,8 @@ func (db *DB) Performance(ctx context.Context, v crm.Viewer, rd ReportRead, peri
 			}
 			out.Workgroups = append(out.Workgroups, w)
 		}
-		out.UserNames, err = tx.userNames(ctx)
-		return err
+		out.UserNames = choiceMap(su.Users)
+		return nil
 	})
 	return out, err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pipeline"
 )
 
@@ -81,28 +82,29 @@ func (w *perWorkgroup[A]) get(g int64) A {
 // ids returns the workgroups reported, ascending.
 func (w *perWorkgroup[A]) ids() []int64 { return slices.Sorted(maps.Keys(w.accs)) }
 
-// userNames returns the names of the tenant's users by ID.
-func (tx *Tx) userNames(ctx context.Context) (map[int64]string, error) {
-	return tx.names(ctx, `SELECT id, name FROM users WHERE tenant_id = $1`)
-}
-
-// sourceNames returns the names of the tenant's lead sources by ID.
+// sourceNames returns the names of the tenant's lead sources by ID, the
+// inactive ones too.
 func (tx *Tx) sourceNames(ctx context.Context) (map[int64]string, error) {
-	return tx.names(ctx, `SELECT id, name FROM lead_sources WHERE tenant_id = $1`)
-}
-
-func (tx *Tx) names(ctx context.Context, sql string) (map[int64]string, error) {
-	rows, err := tx.Query(ctx, sql, tx.Tenant)
+	rows, err := tx.Query(ctx, `SELECT id, name FROM lead_sources WHERE tenant_id = $1`, tx.Tenant)
 	if err != nil {
-		return nil, fmt.Errorf("names: %w", err)
+		return nil, fmt.Errorf("lead sources: %w", err)
 	}
 	out := map[int64]string{}
 	var id int64
 	var name string
 	if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { out[id] = name; return nil }); err != nil {
-		return nil, fmt.Errorf("names: %w", err)
+		return nil, fmt.Errorf("lead sources: %w", err)
 	}
 	return out, nil
+}
+
+// choiceMap is a list's names by ID.
+func choiceMap(list []crm.Choice) map[int64]string {
+	out := make(map[int64]string, len(list))
+	for _, c := range list {
+		out[c.ID] = c.Name
+	}
+	return out
 }
 
 // quotas returns the quotas of the months whose first day lies in

@@ -58,7 +58,7 @@ func (db *DB) Referral(ctx context.Context, v crm.Viewer, rd ReportRead, period 
 		slices.SortStableFunc(out.Referrers.Groups, func(a, b pipeline.MetricsRow) int {
 			return cmp.Compare(strings.ToLower(out.Referrer[a.Key]), strings.ToLower(out.Referrer[b.Key]))
 		})
-		out.SourceNames, err = tx.sourceNames(ctx)
+		out.SourceNames, err = tx.sourceNames(ctx) // inactive sources too
 		return err
 	})
 	return out, err

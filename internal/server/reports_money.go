@@ -136,7 +136,7 @@ func (s *Server) readReferral(r *http.Request, rq *reportQuery, v *web.TableRepo
 		Columns: append([]web.StatColumn{{Key: "reports.field.source", CSV: "lead_source"}}, referralColumns...), Total: total}
 	chart := web.BarChart{Title: "reports.referral.chart", XLabel: "reports.field.source", YLabel: "reports.col.projects",
 		Series: []string{"reports.referral.leads", "reports.referral.qualified", "reports.referral.sold"}}
-	names := choiceNames(setup, "sources")
+	names := rd.SourceNames
 	for _, g := range rd.Sources.Groups {
 		name, key := web.T(ctx, "reports.referral.no_source"), "none"
 		if g.Key != 0 {

@@ -87,11 +87,7 @@ func (s *Server) serveTableReport(w http.ResponseWriter, r *http.Request, rep ta
 	for i := range v.Tables {
 		v.Tables[i].CSVURL = "/reports/" + rep.slug + ".csv?" + rq.encode("table", v.Tables[i].ID)
 	}
-	keep := v.Filters.PeriodLabel
 	v.ReportFrame = frame
-	if keep != "" {
-		v.Filters.PeriodLabel = keep
-	}
 	s.render(w, r, status, web.TableReportPage(v))
 }
 
