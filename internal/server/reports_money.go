@@ -84,7 +84,7 @@ func (s *Server) handleReportCommissionProjectsCSV(w http.ResponseWriter, r *htt
 
 func (s *Server) commissionDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), commissionDrillOptions)
-	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment(), Phases: []string{"sold"}, TouchedIn: rq.Period}
+	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment(), Phases: []string{"sold"}}
 	s.drill(w, r, "commission", rq, commissionDrillOptions, commissionReport.opts.extra, rd, commissionCell(&rq), csv)
 }
 
