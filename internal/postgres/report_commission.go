@@ -17,6 +17,8 @@ import (
 type CommissionData struct {
 	Setup *ReportSetup
 	pipeline.CommissionReport
+	// Deals are the deals behind the lines, by sale time (read when asked).
+	Deals     []CommissionDeal
 	UserNames map[int64]string
 }
 
@@ -49,7 +51,8 @@ func (tx *Tx) commissionRates(ctx context.Context) (map[int64]int, error) {
 }
 
 // Commission computes the Commission report over the viewer's visible
-// projects of the set sold in the period, at the owners' current rates.
+// projects of the set sold in the period, at the owners' current rates;
+// with rd.Names it lists the deals too (Deals), read in the same pass.
 func (db *DB) Commission(ctx context.Context, v crm.Viewer, rd ReportRead, period pipeline.Period, start func(*ReportSetup) error) (CommissionData, error) {
 	var out CommissionData
 	// Only a project sold now can count. (Narrowing further to those touched
@@ -63,45 +66,49 @@ func (db *DB) Commission(ctx context.Context, v crm.Viewer, rd ReportRead, perio
 			return err
 		}
 		c := pipeline.NewCommissions(su.Engine, pipeline.CommissionOptions{Period: period, Rates: rates})
-		b := pipeline.NewBatch(su.Engine, c)
-		if err := tx.streamReport(ctx, su, rd, func(p *pipeline.Project, _ *ReportNames) error { b.Add(p); return nil }); err != nil {
+		accs := []pipeline.Accumulator{c}
+		deals := &dealList{period: period, rates: rates}
+		if rd.Names {
+			accs = append(accs, deals)
+		}
+		b := pipeline.NewBatch(su.Engine, accs...)
+		err = tx.streamReport(ctx, su, rd, func(p *pipeline.Project, n *ReportNames) error {
+			deals.names = n
+			b.Add(p)
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		out.CommissionReport = c.Result()
 		out.UserNames = choiceMap(su.Users)
+		out.Deals = deals.deals
+		slices.SortFunc(out.Deals, func(a, b CommissionDeal) int {
+			if c := a.SoldAt.Compare(b.SoldAt); c != 0 {
+				return c
+			}
+			return int(a.ID - b.ID)
+		})
 		return nil
 	})
 	return out, err
 }
 
-// CommissionDeals lists the deals behind the Commission report's lines (of
-// one owner when the set names one), by sale time: each deal's commission,
-// which add up to its line.
-func (db *DB) CommissionDeals(ctx context.Context, v crm.Viewer, rd ReportRead, period pipeline.Period, start func(*ReportSetup) error) ([]CommissionDeal, error) {
-	var out []CommissionDeal
-	rd.Names, rd.Phases = true, []string{"sold"}
-	err := db.inReport(ctx, v, rd, start, func(tx *Tx, su *ReportSetup) error {
-		rates, err := tx.commissionRates(ctx)
-		if err != nil {
-			return err
-		}
-		var f pipeline.Facts
-		return tx.streamReport(ctx, su, rd, func(p *pipeline.Project, n *ReportNames) error {
-			su.Engine.Evaluate(p, &f)
-			if f.State != pipeline.StateSold || !period.Contains(f.SoldAt) {
-				return nil
-			}
-			rate := rates[p.OwnerID]
-			out = append(out, CommissionDeal{ID: crm.ProjectID(p.ID), Title: n.Title, Customer: n.Customer, Owner: n.Owner,
-				OwnerID: p.OwnerID, SoldAt: f.SoldAt, Value: f.Value, RateBP: rate, Commission: pipeline.Commission(f.Value, rate)})
-			return nil
-		})
-	})
-	slices.SortFunc(out, func(a, b CommissionDeal) int {
-		if c := a.SoldAt.Compare(b.SoldAt); c != 0 {
-			return c
-		}
-		return int(a.ID - b.ID)
-	})
-	return out, err
+// dealList collects the deals the Commissions accumulator counts, with the
+// names of the project being read.
+type dealList struct {
+	period pipeline.Period
+	rates  map[int64]int
+	names  *ReportNames
+	deals  []CommissionDeal
+}
+
+func (d *dealList) Add(p *pipeline.Project, f *pipeline.Facts) {
+	if f.State != pipeline.StateSold || !d.period.Contains(f.SoldAt) {
+		return
+	}
+	rate := d.rates[p.OwnerID]
+	d.deals = append(d.deals, CommissionDeal{ID: crm.ProjectID(p.ID), Title: d.names.Title, Customer: d.names.Customer,
+		Owner: d.names.Owner, OwnerID: p.OwnerID, SoldAt: f.SoldAt, Value: f.Value, RateBP: rate,
+		Commission: pipeline.Commission(f.Value, rate)})
 }

@@ -191,7 +191,7 @@ func TestCommissionReportAgreesWithRows(t *testing.T) {
 				want[p.owner] = l
 			}
 			got := must(db.Commission(ctx, viewerOfUser(v), postgres.ReportRead{Now: et.now}, period, nil)).of(t)
-			deals := must(db.CommissionDeals(ctx, viewerOfUser(v), postgres.ReportRead{Now: et.now}, period, nil)).of(t)
+			deals := must(db.Commission(ctx, viewerOfUser(v), postgres.ReportRead{Now: et.now, Names: true}, period, nil)).of(t).Deals
 			listed := map[int64]line{}
 			for _, d := range deals {
 				l := listed[d.OwnerID]

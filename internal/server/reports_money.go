@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/csvfile"
 	"github.com/pipewell/pipewell/internal/pipeline"
 	"github.com/pipewell/pipewell/internal/postgres"
 	"github.com/pipewell/pipewell/web"
@@ -30,6 +31,7 @@ func (s *Server) readCommission(r *http.Request, rq *reportQuery, v *web.TableRe
 	ctx := r.Context()
 	var cd postgres.CommissionData
 	setup, status, failure, err := s.runReport(r, rq, func(rd postgres.ReportRead, start func(*postgres.ReportSetup) error) error {
+		rd.Names = rq.Filter.Owner != 0 // one owner's line: its deals listed below it
 		var err error
 		cd, err = s.db.Commission(ctx, viewer(ctx), rd, rq.Period, start)
 		return err
@@ -53,6 +55,28 @@ func (s *Server) readCommission(r *http.Request, rq *reportQuery, v *web.TableRe
 	t.Total = []web.StatCell{textCell(web.T(ctx, "reports.total")), textCell(""), countCell(cd.Total.Deals, link("")),
 		moneyCell(cd.Total.SoldValue, link("")), moneyCell(cd.Total.Commission, "")}
 	v.Tables = []web.StatTable{t}
+	if rq.Filter.Owner != 0 {
+		loc := setup.Engine.Location()
+		deals := web.StatTable{ID: "deals", Caption: "reports.commission.deals_caption", Columns: []web.StatColumn{
+			{Key: "sales.col.title", CSV: "project"},
+			{Key: "sales.col.customer", CSV: "customer"},
+			{Key: "reports.commission.sold_at", CSV: "sold_on"},
+			{Key: "reports.commission.sold_value", CSV: "value", Num: true},
+			{Key: "reports.commission.rate", CSV: "rate_percent", Num: true},
+			{Key: "reports.commission.commission", CSV: "commission", Num: true},
+		}}
+		for _, d := range cd.Deals {
+			title := textCell(d.Title)
+			title.URL = "/projects/" + strconv.FormatInt(int64(d.ID), 10)
+			deals.Rows = append(deals.Rows, []web.StatCell{title, textCell(d.Customer), textCell(csvfile.DayAt(d.SoldAt, loc)),
+				moneyCell(d.Value, ""), textCell(crm.FormatBP(d.RateBP)), moneyCell(d.Commission, "")})
+		}
+		deals.Total = []web.StatCell{textCell(web.T(ctx, "reports.total")), textCell(""), textCell(""),
+			moneyCell(cd.Total.SoldValue, ""), textCell(""), moneyCell(cd.Total.Commission, "")}
+		v.Tables = append(v.Tables, deals)
+	} else {
+		v.Notes = append(v.Notes, web.ReportNote{Key: "reports.commission.pick_owner"})
+	}
 	return setup, status, failure, nil
 }
 

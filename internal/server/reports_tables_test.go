@@ -145,6 +145,16 @@ func TestCommissionReportPage(t *testing.T) {
 	c.login(f.admin)
 	rita := strconv.FormatInt(int64(f.rita.ID), 10)
 	drillAddsUp(t, c, "/reports/commission/projects.csv?owner="+rita+"&"+period, 1, 1_000_000)
+	// With an owner chosen, the deals behind the line with each commission.
+	page := c.get("/reports/commission?owner=" + rita + "&" + period)
+	mustContain(t, page.body, `id="deals"`, "The deals behind the line")
+	deals := reportCSVRecords(t, c, "/reports/commission.csv?table=deals&owner="+rita+"&"+period)
+	if strings.Join(deals[0], ",") != "project,customer,sold_on,value,rate_percent,commission" || len(deals) != 3 {
+		t.Fatalf("deals %v", deals)
+	}
+	if d, total := deals[1], deals[2]; d[0] != "'=Rita roof" || cents(t, d[5]) != 100_000 || cents(t, total[5]) != 100_000 || cents(t, total[3]) != 1_000_000 {
+		t.Errorf("deals %v", deals)
+	}
 }
 
 // TestForecastReportPage: the month table, owners and workgroup tables
