@@ -326,3 +326,31 @@ type FunnelReportView struct {
 	Chart    BarChart
 	Table    ReportTable
 }
+
+// LateReportView is the Late milestones report: every late milestone,
+// subtask and event, by owner, with the counts per owner above.
+type LateReportView struct {
+	ReportFrame
+	Summary ReportTable
+	Groups  []LateGroup
+	// Shown is how many late things are listed (the CSV has them all);
+	// Total how many there are.
+	Shown, Total int
+}
+
+// LateGroup is one owner's late things.
+type LateGroup struct {
+	Owner string
+	Rows  []LateRow
+	Count int // all of the owner's late things, listed or not
+}
+
+// LateRow is one late thing.
+type LateRow struct {
+	ProjectID         int64
+	Project, Customer string
+	Kind              string // milestone, subtask or event
+	What              string // the milestone's name, the subtask's or event's title
+	Due               string // ISO day, or day and time for an event
+	DaysLate          int
+}

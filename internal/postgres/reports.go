@@ -38,6 +38,12 @@ type ReportRead struct {
 	// active view does), for reports that count nothing else. The engine
 	// still judges every project it is given.
 	ActiveOnly bool
+	// ByOwner streams the projects by their owner's name (then owner and
+	// project ID) instead of by ID, for lists grouped by owner.
+	ByOwner bool
+	// LateOnly reads only the projects late at Now, by the instant the
+	// engine stored with each project (as the Sales screen's late filter).
+	LateOnly bool
 	// TouchedIn, when set, reads only the projects created, archived or
 	// with a milestone completed in it (a second either side, as the
 	// engine compares whole seconds): every project the activity of a
@@ -74,6 +80,9 @@ type ReportSetup struct {
 // ReportNames are how a project is shown in the list behind a number.
 type ReportNames struct {
 	Title, Customer, Owner string
+	// Items are the titles of the project's open subtasks and events,
+	// in the order of its Items.
+	Items []string
 }
 
 // ReadReport streams the projects v may see that match rd.Filter into
@@ -165,8 +174,11 @@ func reportWhere(tenant crm.TenantID, scope Scope, rd ReportRead, args *[]any) (
 	if !scope.All {
 		w = append(w, scope.Where("p", args))
 	}
-	if rd.ActiveOnly {
+	if rd.ActiveOnly || rd.LateOnly {
 		w = append(w, "p.phase = 'open' AND p.active_from <= "+arg(rd.Now))
+	}
+	if rd.LateOnly {
+		w = append(w, "p.late_from <= "+arg(rd.Now))
 	}
 	if t := rd.TouchedIn; !t.IsZero() {
 		from, to := arg(t.From.Add(-time.Second)), arg(t.To.Add(time.Second))
@@ -206,7 +218,18 @@ const (
 // that belong to them, ordered by project and kind. Rows of other tables
 // read the same projects (joined when the predicate is more than the
 // tenant, which the planner runs as a merge by project ID).
-func reportSQL(where string, plain, items, names bool) string {
+func reportSQL(where string, plain, items, names, byOwner bool) string {
+	plain = plain && !byOwner // the order needs the project beside every row
+	order, orderCol := "", ""
+	if byOwner {
+		order, orderCol = "ORDER BY p_owner_name, p_owner_id, 1, 2", ", p.owner_name AS p_owner_name, p.owner_id AS p_owner_id"
+	}
+	itemTitle := func(alias string) string {
+		if names {
+			return alias + ".title"
+		}
+		return "NULL::text"
+	}
 	child := func(alias, table, cond string) string {
 		if plain {
 			return " FROM " + table + " " + alias + " WHERE " + alias + ".tenant_id = $1" + cond
@@ -220,6 +243,8 @@ func reportSQL(where string, plain, items, names bool) string {
 		pad = ", NULL::text, NULL::text, NULL::text"
 		nameCols = ", p.title, p.customer_name, p.owner_name"
 	}
+	pad += orderCol
+	nameCols += orderCol
 	const nulls = "NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::date, NULL::date, NULL::text, NULL::text, NULL::int2"
 	var b strings.Builder
 	b.WriteString(`SELECT p.id, 0::int2, p.owner_id, COALESCE(p.source_id, 0), p.value_cents, COALESCE(p.archive_reason_id, 0),
@@ -233,19 +258,22 @@ func reportSQL(where string, plain, items, names bool) string {
 	if items {
 		b.WriteString(`
 	UNION ALL SELECT s.project_id, 3::int2, s.id, 0, 0, 0, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
-		s.due_date, NULL::date, NULL::text, NULL::text, NULL::int2` + pad + child("s", "subtasks", " AND NOT s.done AND s.due_date IS NOT NULL"))
+		s.due_date, NULL::date, ` + itemTitle("s") + `, NULL::text, NULL::int2` + pad + child("s", "subtasks", " AND NOT s.done AND s.due_date IS NOT NULL"))
 		b.WriteString(`
-	UNION ALL SELECT e.project_id, 4::int2, e.id, 0, 0, 0, e.starts_at, ` + nulls + pad + child("e", "scheduled_events", " AND NOT e.done"))
+	UNION ALL SELECT e.project_id, 4::int2, e.id, 0, 0, 0, e.starts_at, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+		NULL::date, NULL::date, ` + itemTitle("e") + `, NULL::text, NULL::int2` + pad + child("e", "scheduled_events", " AND NOT e.done"))
 	}
-	b.WriteString(`
-	ORDER BY 1, 2`)
+	if order == "" {
+		order = "ORDER BY 1, 2"
+	}
+	b.WriteString("\n\t" + order)
 	return b.String()
 }
 
 func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRead, each func(*pipeline.Project, *ReportNames) error) error {
 	args := []any{}
 	where, plain := reportWhere(tx.Tenant, setup.Scope, rd, &args)
-	rows, err := tx.Query(ctx, reportSQL(where, plain, rd.Items, rd.Names), args...)
+	rows, err := tx.Query(ctx, reportSQL(where, plain, rd.Items, rd.Names, rd.ByOwner), args...)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
@@ -265,6 +293,11 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 		&state, &forecast, &override}
 	if rd.Names {
 		dest = append(dest, &title, &customer, &owner)
+	}
+	var orderName pgtype.Text
+	var orderOwner int64
+	if rd.ByOwner {
+		dest = append(dest, &orderName, &orderOwner)
 	}
 	var p pipeline.Project
 	var n ReportNames
@@ -288,6 +321,7 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 				Value: value, CreatedAt: t1.Time, ArchiveReasonID: reason, ArchivedAt: instantOf(archived),
 				ResumedAt: instantOf(resumed), LastActivityAt: instantOf(last), FirstTouchAt: instantOf(touch),
 				Forecast: forecastOf(forecast.String), Completions: p.Completions[:0], Skipped: p.Skipped[:0], Items: p.Items[:0]}
+			n.Items = n.Items[:0]
 			if d1.Valid {
 				p.DeferUntil = pipeline.DayStart(d1.Time.Year(), d1.Time.Month(), d1.Time.Day(), loc)
 			}
@@ -298,7 +332,7 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 				p.HasOverride, p.ProbabilityOverride = true, int(override.Int16)
 			}
 			if rd.Names {
-				n = ReportNames{Title: title.String, Customer: customer.String, Owner: owner.String}
+				n.Title, n.Customer, n.Owner = title.String, customer.String, owner.String
 			}
 			have = true
 			continue
@@ -313,8 +347,10 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 			p.Skipped = append(p.Skipped, a)
 		case kindSubtask:
 			p.Items = append(p.Items, pipeline.DueItem{ID: a, Kind: pipeline.Subtask, Due: d1.Time, AllDay: true})
+			n.Items = append(n.Items, state.String)
 		case kindEvent:
 			p.Items = append(p.Items, pipeline.DueItem{ID: a, Kind: pipeline.Event, Due: t1.Time})
+			n.Items = append(n.Items, state.String)
 		}
 	}
 	if err := rows.Err(); err != nil {
