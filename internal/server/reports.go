@@ -36,7 +36,7 @@ var reportIndex = []reportInfo{
 	{"qualified", "daily", false},
 	{"pipeline", "weekly", true},
 	{"funnel", "weekly", true},
-	{"steps", "weekly", false},
+	{"steps", "weekly", true},
 	{"forecast", "weekly", false},
 	{"performance", "monthly", false},
 	{"referral", "monthly", false},

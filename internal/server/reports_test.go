@@ -532,3 +532,36 @@ func sortedKeys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestStepsReport: the qualification step of the fixture's three
+// qualified projects (each qualified an hour after creation) is counted
+// for each role's own projects, its times are those hours, its numbers
+// drill down to the projects measured, and the target is stated.
+func TestStepsReport(t *testing.T) {
+	t.Parallel()
+	f := newReportsFixture(t, Config{})
+	for _, tc := range []struct {
+		u     crm.User
+		count string
+	}{{f.admin, "3"}, {f.manager, "2"}, {f.rita, "1"}, {f.sam, "1"}} {
+		c := f.app.client()
+		c.login(tc.u)
+		page := c.get("/reports/steps?period=last_12_months")
+		if page.status != http.StatusOK {
+			t.Fatalf("%s: %d\n%s", tc.u.Name, page.status, page.body)
+		}
+		mustContain(t, page.body, "<svg", "Target for qualification: within 2 days (the deadline of Lead qualified)",
+			"Created → qualified (or archived unqualified)", "1.0 h")
+		checkDrillDowns(t, c, page.body)
+		recs := reportCSVRecords(t, c, "/reports/steps.csv?period=last_12_months")
+		var first []string
+		for _, r := range recs[1:] {
+			if strings.HasPrefix(r[0], "Created") && r[1] == "Total" {
+				first = r
+			}
+		}
+		if first == nil || first[2] != tc.count || first[4] != "3600" {
+			t.Errorf("%s: qualification step total %v, want %s projects, median 3600 s", tc.u.Name, first, tc.count)
+		}
+	}
+}
