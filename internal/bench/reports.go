@@ -47,7 +47,7 @@ func reportScenarios(ctx context.Context, db *postgres.DB, big crm.User, cookie 
 			scenario{name: "reports index" + t.label, path: "/reports", cookie: t.c, runs: 7, sql: func() error { return nil }},
 			scenario{name: "reports pipeline" + t.label, path: "/reports/pipeline", cookie: t.c, runs: 7, sql: read(t.u,
 				func() postgres.ReportRead {
-					return postgres.ReportRead{Now: time.Now(), Items: true, ActiveOnly: true}
+					return postgres.ReportRead{Now: time.Now(), ActiveOnly: true}
 				}, func(e *pipeline.Engine) []pipeline.Accumulator {
 					return []pipeline.Accumulator{pipeline.NewPipeline(e, pipeline.PipelineOptions{ByReached: true})}
 				})},
@@ -56,6 +56,11 @@ func reportScenarios(ctx context.Context, db *postgres.DB, big crm.User, cookie 
 					return postgres.ReportRead{Now: time.Now(), Filter: postgres.ReportFilter{CreatedFrom: month.From, CreatedTo: month.To}}
 				}, func(e *pipeline.Engine) []pipeline.Accumulator {
 					return []pipeline.Accumulator{pipeline.NewFunnel(e, pipeline.FunnelOptions{Period: month, Group: e.KeyFunc(pipeline.ByOwner)})}
+				})},
+			scenario{name: "reports steps" + t.label, path: "/reports/steps", cookie: t.c, runs: 7, sql: read(t.u,
+				func() postgres.ReportRead { return postgres.ReportRead{Now: time.Now(), TouchedIn: month} },
+				func(e *pipeline.Engine) []pipeline.Accumulator {
+					return []pipeline.Accumulator{pipeline.NewStepTimes(e, pipeline.StepOptions{Period: month, Group: e.KeyFunc(pipeline.ByOwner), MaxOutliers: 10})}
 				})},
 			scenario{name: "reports late" + t.label, path: "/reports/late", cookie: t.c, runs: 7, sql: read(t.u,
 				func() postgres.ReportRead {

@@ -230,12 +230,14 @@ func reportSQL(where string, plain, items, names, byOwner bool) string {
 		}
 		return "NULL::text"
 	}
+	// The projects are chosen once (v); the rows of the other tables join
+	// them by ID, or, when every project of the tenant is read, are read
+	// by the tenant alone.
 	child := func(alias, table, cond string) string {
 		if plain {
 			return " FROM " + table + " " + alias + " WHERE " + alias + ".tenant_id = $1" + cond
 		}
-		return " FROM " + table + " " + alias + " JOIN projects p ON p.tenant_id = $1 AND p.id = " + alias + ".project_id AND " + where +
-			" WHERE " + alias + ".tenant_id = $1" + cond
+		return " FROM " + table + " " + alias + " JOIN v p ON p.id = " + alias + ".project_id WHERE " + alias + ".tenant_id = $1" + cond
 	}
 	pad := ""
 	nameCols := ""
@@ -247,10 +249,18 @@ func reportSQL(where string, plain, items, names, byOwner bool) string {
 	nameCols += orderCol
 	const nulls = "NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::date, NULL::date, NULL::text, NULL::text, NULL::int2"
 	var b strings.Builder
+	from := "projects p WHERE " + where
+	if !plain {
+		b.WriteString(`WITH v AS MATERIALIZED (SELECT p.id, p.owner_id, p.source_id, p.value_cents, p.archive_reason_id, p.created_at,
+		p.archived_at, p.resumed_at, p.last_activity_at, p.first_touch_at, p.defer_until, p.expected_close, p.state,
+		p.forecast_category, p.probability_override, p.title, p.customer_name, p.owner_name FROM projects p WHERE ` + where + `)
+	`)
+		from = "v p"
+	}
 	b.WriteString(`SELECT p.id, 0::int2, p.owner_id, COALESCE(p.source_id, 0), p.value_cents, COALESCE(p.archive_reason_id, 0),
 		p.created_at, p.archived_at, p.resumed_at, p.last_activity_at, p.first_touch_at, p.defer_until, p.expected_close,
 		p.state, p.forecast_category, p.probability_override` + nameCols + `
-	  FROM projects p WHERE ` + where)
+	  FROM ` + from)
 	b.WriteString(`
 	UNION ALL SELECT c.project_id, 1::int2, c.milestone_id, 0, 0, 0, c.completed_at, ` + nulls + pad + child("c", "milestone_completions", ""))
 	b.WriteString(`
