@@ -438,3 +438,9 @@ func DurationText(ctx context.Context, ms int64) string {
 	}
 	return T(ctx, "reports.days", strconv.FormatFloat(h/24, 'f', 1, 64))
 }
+
+// LoadReportView is the Rep load report.
+type LoadReportView struct {
+	ReportFrame
+	Table ReportTable
+}

@@ -75,6 +75,8 @@ type ReportSetup struct {
 	Users []crm.Choice
 	// Reasons are every archive reason, the inactive ones too.
 	Reasons []crm.Choice
+	// Roles are the users' roles.
+	Roles map[int64]crm.Role
 }
 
 // ReportNames are how a project is shown in the list behind a number.
@@ -138,11 +140,19 @@ func (tx *Tx) reportSetup(ctx context.Context, v crm.Viewer, now time.Time) (*Re
 		return nil, err
 	}
 	opts.ManagesNone = scope.ManagesNone
-	rows, err := tx.Query(ctx, `SELECT id, name, active FROM users WHERE tenant_id = $1 ORDER BY name, id`, tx.Tenant)
+	rows, err := tx.Query(ctx, `SELECT id, name, active, role FROM users WHERE tenant_id = $1 ORDER BY name, id`, tx.Tenant)
 	if err != nil {
 		return nil, fmt.Errorf("report users: %w", err)
 	}
-	users, err := pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
+	roles := map[int64]crm.Role{}
+	var users []crm.Choice
+	var u crm.Choice
+	var role crm.Role
+	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.Name, &u.Active, &role}, func() error {
+		users = append(users, u)
+		roles[u.ID] = role
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("report users: %w", err)
 	}
@@ -158,7 +168,7 @@ func (tx *Tx) reportSetup(ctx context.Context, v crm.Viewer, now time.Time) (*Re
 	if err != nil {
 		return nil, fmt.Errorf("tenant engine: %w", err)
 	}
-	return &ReportSetup{Engine: e, Tenant: t, Scope: scope, Options: opts, Users: users, Reasons: reasons}, nil
+	return &ReportSetup{Engine: e, Tenant: t, Scope: scope, Options: opts, Users: users, Reasons: reasons, Roles: roles}, nil
 }
 
 // reportWhere is the predicate on projects p of a report: the tenant ($1),

@@ -32,7 +32,7 @@ type reportInfo struct {
 // reportIndex lists the built-in reports in the order of the index.
 var reportIndex = []reportInfo{
 	{"late", "daily", true},
-	{"load", "daily", false},
+	{"load", "daily", true},
 	{"qualified", "daily", false},
 	{"pipeline", "weekly", true},
 	{"funnel", "weekly", true},

@@ -565,3 +565,31 @@ func TestStepsReport(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadReport: the Rep load as a report: each salesperson's open
+// projects and unqualified new leads, every number drilling down to its
+// projects; a salesperson sees only their own row; the CSV is the table.
+func TestLoadReport(t *testing.T) {
+	t.Parallel()
+	f := newReportsFixture(t, Config{})
+	for _, tc := range []struct {
+		u                 crm.User
+		open, unqualified string
+		rows              int
+	}{{f.admin, "6", "3", 3}, {f.manager, "4", "2", 2}, {f.rita, "3", "2", 1}, {f.sam, "2", "1", 1}} {
+		c := f.app.client()
+		c.login(tc.u)
+		page := c.get("/reports/load")
+		if page.status != http.StatusOK {
+			t.Fatalf("%s: %d\n%s", tc.u.Name, page.status, page.body)
+		}
+		if n := checkDrillDowns(t, c, page.body); n < 3*(tc.rows+1) {
+			t.Errorf("%s: %d numbers link to their projects", tc.u.Name, n)
+		}
+		recs := reportCSVRecords(t, c, "/reports/load.csv")
+		total := recs[len(recs)-1]
+		if total[1] != tc.open || total[2] != tc.unqualified || len(recs) != tc.rows+2 {
+			t.Errorf("%s: load %v, want %s open, %s unqualified, %d rows", tc.u.Name, recs, tc.open, tc.unqualified, tc.rows)
+		}
+	}
+}
