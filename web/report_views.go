@@ -444,3 +444,29 @@ type LoadReportView struct {
 	ReportFrame
 	Table ReportTable
 }
+
+// QualifiedReportView is the Qualified lead status report: the qualified
+// open projects by owner, flagged where their data is not kept current.
+type QualifiedReportView struct {
+	ReportFrame
+	Summary      ReportTable
+	Groups       []QualifiedGroup
+	Shown, Total int
+}
+
+// QualifiedGroup is one owner's qualified open projects.
+type QualifiedGroup struct {
+	Owner string
+	Rows  []QualifiedRow
+	Count int
+}
+
+// QualifiedRow is one qualified open project.
+type QualifiedRow struct {
+	ID                            int64
+	Title, Scope, Status, Pending string
+	State                         crm.State
+	LastActivity                  string // ISO day
+	DaysSince                     int
+	NoScope, NoStatus             bool
+}

@@ -38,6 +38,9 @@ type ReportRead struct {
 	// active view does), for reports that count nothing else. The engine
 	// still judges every project it is given.
 	ActiveOnly bool
+	// OpenOnly reads only the open projects (active or deferred), by the
+	// phase the engine stored with each project.
+	OpenOnly bool
 	// ByOwner streams the projects by their owner's name (then owner and
 	// project ID) instead of by ID, for lists grouped by owner.
 	ByOwner bool
@@ -82,6 +85,7 @@ type ReportSetup struct {
 // ReportNames are how a project is shown in the list behind a number.
 type ReportNames struct {
 	Title, Customer, Owner string
+	Scope, Status          string // what the customer wants; the milestone status, "" for none
 	// Items are the titles of the project's open subtasks and events,
 	// in the order of its Items.
 	Items []string
@@ -190,6 +194,9 @@ func reportWhere(tenant crm.TenantID, scope Scope, rd ReportRead, args *[]any) (
 	if rd.LateOnly {
 		w = append(w, "p.late_from <= "+arg(rd.Now))
 	}
+	if rd.OpenOnly {
+		w = append(w, "p.phase = 'open'")
+	}
 	if t := rd.TouchedIn; !t.IsZero() {
 		from, to := arg(t.From.Add(-time.Second)), arg(t.To.Add(time.Second))
 		w = append(w, "(p.created_at >= "+from+" AND p.created_at < "+to+
@@ -252,8 +259,8 @@ func reportSQL(where string, plain, items, names, byOwner bool) string {
 	pad := ""
 	nameCols := ""
 	if names {
-		pad = ", NULL::text, NULL::text, NULL::text"
-		nameCols = ", p.title, p.customer_name, p.owner_name"
+		pad = ", NULL::text, NULL::text, NULL::text, NULL::text, NULL::text"
+		nameCols = ", p.title, p.customer_name, p.owner_name, p.scope, p.status_name"
 	}
 	pad += orderCol
 	nameCols += orderCol
@@ -263,7 +270,7 @@ func reportSQL(where string, plain, items, names, byOwner bool) string {
 	if !plain {
 		b.WriteString(`WITH v AS MATERIALIZED (SELECT p.id, p.owner_id, p.source_id, p.value_cents, p.archive_reason_id, p.created_at,
 		p.archived_at, p.resumed_at, p.last_activity_at, p.first_touch_at, p.defer_until, p.expected_close, p.state,
-		p.forecast_category, p.probability_override, p.title, p.customer_name, p.owner_name FROM projects p WHERE ` + where + `)
+		p.forecast_category, p.probability_override, p.title, p.customer_name, p.owner_name, p.scope, p.status_name FROM projects p WHERE ` + where + `)
 	`)
 		from = "v p"
 	}
@@ -308,11 +315,12 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 		state, forecast               pgtype.Text
 		override                      pgtype.Int2
 		title, customer, owner        pgtype.Text
+		scope, status                 pgtype.Text
 	)
 	dest := []any{&pid, &kind, &a, &source, &value, &reason, &t1, &archived, &resumed, &last, &touch, &d1, &closeDate,
 		&state, &forecast, &override}
 	if rd.Names {
-		dest = append(dest, &title, &customer, &owner)
+		dest = append(dest, &title, &customer, &owner, &scope, &status)
 	}
 	var orderName pgtype.Text
 	var orderOwner int64
@@ -352,7 +360,7 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 				p.HasOverride, p.ProbabilityOverride = true, int(override.Int16)
 			}
 			if rd.Names {
-				n.Title, n.Customer, n.Owner = title.String, customer.String, owner.String
+				n.Title, n.Customer, n.Owner, n.Scope, n.Status = title.String, customer.String, owner.String, scope.String, status.String
 			}
 			have = true
 			continue

@@ -33,7 +33,7 @@ type reportInfo struct {
 var reportIndex = []reportInfo{
 	{"late", "daily", true},
 	{"load", "daily", true},
-	{"qualified", "daily", false},
+	{"qualified", "daily", true},
 	{"pipeline", "weekly", true},
 	{"funnel", "weekly", true},
 	{"steps", "weekly", true},

@@ -593,3 +593,49 @@ func TestLoadReport(t *testing.T) {
 		}
 	}
 }
+
+// TestQualifiedReport: the qualified open projects by owner, with scope and
+// milestone status flagged when missing; every number drills down to its
+// projects; each role sees its own.
+func TestQualifiedReport(t *testing.T) {
+	t.Parallel()
+	f := newReportsFixture(t, Config{})
+	f.app.sql(t, f.admin, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE projects SET scope = '10 kW roof', status_id = (SELECT min(id) FROM milestone_statuses WHERE tenant_id = $1)
+			WHERE tenant_id = $1 AND title = '=Rita roof'`, tx.Tenant)
+		return err
+	})
+	if err := f.app.db.Refresh(context.Background(), f.admin.TenantID); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		u                    crm.User
+		n, noScope, noStatus string
+	}{{f.admin, "3", "2", "2"}, {f.manager, "2", "1", "1"}, {f.rita, "1", "0", "0"}, {f.sam, "1", "1", "1"}} {
+		c := f.app.client()
+		c.login(tc.u)
+		page := c.get("/reports/qualified")
+		if page.status != http.StatusOK {
+			t.Fatalf("%s: %d\n%s", tc.u.Name, page.status, page.body)
+		}
+		checkDrillDowns(t, c, page.body)
+		recs := reportCSVRecords(t, c, "/reports/qualified.csv")
+		if len(recs)-1 != atoi(tc.n) {
+			t.Errorf("%s: %d qualified open projects in the CSV, want %s", tc.u.Name, len(recs)-1, tc.n)
+		}
+		for _, r := range recs[1:] {
+			if r[2] == "=Rita roof" {
+				t.Errorf("formula not escaped: %q", r[2])
+			}
+			if r[2] == "'=Rita roof" && (r[3] != "10 kW roof" || r[9] != "no" || r[10] != "no") {
+				t.Errorf("Rita roof %v", r)
+			}
+		}
+		mustContain(t, page.body, `id="qualified-list"`)
+		for _, want := range []string{">" + tc.n + "</a>", ">" + tc.noScope + "</a>", ">" + tc.noStatus + "</a>"} {
+			mustContain(t, page.body, want)
+		}
+	}
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
