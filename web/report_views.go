@@ -334,6 +334,8 @@ type ReportColumn struct {
 	Money    bool
 	// Check marks the column that checks a sum (shown as ✓ or ✗).
 	Check bool
+	// Duration: the numbers are milliseconds, shown as hours or days.
+	Duration bool
 }
 
 // ReportRow is one group of a ReportTable (or its total row).
@@ -343,15 +345,20 @@ type ReportRow struct {
 	Cells    []ReportCell
 }
 
-// ReportCell is one number of a ReportTable; OK is a check's result.
+// ReportCell is one number of a ReportTable; OK is a check's result;
+// Over marks a time over its target.
 type ReportCell struct {
-	N   int64
-	URL string
-	OK  bool
+	N    int64
+	URL  string
+	OK   bool
+	Over bool
 }
 
 // cellText formats a number of a table.
 func cellText(ctx context.Context, c ReportColumn, n int64) string {
+	if c.Duration {
+		return DurationText(ctx, n)
+	}
 	if c.Money {
 		return LocaleFrom(ctx).Money(n)
 	}
@@ -365,4 +372,141 @@ type FunnelReportView struct {
 	Activity bool
 	Chart    BarChart
 	Table    ReportTable
+}
+
+// LateReportView is the Late milestones report: every late milestone,
+// subtask and event, by owner, with the counts per owner above.
+type LateReportView struct {
+	ReportFrame
+	Summary ReportTable
+	Groups  []LateGroup
+	// Shown is how many late things are listed (the CSV has them all);
+	// Total how many there are.
+	Shown, Total int
+}
+
+// LateGroup is one owner's late things.
+type LateGroup struct {
+	Owner string
+	Rows  []LateRow
+	Count int // all of the owner's late things, listed or not
+}
+
+// LateRow is one late thing.
+type LateRow struct {
+	ProjectID         int64
+	Project, Customer string
+	Kind              string // milestone, subtask or event
+	What              string // the milestone's name, the subtask's or event's title
+	Due               string // ISO day, or day and time for an event
+	DaysLate          int
+}
+
+// StepsReportView is the Sales process step completion times report.
+type StepsReportView struct {
+	ReportFrame
+	Steps []StepSection
+	Chart BoxChart
+	// TargetDays is the deadline of the qualifying milestone (0: none),
+	// which the qualification step is held against.
+	TargetDays int
+	TargetName string
+}
+
+// StepSection is one step: its table by owner and its outliers.
+type StepSection struct {
+	Name     string // "Lead created → Lead qualified"
+	First    bool   // the qualification step (creation → qualified or archived)
+	Table    ReportTable
+	Outliers []StepOutlier
+	// OutliersURL lists every outlier of the step.
+	OutliersURL string
+}
+
+// StepOutlier is one of the slowest projects of a step.
+type StepOutlier struct {
+	ProjectID int64
+	Took      int64 // milliseconds
+}
+
+// BoxChart draws one box per step: from the median to the 90th
+// percentile, a whisker to the maximum and a dot at the mean.
+type BoxChart struct {
+	Title string // catalog key
+	Boxes []Box
+}
+
+// Box is one step of a BoxChart, in milliseconds.
+type Box struct {
+	Label                  string
+	Median, P90, Max, Mean int64
+	Target                 int64 // a target line (0: none)
+}
+
+// boxLayout places a box on the chart's scale.
+type boxLayout struct {
+	Box
+	Y                         float64
+	XMedian, XP90, XMax, XAvg float64
+	XTarget                   float64
+}
+
+const boxRowH, boxLeft, boxW = 34, 200, 480
+
+// layout places the boxes on one linear scale from 0 to the longest maximum.
+func (c BoxChart) layout() (rows []boxLayout, height int, top int64) {
+	for _, b := range c.Boxes {
+		top = max(top, b.Max, b.Target)
+	}
+	top = max(top, 1)
+	x := func(v int64) float64 { return boxLeft + float64(v)/float64(top)*boxW }
+	for i, b := range c.Boxes {
+		l := boxLayout{Box: b, Y: float64(20 + i*boxRowH), XMedian: x(b.Median), XP90: x(b.P90), XMax: x(b.Max), XAvg: x(b.Mean)}
+		if b.Target > 0 {
+			l.XTarget = x(b.Target)
+		}
+		rows = append(rows, l)
+	}
+	return rows, 40 + len(c.Boxes)*boxRowH, top
+}
+
+// DurationText writes milliseconds as hours below two days, else days.
+func DurationText(ctx context.Context, ms int64) string {
+	h := float64(ms) / 3_600_000
+	if h < 48 {
+		return T(ctx, "reports.hours", strconv.FormatFloat(h, 'f', 1, 64))
+	}
+	return T(ctx, "reports.days", strconv.FormatFloat(h/24, 'f', 1, 64))
+}
+
+// LoadReportView is the Rep load report.
+type LoadReportView struct {
+	ReportFrame
+	Table ReportTable
+}
+
+// QualifiedReportView is the Qualified lead status report: the qualified
+// open projects by owner, flagged where their data is not kept current.
+type QualifiedReportView struct {
+	ReportFrame
+	Summary      ReportTable
+	Groups       []QualifiedGroup
+	Shown, Total int
+}
+
+// QualifiedGroup is one owner's qualified open projects.
+type QualifiedGroup struct {
+	Owner string
+	Rows  []QualifiedRow
+	Count int
+}
+
+// QualifiedRow is one qualified open project.
+type QualifiedRow struct {
+	ID                            int64
+	Title, Scope, Status, Pending string
+	State                         crm.State
+	LastActivity                  string // ISO day
+	DaysSince                     int
+	NoScope, NoStatus             bool
 }

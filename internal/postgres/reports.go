@@ -38,6 +38,15 @@ type ReportRead struct {
 	// active view does), for reports that count nothing else. The engine
 	// still judges every project it is given.
 	ActiveOnly bool
+	// OpenOnly reads only the open projects (active or deferred), by the
+	// phase the engine stored with each project.
+	OpenOnly bool
+	// ByOwner streams the projects by their owner's name (then owner and
+	// project ID) instead of by ID, for lists grouped by owner.
+	ByOwner bool
+	// LateOnly reads only the projects late at Now, by the instant the
+	// engine stored with each project (as the Sales screen's late filter).
+	LateOnly bool
 	// TouchedIn, when set, reads only the projects created, archived or
 	// with a milestone completed in it (a second either side, as the
 	// engine compares whole seconds): every project the activity of a
@@ -73,12 +82,18 @@ type ReportSetup struct {
 	Users []crm.Choice
 	// Reasons are every archive reason, the inactive ones too.
 	Reasons []crm.Choice
+	// Roles are the users' roles.
+	Roles map[int64]crm.Role
 }
 
 // ReportNames are how a project is shown in the list behind a number.
 type ReportNames struct {
 	Title, Customer, Owner string
 	Referrer               string
+	Scope, Status          string // what the customer wants; the milestone status, "" for none
+	// Items are the titles of the project's open subtasks and events,
+	// in the order of its Items.
+	Items []string
 }
 
 // ReadReport streams the projects v may see that match rd.Filter into
@@ -147,11 +162,19 @@ func (tx *Tx) reportSetup(ctx context.Context, v crm.Viewer, now time.Time) (*Re
 		return nil, err
 	}
 	opts.ManagesNone = scope.ManagesNone
-	rows, err := tx.Query(ctx, `SELECT id, name, active FROM users WHERE tenant_id = $1 ORDER BY name, id`, tx.Tenant)
+	rows, err := tx.Query(ctx, `SELECT id, name, active, role FROM users WHERE tenant_id = $1 ORDER BY name, id`, tx.Tenant)
 	if err != nil {
 		return nil, fmt.Errorf("report users: %w", err)
 	}
-	users, err := pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
+	roles := map[int64]crm.Role{}
+	var users []crm.Choice
+	var u crm.Choice
+	var role crm.Role
+	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.Name, &u.Active, &role}, func() error {
+		users = append(users, u)
+		roles[u.ID] = role
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("report users: %w", err)
 	}
@@ -167,7 +190,7 @@ func (tx *Tx) reportSetup(ctx context.Context, v crm.Viewer, now time.Time) (*Re
 	if err != nil {
 		return nil, fmt.Errorf("tenant engine: %w", err)
 	}
-	return &ReportSetup{Engine: e, Tenant: t, Scope: scope, Options: opts, Users: users, Reasons: reasons}, nil
+	return &ReportSetup{Engine: e, Tenant: t, Scope: scope, Options: opts, Users: users, Reasons: reasons, Roles: roles}, nil
 }
 
 // reportWhere is the predicate on projects p of a report: the tenant ($1),
@@ -183,11 +206,17 @@ func reportWhere(tenant crm.TenantID, scope Scope, rd ReportRead, args *[]any) (
 	if !scope.All {
 		w = append(w, scope.Where("p", args))
 	}
-	if rd.ActiveOnly {
+	if rd.ActiveOnly || rd.LateOnly {
 		w = append(w, "p.phase = 'open' AND p.active_from <= "+arg(rd.Now))
 	}
 	if len(rd.Phases) > 0 {
 		w = append(w, "p.phase = ANY("+arg(rd.Phases)+")")
+	}
+	if rd.LateOnly {
+		w = append(w, "p.late_from <= "+arg(rd.Now))
+	}
+	if rd.OpenOnly {
+		w = append(w, "p.phase = 'open'")
 	}
 	if t := rd.TouchedIn; !t.IsZero() {
 		from, to := arg(t.From.Add(-time.Second)), arg(t.To.Add(time.Second))
@@ -227,26 +256,49 @@ const (
 // that belong to them, ordered by project and kind. Rows of other tables
 // read the same projects (joined when the predicate is more than the
 // tenant, which the planner runs as a merge by project ID).
-func reportSQL(where string, plain, items, names bool) string {
+func reportSQL(where string, plain, items, names, byOwner bool) string {
+	plain = plain && !byOwner // the order needs the project beside every row
+	order, orderCol := "", ""
+	if byOwner {
+		order, orderCol = "ORDER BY p_owner_name, p_owner_id, 1, 2", ", p.owner_name AS p_owner_name, p.owner_id AS p_owner_id"
+	}
+	itemTitle := func(alias string) string {
+		if names {
+			return alias + ".title"
+		}
+		return "NULL::text"
+	}
+	// The projects are chosen once (v); the rows of the other tables join
+	// them by ID, or, when every project of the tenant is read, are read
+	// by the tenant alone.
 	child := func(alias, table, cond string) string {
 		if plain {
 			return " FROM " + table + " " + alias + " WHERE " + alias + ".tenant_id = $1" + cond
 		}
-		return " FROM " + table + " " + alias + " JOIN projects p ON p.tenant_id = $1 AND p.id = " + alias + ".project_id AND " + where +
-			" WHERE " + alias + ".tenant_id = $1" + cond
+		return " FROM " + table + " " + alias + " JOIN v p ON p.id = " + alias + ".project_id WHERE " + alias + ".tenant_id = $1" + cond
 	}
 	pad := ""
 	nameCols := ""
 	if names {
-		pad = ", NULL::text, NULL::text, NULL::text, NULL::text"
-		nameCols = ", p.title, p.customer_name, p.owner_name, p.referrer"
+		pad = ", NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text"
+		nameCols = ", p.title, p.customer_name, p.owner_name, p.scope, p.status_name, p.referrer"
 	}
+	pad += orderCol
+	nameCols += orderCol
 	const nulls = "NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::date, NULL::date, NULL::text, NULL::text, NULL::int2"
 	var b strings.Builder
+	from := "projects p WHERE " + where
+	if !plain {
+		b.WriteString(`WITH v AS MATERIALIZED (SELECT p.id, p.owner_id, p.source_id, p.value_cents, p.archive_reason_id, p.created_at,
+		p.archived_at, p.resumed_at, p.last_activity_at, p.first_touch_at, p.defer_until, p.expected_close, p.state,
+		p.forecast_category, p.probability_override, p.title, p.customer_name, p.owner_name, p.scope, p.status_name, p.referrer FROM projects p WHERE ` + where + `)
+	`)
+		from = "v p"
+	}
 	b.WriteString(`SELECT p.id, 0::int2, p.owner_id, COALESCE(p.source_id, 0), p.value_cents, COALESCE(p.archive_reason_id, 0),
 		p.created_at, p.archived_at, p.resumed_at, p.last_activity_at, p.first_touch_at, p.defer_until, p.expected_close,
 		p.state, p.forecast_category, p.probability_override` + nameCols + `
-	  FROM projects p WHERE ` + where)
+	  FROM ` + from)
 	b.WriteString(`
 	UNION ALL SELECT c.project_id, 1::int2, c.milestone_id, 0, 0, 0, c.completed_at, ` + nulls + pad + child("c", "milestone_completions", ""))
 	b.WriteString(`
@@ -254,19 +306,22 @@ func reportSQL(where string, plain, items, names bool) string {
 	if items {
 		b.WriteString(`
 	UNION ALL SELECT s.project_id, 3::int2, s.id, 0, 0, 0, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
-		s.due_date, NULL::date, NULL::text, NULL::text, NULL::int2` + pad + child("s", "subtasks", " AND NOT s.done AND s.due_date IS NOT NULL"))
+		s.due_date, NULL::date, ` + itemTitle("s") + `, NULL::text, NULL::int2` + pad + child("s", "subtasks", " AND NOT s.done AND s.due_date IS NOT NULL"))
 		b.WriteString(`
-	UNION ALL SELECT e.project_id, 4::int2, e.id, 0, 0, 0, e.starts_at, ` + nulls + pad + child("e", "scheduled_events", " AND NOT e.done"))
+	UNION ALL SELECT e.project_id, 4::int2, e.id, 0, 0, 0, e.starts_at, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+		NULL::date, NULL::date, ` + itemTitle("e") + `, NULL::text, NULL::int2` + pad + child("e", "scheduled_events", " AND NOT e.done"))
 	}
-	b.WriteString(`
-	ORDER BY 1, 2`)
+	if order == "" {
+		order = "ORDER BY 1, 2"
+	}
+	b.WriteString("\n\t" + order)
 	return b.String()
 }
 
 func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRead, each func(*pipeline.Project, *ReportNames) error) error {
 	args := []any{}
 	where, plain := reportWhere(tx.Tenant, setup.Scope, rd, &args)
-	rows, err := tx.Query(ctx, reportSQL(where, plain, rd.Items, rd.Names), args...)
+	rows, err := tx.Query(ctx, reportSQL(where, plain, rd.Items, rd.Names, rd.ByOwner), args...)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
@@ -280,12 +335,18 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 		d1, closeDate                 pgtype.Date
 		state, forecast               pgtype.Text
 		override                      pgtype.Int2
-		title, customer, owner, refer pgtype.Text
+		title, customer, owner        pgtype.Text
+		scope, status, refer          pgtype.Text
 	)
 	dest := []any{&pid, &kind, &a, &source, &value, &reason, &t1, &archived, &resumed, &last, &touch, &d1, &closeDate,
 		&state, &forecast, &override}
 	if rd.Names {
-		dest = append(dest, &title, &customer, &owner, &refer)
+		dest = append(dest, &title, &customer, &owner, &scope, &status, &refer)
+	}
+	var orderName pgtype.Text
+	var orderOwner int64
+	if rd.ByOwner {
+		dest = append(dest, &orderName, &orderOwner)
 	}
 	var p pipeline.Project
 	var n ReportNames
@@ -309,6 +370,7 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 				Value: value, CreatedAt: t1.Time, ArchiveReasonID: reason, ArchivedAt: instantOf(archived),
 				ResumedAt: instantOf(resumed), LastActivityAt: instantOf(last), FirstTouchAt: instantOf(touch),
 				Forecast: forecastOf(forecast.String), Completions: p.Completions[:0], Skipped: p.Skipped[:0], Items: p.Items[:0]}
+			n.Items = n.Items[:0]
 			if d1.Valid {
 				p.DeferUntil = pipeline.DayStart(d1.Time.Year(), d1.Time.Month(), d1.Time.Day(), loc)
 			}
@@ -319,7 +381,8 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 				p.HasOverride, p.ProbabilityOverride = true, int(override.Int16)
 			}
 			if rd.Names {
-				n = ReportNames{Title: title.String, Customer: customer.String, Owner: owner.String, Referrer: refer.String}
+				n.Title, n.Customer, n.Owner, n.Scope, n.Status = title.String, customer.String, owner.String, scope.String, status.String
+				n.Referrer = refer.String
 			}
 			have = true
 			continue
@@ -334,8 +397,10 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 			p.Skipped = append(p.Skipped, a)
 		case kindSubtask:
 			p.Items = append(p.Items, pipeline.DueItem{ID: a, Kind: pipeline.Subtask, Due: d1.Time, AllDay: true})
+			n.Items = append(n.Items, state.String)
 		case kindEvent:
 			p.Items = append(p.Items, pipeline.DueItem{ID: a, Kind: pipeline.Event, Due: t1.Time})
+			n.Items = append(n.Items, state.String)
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -31,12 +31,12 @@ type reportInfo struct {
 
 // reportIndex lists the built-in reports in the order of the index.
 var reportIndex = []reportInfo{
-	{"late", "daily", false},
-	{"load", "daily", false},
-	{"qualified", "daily", false},
+	{"late", "daily", true},
+	{"load", "daily", true},
+	{"qualified", "daily", true},
 	{"pipeline", "weekly", true},
 	{"funnel", "weekly", true},
-	{"steps", "weekly", false},
+	{"steps", "weekly", true},
 	{"forecast", "weekly", true},
 	{"performance", "monthly", true},
 	{"referral", "monthly", true},
@@ -106,7 +106,12 @@ func parseReportQuery(q url.Values, loc *time.Location, now time.Time, o reportO
 		rq.Values[k] = strings.ToValidUTF8(strings.TrimSpace(q.Get(k)), "\uFFFD")
 	}
 	preset := rq.Values["period"]
-	if preset == "" {
+	if o.defaultPreset == "" { // a report of today: no period
+		delete(rq.Values, "period")
+		delete(rq.Values, "from")
+		delete(rq.Values, "to")
+		preset = "none"
+	} else if preset == "" {
 		preset = o.defaultPreset
 		if rq.Values["from"] != "" || rq.Values["to"] != "" {
 			preset = "custom"
@@ -120,6 +125,7 @@ func parseReportQuery(q url.Values, loc *time.Location, now time.Time, o reportO
 	}
 	qStart := time.Month((int(m)-1)/3*3 + 1)
 	switch preset {
+	case "none":
 	case "all":
 		if o.defaultPreset != "all" {
 			rq.Errors["period"] = "reports.error.preset"

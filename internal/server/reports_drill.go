@@ -20,11 +20,13 @@ const drillLimit = 500
 // projects it counts (decided on the engine's facts, as the report's
 // accumulator decides) and how the page names it.
 type drillCell struct {
-	match   func(p *pipeline.Project, f *pipeline.Facts) bool
-	names   func(n *postgres.ReportNames) bool // when set, also decides on the names (a referrer)
-	key     string                             // catalog key naming the number, with arg
-	arg     string
-	invalid bool // the cell's parameters name nothing: 404
+	match func(p *pipeline.Project, f *pipeline.Facts) bool
+	// matchNames, instead of match, also reads what the project shows
+	// (its scope, its milestone status).
+	matchNames func(p *pipeline.Project, f *pipeline.Facts, n *postgres.ReportNames) bool
+	key        string // catalog key naming the number, with arg
+	arg        string
+	invalid    bool // the cell's parameters name nothing: 404
 }
 
 // drill answers the list (or, with csv, the file) of the projects behind a
@@ -68,7 +70,7 @@ func (s *Server) drill(w http.ResponseWriter, r *http.Request, slug string, rq r
 			return crm.ErrNotFound
 		}
 		e.Evaluate(p, &f)
-		if !c.match(p, &f) || (c.names != nil && !c.names(n)) {
+		if c.matchNames != nil && !c.matchNames(p, &f, n) || c.matchNames == nil && !c.match(p, &f) {
 			return nil
 		}
 		v.Count++

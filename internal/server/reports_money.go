@@ -242,7 +242,9 @@ func referralCell(r *http.Request, rq *reportQuery) func(*postgres.ReportSetup) 
 			if key == "" {
 				c.arg = web.T(r.Context(), "reports.referral.no_referrer")
 			}
-			c.names = func(n *postgres.ReportNames) bool { return strings.TrimSpace(n.Referrer) == key }
+			c.matchNames = func(p *pipeline.Project, f *pipeline.Facts, n *postgres.ReportNames) bool {
+				return strings.TrimSpace(n.Referrer) == key && match(p, f)
+			}
 		default:
 			return drillCell{invalid: true}
 		}

@@ -28,7 +28,7 @@ func (s *Server) readPipeline(r *http.Request, rq *reportQuery) (pipelineReport,
 	var rep pipelineReport
 	var pl *pipeline.Pipeline
 	var b *pipeline.Batch
-	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment(), Items: true, ActiveOnly: true}
+	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment(), ActiveOnly: true}
 	rd.Filter.CreatedFrom, rd.Filter.CreatedTo = rq.Period.From, rq.Period.To
 	setup, status, failure, err := s.readReport(r, rq, rd, func(su *postgres.ReportSetup) {
 		pl = pipeline.NewPipeline(su.Engine, pipeline.PipelineOptions{ByReached: true})
@@ -222,7 +222,7 @@ func (s *Server) handleReportPipelineProjectsCSV(w http.ResponseWriter, r *http.
 
 func (s *Server) pipelineDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), pipelineDrillOptions)
-	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment(), Items: true, ActiveOnly: true}
+	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment(), ActiveOnly: true}
 	rd.Filter.CreatedFrom, rd.Filter.CreatedTo = rq.Period.From, rq.Period.To
 	s.drill(w, r, "pipeline", rq, pipelineDrillOptions, nil, rd, pipelineCell(r), csv)
 }

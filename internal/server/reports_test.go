@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -450,3 +451,191 @@ func TestFunnelReport(t *testing.T) {
 		}
 	}
 }
+
+// TestLateReport: every late milestone and event of the projects a viewer
+// may see is listed under its owner, nothing else; the counts per owner
+// drill down to their projects; the CSV is the list.
+func TestLateReport(t *testing.T) {
+	t.Parallel()
+	f := newReportsFixture(t, Config{})
+	// Independently of the engine: the open events past their start, and
+	// the two milestones the fixture makes late (Rita's 30-day-old lead
+	// not qualified within 2 days; Sam's roof, qualified 40 days ago, not
+	// proposed within 14).
+	type late struct{ project, what string }
+	events := map[string][]late{}
+	f.app.sql(t, f.admin, func(ctx context.Context, tx *postgres.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT u.name, p.title, e.title FROM scheduled_events e
+			JOIN projects p ON p.tenant_id = $1 AND p.id = e.project_id JOIN users u ON u.tenant_id = $1 AND u.id = p.owner_id
+			WHERE e.tenant_id = $1 AND NOT e.done AND e.starts_at < now()`, tx.Tenant)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var owner string
+			var l late
+			if err := rows.Scan(&owner, &l.project, &l.what); err != nil {
+				return err
+			}
+			events[owner] = append(events[owner], l)
+		}
+		return rows.Err()
+	})
+	milestones := map[string][]late{"Rita Rep": {{"Rita shed", "Lead qualified"}}, "Sam Rep": {{"Sam roof", "Proposed"}}}
+	for _, tc := range []struct {
+		u      crm.User
+		owners []string
+	}{{f.admin, []string{"Mona Manager", "Rita Rep", "Sam Rep"}}, {f.manager, []string{"Mona Manager", "Rita Rep"}},
+		{f.rita, []string{"Rita Rep"}}, {f.sam, []string{"Sam Rep"}}} {
+		c := f.app.client()
+		c.login(tc.u)
+		page := c.get("/reports/late")
+		if page.status != http.StatusOK {
+			t.Fatalf("%s: %d\n%s", tc.u.Name, page.status, page.body)
+		}
+		checkDrillDowns(t, c, page.body)
+		recs := reportCSVRecords(t, c, "/reports/late.csv")
+		want := map[string]bool{}
+		for _, o := range tc.owners {
+			for _, l := range milestones[o] {
+				want[o+"|"+l.project+"|milestone|"+l.what] = true
+			}
+			for _, l := range events[o] {
+				want[o+"|"+l.project+"|event|"+l.what] = true
+			}
+		}
+		got := map[string]bool{}
+		for _, r := range recs[1:] {
+			got[r[0]+"|"+r[2]+"|"+r[4]+"|"+r[5]] = true
+			if !strings.Contains(page.body, html.EscapeString(r[2])) {
+				t.Errorf("%s: %s listed in the CSV, not on the page", tc.u.Name, r[2])
+			}
+			if r[4] == "milestone" && r[2] == "Rita shed" && r[7] != "28" {
+				t.Errorf("Rita shed days late %s, want 28", r[7])
+			}
+		}
+		if fmt.Sprint(sortedKeys(got)) != fmt.Sprint(sortedKeys(want)) {
+			t.Errorf("%s: late things\n got %v\nwant %v", tc.u.Name, sortedKeys(got), sortedKeys(want))
+		}
+		if len(want) == 0 {
+			t.Fatalf("%s: nothing late: the fixture tests nothing", tc.u.Name)
+		}
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestStepsReport: the qualification step of the fixture's three
+// qualified projects (each qualified an hour after creation) is counted
+// for each role's own projects, its times are those hours, its numbers
+// drill down to the projects measured, and the target is stated.
+func TestStepsReport(t *testing.T) {
+	t.Parallel()
+	f := newReportsFixture(t, Config{})
+	for _, tc := range []struct {
+		u     crm.User
+		count string
+	}{{f.admin, "3"}, {f.manager, "2"}, {f.rita, "1"}, {f.sam, "1"}} {
+		c := f.app.client()
+		c.login(tc.u)
+		page := c.get("/reports/steps?period=last_12_months")
+		if page.status != http.StatusOK {
+			t.Fatalf("%s: %d\n%s", tc.u.Name, page.status, page.body)
+		}
+		mustContain(t, page.body, "<svg", "Target for qualification: within 2 days (the deadline of Lead qualified)",
+			"Created → qualified (or archived unqualified)", "1.0 h")
+		checkDrillDowns(t, c, page.body)
+		recs := reportCSVRecords(t, c, "/reports/steps.csv?period=last_12_months")
+		var first []string
+		for _, r := range recs[1:] {
+			if strings.HasPrefix(r[0], "Created") && r[1] == "Total" {
+				first = r
+			}
+		}
+		if first == nil || first[2] != tc.count || first[4] != "3600" {
+			t.Errorf("%s: qualification step total %v, want %s projects, median 3600 s", tc.u.Name, first, tc.count)
+		}
+	}
+}
+
+// TestLoadReport: the Rep load as a report: each salesperson's open
+// projects and unqualified new leads, every number drilling down to its
+// projects; a salesperson sees only their own row; the CSV is the table.
+func TestLoadReport(t *testing.T) {
+	t.Parallel()
+	f := newReportsFixture(t, Config{})
+	for _, tc := range []struct {
+		u                 crm.User
+		open, unqualified string
+		rows              int
+	}{{f.admin, "6", "3", 3}, {f.manager, "4", "2", 2}, {f.rita, "3", "2", 1}, {f.sam, "2", "1", 1}} {
+		c := f.app.client()
+		c.login(tc.u)
+		page := c.get("/reports/load")
+		if page.status != http.StatusOK {
+			t.Fatalf("%s: %d\n%s", tc.u.Name, page.status, page.body)
+		}
+		if n := checkDrillDowns(t, c, page.body); n < 3*(tc.rows+1) {
+			t.Errorf("%s: %d numbers link to their projects", tc.u.Name, n)
+		}
+		recs := reportCSVRecords(t, c, "/reports/load.csv")
+		total := recs[len(recs)-1]
+		if total[1] != tc.open || total[2] != tc.unqualified || len(recs) != tc.rows+2 {
+			t.Errorf("%s: load %v, want %s open, %s unqualified, %d rows", tc.u.Name, recs, tc.open, tc.unqualified, tc.rows)
+		}
+	}
+}
+
+// TestQualifiedReport: the qualified open projects by owner, with scope and
+// milestone status flagged when missing; every number drills down to its
+// projects; each role sees its own.
+func TestQualifiedReport(t *testing.T) {
+	t.Parallel()
+	f := newReportsFixture(t, Config{})
+	f.app.sql(t, f.admin, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE projects SET scope = '10 kW roof', status_id = (SELECT min(id) FROM milestone_statuses WHERE tenant_id = $1)
+			WHERE tenant_id = $1 AND title = '=Rita roof'`, tx.Tenant)
+		return err
+	})
+	if err := f.app.db.Refresh(context.Background(), f.admin.TenantID); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		u                    crm.User
+		n, noScope, noStatus string
+	}{{f.admin, "3", "2", "2"}, {f.manager, "2", "1", "1"}, {f.rita, "1", "0", "0"}, {f.sam, "1", "1", "1"}} {
+		c := f.app.client()
+		c.login(tc.u)
+		page := c.get("/reports/qualified")
+		if page.status != http.StatusOK {
+			t.Fatalf("%s: %d\n%s", tc.u.Name, page.status, page.body)
+		}
+		checkDrillDowns(t, c, page.body)
+		recs := reportCSVRecords(t, c, "/reports/qualified.csv")
+		if len(recs)-1 != atoi(tc.n) {
+			t.Errorf("%s: %d qualified open projects in the CSV, want %s", tc.u.Name, len(recs)-1, tc.n)
+		}
+		for _, r := range recs[1:] {
+			if r[2] == "=Rita roof" {
+				t.Errorf("formula not escaped: %q", r[2])
+			}
+			if r[2] == "'=Rita roof" && (r[3] != "10 kW roof" || r[9] != "no" || r[10] != "no") {
+				t.Errorf("Rita roof %v", r)
+			}
+		}
+		mustContain(t, page.body, `id="qualified-list"`)
+		for _, want := range []string{">" + tc.n + "</a>", ">" + tc.noScope + "</a>", ">" + tc.noStatus + "</a>"} {
+			mustContain(t, page.body, want)
+		}
+	}
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
