@@ -28,9 +28,11 @@ func TestBrowserReports(t *testing.T) {
 		{"/reports/funnel?period=last_12_months&view=activity", "report-funnel-activity", "#report-table tfoot tr.total"},
 		{"/reports/steps?period=last_12_months", "report-steps", "#steps-target"},
 		{"/reports/late", "report-late", "#late-list"},
+		{"/reports/qualified", "report-qualified", "#qualified-list"},
+		{"/reports/load", "report-load", "#report-table"},
 	} {
 		b.run(chromedp.Navigate(b.url(rep.path)), chromedp.WaitVisible(rep.wait, chromedp.ByQuery),
-			chromedp.WaitVisible("figure.chart svg, #late-list", chromedp.ByQuery))
+			chromedp.WaitVisible("figure.chart svg, #late-list, #qualified-list, #report-table", chromedp.ByQuery))
 		if got := b.text("#report-whose"); !strings.Contains(got, "Workgroups you manage") {
 			t.Errorf("%s: whose line %q", rep.path, got)
 		}
@@ -58,12 +60,12 @@ func TestBrowserReports(t *testing.T) {
 	for _, rep := range []struct{ path, shot string }{
 		{"/reports", "reports-index-zh"}, {"/reports/pipeline", "report-pipeline-zh"},
 		{"/reports/funnel?period=last_12_months", "report-funnel-zh"}, {"/reports/steps?period=last_12_months", "report-steps-zh"},
-		{"/reports/late", "report-late-zh"},
+		{"/reports/late", "report-late-zh"}, {"/reports/qualified", "report-qualified-zh"}, {"/reports/load", "report-load-zh"},
 	} {
 		b.run(chromedp.Navigate(b.url(rep.path)), chromedp.WaitVisible("main h1", chromedp.ByQuery))
 		b.screenshot(rep.shot)
 	}
-	if got := b.text("main h1"); got != "逾期里程碑" {
+	if got := b.text("main h1"); got != "销售负荷" {
 		t.Errorf("Chinese title %q", got)
 	}
 }
