@@ -29,6 +29,8 @@ func reportScenarios(ctx context.Context, db *postgres.DB, big crm.User, cookie 
 		for _, r := range []struct{ name, path string }{
 			{"pipeline", "/reports/pipeline"}, {"funnel", "/reports/funnel"}, {"steps", "/reports/steps"},
 			{"late", "/reports/late"}, {"qualified", "/reports/qualified"}, {"load", "/reports/load"},
+			{"forecast", "/reports/forecast"}, {"commission", "/reports/commission"}, {"referral", "/reports/referral"},
+			{"performance", "/reports/performance"}, {"calibration", "/reports/calibration"},
 		} {
 			out = append(out, scenario{name: "reports " + r.name + t.label, path: r.path, cookie: t.c, runs: 7, sql: read(t.u, r.name)})
 		}
