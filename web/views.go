@@ -47,7 +47,7 @@ func (p Page) NavItems() []NavItem {
 		return nil
 	}
 	items := []NavItem{{Key: "nav.sales", Href: "/"}, {Key: "nav.myday", Href: "/my-day"}, {Key: "nav.pipeline", Href: "/pipeline"},
-		{Key: "nav.accounts", Href: "/accounts"}}
+		{Key: "nav.reports", Href: "/reports"}, {Key: "nav.accounts", Href: "/accounts"}}
 	if p.User.Role == crm.RoleAdmin {
 		items = append(items, NavItem{Key: "nav.admin", Href: "/admin"})
 	}

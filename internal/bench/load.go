@@ -195,3 +195,37 @@ func (w *rssWatch) run(ctx context.Context) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// measureRuns measures a page that takes seconds: after one warm-up of
+// each, n requests and n runs of its SQL, alternating, on one connection
+// each; it returns their medians.
+func measureRuns(ctx context.Context, u, cookie string, sql func() error, n int) (page, query time.Duration, errs int, err error) {
+	pc, err := newPageClient(u, cookie)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer pc.close()
+	var pages, sqls []time.Duration
+	for i := 0; i <= n && ctx.Err() == nil; i++ {
+		t0 := time.Now()
+		if !pc.do() {
+			errs++
+		}
+		if i > 0 {
+			pages = append(pages, time.Since(t0))
+		}
+		t0 = time.Now()
+		if err := sql(); err != nil {
+			return 0, 0, errs, err
+		}
+		if i > 0 {
+			sqls = append(sqls, time.Since(t0))
+		}
+	}
+	if len(pages) == 0 {
+		return 0, 0, errs, ctx.Err()
+	}
+	slices.Sort(pages)
+	slices.Sort(sqls)
+	return pages[len(pages)/2], sqls[len(sqls)/2], errs, nil
+}

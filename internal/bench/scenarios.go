@@ -13,6 +13,10 @@ import (
 
 type scenario struct {
 	name, path string
+	cookie     string // the session to request it with; "" is the big tenant's admin
+	// runs, for a page that takes seconds: measure this many requests and
+	// SQL runs (after one warm-up of each) instead of rounds over the duration.
+	runs       int
 	throughput bool         // also measured at twice the connections
 	sql        func() error // nil: a reference without SQL
 	skip       string

@@ -145,7 +145,13 @@
 // one marked closed won but not sold → commit), a sold one in closed won.
 // Deferred and archived projects are not forecast. Quotas are given per
 // month and group key; attainment = closed won ÷ quota, gap = quota − closed
-// won, never negative.
+// won, never negative; open pipeline = pipeline + best case + commit (the
+// open projects' value); coverage = open pipeline ÷ gap, 0 without a gap.
+//
+// Commission: for each deal sold in the period, value × its owner's
+// commission rate (basis points), rounded to the cent like a weighted value;
+// an owner's commission is the sum over their deals, so the deals behind a
+// line add up to it.
 //
 // Metrics, over the period: win rate = sold ÷ (sold + archived after
 // qualification), both in the period; average deal = value sold ÷ deals

@@ -80,6 +80,12 @@ const (
 		"how many, their value, their weighted value, their probability (weighted value ÷ value), how many are " +
 		"stagnant and how many are late."
 
+	ExplainPipelineStage = "The pipeline report shows the active projects (deferred ones are not included) by the " +
+		"stage they have reached: their last completed milestone, which their probability comes from, with the next " +
+		"milestone of the process named. Projects that have completed no milestone are shown as new leads. For each " +
+		"stage: how many, their value, their weighted value, their probability (weighted value ÷ value) and how many " +
+		"are stagnant."
+
 	ExplainForecast = "The forecast places each active project in the month of its expected close date (projects " +
 		"without one are shown separately) and each sold project in the month it was sold. Weighted is the weighted " +
 		"value of the open projects plus the value sold. Each forecast category adds up the value of its projects; " +
@@ -88,6 +94,14 @@ const (
 
 	ExplainQuota = "Quota is the revenue target for the month; attainment is the value sold in the month divided by " +
 		"the quota, and the gap is what is left to sell."
+
+	ExplainCoverage = "Open pipeline is the value of the open projects expected to close in the month (pipeline, " +
+		"best case and commit). Coverage is the open pipeline divided by the quota still to sell: 2.0 means the " +
+		"open deals are worth twice what is left to sell. With nothing left to sell, coverage shows 0."
+
+	ExplainCommission = "Commission is, for every deal sold in the period, its value × its owner's commission rate, " +
+		"rounded to the cent; an owner's commission is the sum over their deals, so the deals listed add up to it. " +
+		"The rate is the one set for the owner now."
 
 	ExplainWinRate = "Win rate is the number of deals sold in the period divided by the deals sold plus the deals " +
 		"archived after qualification in the period. Leads archived before qualification do not count against it."
@@ -141,8 +155,11 @@ func explanations() map[string]string {
 		"percentiles":          ExplainPercentiles,
 		"outliers":             ExplainOutliers,
 		"pipeline":             ExplainPipeline,
+		"pipeline_stage":       ExplainPipelineStage,
 		"forecast":             ExplainForecast,
 		"quota":                ExplainQuota,
+		"coverage":             ExplainCoverage,
+		"commission":           ExplainCommission,
 		"win_rate":             ExplainWinRate,
 		"average_deal":         ExplainAverageDeal,
 		"sales_cycle":          ExplainSalesCycle,

@@ -45,6 +45,14 @@ func (c ForecastCell) Attainment() float64 { return ratio(float64(c.ClosedWon), 
 // Gap is what is left of the quota after closed won, never below zero.
 func (c ForecastCell) Gap() int64 { return max(c.Quota-c.ClosedWon, 0) }
 
+// Open is the open pipeline of the cell: the value of its open projects,
+// pipeline + best case + commit (closed won holds only projects sold).
+func (c ForecastCell) Open() int64 { return c.Pipeline + c.BestCase + c.Commit }
+
+// Coverage is Open ÷ Gap: how many times the open pipeline covers the
+// quota still to sell; 0 when nothing is left to sell.
+func (c ForecastCell) Coverage() float64 { return ratio(float64(c.Open()), float64(c.Gap())) }
+
 func (c *ForecastCell) add(o *ForecastCell) {
 	c.Count += o.Count
 	c.Weighted += o.Weighted

@@ -87,62 +87,111 @@ func NewFunnel(e *Engine, o FunnelOptions) *Funnel {
 		})}
 }
 
+// FunnelCounts is what one project adds to the funnel of its group: every
+// count of a FunnelRow it is one of. The list behind a number of the
+// report is the projects whose counts include it.
+type FunnelCounts struct {
+	// Cohort view (created in the period), as the project stands now.
+	Cohort                                  bool
+	Qualified, ArchivedUnqualified          bool
+	ArchivedQualified, Deferred, Open, Sold bool
+	Untriaged                               bool
+	ArchiveReasonID                         int64 // the reason it was archived with, when archived
+	Reached                                 int   // it counts in Reached[i] for every i < Reached
+
+	// Activity view (what happened in the period).
+	Completed        uint32 // bit i: milestone i completed in the period
+	ArchivedInPeriod bool
+	LostAt           int // when archived in the period: its last completed milestone, -1 for none
+	SoldInPeriod     bool
+}
+
+// Counts returns what p adds to the funnel, and false when it adds
+// nothing (neither created in the period nor active in it).
+func (fu *Funnel) Counts(p *Project, f *Facts) (FunnelCounts, bool) {
+	var c FunnelCounts
+	c.Cohort = fu.period.contains(p.CreatedAt.Unix())
+	c.ArchivedInPeriod = f.State == StateArchived && fu.period.contains(p.ArchivedAt.Unix()) // no date: all time only
+	c.SoldInPeriod = f.State == StateSold && fu.period.contains(f.SoldAt.Unix())
+	for i := range fu.e.milestones {
+		if f.Done&(1<<i) != 0 && fu.period.contains(f.DoneAt[i]) {
+			c.Completed |= 1 << i
+		}
+	}
+	if !c.Cohort && !c.ArchivedInPeriod && !c.SoldInPeriod && c.Completed == 0 {
+		return c, false
+	}
+	if c.Cohort {
+		c.Reached = f.LastDone + 1
+		c.Qualified = f.Qualified
+		switch f.State {
+		case StateArchived:
+			c.ArchivedQualified, c.ArchivedUnqualified = f.Qualified, !f.Qualified
+			c.ArchiveReasonID = p.ArchiveReasonID
+		case StateDeferred:
+			c.Deferred = true
+		case StateSold:
+			c.Sold = true
+		case StateActive:
+			c.Open = true
+		}
+		c.Untriaged = !f.Qualified && f.State != StateArchived
+	}
+	c.LostAt = -1
+	if c.ArchivedInPeriod {
+		c.LostAt = f.LastDone
+	}
+	return c, true
+}
+
 // Add feeds one project.
 func (fu *Funnel) Add(p *Project, f *Facts) {
-	inCohort := fu.period.contains(p.CreatedAt.Unix())
-	archivedIn := f.State == StateArchived && fu.period.contains(p.ArchivedAt.Unix()) // no date: all time only
-	soldIn := f.State == StateSold && fu.period.contains(f.SoldAt.Unix())
-	anyDone := false
-	for i := 0; i < len(fu.e.milestones) && !anyDone; i++ {
-		anyDone = f.Done&(1<<i) != 0 && fu.period.contains(f.DoneAt[i])
-	}
-	if !inCohort && !archivedIn && !soldIn && !anyDone {
+	c, ok := fu.Counts(p, f)
+	if !ok {
 		return
 	}
 	s := fu.g.get(groupKey(fu.group, p, f))
-	if inCohort {
+	if c.Cohort {
 		s.created++
-		for i := 0; i <= f.LastDone; i++ {
+		for i := 0; i < c.Reached; i++ {
 			s.reached[i]++
 		}
-		if f.Qualified {
+		if c.Qualified {
 			s.qualified++
 		}
-		switch f.State {
-		case StateArchived:
-			if f.Qualified {
-				s.archQ++
-			} else {
-				s.archUnq++
-			}
+		switch {
+		case c.ArchivedQualified:
+			s.archQ++
+		case c.ArchivedUnqualified:
+			s.archUnq++
+		case c.Deferred:
+			s.deferred++
+		case c.Sold:
+			s.sold++
+		case c.Open:
+			s.open++
+		}
+		if c.ArchivedQualified || c.ArchivedUnqualified {
 			if s.reasons == nil {
 				s.reasons = make(map[int64]int)
 			}
-			s.reasons[p.ArchiveReasonID]++
-		case StateDeferred:
-			s.deferred++
-		case StateSold:
-			s.sold++
-		case StateActive:
-			s.open++
+			s.reasons[c.ArchiveReasonID]++
 		}
 	}
-	if anyDone {
-		for i := range fu.e.milestones {
-			if f.Done&(1<<i) != 0 && fu.period.contains(f.DoneAt[i]) {
-				s.completed[i]++
-			}
+	for i := range fu.e.milestones {
+		if c.Completed&(1<<i) != 0 {
+			s.completed[i]++
 		}
 	}
-	if archivedIn {
+	if c.ArchivedInPeriod {
 		s.archivedIn++
-		if f.LastDone >= 0 {
-			s.lostAt[f.LastDone]++
+		if c.LostAt >= 0 {
+			s.lostAt[c.LostAt]++
 		} else {
 			s.lostBefore++
 		}
 	}
-	if soldIn {
+	if c.SoldInPeriod {
 		s.soldIn++
 	}
 }

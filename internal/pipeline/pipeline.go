@@ -3,11 +3,17 @@ package pipeline
 // PipelineOptions configure a Pipeline.
 type PipelineOptions struct {
 	Group KeyFunc // nil: one group
+	// ByReached puts each project in the stage it has reached, its last
+	// completed milestone (which its probability comes from), instead of
+	// its pending milestone. The last stage row then holds the open
+	// projects with no completed milestone.
+	ByReached bool
 }
 
-// StageRow is the open projects waiting on one milestone.
+// StageRow is the open projects waiting on one milestone (or, by reached,
+// having last completed it).
 type StageRow struct {
-	MilestoneID int64 // the pending milestone; 0 for projects with none pending
+	MilestoneID int64 // the pending (or last completed) milestone; 0 for projects with none
 	Count       int
 	Value       int64 // cents
 	Weighted    int64 // Σ weighted value, cents
@@ -45,32 +51,48 @@ type PipelineReport struct {
 }
 
 // Pipeline accumulates the open (effectively active) projects by pending
-// milestone.
+// milestone, or by the stage reached (PipelineOptions.ByReached).
 type Pipeline struct {
-	e     *Engine
-	group KeyFunc
-	g     groups[[]StageRow]
+	e       *Engine
+	group   KeyFunc
+	reached bool
+	g       groups[[]StageRow]
 }
 
 // NewPipeline returns an empty Pipeline.
 func NewPipeline(e *Engine, o PipelineOptions) *Pipeline {
 	n := len(e.milestones) + 1
-	return &Pipeline{e: e, group: o.Group, g: newGroups(func() *[]StageRow {
+	return &Pipeline{e: e, group: o.Group, reached: o.ByReached, g: newGroups(func() *[]StageRow {
 		s := make([]StageRow, n)
 		return &s
 	})}
 }
 
+// Stage returns the index of the stage row p counts in (the last one for
+// none pending or, by reached, none completed), and false when p does not
+// count (it is not effectively active). The list behind a number of the
+// report is the projects of its stage.
+func (pl *Pipeline) Stage(p *Project, f *Facts) (int, bool) {
+	if f.State != StateActive {
+		return 0, false
+	}
+	i := f.Pending
+	if pl.reached {
+		i = f.LastDone
+	}
+	if i < 0 {
+		i = len(pl.e.milestones)
+	}
+	return i, true
+}
+
 // Add feeds one project; only effectively active projects count.
 func (pl *Pipeline) Add(p *Project, f *Facts) {
-	if f.State != StateActive {
+	i, ok := pl.Stage(p, f)
+	if !ok {
 		return
 	}
 	rows := *pl.g.get(groupKey(pl.group, p, f))
-	i := f.Pending
-	if i < 0 {
-		i = len(rows) - 1
-	}
 	r := &rows[i]
 	r.Count++
 	r.Value += f.Value

@@ -398,3 +398,29 @@ func TestForecastMonthRange(t *testing.T) {
 		}
 	}
 }
+
+func TestPipelineByReached(t *testing.T) {
+	e, ps, _ := scenario(t)
+	pl := NewPipeline(e, PipelineOptions{ByReached: true})
+	b := NewBatch(e, pl)
+	for i := range ps {
+		b.Add(&ps[i])
+	}
+	r := pl.Result()
+	// 5 and 7 last completed Proposed (7 skipped Qualified), 6 only Created.
+	want := []StageRow{
+		{MilestoneID: mCreated, Count: 1, Stagnant: 1, Late: 1},
+		{MilestoneID: mQualified},
+		{MilestoneID: mProposed, Count: 2, Value: 500_000, Weighted: 250_000, Stagnant: 1, Late: 1},
+		{MilestoneID: mSold},
+		{},
+	}
+	for i := range want {
+		if r.Total.Stages[i] != want[i] {
+			t.Errorf("stage %d: %+v, want %+v", i, r.Total.Stages[i], want[i])
+		}
+	}
+	if r.Total.Total != (StageRow{Count: 3, Value: 500_000, Weighted: 250_000, Stagnant: 2, Late: 2}) {
+		t.Errorf("total %+v", r.Total.Total)
+	}
+}

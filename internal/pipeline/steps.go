@@ -74,15 +74,9 @@ func NewStepTimes(e *Engine, o StepOptions) *StepTimes {
 		})}
 }
 
-// Add feeds one project.
-func (st *StepTimes) Add(p *Project, f *Facts) {
-	var s *stepState
-	get := func() *stepState {
-		if s == nil {
-			s = st.g.get(groupKey(st.group, p, f))
-		}
-		return s
-	}
+// visit calls fn for every step p ended in the period, with its start and
+// end (Unix seconds; end before start for a pair completed in reverse).
+func (st *StepTimes) visit(p *Project, f *Facts, fn func(i int, from, to int64)) {
 	created := p.CreatedAt.Unix()
 	// Step 0: created → qualified, or → archived for a lead archived unqualified.
 	end, ok := int64(0), false
@@ -92,7 +86,7 @@ func (st *StepTimes) Add(p *Project, f *Facts) {
 		end, ok = p.ArchivedAt.Unix(), true
 	}
 	if ok && st.period.contains(end) {
-		st.record(get(), 0, created, end, p.ID)
+		fn(0, created, end)
 	}
 	for i := 1; i < len(st.e.milestones); i++ {
 		if f.Done&(1<<i) == 0 || !st.period.contains(f.DoneAt[i]) {
@@ -101,9 +95,33 @@ func (st *StepTimes) Add(p *Project, f *Facts) {
 		// A project that skipped the previous milestone measures the step
 		// from the one it completed before.
 		if j := previousDone(f, i); j >= 0 {
-			st.record(get(), i, f.DoneAt[j], f.DoneAt[i], p.ID)
+			fn(i, f.DoneAt[j], f.DoneAt[i])
 		}
 	}
+}
+
+// Measured returns the steps p is measured in (bit i: step i, in order and
+// ended in the period) and how long each took: the projects behind a
+// step's count are those measured in it.
+func (st *StepTimes) Measured(p *Project, f *Facts) (steps uint32, took [MaxMilestones]int64) {
+	st.visit(p, f, func(i int, from, to int64) {
+		if to >= from {
+			steps |= 1 << i
+			took[i] = int64(clampSeconds(to - from))
+		}
+	})
+	return steps, took
+}
+
+// Add feeds one project.
+func (st *StepTimes) Add(p *Project, f *Facts) {
+	var s *stepState
+	st.visit(p, f, func(i int, from, to int64) {
+		if s == nil {
+			s = st.g.get(groupKey(st.group, p, f))
+		}
+		st.record(s, i, from, to, p.ID)
+	})
 }
 
 func (st *StepTimes) record(s *stepState, i int, from, to, id int64) {

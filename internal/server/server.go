@@ -34,6 +34,10 @@ type Config struct {
 	// links; empty: taken from the request.
 	Mailer  Mailer
 	BaseURL string
+	// ReportTimeout bounds each statement of a report (0: the default,
+	// postgres.ReportTimeout); a report that runs out of it asks for a
+	// narrower filter.
+	ReportTimeout time.Duration
 }
 
 // Server holds the application's dependencies. It has no mutable globals:

@@ -1,0 +1,426 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/pipeline"
+)
+
+// ReportFilter narrows the projects a report reads. Zero values mean "no
+// filter"; the server has checked every field.
+type ReportFilter struct {
+	Owner     crm.UserID
+	Workgroup int64 // projects whose owner is a member of this workgroup, as on the Sales screen
+	Source    int64
+	// CreatedFrom and CreatedTo keep the projects created in [From, To),
+	// for reports that follow the leads created in a period.
+	CreatedFrom, CreatedTo time.Time
+}
+
+// ReportRead is what a report reads: the filter, the moment it is judged
+// at, and the rows it needs beyond the projects and their completions and
+// skipped milestones.
+type ReportRead struct {
+	Filter ReportFilter
+	Now    time.Time
+	Items  bool // open subtasks and scheduled events (late)
+	// ActiveOnly reads only the projects that are active at Now, by the
+	// state the engine stored with each project (as the Sales screen's
+	// active view does), for reports that count nothing else. The engine
+	// still judges every project it is given.
+	ActiveOnly bool
+	// OpenOnly reads only the open projects (active or deferred), by the
+	// phase the engine stored with each project.
+	OpenOnly bool
+	// ByOwner streams the projects by their owner's name (then owner and
+	// project ID) instead of by ID, for lists grouped by owner.
+	ByOwner bool
+	// LateOnly reads only the projects late at Now, by the instant the
+	// engine stored with each project (as the Sales screen's late filter).
+	LateOnly bool
+	// TouchedIn, when set, reads only the projects created, archived or
+	// with a milestone completed in it (a second either side, as the
+	// engine compares whole seconds): every project the activity of a
+	// period can count.
+	TouchedIn pipeline.Period
+	// Phases, when set, reads only the projects whose stored phase is one
+	// of them ("open", "archived", "sold": the project's state, deferred
+	// counting as open), for reports that count only closed projects.
+	Phases []string
+	Names  bool // title, customer and owner names, for the lists behind a number
+	// Timeout bounds every statement of the report; 0 is ReportTimeout.
+	Timeout time.Duration
+}
+
+// ReportTimeout is how long a report's statements may run before the
+// report is given up with ErrReportTimeout.
+const ReportTimeout = 30 * time.Second
+
+// ErrReportTimeout means a report took longer than its statement timeout:
+// the page asks for a narrower filter.
+var ErrReportTimeout = errors.New("report took too long")
+
+// ReportSetup is what a report knows before its projects arrive: the
+// tenant's engine at the report's moment, the tenant, the viewer's scope
+// and the choices its filters and rows are named from.
+type ReportSetup struct {
+	Engine  *pipeline.Engine
+	Tenant  crm.Tenant
+	Scope   Scope
+	Options SalesOptions
+	// Users are every user of the tenant, the inactive ones too (they may
+	// still own projects), by name.
+	Users []crm.Choice
+	// Reasons are every archive reason, the inactive ones too.
+	Reasons []crm.Choice
+	// Roles are the users' roles.
+	Roles map[int64]crm.Role
+}
+
+// ReportNames are how a project is shown in the list behind a number.
+type ReportNames struct {
+	Title, Customer, Owner string
+	Referrer               string
+	Scope, Status          string // what the customer wants; the milestone status, "" for none
+	// Items are the titles of the project's open subtasks and events,
+	// in the order of its Items.
+	Items []string
+}
+
+// ReadReport streams the projects v may see that match rd.Filter into
+// each, in ID order, in one tenant transaction under a statement timeout:
+// first start gets the engine and the lists (an error from it, such as a
+// validation error for an unknown ID, ends the report), then each gets
+// every project in the engine's compact form (and its names when
+// rd.Names). The project and names are reused between calls. One
+// statement reads projects, completions, skipped milestones and (with
+// rd.Items) open subtasks and events, merged by project, so memory does not
+// grow with the tenant. A statement that runs out of time is
+// ErrReportTimeout.
+func (db *DB) ReadReport(ctx context.Context, v crm.Viewer, rd ReportRead,
+	start func(*ReportSetup) error, each func(*pipeline.Project, *ReportNames) error) error {
+	return db.inReport(ctx, v, rd, start, func(tx *Tx, setup *ReportSetup) error {
+		return tx.streamReport(ctx, setup, rd, each)
+	})
+}
+
+// inReport runs fn in one tenant transaction under the report's statement
+// timeout, after start (nil: none) has checked the setup; a statement that
+// runs out of time is ErrReportTimeout. Reports that read more than the
+// projects (quotas, rates) read it in fn, in the same transaction.
+func (db *DB) inReport(ctx context.Context, v crm.Viewer, rd ReportRead,
+	start func(*ReportSetup) error, fn func(tx *Tx, setup *ReportSetup) error) error {
+	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
+		timeout := rd.Timeout
+		if timeout <= 0 {
+			timeout = ReportTimeout
+		}
+		// A report reads many rows once: compiling the plan (JIT) costs
+		// more than it saves, and its sort should stay in memory.
+		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = "+strconv.FormatInt(max(timeout.Milliseconds(), 1), 10)+
+			"; SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"); err != nil {
+			return err
+		}
+		setup, err := tx.reportSetup(ctx, v, rd.Now)
+		if err != nil {
+			return err
+		}
+		if start != nil {
+			if err := start(setup); err != nil {
+				return err
+			}
+		}
+		return fn(tx, setup)
+	})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "57014" && ctx.Err() == nil {
+		return ErrReportTimeout
+	}
+	return err
+}
+
+func (tx *Tx) reportSetup(ctx context.Context, v crm.Viewer, now time.Time) (*ReportSetup, error) {
+	scope, err := tx.Scope(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	t, err := tx.TenantRow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := tx.SalesOptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts.ManagesNone = scope.ManagesNone
+	rows, err := tx.Query(ctx, `SELECT id, name, active, role FROM users WHERE tenant_id = $1 ORDER BY name, id`, tx.Tenant)
+	if err != nil {
+		return nil, fmt.Errorf("report users: %w", err)
+	}
+	roles := map[int64]crm.Role{}
+	var users []crm.Choice
+	var u crm.Choice
+	var role crm.Role
+	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.Name, &u.Active, &role}, func() error {
+		users = append(users, u)
+		roles[u.ID] = role
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report users: %w", err)
+	}
+	rows, err = tx.Query(ctx, `SELECT id, name, active FROM archive_reasons WHERE tenant_id = $1 ORDER BY position, id`, tx.Tenant)
+	if err != nil {
+		return nil, fmt.Errorf("report reasons: %w", err)
+	}
+	reasons, err := pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
+	if err != nil {
+		return nil, fmt.Errorf("report reasons: %w", err)
+	}
+	e, err := pipeline.TenantEngine(t, t.Location(), opts.Milestones, now)
+	if err != nil {
+		return nil, fmt.Errorf("tenant engine: %w", err)
+	}
+	return &ReportSetup{Engine: e, Tenant: t, Scope: scope, Options: opts, Users: users, Reasons: reasons, Roles: roles}, nil
+}
+
+// reportWhere is the predicate on projects p of a report: the tenant ($1),
+// the viewer's scope and the filter. plain tells that it keeps every
+// project of the tenant.
+func reportWhere(tenant crm.TenantID, scope Scope, rd ReportRead, args *[]any) (where string, plain bool) {
+	f := rd.Filter
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+	w := []string{"p.tenant_id = " + arg(tenant)}
+	if !scope.All {
+		w = append(w, scope.Where("p", args))
+	}
+	if rd.ActiveOnly || rd.LateOnly {
+		w = append(w, "p.phase = 'open' AND p.active_from <= "+arg(rd.Now))
+	}
+	if len(rd.Phases) > 0 {
+		w = append(w, "p.phase = ANY("+arg(rd.Phases)+")")
+	}
+	if rd.LateOnly {
+		w = append(w, "p.late_from <= "+arg(rd.Now))
+	}
+	if rd.OpenOnly {
+		w = append(w, "p.phase = 'open'")
+	}
+	if t := rd.TouchedIn; !t.IsZero() {
+		from, to := arg(t.From.Add(-time.Second)), arg(t.To.Add(time.Second))
+		w = append(w, "(p.created_at >= "+from+" AND p.created_at < "+to+
+			" OR p.archived_at >= "+from+" AND p.archived_at < "+to+
+			" OR EXISTS (SELECT 1 FROM milestone_completions tc WHERE tc.tenant_id = $1 AND tc.project_id = p.id AND tc.completed_at >= "+from+
+			" AND tc.completed_at < "+to+"))")
+	}
+	if f.Owner != 0 {
+		w = append(w, "p.owner_id = "+arg(f.Owner))
+	}
+	if f.Workgroup != 0 {
+		w = append(w, "p.owner_id IN (SELECT wm.user_id FROM workgroup_members wm WHERE wm.tenant_id = $1 AND wm.workgroup_id = "+arg(f.Workgroup)+")")
+	}
+	if f.Source != 0 {
+		w = append(w, "p.source_id = "+arg(f.Source))
+	}
+	if !f.CreatedFrom.IsZero() {
+		w = append(w, "p.created_at >= "+arg(f.CreatedFrom))
+	}
+	if !f.CreatedTo.IsZero() {
+		w = append(w, "p.created_at < "+arg(f.CreatedTo))
+	}
+	return strings.Join(w, " AND "), len(w) == 1
+}
+
+// Row kinds of the report statement, in the order they follow their project.
+const (
+	kindProject = iota
+	kindCompletion
+	kindSkip
+	kindSubtask
+	kindEvent
+)
+
+// reportSQL is the one statement of a report: the projects and the rows
+// that belong to them, ordered by project and kind. Rows of other tables
+// read the same projects (joined when the predicate is more than the
+// tenant, which the planner runs as a merge by project ID).
+func reportSQL(where string, plain, items, names, byOwner bool) string {
+	plain = plain && !byOwner // the order needs the project beside every row
+	order, orderCol := "", ""
+	if byOwner {
+		order, orderCol = "ORDER BY p_owner_name, p_owner_id, 1, 2", ", p.owner_name AS p_owner_name, p.owner_id AS p_owner_id"
+	}
+	itemTitle := func(alias string) string {
+		if names {
+			return alias + ".title"
+		}
+		return "NULL::text"
+	}
+	// The projects are chosen once (v); the rows of the other tables join
+	// them by ID, or, when every project of the tenant is read, are read
+	// by the tenant alone.
+	child := func(alias, table, cond string) string {
+		if plain {
+			return " FROM " + table + " " + alias + " WHERE " + alias + ".tenant_id = $1" + cond
+		}
+		return " FROM " + table + " " + alias + " JOIN v p ON p.id = " + alias + ".project_id WHERE " + alias + ".tenant_id = $1" + cond
+	}
+	pad := ""
+	nameCols := ""
+	if names {
+		pad = ", NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text"
+		nameCols = ", p.title, p.customer_name, p.owner_name, p.scope, p.status_name, p.referrer"
+	}
+	pad += orderCol
+	nameCols += orderCol
+	const nulls = "NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::date, NULL::date, NULL::text, NULL::text, NULL::int2"
+	var b strings.Builder
+	from := "projects p WHERE " + where
+	if !plain {
+		b.WriteString(`WITH v AS MATERIALIZED (SELECT p.id, p.owner_id, p.source_id, p.value_cents, p.archive_reason_id, p.created_at,
+		p.archived_at, p.resumed_at, p.last_activity_at, p.first_touch_at, p.defer_until, p.expected_close, p.state,
+		p.forecast_category, p.probability_override, p.title, p.customer_name, p.owner_name, p.scope, p.status_name, p.referrer FROM projects p WHERE ` + where + `)
+	`)
+		from = "v p"
+	}
+	b.WriteString(`SELECT p.id, 0::int2, p.owner_id, COALESCE(p.source_id, 0), p.value_cents, COALESCE(p.archive_reason_id, 0),
+		p.created_at, p.archived_at, p.resumed_at, p.last_activity_at, p.first_touch_at, p.defer_until, p.expected_close,
+		p.state, p.forecast_category, p.probability_override` + nameCols + `
+	  FROM ` + from)
+	b.WriteString(`
+	UNION ALL SELECT c.project_id, 1::int2, c.milestone_id, 0, 0, 0, c.completed_at, ` + nulls + pad + child("c", "milestone_completions", ""))
+	b.WriteString(`
+	UNION ALL SELECT k.project_id, 2::int2, k.milestone_id, 0, 0, 0, NULL::timestamptz, ` + nulls + pad + child("k", "milestone_skips", ""))
+	if items {
+		b.WriteString(`
+	UNION ALL SELECT s.project_id, 3::int2, s.id, 0, 0, 0, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+		s.due_date, NULL::date, ` + itemTitle("s") + `, NULL::text, NULL::int2` + pad + child("s", "subtasks", " AND NOT s.done AND s.due_date IS NOT NULL"))
+		b.WriteString(`
+	UNION ALL SELECT e.project_id, 4::int2, e.id, 0, 0, 0, e.starts_at, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+		NULL::date, NULL::date, ` + itemTitle("e") + `, NULL::text, NULL::int2` + pad + child("e", "scheduled_events", " AND NOT e.done"))
+	}
+	if order == "" {
+		order = "ORDER BY 1, 2"
+	}
+	b.WriteString("\n\t" + order)
+	return b.String()
+}
+
+func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRead, each func(*pipeline.Project, *ReportNames) error) error {
+	args := []any{}
+	where, plain := reportWhere(tx.Tenant, setup.Scope, rd, &args)
+	rows, err := tx.Query(ctx, reportSQL(where, plain, rd.Items, rd.Names, rd.ByOwner), args...)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	defer rows.Close()
+	loc := setup.Engine.Location()
+	var (
+		pid, a, source, value, reason int64
+		kind                          int16
+		t1, archived, resumed, last   pgtype.Timestamptz
+		touch                         pgtype.Timestamptz
+		d1, closeDate                 pgtype.Date
+		state, forecast               pgtype.Text
+		override                      pgtype.Int2
+		title, customer, owner        pgtype.Text
+		scope, status, refer          pgtype.Text
+	)
+	dest := []any{&pid, &kind, &a, &source, &value, &reason, &t1, &archived, &resumed, &last, &touch, &d1, &closeDate,
+		&state, &forecast, &override}
+	if rd.Names {
+		dest = append(dest, &title, &customer, &owner, &scope, &status, &refer)
+	}
+	var orderName pgtype.Text
+	var orderOwner int64
+	if rd.ByOwner {
+		dest = append(dest, &orderName, &orderOwner)
+	}
+	var p pipeline.Project
+	var n ReportNames
+	have := false
+	flush := func() error {
+		if !have {
+			return nil
+		}
+		have = false
+		return each(&p, &n)
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		if kind == kindProject {
+			if err := flush(); err != nil {
+				return err
+			}
+			p = pipeline.Project{ID: pid, OwnerID: a, SourceID: source, State: pipeline.StateOf(crm.State(state.String)),
+				Value: value, CreatedAt: t1.Time, ArchiveReasonID: reason, ArchivedAt: instantOf(archived),
+				ResumedAt: instantOf(resumed), LastActivityAt: instantOf(last), FirstTouchAt: instantOf(touch),
+				Forecast: forecastOf(forecast.String), Completions: p.Completions[:0], Skipped: p.Skipped[:0], Items: p.Items[:0]}
+			n.Items = n.Items[:0]
+			if d1.Valid {
+				p.DeferUntil = pipeline.DayStart(d1.Time.Year(), d1.Time.Month(), d1.Time.Day(), loc)
+			}
+			if closeDate.Valid {
+				p.ExpectedClose = closeDate.Time
+			}
+			if override.Valid {
+				p.HasOverride, p.ProbabilityOverride = true, int(override.Int16)
+			}
+			if rd.Names {
+				n.Title, n.Customer, n.Owner, n.Scope, n.Status = title.String, customer.String, owner.String, scope.String, status.String
+				n.Referrer = refer.String
+			}
+			have = true
+			continue
+		}
+		if !have || pid != p.ID {
+			continue // a row of a project the report does not read
+		}
+		switch kind {
+		case kindCompletion:
+			p.Completions = append(p.Completions, pipeline.Completion{MilestoneID: a, At: t1.Time})
+		case kindSkip:
+			p.Skipped = append(p.Skipped, a)
+		case kindSubtask:
+			p.Items = append(p.Items, pipeline.DueItem{ID: a, Kind: pipeline.Subtask, Due: d1.Time, AllDay: true})
+			n.Items = append(n.Items, state.String)
+		case kindEvent:
+			p.Items = append(p.Items, pipeline.DueItem{ID: a, Kind: pipeline.Event, Due: t1.Time})
+			n.Items = append(n.Items, state.String)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return flush()
+}
+
+// forecastOf is the engine's forecast category of a stored one; an omitted
+// deal counts as none.
+func forecastOf(s string) pipeline.ForecastCategory {
+	switch crm.ForecastCategory(s) {
+	case crm.ForecastPipeline:
+		return pipeline.CategoryPipeline
+	case crm.ForecastBestCase:
+		return pipeline.CategoryBestCase
+	case crm.ForecastCommit:
+		return pipeline.CategoryCommit
+	case crm.ForecastClosedWon:
+		return pipeline.CategoryClosedWon
+	}
+	return pipeline.CategoryNone
+}
