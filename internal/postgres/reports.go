@@ -41,6 +41,10 @@ type ReportRead struct {
 	// OpenOnly reads only the open projects (active or deferred), by the
 	// phase the engine stored with each project.
 	OpenOnly bool
+	// QualifiedOnly reads only the projects whose stored last completed
+	// milestone is the first qualifying one or a later one: the qualified
+	// projects (see the engine's definition), by what the engine stored.
+	QualifiedOnly bool
 	// ByOwner streams the projects by their owner's name (then owner and
 	// project ID) instead of by ID, for lists grouped by owner.
 	ByOwner bool
@@ -196,7 +200,7 @@ func (tx *Tx) reportSetup(ctx context.Context, v crm.Viewer, now time.Time) (*Re
 // reportWhere is the predicate on projects p of a report: the tenant ($1),
 // the viewer's scope and the filter. plain tells that it keeps every
 // project of the tenant.
-func reportWhere(tenant crm.TenantID, scope Scope, rd ReportRead, args *[]any) (where string, plain bool) {
+func reportWhere(tenant crm.TenantID, scope Scope, e *pipeline.Engine, rd ReportRead, args *[]any) (where string, plain bool) {
 	f := rd.Filter
 	arg := func(v any) string {
 		*args = append(*args, v)
@@ -217,6 +221,9 @@ func reportWhere(tenant crm.TenantID, scope Scope, rd ReportRead, args *[]any) (
 	}
 	if rd.OpenOnly {
 		w = append(w, "p.phase = 'open'")
+	}
+	if rd.QualifiedOnly {
+		w = append(w, "p.last_milestone_id = ANY("+arg(qualifiedStages(e))+"::bigint[])")
 	}
 	if t := rd.TouchedIn; !t.IsZero() {
 		from, to := arg(t.From.Add(-time.Second)), arg(t.To.Add(time.Second))
@@ -241,6 +248,20 @@ func reportWhere(tenant crm.TenantID, scope Scope, rd ReportRead, args *[]any) (
 		w = append(w, "p.created_at < "+arg(f.CreatedTo))
 	}
 	return strings.Join(w, " AND "), len(w) == 1
+}
+
+// qualifiedStages are the active milestones from the first qualifying one
+// on: a project whose last completed milestone is one of them is qualified.
+func qualifiedStages(e *pipeline.Engine) []int64 {
+	ids := []int64{}
+	from := false
+	for _, m := range e.Milestones() {
+		from = from || m.Qualifying
+		if from {
+			ids = append(ids, m.ID)
+		}
+	}
+	return ids
 }
 
 // Row kinds of the report statement, in the order they follow their project.
@@ -320,7 +341,7 @@ func reportSQL(where string, plain, items, names, byOwner bool) string {
 
 func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRead, each func(*pipeline.Project, *ReportNames) error) error {
 	args := []any{}
-	where, plain := reportWhere(tx.Tenant, setup.Scope, rd, &args)
+	where, plain := reportWhere(tx.Tenant, setup.Scope, setup.Engine, rd, &args)
 	rows, err := tx.Query(ctx, reportSQL(where, plain, rd.Items, rd.Names, rd.ByOwner), args...)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)

@@ -47,7 +47,7 @@ func (db *DB) BenchReport(ctx context.Context, v crm.Viewer, name string) (int, 
 	case "late":
 		rd = ReportRead{Now: now, Items: true, Names: true, LateOnly: true, ByOwner: true}
 	case "qualified":
-		rd = ReportRead{Now: now, Names: true, OpenOnly: true, ByOwner: true}
+		rd = ReportRead{Now: now, Names: true, OpenOnly: true, QualifiedOnly: true, ByOwner: true}
 	case "load":
 		rd = ReportRead{Now: now, Items: true, ActiveOnly: true}
 	default:

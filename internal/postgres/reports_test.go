@@ -457,3 +457,60 @@ func TestFunnelReportAgreesWithRows(t *testing.T) {
 		t.Fatal("nothing counted: the data tests nothing")
 	}
 }
+
+// TestReportPrefiltersKeepEveryCountedProject: reading only the projects
+// the stored data says are active, late, open or qualified gives the
+// reports exactly the projects the engine counts among all of them.
+func TestReportPrefiltersKeepEveryCountedProject(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	rt := newReportTenant(t, db, 300)
+	v := crm.Viewer{TenantID: rt.admin.TenantID, UserID: rt.admin.ID, Role: rt.admin.Role}
+	read := func(rd postgres.ReportRead, keep func(e *pipeline.Engine, p *pipeline.Project, f *pipeline.Facts) bool) []int64 {
+		var e *pipeline.Engine
+		var f pipeline.Facts
+		var ids []int64
+		err := db.ReadReport(context.Background(), v, rd, func(su *postgres.ReportSetup) error { e = su.Engine; return nil },
+			func(p *pipeline.Project, _ *postgres.ReportNames) error {
+				e.Evaluate(p, &f)
+				if keep(e, p, &f) {
+					ids = append(ids, p.ID)
+				}
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	for _, now := range rt.moments() {
+		for _, c := range []struct {
+			name string
+			rd   postgres.ReportRead
+			keep func(e *pipeline.Engine, p *pipeline.Project, f *pipeline.Facts) bool
+		}{
+			{"active", postgres.ReportRead{ActiveOnly: true}, func(_ *pipeline.Engine, _ *pipeline.Project, f *pipeline.Facts) bool {
+				return f.State == pipeline.StateActive
+			}},
+			{"late", postgres.ReportRead{LateOnly: true, Items: true}, func(e *pipeline.Engine, p *pipeline.Project, _ *pipeline.Facts) bool {
+				return len(e.LateItems(p, nil)) > 0
+			}},
+			{"qualified open", postgres.ReportRead{OpenOnly: true, QualifiedOnly: true}, func(_ *pipeline.Engine, _ *pipeline.Project, f *pipeline.Facts) bool {
+				return f.Qualified && (f.State == pipeline.StateActive || f.State == pipeline.StateDeferred)
+			}},
+		} {
+			all := c.rd
+			all.ActiveOnly, all.LateOnly, all.OpenOnly, all.QualifiedOnly = false, false, false, false
+			all.Items = true
+			c.rd.Now, all.Now = now, now
+			want, got := read(all, c.keep), read(c.rd, c.keep)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s at %s: prefiltered %v, all %v", c.name, now, got, want)
+			}
+			if len(want) == 0 {
+				t.Errorf("%s at %s: nothing counted: the data tests nothing", c.name, now)
+			}
+		}
+	}
+}

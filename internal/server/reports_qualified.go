@@ -24,7 +24,7 @@ var qualifiedDrillOptions = reportOptions{extra: []string{"cell"}}
 
 // qualifiedRead reads the open projects by owner, with their details.
 func qualifiedRead(rq reportQuery) postgres.ReportRead {
-	return postgres.ReportRead{Filter: rq.Filter, Now: moment(), Names: true, OpenOnly: true, ByOwner: true}
+	return postgres.ReportRead{Filter: rq.Filter, Now: moment(), Names: true, OpenOnly: true, QualifiedOnly: true, ByOwner: true}
 }
 
 // isQualifiedOpen is the report's set: qualified, open (active or deferred).
