@@ -46,7 +46,7 @@ func ParseAmount(s string) (int64, string) {
 	// Currency signs and codes (three letters at most, before or after the
 	// number), spaces and apostrophes grouping thousands.
 	var b strings.Builder
-	letters, ended := 0, false
+	letters, signs, ended := 0, 0, false
 	for _, c := range s {
 		switch {
 		case c >= '0' && c <= '9', c == '.', c == ',':
@@ -69,6 +69,7 @@ func ParseAmount(s string) (int64, string) {
 			}
 			ended = b.Len() > 0
 		case unicode.Is(unicode.Sc, c):
+			signs++
 			ended = b.Len() > 0
 		case unicode.IsSpace(c), c == '\'', c == '’':
 		default:
@@ -76,6 +77,9 @@ func ParseAmount(s string) (int64, string) {
 		}
 	}
 	digits := b.String()
+	if letters != 0 && letters != 3 && signs == 0 { // a code has three letters (EUR); US$ has a sign
+		return 0, MsgValueMoney
+	}
 	if digits == "" {
 		return 0, MsgValueMoney
 	}

@@ -24,7 +24,7 @@ func TestParseAmount(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"abc", "1,2,3", "12.34.56,7,8", "1-2", "--5", ",", ".", "1.2.3", "12,34,5", "5 apples ok", "1e5",
-		"12/3", "99999999999999"} {
+		"12/3", "99999999999999", "12x", "5 ab"} {
 		if got, msg := ParseAmount(in); msg == "" {
 			t.Errorf("ParseAmount(%q) = %d, accepted", in, got)
 		}
