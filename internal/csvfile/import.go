@@ -52,28 +52,6 @@ type ImportLists struct {
 	CreateSources bool
 }
 
-// RowError is why a row cannot be imported: its line, its column's name
-// in the file ("" for the row as a whole) and a message.
-type RowError struct {
-	Line   int
-	Column string
-	Msg    string
-}
-
-// ImportRow is one row read into a project: every ID the file names by
-// name resolved, except its account, contact and a new lead source, which
-// are left to the database (matched by e-mail, phone or name, else created).
-type ImportRow struct {
-	Line       int
-	ExternalID string
-	Project    crm.Project
-	Account    crm.Account
-	Contact    crm.Contact
-	NewSource  string // a lead source to create; Project.SourceID is 0
-	Note       string // the "imported fields" note, "" for none
-	Errors     []RowError
-}
-
 // ProjectDecoder reads the rows of one projects file.
 type ProjectDecoder struct {
 	l        ImportLists
@@ -128,8 +106,8 @@ func NewProjectDecoder(header []string, m Mapping, l ImportLists) *ProjectDecode
 
 // Decode reads rec, the record on line of the file, into row. formula
 // tells the cells that are spreadsheet formulas (Reader.Formula).
-func (d *ProjectDecoder) Decode(rec []string, line int, formula func(int) bool, row *ImportRow) {
-	*row = ImportRow{Line: line}
+func (d *ProjectDecoder) Decode(rec []string, line int, formula func(int) bool, row *crm.ImportRow) {
+	*row = crm.ImportRow{Line: line}
 	p := &row.Project
 	p.State, p.Forecast, p.CreatedBy = crm.StateActive, crm.ForecastPipeline, d.l.Actor
 	fail := func(i int, msg string) {
@@ -137,7 +115,7 @@ func (d *ProjectDecoder) Decode(rec []string, line int, formula func(int) bool, 
 		if i >= 0 {
 			col = d.header[i]
 		}
-		row.Errors = append(row.Errors, RowError{Line: line, Column: col, Msg: msg})
+		row.Errors = append(row.Errors, crm.RowError{Line: line, Column: col, Msg: msg})
 	}
 	col := map[Field]int{}
 	var notes []string
@@ -238,6 +216,7 @@ func (d *ProjectDecoder) Decode(rec []string, line int, formula func(int) bool, 
 			d.seen[row.ExternalID] = line
 		}
 	}
+	p.ExternalID = row.ExternalID
 	p.Title = line1(FieldTitle, crm.MaxName)
 	row.Account = crm.Account{Name: line1(FieldAccount, crm.MaxName), Email: line1(FieldAccountEmail, crm.MaxEmail),
 		Phone: line1(FieldAccountPhone, crm.MaxPhone), Address: text(FieldAccountAddress, crm.MaxAddress)}

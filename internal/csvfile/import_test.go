@@ -23,7 +23,7 @@ func testLists() ImportLists {
 	}
 }
 
-func decodeAll(t *testing.T, file string, l ImportLists) []ImportRow {
+func decodeAll(t *testing.T, file string, l ImportLists) []crm.ImportRow {
 	t.Helper()
 	r, err := NewReader(strings.NewReader(file), ReadOptions{})
 	if err != nil {
@@ -36,13 +36,13 @@ func decodeAll(t *testing.T, file string, l ImportLists) []ImportRow {
 		}
 	}
 	d := NewProjectDecoder(r.Header, m, l)
-	var rows []ImportRow
+	var rows []crm.ImportRow
 	for {
 		rec, err := r.Read()
 		if err != nil {
 			return rows
 		}
-		var row ImportRow
+		var row crm.ImportRow
 		d.Decode(rec, r.Line(), r.Formula, &row)
 		rows = append(rows, row)
 	}

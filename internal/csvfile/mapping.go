@@ -80,7 +80,7 @@ type Mapping []Field
 // (opportunities, report and Data Loader names) write. Keys are compared
 // folded: lower case, letters and digits only.
 var aliases = map[Field][]string{
-	FieldExternalID: {"id", "external_id", "Record ID", "Deal ID", "Deal - ID", "Opportunity ID", "Opportunity: ID",
+	FieldExternalID: {"external_id", "id", "Record ID", "Deal ID", "Deal - ID", "Opportunity ID", "Opportunity: ID",
 		"Opportunity.Id", "Id"},
 	FieldTitle: {"title", "Deal Name", "Deal - Title", "Title", "Opportunity Name", "Opportunity: Opportunity Name",
 		"Name", "Opportunity.Name", "Deal"},
@@ -123,17 +123,24 @@ var aliases = map[Field][]string{
 // Aliases returns the header names read as f, Pipewell's own first.
 func Aliases(f Field) []string { return aliases[f] }
 
-var aliasIndex = func() map[string]Field {
-	m := map[string]Field{}
+// aliasIndex is each folded alias's field and its rank among the field's
+// aliases (0: Pipewell's own name).
+var aliasIndex = func() map[string]aliasRank {
+	m := map[string]aliasRank{}
 	for _, f := range ProjectFields {
-		for _, a := range aliases[f] {
+		for i, a := range aliases[f] {
 			if _, taken := m[fold(a)]; !taken {
-				m[fold(a)] = f
+				m[fold(a)] = aliasRank{f, i}
 			}
 		}
 	}
 	return m
 }()
+
+type aliasRank struct {
+	field Field
+	rank  int
+}
 
 // fold is a header name as compared: lower case letters and digits, and
 // Pipedrive's " - " between an object and its field ("Deal - Stage" is not
@@ -151,25 +158,34 @@ func fold(s string) string {
 // Suggest maps each column of header to a field by its name: the aliases,
 // and the tenant's milestones by name — "milestone: NAME" and "milestone by:
 // NAME" as Pipewell writes them, the bare name, or HubSpot's "Date entered
-// "NAME (pipeline)"". A field is given to the first column that names it;
-// the others are left unmapped, as are unknown names.
+// "NAME (pipeline)"". A field is given to the column with its best-ranked
+// name (Pipewell's external_id over its id), of those the first; the
+// others are left unmapped, as are unknown names.
 func Suggest(header []string, defs []crm.MilestoneDef) Mapping {
 	byName := map[string]crm.MilestoneID{}
 	for _, d := range defs {
 		byName[fold(d.Name)] = d.ID
 	}
 	m := make(Mapping, len(header))
-	used := map[Field]bool{}
+	best := map[Field]int{} // field → column
+	ranks := make([]int, len(header))
 	for i, h := range header {
-		f := suggestOne(h, byName)
-		if f != FieldIgnore && !used[f] {
-			m[i], used[f] = f, true
+		f, rank := suggestOne(h, byName)
+		if f == FieldIgnore {
+			continue
 		}
+		ranks[i] = rank
+		if j, ok := best[f]; !ok || rank < ranks[j] {
+			best[f] = i
+		}
+	}
+	for f, i := range best {
+		m[i] = f
 	}
 	return m
 }
 
-func suggestOne(h string, milestones map[string]crm.MilestoneID) Field {
+func suggestOne(h string, milestones map[string]crm.MilestoneID) (Field, int) {
 	lower := strings.ToLower(strings.TrimSpace(h))
 	for _, p := range []struct {
 		prefix string
@@ -180,7 +196,7 @@ func suggestOne(h string, milestones map[string]crm.MilestoneID) Field {
 			continue
 		}
 		if p.prefix == "date exited" {
-			return FieldIgnore
+			return FieldIgnore, 0
 		}
 		rest = strings.Trim(strings.TrimSpace(rest), `"'“”`)
 		if i := strings.LastIndex(rest, " ("); i > 0 && p.prefix == "date entered" {
@@ -188,19 +204,19 @@ func suggestOne(h string, milestones map[string]crm.MilestoneID) Field {
 		}
 		if id, ok := milestones[fold(rest)]; ok {
 			if p.by {
-				return MilestoneByField(id)
+				return MilestoneByField(id), 0
 			}
-			return MilestoneField(id)
+			return MilestoneField(id), 0
 		}
-		return FieldIgnore
+		return FieldIgnore, 0
 	}
-	if f, ok := aliasIndex[fold(h)]; ok {
-		return f
+	if a, ok := aliasIndex[fold(h)]; ok {
+		return a.field, a.rank
 	}
 	if id, ok := milestones[fold(h)]; ok {
-		return MilestoneField(id)
+		return MilestoneField(id), 1
 	}
-	return FieldIgnore
+	return FieldIgnore, 0
 }
 
 func itoa(n int64) string {
@@ -215,4 +231,18 @@ func itoa(n int64) string {
 		n /= 10
 	}
 	return string(b[i:])
+}
+
+// Fields is the set of fields m maps, by name, with "milestones" when any
+// milestone column is mapped: what an update by external ID changes.
+func (m Mapping) Fields() map[string]bool {
+	set := map[string]bool{}
+	for _, f := range m {
+		if _, _, ok := f.Milestone(); ok {
+			set["milestones"] = true
+		} else if f != FieldIgnore {
+			set[string(f)] = true
+		}
+	}
+	return set
 }

@@ -39,7 +39,7 @@ func TestSuggestMappings(t *testing.T) {
 		header []string
 		want   map[string]Field
 	}{
-		"pipewell": {header(own.Bytes()), map[string]Field{"id": FieldExternalID, "title": FieldTitle, "owner_email": FieldOwner,
+		"pipewell": {header(own.Bytes()), map[string]Field{"external_id": FieldExternalID, "id": FieldIgnore, "title": FieldTitle, "owner_email": FieldOwner,
 			"owner": FieldIgnore, "status": FieldStatus, "state": FieldState, "value": FieldValue, "created_at": FieldCreatedAt,
 			"pending_milestone": FieldIgnore, "late": FieldIgnore, "milestone: Qualified": MilestoneField(11),
 			"milestone by: Sold": MilestoneByField(12), "archive_reason": FieldArchiveReason, "defer_until": FieldDeferUntil,
