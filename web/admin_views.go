@@ -23,6 +23,7 @@ var AdminTabs = []AdminTab{
 	{"admin.tab.quotas", "/admin/quotas"},
 	{"admin.tab.settings", "/admin/settings"},
 	{"admin.tab.audit", "/admin/audit"},
+	{"admin.tab.import", "/admin/import"},
 }
 
 // AdminPage is what every administration page shares.

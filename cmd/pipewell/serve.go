@@ -49,6 +49,10 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	if err := db.CheckAppRole(ctx); err != nil {
 		return err
 	}
+	// An import left running by a stopped server was rolled back with it.
+	if err := db.FailInterruptedImports(ctx); err != nil {
+		return err
+	}
 	// Requests outlive the signal (they may finish), until stop cancels them.
 	requests, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRequests()
@@ -119,6 +123,7 @@ func serverConfig(log *slog.Logger) server.Config {
 		SecureCookies: env("PIPEWELL_SECURE_COOKIES", "") == "true",
 		Log:           log,
 		BaseURL:       env("PIPEWELL_BASE_URL", ""),
+		ImportDir:     env("PIPEWELL_IMPORT_DIR", ""),
 	}
 	if addr, from := env("PIPEWELL_SMTP_ADDR", ""), env("PIPEWELL_SMTP_FROM", ""); addr != "" && from != "" {
 		cfg.Mailer = server.SMTPMailer{Addr: addr, From: from,
