@@ -31,7 +31,7 @@ func TestAdminRoutesByRole(t *testing.T) {
 	sales := app.db.User(t, admin, crm.RoleSales, "Sam")
 	m := milestoneID(t, app, admin, "Proposed")
 	wg := scalar[int64](t, app, admin, `INSERT INTO workgroups (tenant_id, name) VALUES ($1, 'North') RETURNING id`, admin.TenantID)
-	repl := strings.NewReplacer("{id}", strconv.FormatInt(m, 10), "{list}", "statuses", "{userID}", strconv.FormatInt(int64(sales.ID), 10))
+	repl := strings.NewReplacer("{id}", strconv.FormatInt(m, 10), "{list}", "statuses", "{file}", "accounts.csv", "{userID}", strconv.FormatInt(int64(sales.ID), 10))
 	var routes []string
 	for key, access := range accessTable {
 		if access == Admin {

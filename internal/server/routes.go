@@ -120,6 +120,7 @@ var routeTable = []route{
 	{"GET", "/admin/import/{id}/progress", Admin, (*Server).handleImportProgress},
 	{"GET", "/admin/import/{id}/rejected.csv", Admin, (*Server).handleImportRejected},
 	{"POST", "/admin/import/{id}/undo", Admin, (*Server).handleImportUndo},
+	{"GET", "/admin/export/{file}", Admin, (*Server).handleAdminExport},
 	{"GET", "/account", AnyUser, (*Server).handleMyAccount},
 	{"POST", "/account", AnyUser, (*Server).handleMyAccountSave},
 	{"POST", "/account/password", AnyUser, (*Server).handleMyAccountPassword},

@@ -79,6 +79,9 @@ func (o tenantObjects) fill(pattern string) (path string, ok, unknown bool) {
 			continue
 		case s == "{token}":
 			return "", false, false
+		case s == "{file}":
+			segs[i] = "projects.csv"
+			continue
 		case prev == "projects":
 			id = o.project
 		case prev == "milestones":
