@@ -341,8 +341,13 @@ func (m *importMatcher) projects(ctx context.Context, rows []crm.ImportRow) ([]c
 	}
 	args := []any{m.tx.Tenant, ext, own}
 	visible := m.scope.Where("p", &args)
-	q, err := m.tx.Query(ctx, `SELECT CASE WHEN p.external_id <> '' THEN p.external_id ELSE p.id::text END, p.id, `+visible+`
-		  FROM projects p WHERE p.tenant_id = $1 AND (p.external_id = ANY($2) OR (p.external_id = '' AND p.id = ANY($3)))`, args...)
+	// Two index lookups (the external ID's, the primary key), not one OR
+	// that would read every project of the tenant.
+	q, err := m.tx.Query(ctx, `SELECT p.external_id, p.id, `+visible+` FROM projects p
+		 WHERE p.tenant_id = $1 AND p.external_id <> '' AND p.external_id = ANY($2)
+		UNION ALL
+		SELECT p.id::text, p.id, `+m.scope.Where("p", &args)+` FROM projects p
+		 WHERE p.tenant_id = $1 AND p.id = ANY($3) AND p.external_id = ''`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("import projects: %w", err)
 	}
