@@ -331,6 +331,7 @@ func (d *ProjectDecoder) Decode(rec []string, line int, formula func(int) bool, 
 	p.ArchivedAt = instant(FieldArchivedAt)
 	p.DeferUntil = day(FieldDeferUntil)
 	p.SoldAt = instant(FieldSoldAt)
+	p.ResumedAt = instant(FieldResumedAt)
 	p.CreatedAt = instant(FieldCreatedAt)
 
 	// Completions, as stated (out of order and skipped ones included).
@@ -444,7 +445,11 @@ func (d *ProjectDecoder) Decode(rec []string, line int, formula func(int) bool, 
 	if state != crm.StateSold {
 		p.SoldAt = time.Time{}
 	}
-	for _, t := range []time.Time{p.ArchivedAt, p.SoldAt} {
+	if !p.ResumedAt.IsZero() && p.ResumedAt.Before(p.CreatedAt) {
+		_, i := get(FieldResumedAt)
+		fail(i, MsgRowBeforeCreated)
+	}
+	for _, t := range []time.Time{p.ArchivedAt, p.SoldAt, p.ResumedAt} {
 		if t.After(last) {
 			last = t
 		}

@@ -44,6 +44,7 @@ const (
 	FieldArchivedAt     Field = "archived_at"
 	FieldDeferUntil     Field = "defer_until"
 	FieldSoldAt         Field = "sold_at"
+	FieldResumedAt      Field = "resumed_at"
 	FieldCreatedAt      Field = "created_at"
 )
 
@@ -52,7 +53,7 @@ const (
 var ProjectFields = []Field{FieldExternalID, FieldTitle, FieldAccount, FieldAccountEmail, FieldAccountPhone, FieldAccountAddress,
 	FieldContact, FieldContactEmail, FieldContactPhone, FieldOwner, FieldTeam, FieldWorkgroup, FieldSource, FieldReferrer,
 	FieldScope, FieldValue, FieldCurrency, FieldExpectedClose, FieldStatus, FieldForecast, FieldProbability, FieldState,
-	FieldArchiveReason, FieldArchiveNote, FieldArchivedAt, FieldDeferUntil, FieldSoldAt, FieldCreatedAt}
+	FieldArchiveReason, FieldArchiveNote, FieldArchivedAt, FieldDeferUntil, FieldSoldAt, FieldResumedAt, FieldCreatedAt}
 
 // MilestoneField and MilestoneByField name a milestone's two fields.
 func MilestoneField(id crm.MilestoneID) Field   { return Field("milestone:" + itoa(int64(id))) }
@@ -116,6 +117,7 @@ var aliases = map[Field][]string{
 	FieldArchivedAt:    {"archived_at", "Deal - Lost time", "Lost time", "Closed lost date", "Date lost"},
 	FieldDeferUntil:    {"defer_until", "Deferred until", "Follow-up date"},
 	FieldSoldAt:        {"sold_at", "Deal - Won time", "Won time", "Closed won date", "Date won"},
+	FieldResumedAt:     {"resumed_at", "Reopened at", "Reopen date"},
 	FieldCreatedAt: {"created_at", "Create Date", "Created Date", "CreatedDate", "Deal - Deal created", "Deal created",
 		"Opportunity Created Date", "Date created"},
 }

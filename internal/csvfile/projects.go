@@ -27,7 +27,7 @@ var ProjectColumns = []string{
 	"id", "external_id", "title", "account", "account_email", "account_phone", "account_address",
 	"contact", "contact_email", "contact_phone", "owner_email", "owner", "team",
 	"source", "referrer", "scope", "value", "currency", "expected_close", "status", "forecast", "probability",
-	"state", "archive_reason", "archive_note", "archived_at", "defer_until", "sold_at", "created_at",
+	"state", "archive_reason", "archive_note", "archived_at", "defer_until", "sold_at", "resumed_at", "created_at",
 	"pending_milestone", "pending_due", "late",
 }
 
@@ -111,7 +111,7 @@ func (pw *ProjectsWriter) Write(r *crm.ProjectRecord) error {
 		pw.sources[p.SourceID], p.Referrer, p.Scope, Money(p.Value), pw.currency, Day(p.ExpectedClose), pw.statuses[p.StatusID],
 		string(p.Forecast), probability,
 		string(p.State), pw.reasons[p.ArchiveReasonID], p.ArchiveNote, Instant(p.ArchivedAt, pw.loc), Day(p.DeferUntil),
-		Instant(p.SoldAt, pw.loc), Instant(p.CreatedAt, pw.loc),
+		Instant(p.SoldAt, pw.loc), Instant(p.ResumedAt, pw.loc), Instant(p.CreatedAt, pw.loc),
 		pending, DayAt(r.PendingDue, pw.loc), yesNo(r.Late),
 	})
 	for _, c := range p.Completions {

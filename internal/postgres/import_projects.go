@@ -385,8 +385,9 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 	for _, r := range rows {
 		if r.Account.Email != "" {
 			emails = append(emails, strings.ToLower(r.Account.Email))
+		} else {
+			names = append(names, strings.ToLower(r.Account.Name))
 		}
-		names = append(names, strings.ToLower(r.Account.Name))
 		if r.Contact.Email != "" {
 			cEmails = append(cEmails, strings.ToLower(r.Contact.Email))
 		}
@@ -478,21 +479,21 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 				}
 			}
 		}
+		// An account with an e-mail is that e-mail's (two households of
+		// one name are two accounts); one without, its name's.
+		key := "n:" + strings.ToLower(r.Account.Name)
+		if r.Account.Email != "" {
+			key = "e:" + strings.ToLower(r.Account.Email)
+		}
 		if p.AccountID == 0 {
-			for _, k := range []string{"e:" + strings.ToLower(r.Account.Email), "n:" + strings.ToLower(r.Account.Name)} {
-				if id, ok := m.accounts[k]; ok && len(k) > 2 {
-					p.AccountID = id
-					break
-				}
-			}
+			p.AccountID = m.accounts[key]
 		}
 		if p.AccountID == 0 {
 			m.nextTemp--
 			p.AccountID = m.nextTemp
-			for _, k := range []string{"e:" + strings.ToLower(r.Account.Email), "n:" + strings.ToLower(r.Account.Name)} {
-				if len(k) > 2 {
-					m.accounts[k] = p.AccountID
-				}
+			m.accounts[key] = p.AccountID
+			if _, ok := m.accounts["n:"+strings.ToLower(r.Account.Name)]; !ok {
+				m.accounts["n:"+strings.ToLower(r.Account.Name)] = p.AccountID
 			}
 		}
 		if p.ContactID == 0 && r.Contact.Name != "" {
@@ -686,6 +687,9 @@ func (tx *Tx) updateImported(ctx context.Context, v crm.Viewer, w ImportWrite, r
 			add("archived_at", nullTime(p.ArchivedAt))
 			add("defer_until", nullDate(p.DeferUntil))
 			add("sold_at", nullTime(p.SoldAt))
+		}
+		if f["resumed_at"] {
+			add("resumed_at", nullTime(p.ResumedAt))
 		}
 		if f["created_at"] {
 			add("created_at", p.CreatedAt)
