@@ -5,7 +5,9 @@
 -- came from, so importing the same file again updates it. An import is one
 -- row: its file's name and size, the mapping of its columns, its options,
 -- where its background run is (rows done of total, counts), its last
--- preview. One import runs at a time per tenant (the partial unique index).
+-- preview. One import runs at a time per tenant (the partial unique index);
+-- a running import whose heartbeat stopped (its server stopped, and its
+-- transaction with it) no longer blocks the next one.
 -- Mappings are saved per tenant by name, to be used again.
 ALTER TABLE projects ADD COLUMN external_id text NOT NULL DEFAULT '' CHECK (length(external_id) <= 200),
                      ADD COLUMN import_id bigint;
@@ -36,6 +38,7 @@ CREATE TABLE imports (
   created_by  bigint NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now(),
   started_at  timestamptz,
+  heartbeat_at timestamptz,
   finished_at timestamptz,
   PRIMARY KEY (tenant_id, id)
 );

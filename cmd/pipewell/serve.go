@@ -49,10 +49,6 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	if err := db.CheckAppRole(ctx); err != nil {
 		return err
 	}
-	// An import left running by a stopped server was rolled back with it.
-	if err := db.FailInterruptedImports(ctx); err != nil {
-		return err
-	}
 	// Requests outlive the signal (they may finish), until stop cancels them.
 	requests, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRequests()

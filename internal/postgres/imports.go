@@ -215,8 +215,12 @@ func (db *DB) SaveImportPreview(ctx context.Context, v crm.Viewer, id int64, map
 // be written (crm.ErrConflict).
 func (db *DB) StartImport(ctx context.Context, v crm.Viewer, id int64) error {
 	return db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE imports SET state = 'failed', message = 'import.interrupted', finished_at = now()
+			WHERE tenant_id = $1 AND state = 'running' AND heartbeat_at < now() - $2::interval`, tx.Tenant, importHeartbeatLost); err != nil {
+			return fmt.Errorf("start import: %w", err)
+		}
 		args := []any{tx.Tenant, id, ImportRunning, ImportUploaded}
-		tag, err := tx.Exec(ctx, `UPDATE imports i SET state = $3, started_at = now(), rows_done = 0
+		tag, err := tx.Exec(ctx, `UPDATE imports i SET state = $3, started_at = now(), heartbeat_at = now(), rows_done = 0
 			WHERE i.tenant_id = $1 AND i.id = $2 AND i.state = $4 AND `+importVisible(v, &args), args...)
 		if isUnique(err, "imports_one_running_idx") {
 			return crm.FieldError("", MsgImportBusy)
@@ -234,7 +238,7 @@ func (db *DB) StartImport(ctx context.Context, v crm.Viewer, id int64) error {
 // ImportProgress records how many rows a running import has written.
 func (db *DB) ImportProgress(ctx context.Context, tenant crm.TenantID, id int64, done int) error {
 	return db.InTenant(ctx, tenant, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE imports SET rows_done = $3 WHERE tenant_id = $1 AND id = $2 AND state = 'running'`, tx.Tenant, id, done)
+		_, err := tx.Exec(ctx, `UPDATE imports SET rows_done = $3, heartbeat_at = now() WHERE tenant_id = $1 AND id = $2 AND state = 'running'`, tx.Tenant, id, done)
 		return err
 	})
 }
@@ -259,25 +263,10 @@ func (db *DB) FinishImport(ctx context.Context, tenant crm.TenantID, id int64, r
 	})
 }
 
-// FailInterruptedImports marks the imports left running by a server that
-// stopped as failed: their transaction was never committed.
-func (db *DB) FailInterruptedImports(ctx context.Context) error {
-	tenants, err := db.TenantIDs(ctx)
-	if err != nil {
-		return err
-	}
-	for _, t := range tenants {
-		err := db.InTenant(ctx, t, func(tx *Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE imports SET state = 'failed', message = 'import.interrupted', finished_at = now()
-				WHERE tenant_id = $1 AND state = 'running'`, tx.Tenant)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("interrupted imports: %w", err)
-		}
-	}
-	return nil
-}
+// importHeartbeatLost is how long a running import may go without
+// recording its progress before it counts as interrupted (its server
+// stopped): a batch of rows takes seconds.
+const importHeartbeatLost = "10 minutes"
 
 // ImportMapping is a saved mapping: a field for each header name.
 type ImportMapping struct {

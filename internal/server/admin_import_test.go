@@ -207,4 +207,17 @@ func TestImportOneAtATime(t *testing.T) {
 	if n := scalar[int64](t, app, admin, `SELECT count(*) FROM projects`); n != 0 {
 		t.Errorf("%d projects", n)
 	}
+	// A running import whose server stopped (no progress for long) no longer blocks.
+	app.sql(t, admin, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE imports SET heartbeat_at = now() - interval '1 hour' WHERE tenant_id = $1 AND id = $2`, tx.Tenant, first)
+		return err
+	})
+	if res := c.post(fmt.Sprintf("/admin/import/%d/commit", second), url.Values{}); res.status != http.StatusSeeOther {
+		t.Fatalf("after the interrupted one: %d %s", res.status, res.body)
+	}
+	app.srv.WaitImports()
+	mustContain(t, c.get(fmt.Sprintf("/admin/import/%d", first)).body, "The import was interrupted")
+	if n := scalar[int64](t, app, admin, `SELECT count(*) FROM projects`); n != 1 {
+		t.Errorf("%d projects after the second import", n)
+	}
 }
