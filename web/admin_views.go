@@ -32,6 +32,15 @@ type AdminPage struct {
 	Tab string // the active AdminTab key
 }
 
+// Tabs are the administration screens the viewer may open: all for an
+// admin, import and export for a manager.
+func (p AdminPage) Tabs() []AdminTab {
+	if p.User == nil || p.User.Role == crm.RoleAdmin {
+		return AdminTabs
+	}
+	return []AdminTab{{"admin.tab.import", "/admin/import"}}
+}
+
 // MilestoneRow is a milestone definition with how much it is used.
 type MilestoneRow struct {
 	crm.MilestoneDef

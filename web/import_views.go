@@ -9,6 +9,7 @@ type ImportHomeView struct {
 	Form    Form // file, encoding, comma, date_order
 	Imports []ImportLine
 	MaxMB   int
+	Exports bool // the viewer may export everything (an admin)
 }
 
 // ImportLine is one recent import in the list.

@@ -54,11 +54,22 @@ func (s *Server) renderImportHome(w http.ResponseWriter, r *http.Request, status
 		s.handleError(w, r, err)
 		return
 	}
-	v := web.ImportHomeView{AdminPage: s.adminPage(r, "import.title", "admin.tab.import"), Form: f, MaxMB: MaxImportBytes >> 20}
+	v := web.ImportHomeView{AdminPage: s.importPage(r), Form: f, MaxMB: MaxImportBytes >> 20,
+		Exports: identity(ctx).User.Role == crm.RoleAdmin}
 	for _, im := range list {
 		v.Imports = append(v.Imports, importLine(im))
 	}
 	s.render(w, r, status, web.ImportHomePage(v))
+}
+
+// importPage is the import pages' frame: in the administration for an
+// admin, under its own navigation item for a manager.
+func (s *Server) importPage(r *http.Request) web.AdminPage {
+	p := s.adminPage(r, "import.title", "admin.tab.import")
+	if identity(r.Context()).User.Role != crm.RoleAdmin {
+		p.Nav = "nav.import"
+	}
+	return p
 }
 
 func importLine(im postgres.Import) web.ImportLine {

@@ -51,7 +51,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, status int, im postgres.Import, f web.Form) {
 	ctx := r.Context()
 	who := identity(ctx)
-	v := web.ImportView{AdminPage: s.adminPage(r, "import.title", "admin.tab.import"), ImportLine: importLine(im), Form: f,
+	v := web.ImportView{AdminPage: s.importPage(r), ImportLine: importLine(im), Form: f,
 		Progress: progressOf(im, time.Now()), CanUndo: im.State == postgres.ImportDone && im.Created > 0 && im.Updated == 0}
 	if im.State == postgres.ImportUploaded {
 		setup, err := s.db.ImportSetup(ctx, viewer(ctx))

@@ -221,3 +221,45 @@ func TestImportOneAtATime(t *testing.T) {
 		t.Errorf("%d projects after the second import", n)
 	}
 }
+
+// TestManagerImportsForTheirWorkgroups: a manager imports projects for the
+// members of the workgroups they manage, not for another rep; their page
+// has the import tab only and no export of everything.
+func TestManagerImportsForTheirWorkgroups(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t, Config{ImportDir: t.TempDir()})
+	admin := app.db.Tenant(t, "Managed")
+	manager := app.db.User(t, admin, crm.RoleManager, "Mia")
+	mine := app.db.User(t, admin, crm.RoleSales, "Mine")
+	theirs := app.db.User(t, admin, crm.RoleSales, "Theirs")
+	app.sql(t, admin, func(ctx context.Context, tx *postgres.Tx) error {
+		var wg int64
+		if err := tx.QueryRow(ctx, `INSERT INTO workgroups (tenant_id, name) VALUES ($1, 'North') RETURNING id`, tx.Tenant).Scan(&wg); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO workgroup_members (tenant_id, workgroup_id, user_id, manager) VALUES ($1, $2, $3, true), ($1, $2, $4, false)`,
+			tx.Tenant, wg, manager.ID, mine.ID)
+		if err == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO workgroups (tenant_id, name) VALUES ($1, 'South')`, tx.Tenant)
+		}
+		return err
+	})
+	c := app.client()
+	c.login(manager)
+	home := c.get("/admin/import")
+	if home.status != http.StatusOK {
+		t.Fatalf("import page as manager: %d", home.status)
+	}
+	mustContain(t, home.body, `href="/admin/import"`)
+	mustNotContain(t, home.body, "/admin/export/", `href="/admin/users"`)
+	file := fmt.Sprintf("title,owner_email,created_at\nOurs,%s,2026-01-05 09:00\nNot ours,%s,2026-01-05 09:00\n", mine.Email, theirs.Email)
+	id := uploaded(t, c.upload("team.csv", []byte(file), nil))
+	if res := c.post(fmt.Sprintf("/admin/import/%d/preview", id), mappingForm(t, app, manager, id, nil)); res.status != http.StatusSeeOther {
+		t.Fatalf("preview: %d %s", res.status, res.body)
+	}
+	page := c.get(fmt.Sprintf("/admin/import/%d", id))
+	mustContain(t, page.body, "1 projects will be created", "You may import projects only for the members of your workgroups.")
+	if res := c.get("/admin/export/projects.csv"); res.status != http.StatusForbidden {
+		t.Errorf("export as manager: %d", res.status)
+	}
+}
