@@ -19,8 +19,14 @@ import (
 	"github.com/pipewell/pipewell/internal/postgres"
 )
 
-// benchImportRows is the size of the benchmark's projects file.
-const benchImportRows = 100_000
+// benchImportRows is the size of the benchmark's projects file:
+// 100,000, or PIPEWELL_BENCH_IMPORT_ROWS for a quicker look.
+var benchImportRows = func() int {
+	if n, err := strconv.Atoi(os.Getenv("PIPEWELL_BENCH_IMPORT_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}()
 
 // writeBenchFile writes a projects file of n rows with the four default
 // milestones as columns: every state, accounts shared by a few rows each,

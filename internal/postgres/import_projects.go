@@ -343,11 +343,13 @@ func (m *importMatcher) projects(ctx context.Context, rows []crm.ImportRow) ([]c
 	visible := m.scope.Where("p", &args)
 	// Two index lookups (the external ID's, the primary key), not one OR
 	// that would read every project of the tenant.
-	q, err := m.tx.Query(ctx, `SELECT p.external_id, p.id, `+visible+` FROM projects p
-		 WHERE p.tenant_id = $1 AND p.external_id <> '' AND p.external_id = ANY($2)
+	// The keys are joined, not compared with = ANY: a hash or an index
+	// lookup per key instead of the whole list per row.
+	q, err := m.tx.Query(ctx, `SELECT p.external_id, p.id, `+visible+` FROM unnest($2::text[]) k(id)
+		  JOIN projects p ON p.tenant_id = $1 AND p.external_id = k.id AND p.external_id <> ''
 		UNION ALL
-		SELECT p.id::text, p.id, `+m.scope.Where("p", &args)+` FROM projects p
-		 WHERE p.tenant_id = $1 AND p.id = ANY($3) AND p.external_id = ''`, args...)
+		SELECT p.id::text, p.id, `+m.scope.Where("p", &args)+` FROM unnest($3::bigint[]) k(id)
+		  JOIN projects p ON p.tenant_id = $1 AND p.id = k.id AND p.external_id = ''`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("import projects: %w", err)
 	}
@@ -397,9 +399,11 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 	}
 	tx := m.tx
 	args := []any{tx.Tenant, emails, names}
-	q, err := tx.Query(ctx, `SELECT a.id, lower(a.email), lower(a.name) FROM accounts a
-		 WHERE a.tenant_id = $1 AND ((a.email <> '' AND lower(a.email) = ANY($2)) OR lower(a.name) = ANY($3))
-		   AND `+m.scope.AccountWhere("a", &args)+` ORDER BY a.id`, args...)
+	q, err := tx.Query(ctx, `SELECT a.id, lower(a.email), lower(a.name) FROM (
+		       SELECT a.id FROM unnest($2::text[]) k(email) JOIN accounts a ON a.tenant_id = $1 AND lower(a.email) = k.email AND a.email <> ''
+		       UNION SELECT a.id FROM unnest($3::text[]) k(name) JOIN accounts a ON a.tenant_id = $1 AND lower(a.name) = k.name) f
+		  JOIN accounts a ON a.tenant_id = $1 AND a.id = f.id
+		 WHERE `+m.scope.AccountWhere("a", &args)+` ORDER BY a.id`, args...)
 	if err != nil {
 		return fmt.Errorf("import accounts: %w", err)
 	}
@@ -419,8 +423,10 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 	args = []any{tx.Tenant, cEmails, phones}
 	q, err = tx.Query(ctx, `SELECT c.id, c.account_id, lower(c.email), regexp_replace(c.phone, '[^0-9]', '', 'g'), c.name, `+
 		m.scope.ContactWhere("c", &args)+`
-		  FROM contacts c WHERE c.tenant_id = $1
-		   AND ((c.email <> '' AND lower(c.email) = ANY($2)) OR (c.phone <> '' AND regexp_replace(c.phone, '[^0-9]', '', 'g') = ANY($3)))
+		  FROM (SELECT c.id FROM unnest($2::text[]) k(email) JOIN contacts c ON c.tenant_id = $1 AND lower(c.email) = k.email AND c.email <> ''
+		        UNION SELECT c.id FROM unnest($3::text[]) k(digits)
+		          JOIN contacts c ON c.tenant_id = $1 AND regexp_replace(c.phone, '[^0-9]', '', 'g') = k.digits AND c.phone <> '') f
+		  JOIN contacts c ON c.tenant_id = $1 AND c.id = f.id
 		 ORDER BY c.id`, args...)
 	if err != nil {
 		return fmt.Errorf("import contacts: %w", err)
