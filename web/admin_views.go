@@ -24,12 +24,22 @@ var AdminTabs = []AdminTab{
 	{"admin.tab.quotas", "/admin/quotas"},
 	{"admin.tab.settings", "/admin/settings"},
 	{"admin.tab.audit", "/admin/audit"},
+	{"admin.tab.import", "/admin/import"},
 }
 
 // AdminPage is what every administration page shares.
 type AdminPage struct {
 	Page
 	Tab string // the active AdminTab key
+}
+
+// Tabs are the administration screens the viewer may open: all for an
+// admin, import and export for a manager.
+func (p AdminPage) Tabs() []AdminTab {
+	if p.User == nil || p.User.Role == crm.RoleAdmin {
+		return AdminTabs
+	}
+	return []AdminTab{{"admin.tab.import", "/admin/import"}}
 }
 
 // MilestoneRow is a milestone definition with how much it is used.

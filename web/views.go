@@ -48,8 +48,11 @@ func (p Page) NavItems() []NavItem {
 	}
 	items := []NavItem{{Key: "nav.sales", Href: "/"}, {Key: "nav.myday", Href: "/my-day"}, {Key: "nav.pipeline", Href: "/pipeline"},
 		{Key: "nav.reports", Href: "/reports"}, {Key: "nav.accounts", Href: "/accounts"}}
-	if p.User.Role == crm.RoleAdmin {
+	switch p.User.Role {
+	case crm.RoleAdmin:
 		items = append(items, NavItem{Key: "nav.admin", Href: "/admin"})
+	case crm.RoleManager:
+		items = append(items, NavItem{Key: "nav.import", Href: "/admin/import"})
 	}
 	items = append(items, NavItem{Key: "nav.account", Href: "/account"})
 	return items

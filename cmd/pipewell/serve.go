@@ -119,6 +119,7 @@ func serverConfig(log *slog.Logger) server.Config {
 		SecureCookies: env("PIPEWELL_SECURE_COOKIES", "") == "true",
 		Log:           log,
 		BaseURL:       env("PIPEWELL_BASE_URL", ""),
+		ImportDir:     env("PIPEWELL_IMPORT_DIR", ""),
 	}
 	if addr, from := env("PIPEWELL_SMTP_ADDR", ""), env("PIPEWELL_SMTP_FROM", ""); addr != "" && from != "" {
 		cfg.Mailer = server.SMTPMailer{Addr: addr, From: from,

@@ -75,6 +75,11 @@ var routeCases = []routeCase{
 	{name: "settings", pattern: "/admin/settings", url: fixed("/admin/settings")},
 	{name: "audit log", pattern: "/admin/audit", url: fixed("/admin/audit")},
 	{name: "my account", pattern: "/account", sales: true, url: fixed("/account")},
+	{name: "import page", pattern: "/admin/import", url: fixed("/admin/import")},
+	{name: "an import (none: 404)", pattern: "/admin/import/{id}", url: fixed("/admin/import/1")},
+	{name: "import progress (404)", pattern: "/admin/import/{id}/progress", url: fixed("/admin/import/1/progress")},
+	{name: "rejected rows (404)", pattern: "/admin/import/{id}/rejected.csv", url: fixed("/admin/import/1/rejected.csv")},
+	{name: "export: unknown file", pattern: "/admin/export/{file}", url: fixed("/admin/export/nothing.csv")},
 }
 
 // reportRoutes are the reports' pages, CSVs and drill-downs: the reports

@@ -8,6 +8,7 @@ import (
 // Project is one lead/opportunity with everything the decisions need.
 type Project struct {
 	ID            ProjectID
+	ExternalID    string // its ID in the system it was imported from; "" for none
 	Title         string
 	AccountID     int64
 	ContactID     int64 // 0 = none

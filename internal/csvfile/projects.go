@@ -17,15 +17,17 @@ type Lists struct {
 	Defs                       []crm.MilestoneDef
 }
 
-// ProjectColumns are the fixed columns of a projects file, in order; one
+// ProjectColumns are the fixed columns of a projects file, in order (the
+// external ID is the one the project was imported with, else its own ID,
+// so that a project keeps one identity from tenant to tenant); one
 // "milestone: <name>" and one "milestone by: <name>" column per milestone
 // follow (when it was completed, by whom). The same names are what the
 // import reads.
 var ProjectColumns = []string{
-	"id", "title", "account", "account_email", "account_phone", "account_address",
+	"id", "external_id", "title", "account", "account_email", "account_phone", "account_address",
 	"contact", "contact_email", "contact_phone", "owner_email", "owner", "team",
 	"source", "referrer", "scope", "value", "currency", "expected_close", "status", "forecast", "probability",
-	"state", "archive_reason", "archive_note", "archived_at", "defer_until", "sold_at", "created_at",
+	"state", "archive_reason", "archive_note", "archived_at", "defer_until", "sold_at", "resumed_at", "created_at",
 	"pending_milestone", "pending_due", "late",
 }
 
@@ -104,12 +106,12 @@ func (pw *ProjectsWriter) Write(r *crm.ProjectRecord) error {
 		}
 	}
 	copy(rec, []string{
-		strconv.FormatInt(int64(p.ID), 10), p.Title, r.Account.Name, r.Account.Email, r.Account.Phone, r.Account.Address,
+		strconv.FormatInt(int64(p.ID), 10), externalID(p), p.Title, r.Account.Name, r.Account.Email, r.Account.Phone, r.Account.Address,
 		r.Contact.Name, r.Contact.Email, r.Contact.Phone, owner.Email, owner.Name, strings.Join(team, ";"),
 		pw.sources[p.SourceID], p.Referrer, p.Scope, Money(p.Value), pw.currency, Day(p.ExpectedClose), pw.statuses[p.StatusID],
 		string(p.Forecast), probability,
 		string(p.State), pw.reasons[p.ArchiveReasonID], p.ArchiveNote, Instant(p.ArchivedAt, pw.loc), Day(p.DeferUntil),
-		Instant(p.SoldAt, pw.loc), Instant(p.CreatedAt, pw.loc),
+		Instant(p.SoldAt, pw.loc), Instant(p.ResumedAt, pw.loc), Instant(p.CreatedAt, pw.loc),
 		pending, DayAt(r.PendingDue, pw.loc), yesNo(r.Late),
 	})
 	for _, c := range p.Completions {
@@ -121,6 +123,13 @@ func (pw *ProjectsWriter) Write(r *crm.ProjectRecord) error {
 		}
 	}
 	return pw.w.write(rec)
+}
+
+func externalID(p *crm.Project) string {
+	if p.ExternalID != "" {
+		return p.ExternalID
+	}
+	return strconv.FormatInt(int64(p.ID), 10)
 }
 
 func yesNo(b bool) string {

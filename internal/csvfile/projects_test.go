@@ -57,7 +57,7 @@ func TestProjectsFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := buf.String()
-	if !strings.HasPrefix(s, "\uFEFFid,title,") || !strings.Contains(s, "\r\n") {
+	if !strings.HasPrefix(s, "\uFEFFid,external_id,title,") || !strings.Contains(s, "\r\n") {
 		t.Fatalf("no BOM or CRLF: %q", s[:40])
 	}
 	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(s, "\uFEFF"))).ReadAll()

@@ -93,3 +93,29 @@ func Money(cents int64) string {
 	b = append(b, '.', byte('0'+cents%100/10), byte('0'+cents%10))
 	return string(b)
 }
+
+// RejectedWriter writes the rows an import left out: the file's own
+// columns and an "error" column with every error of the row.
+type RejectedWriter struct {
+	w   *writer
+	rec []string
+}
+
+// NewRejectedWriter starts a file of rejected rows with header and "error".
+func NewRejectedWriter(w io.Writer, header []string) (*RejectedWriter, error) {
+	rw := &RejectedWriter{}
+	var err error
+	if rw.w, err = newWriter(w); err != nil {
+		return nil, err
+	}
+	rw.rec = make([]string, 0, len(header)+1)
+	return rw, rw.w.write(append(append(rw.rec[:0], header...), "error"))
+}
+
+// Write writes one rejected row and its errors.
+func (rw *RejectedWriter) Write(rec []string, errs string) error {
+	return rw.w.write(append(append(rw.rec[:0], rec...), errs))
+}
+
+// Flush writes what is buffered.
+func (rw *RejectedWriter) Flush() error { return rw.w.flush() }

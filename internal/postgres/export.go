@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
@@ -28,33 +29,9 @@ type ExportLists struct {
 func (db *DB) ExportProjects(ctx context.Context, v crm.Viewer, f *SalesFilter, now time.Time,
 	lists func(ExportLists) error, each func(*crm.ProjectRecord) error) error {
 	return db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
-		var l ExportLists
-		b := &pgx.Batch{}
-		b.Queue(`SELECT id, name, email, active FROM users WHERE tenant_id = $1 ORDER BY id`, tx.Tenant)
-		b.Queue(namesQuery, tx.Tenant)
-		b.Queue(milestoneDefsQuery, tx.Tenant)
-		br := tx.SendBatch(ctx, b)
-		rows, err := br.Query()
-		if err == nil {
-			l.Users, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.User, error) {
-				u := crm.User{TenantID: v.TenantID}
-				return u, r.Scan(&u.ID, &u.Name, &u.Email, &u.Active)
-			})
-		}
-		if err == nil {
-			l.Names, err = scanNames(br)
-		}
-		if err == nil {
-			rows, err = br.Query()
-			if err == nil {
-				l.Defs, err = pgx.CollectRows(rows, scanMilestoneDef)
-			}
-		}
-		if cerr := br.Close(); err == nil {
-			err = cerr
-		}
+		l, err := tx.exportLists(ctx, v)
 		if err != nil {
-			return fmt.Errorf("export lists: %w", translate(err))
+			return err
 		}
 		if err := lists(l); err != nil {
 			return err
@@ -75,7 +52,7 @@ func (db *DB) ExportProjects(ctx context.Context, v crm.Viewer, f *SalesFilter, 
 		}
 		args = append(args, now)
 		nowArg := fmt.Sprintf("$%d", len(args))
-		sql := `SELECT ` + projectColumns + `,
+		sql := `SELECT ` + projectColumns + `, p.external_id,
 		       a.name, a.email, a.phone, a.address, COALESCE(c.name, ''), COALESCE(c.email, ''), COALESCE(c.phone, ''),
 		       CASE WHEN p.state = 'deferred' AND p.active_from > ` + nowArg + ` THEN p.deferred_due_at ELSE p.pending_due_at END,
 		       p.phase = 'open' AND p.active_from <= ` + nowArg + ` AND p.late_from <= ` + nowArg + `,
@@ -90,7 +67,7 @@ func (db *DB) ExportProjects(ctx context.Context, v crm.Viewer, f *SalesFilter, 
 		         FROM milestone_completions mc WHERE mc.tenant_id = $1 AND mc.project_id = p.id) cm ON true
 		 WHERE ` + where + ` AND ` + scope.Where("p", &args) + `
 		 ORDER BY p.id`
-		rows, err = tx.Query(ctx, sql, args...)
+		rows, err := tx.Query(ctx, sql, args...)
 		if err != nil {
 			return fmt.Errorf("export projects: %w", err)
 		}
@@ -98,7 +75,7 @@ func (db *DB) ExportProjects(ctx context.Context, v crm.Viewer, f *SalesFilter, 
 		var r crm.ProjectRecord
 		var c contribution
 		var override *int
-		var due *time.Time
+		var due pgtype.Timestamptz
 		var ids, bys []int64
 		var ats []time.Time
 		for rows.Next() {
@@ -107,7 +84,7 @@ func (db *DB) ExportProjects(ctx context.Context, v crm.Viewer, f *SalesFilter, 
 			var members []int64
 			err := rows.Scan(&p.ID, &p.Title, &p.AccountID, &p.ContactID, &p.OwnerID, &p.SourceID, &p.Referrer, &p.Scope, &p.Value,
 				&expected, &p.StatusID, &p.Forecast, &p.State, &p.ArchiveReasonID, &p.ArchiveNote, &archived, &deferUntil, &sold,
-				&resumed, &p.CreatedAt, &p.Version, &members, &c.pending, &c.activeFrom, &c.weighted, &override,
+				&resumed, &p.CreatedAt, &p.Version, &members, &c.pending, &c.activeFrom, &c.weighted, &override, &p.ExternalID,
 				&r.Account.Name, &r.Account.Email, &r.Account.Phone, &r.Account.Address, &r.Contact.Name, &r.Contact.Email, &r.Contact.Phone,
 				&due, &r.Late, &ids, &ats, &bys)
 			if err != nil {
@@ -128,7 +105,7 @@ func (db *DB) ExportProjects(ctx context.Context, v crm.Viewer, f *SalesFilter, 
 				p.Completions = append(p.Completions, crm.Completion{MilestoneID: crm.MilestoneID(ids[i]), At: ats[i], By: crm.UserID(bys[i])})
 			}
 			r.Account.ID, r.Contact.ID = p.AccountID, p.ContactID
-			r.Pending, r.PendingDue = crm.MilestoneID(c.pending), timeOf(due)
+			r.Pending, r.PendingDue = crm.MilestoneID(c.pending), instantOf(due)
 			if err := each(&r); err != nil {
 				return err
 			}
@@ -138,4 +115,37 @@ func (db *DB) ExportProjects(ctx context.Context, v crm.Viewer, f *SalesFilter, 
 		}
 		return nil
 	})
+}
+
+// exportLists reads what the lines of a projects file refer to by ID.
+func (tx *Tx) exportLists(ctx context.Context, v crm.Viewer) (ExportLists, error) {
+	var l ExportLists
+	b := &pgx.Batch{}
+	b.Queue(`SELECT id, name, email, active FROM users WHERE tenant_id = $1 ORDER BY id`, tx.Tenant)
+	b.Queue(namesQuery, tx.Tenant)
+	b.Queue(milestoneDefsQuery, tx.Tenant)
+	br := tx.SendBatch(ctx, b)
+	rows, err := br.Query()
+	if err == nil {
+		l.Users, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.User, error) {
+			u := crm.User{TenantID: v.TenantID}
+			return u, r.Scan(&u.ID, &u.Name, &u.Email, &u.Active)
+		})
+	}
+	if err == nil {
+		l.Names, err = scanNames(br)
+	}
+	if err == nil {
+		rows, err = br.Query()
+		if err == nil {
+			l.Defs, err = pgx.CollectRows(rows, scanMilestoneDef)
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return l, fmt.Errorf("export lists: %w", translate(err))
+	}
+	return l, nil
 }

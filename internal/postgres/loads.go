@@ -23,6 +23,13 @@ type Load struct {
 	Contacts []crm.Contact
 	Projects []crm.Project
 	Log      []crm.LogEntry // each with its ProjectID
+	// ImportID is the import the rows come from (0: none), kept on each
+	// account, contact and project so that the import can be undone.
+	ImportID int64
+	// Inserts writes with multi-row INSERTs even on plain PostgreSQL (an
+	// import, whose statements are the ones a distributed database would
+	// run), instead of COPY through a temporary table (the seeder).
+	Inserts bool
 }
 
 // ReserveIDs takes n IDs from table's sequence (accounts, contacts,
@@ -68,7 +75,8 @@ func (tx *Tx) LoadRows(ctx context.Context, l Load) error {
 			nullTime(p.SoldAt), nullTime(p.ResumedAt), p.CreatedAt, nullID(int64(p.CreatedBy)), orTime(p.LastActivityAt, p.CreatedAt),
 			orTime(p.LastActivityAt, p.CreatedAt), nullTime(p.FirstTouchAt),
 			s.phase, nullID(s.pending), nullID(s.last), s.lastAt, s.due, s.deferredDue, s.milestoneLateFrom, s.lateFrom,
-			s.activeFrom, s.weighted, s.customer, s.owner, s.status, s.search, s.itemLateFrom, s.itemDue, s.itemKind})
+			s.activeFrom, s.weighted, s.customer, s.owner, s.status, s.search, s.itemLateFrom, s.itemDue, s.itemKind,
+			p.ExternalID, nullID(l.ImportID)})
 		for _, c := range p.Completions {
 			completions = append(completions, []any{tx.Tenant, p.ID, c.MilestoneID, c.At, nullID(int64(c.By)), c.Note})
 		}
@@ -96,19 +104,19 @@ func (tx *Tx) LoadRows(ctx context.Context, l Load) error {
 	var accounts, contacts [][]any
 	for _, a := range l.Accounts {
 		accounts = append(accounts, []any{tx.Tenant, a.ID, a.Name, a.Email, a.Phone, a.Address, orTime(a.CreatedAt, time.Now()),
-			nullID(int64(a.CreatedBy))})
+			nullID(int64(a.CreatedBy)), nullID(l.ImportID)})
 	}
 	for _, c := range l.Contacts {
 		contacts = append(contacts, []any{tx.Tenant, c.ID, c.AccountID, c.Name, c.Email, c.Phone, orTime(c.CreatedAt, time.Now()),
-			nullID(int64(c.CreatedBy))})
+			nullID(int64(c.CreatedBy)), nullID(l.ImportID)})
 	}
 	for _, t := range []struct {
 		table string
 		cols  []string
 		rows  [][]any
 	}{
-		{"accounts", []string{"tenant_id", "id", "name", "email", "phone", "address", "created_at", "created_by"}, accounts},
-		{"contacts", []string{"tenant_id", "id", "account_id", "name", "email", "phone", "created_at", "created_by"}, contacts},
+		{"accounts", []string{"tenant_id", "id", "name", "email", "phone", "address", "created_at", "created_by", "import_id"}, accounts},
+		{"contacts", []string{"tenant_id", "id", "account_id", "name", "email", "phone", "created_at", "created_by", "import_id"}, contacts},
 		{"projects", loadProjectColumns, projects},
 		{"project_members", []string{"tenant_id", "project_id", "user_id"}, members},
 		{"milestone_completions", []string{"tenant_id", "project_id", "milestone_id", "completed_at", "completed_by", "note"}, completions},
@@ -118,7 +126,7 @@ func (tx *Tx) LoadRows(ctx context.Context, l Load) error {
 		{"project_search", []string{"tenant_id", "project_id", "phase", "active_from", "created_at", "text"}, search},
 		{"project_search_words", []string{"tenant_id", "phase", "word", "project_id"}, words},
 	} {
-		if err := tx.insertRows(ctx, t.table, t.cols, t.rows); err != nil {
+		if err := tx.insertRows(ctx, t.table, t.cols, t.rows, l.Inserts); err != nil {
 			return err
 		}
 	}
@@ -137,20 +145,21 @@ var loadProjectColumns = []string{"tenant_id", "id", "title", "account_id", "con
 	"last_activity_at", "first_touch_at",
 	"phase", "pending_milestone_id", "last_milestone_id", "last_completed_at", "pending_due_at", "deferred_due_at",
 	"milestone_late_from", "late_from", "active_from", "weighted_cents", "customer_name", "owner_name", "status_name", "search_text",
-	"item_late_from", "item_due_at", "item_kind"}
+	"item_late_from", "item_due_at", "item_kind", "external_id", "import_id"}
 
 // insertRows writes rows into table. On plain PostgreSQL they are copied
 // into a temporary table first (COPY into a table under row-level security
 // is refused) and moved with one INSERT, which the tenant policy checks
 // like any other; on a distributed database, where a temporary table's
-// rows would be copied into the shards, with multi-row INSERTs instead.
+// rows would be copied into the shards, and when inserts is set, with
+// multi-row INSERTs instead.
 // table and cols must be constants.
-func (tx *Tx) insertRows(ctx context.Context, table string, cols []string, rows [][]any) error {
+func (tx *Tx) insertRows(ctx context.Context, table string, cols []string, rows [][]any, inserts bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	list := strings.Join(cols, ", ")
-	if tx.citus {
+	if tx.citus || inserts {
 		per := max(1, 30000/len(cols))
 		for chunk := range slices.Chunk(rows, per) {
 			var v values

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,13 +19,19 @@ import (
 // anonymous users are sent to log in.
 func TestAdminRoutesByRole(t *testing.T) {
 	t.Parallel()
-	app := newTestApp(t, Config{})
+	dir := t.TempDir()
+	app := newTestApp(t, Config{ImportDir: dir})
 	admin := app.db.Tenant(t, "Acme")
 	manager := app.db.User(t, admin, crm.RoleManager, "Mona")
+	imp := scalar[int64](t, app, admin, `INSERT INTO imports (tenant_id, file_name, file_bytes, created_by, state, rejected, total_rows, rows_done)
+		VALUES ($1, 'old.csv', 10, $2, 'done', 1, 2, 2) RETURNING id`, admin.TenantID, admin.ID)
+	if err := os.WriteFile(app.srv.importPath(admin.TenantID, imp, true), []byte("title,error\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	sales := app.db.User(t, admin, crm.RoleSales, "Sam")
 	m := milestoneID(t, app, admin, "Proposed")
 	wg := scalar[int64](t, app, admin, `INSERT INTO workgroups (tenant_id, name) VALUES ($1, 'North') RETURNING id`, admin.TenantID)
-	repl := strings.NewReplacer("{id}", strconv.FormatInt(m, 10), "{list}", "statuses", "{userID}", strconv.FormatInt(int64(sales.ID), 10))
+	repl := strings.NewReplacer("{id}", strconv.FormatInt(m, 10), "{list}", "statuses", "{file}", "accounts.csv", "{userID}", strconv.FormatInt(int64(sales.ID), 10))
 	var routes []string
 	for key, access := range accessTable {
 		if access == Admin {
@@ -41,6 +48,9 @@ func TestAdminRoutesByRole(t *testing.T) {
 	for _, key := range routes {
 		method, pattern, _ := strings.Cut(key, " ")
 		path := repl.Replace(pattern)
+		if strings.HasPrefix(pattern, "/admin/import/{id}") {
+			path = strings.Replace(pattern, "{id}", strconv.FormatInt(imp, 10), 1)
+		}
 		if strings.HasPrefix(pattern, "/admin/workgroups/{id}") {
 			path = strings.Replace(strings.Replace(pattern, "{id}", strconv.FormatInt(wg, 10), 1), "{userID}", strconv.FormatInt(int64(sales.ID), 10), 1)
 		}

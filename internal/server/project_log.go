@@ -79,6 +79,12 @@ func (s *Server) logView(r *http.Request, id crm.ProjectID, entries []crm.LogEnt
 		switch e.Kind {
 		case crm.LogCreated:
 			line.Key = "log.created"
+		case crm.LogImported:
+			line.Key, line.Args = "log.imported", []any{e.Body}
+			if e.Field == "updated" {
+				line.Key = "log.imported_update"
+			}
+			line.Body = ""
 		case crm.LogNote:
 			line.Key = "log.noted"
 		case crm.LogMilestoneCompleted:

@@ -126,7 +126,8 @@ var routeTable = []route{
 	{"GET", "/contacts/{id}", AnyUser, (*Server).handleContact},
 	{"POST", "/contacts/{id}", AnyUser, (*Server).handleSaveContact},
 
-	// Administration (admins only), My account, and the invitation and password-reset links.
+	// Administration (admins only; imports also managers, for their workgroups' owners), My account,
+	// and the invitation and password-reset links.
 	{"GET", "/admin", Admin, (*Server).handleAdminHome},
 	{"GET", "/admin/milestones", Admin, (*Server).handleAdminMilestones},
 	{"POST", "/admin/milestones", Admin, (*Server).handleAdminMilestoneCreate},
@@ -160,6 +161,15 @@ var routeTable = []route{
 	{"GET", "/admin/settings", Admin, (*Server).handleAdminSettings},
 	{"POST", "/admin/settings", Admin, (*Server).handleAdminSettingsSave},
 	{"GET", "/admin/audit", Admin, (*Server).handleAdminAudit},
+	{"GET", "/admin/import", Manager, (*Server).handleImportHome},
+	{"POST", "/admin/import", Manager, (*Server).handleImportUpload},
+	{"GET", "/admin/import/{id}", Manager, (*Server).handleImport},
+	{"POST", "/admin/import/{id}/preview", Manager, (*Server).handleImportPreview},
+	{"POST", "/admin/import/{id}/commit", Manager, (*Server).handleImportCommit},
+	{"GET", "/admin/import/{id}/progress", Manager, (*Server).handleImportProgress},
+	{"GET", "/admin/import/{id}/rejected.csv", Manager, (*Server).handleImportRejected},
+	{"POST", "/admin/import/{id}/undo", Manager, (*Server).handleImportUndo},
+	{"GET", "/admin/export/{file}", Admin, (*Server).handleAdminExport},
 	{"GET", "/account", AnyUser, (*Server).handleMyAccount},
 	{"POST", "/account", AnyUser, (*Server).handleMyAccountSave},
 	{"POST", "/account/password", AnyUser, (*Server).handleMyAccountPassword},

@@ -7,6 +7,8 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -38,6 +40,9 @@ type Config struct {
 	// postgres.ReportTimeout); a report that runs out of it asks for a
 	// narrower filter.
 	ReportTimeout time.Duration
+	// ImportDir keeps uploaded import files and their rejected rows
+	// (default: pipewell-imports in the system's temporary folder).
+	ImportDir string
 }
 
 // Server holds the application's dependencies. It has no mutable globals:
@@ -56,7 +61,12 @@ type Server struct {
 	buffers sync.Pool
 	// outage keeps the log of a database outage short.
 	outage outage
+	// imports are the imports running in the background.
+	imports sync.WaitGroup
 }
+
+// WaitImports waits for the imports running in the background to end.
+func (s *Server) WaitImports() { s.imports.Wait() }
 
 // New builds the server and its router.
 func New(db *postgres.DB, cfg Config) *Server {
@@ -77,6 +87,9 @@ func New(db *postgres.DB, cfg Config) *Server {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.ImportDir == "" {
+		cfg.ImportDir = filepath.Join(os.TempDir(), "pipewell-imports")
 	}
 	sm := scs.New()
 	sm.Store = db.Sessions()

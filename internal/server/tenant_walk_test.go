@@ -17,7 +17,7 @@ import (
 
 // tenantObjects are one of each kind of object a route can name, all in one tenant.
 type tenantObjects struct {
-	project, milestone, event, subtask, account, contact, reason, user, workgroup int64
+	project, milestone, event, subtask, account, contact, reason, user, workgroup, imp int64
 }
 
 func seedTenantObjects(t *testing.T, app *testApp, admin, rep crm.User) tenantObjects {
@@ -44,6 +44,10 @@ func seedTenantObjects(t *testing.T, app *testApp, admin, rep crm.User) tenantOb
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT min(id) FROM archive_reasons WHERE tenant_id = $1`, tx.Tenant).Scan(&o.reason); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO imports (tenant_id, file_name, file_bytes, created_by, state, created, preview)
+			VALUES ($1, 'walk.csv', 10, $2, 'uploaded', 0, '{"total": 0}') RETURNING id`, tx.Tenant, admin.ID).Scan(&o.imp); err != nil {
 			return err
 		}
 		return tx.QueryRow(ctx, `INSERT INTO workgroups (tenant_id, name) VALUES ($1, 'Walkers') RETURNING id`, tx.Tenant).Scan(&o.workgroup)
@@ -75,6 +79,9 @@ func (o tenantObjects) fill(pattern string) (path string, ok, unknown bool) {
 			continue
 		case s == "{token}":
 			return "", false, false
+		case s == "{file}":
+			segs[i] = "projects.csv"
+			continue
 		case prev == "projects":
 			id = o.project
 		case prev == "milestones":
@@ -91,6 +98,8 @@ func (o tenantObjects) fill(pattern string) (path string, ok, unknown bool) {
 			id = o.user
 		case prev == "workgroups":
 			id = o.workgroup
+		case prev == "import":
+			id = o.imp
 		case prev == "{list}", prev == "reasons":
 			id = o.reason
 		default:

@@ -1,0 +1,103 @@
+package web
+
+import "time"
+
+// ImportHomeView is the import and export page: the upload form, the
+// recent imports, the exports.
+type ImportHomeView struct {
+	AdminPage
+	Form    Form // file, encoding, comma, date_order
+	Imports []ImportLine
+	MaxMB   int
+	Exports bool // the viewer may export everything (an admin)
+}
+
+// ImportLine is one recent import in the list.
+type ImportLine struct {
+	ID        int64
+	FileName  string
+	State     string // postgres.Import* states
+	By        string
+	At        time.Time
+	Total     int
+	Created   int
+	Updated   int
+	Rejected  int
+	RowsDone  int
+	Message   string
+	Finished  time.Time
+	HasPrefix bool
+}
+
+// ImportView is one import: its mapping and preview while not written, its
+// progress while running, its result after.
+type ImportView struct {
+	AdminPage
+	ImportLine
+	Form     Form // col.N (the field of each column), create_sources, valid_only, date_order, mapping_name, saved
+	Columns  []ImportColumn
+	Fields   []Option // every field a column can be read as
+	Saved    []Option // saved mappings
+	Preview  *ImportPreviewView
+	Progress ImportProgress
+	CanUndo  bool
+}
+
+// ImportColumn is one column of the file: its name, the first values.
+type ImportColumn struct {
+	Index  int
+	Name   string
+	Sample []string
+}
+
+// ImportPreviewView is what the file would do.
+type ImportPreviewView struct {
+	Total, Create, Update, Skip, ErrorCount int
+	Errors                                  []ImportError
+	MoreErrors                              int
+	Rows                                    []ImportPreviewRow
+	Duplicates                              []ImportDuplicateLine
+	// CanCommit: no errors, or the valid rows only are to be written.
+	CanCommit bool
+}
+
+// ImportError is one error of a row.
+type ImportError struct {
+	Line    int
+	Column  string
+	Message string // a message key with its numbers
+}
+
+// ImportPreviewRow is one row as it would be written, in display form.
+type ImportPreviewRow struct {
+	Line        int
+	Action      string // "create", "update", "skip"
+	Title       string
+	Account     string
+	Contact     string
+	Owner       string
+	Value       int64
+	State       string
+	CreatedAt   time.Time
+	Completions int
+}
+
+// ImportDuplicateLine is a row whose contact is already known.
+type ImportDuplicateLine struct {
+	Line    int
+	Contact string
+	Match   string // "email" or "phone"
+	Name    string // "" when the existing contact is not visible
+}
+
+// ImportProgress is a running import's progress.
+type ImportProgress struct {
+	ID         int64
+	Running    bool
+	Done       int
+	Total      int
+	Percent    int
+	RowsPerSec int
+	Left       time.Duration
+	Known      bool // rows per second and time left are known
+}
