@@ -6,6 +6,8 @@
 // The superuser connection comes from PIPEWELL_TEST_DATABASE_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres). pgtestdb migrates a template
 // database once per migration hash, as its owner role, and clones it per test.
+// With PIPEWELL_TEST_CITUS_WORKERS set, that URL is a Citus coordinator and
+// each test's database is distributed over the workers (citus.go).
 package pgtest
 
 import (
@@ -15,6 +17,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -45,12 +48,26 @@ func superURL() string {
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
+// Option changes how New prepares a test's database.
+type Option int
+
+// AnyPlan lets the app role run statements that a Citus coordinator sends
+// to every shard: for tests that read without naming the tenant, to check
+// that row-level security alone keeps tenants apart. Without it, on Citus,
+// such a statement is an error (every query of the application names the
+// tenant and is routed to one shard). It changes nothing on plain
+// PostgreSQL.
+const AnyPlan Option = 1
+
 // New returns a fresh migrated database for t, closed when t ends.
-func New(t testing.TB) *DB {
+func New(t testing.TB, opts ...Option) *DB {
 	t.Helper()
 	su, err := url.Parse(superURL())
 	if err != nil {
 		t.Fatalf("PIPEWELL_TEST_DATABASE_URL: %v", err)
+	}
+	if Citus() {
+		return newCitus(t, su, slices.Contains(opts, AnyPlan))
 	}
 	ensureRoles(t, su.String())
 	pw, _ := su.User.Password()

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pipewell/pipewell/internal/crm"
 )
@@ -58,6 +59,14 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	// milliseconds and saves nothing.
 	if _, ok := cfg.ConnConfig.RuntimeParams["jit"]; !ok {
 		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
+	// On Citus, a statement's plan is made for its parameters each time: a
+	// generic plan of an UPDATE ... FROM or a DELETE ... USING cannot
+	// prune shards by the tenant parameter and would run on every shard.
+	// One statement per new connection, and a no-op on plain PostgreSQL.
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, `SELECT set_config('plan_cache_mode', 'force_custom_plan', false) FROM pg_extension WHERE extname = 'citus'`)
+		return err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -43,7 +43,7 @@ func (tx *Tx) pickValues(ctx context.Context, l crm.PickList, counts bool) ([]cr
 	}
 	use := "0"
 	if counts {
-		use = `(SELECT count(*) FROM projects p WHERE p.tenant_id = v.tenant_id AND p.` + column + ` = v.id)`
+		use = `(SELECT count(*) FROM projects p WHERE p.tenant_id = $1 AND p.` + column + ` = v.id)`
 	}
 	q := `SELECT v.id, v.name, v.position, v.active, ` + use + ` FROM ` + table + ` v WHERE v.tenant_id = $1 ORDER BY v.position, v.id`
 	if !counts {

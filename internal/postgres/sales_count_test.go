@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -24,11 +25,15 @@ func TestCountPastTheCap(t *testing.T) {
 		if err := tx.QueryRow(ctx, `INSERT INTO accounts (tenant_id, name) VALUES ($1, 'Acme') RETURNING id`, tx.Tenant).Scan(&account); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `
-			INSERT INTO projects (tenant_id, title, account_id, owner_id, value_cents, status_id)
-			SELECT $1, 'Lead ' || g, $4, $2, g * 100, (SELECT min(id) FROM milestone_statuses WHERE tenant_id = $1)
-			  FROM generate_series(1, $3::int) g`, tx.Tenant, admin.ID, n, account)
-		return err
+		var status int64
+		if err := tx.QueryRow(ctx, `SELECT min(id) FROM milestone_statuses WHERE tenant_id = $1`, tx.Tenant).Scan(&status); err != nil {
+			return err
+		}
+		var rows [][]any
+		for g := 1; g <= n; g++ {
+			rows = append(rows, []any{tx.Tenant, fmt.Sprintf("Lead %d", g), account, admin.ID, g * 100, status})
+		}
+		return insertRows(tx, "projects", []string{"tenant_id", "title", "account_id", "owner_id", "value_cents", "status_id"}, rows)
 	})
 	if err == nil {
 		err = db.Refresh(ctx, admin.TenantID) // rows written by hand: their derived data from the repair
