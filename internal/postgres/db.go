@@ -96,6 +96,34 @@ func (db *DB) Ping(ctx context.Context) error {
 	return unavailable(db.pool.QueryRow(ctx, "SELECT 1").Scan(&one))
 }
 
+// Citus reports whether the database is a Citus coordinator.
+func (db *DB) Citus() bool { return db.citus }
+
+// ErrCitusSetting is returned by CheckCitus when a Citus coordinator lacks a
+// setting Pipewell needs.
+var ErrCitusSetting = errors.New("citus setting missing")
+
+// CheckCitus refuses a Citus coordinator that would not send the tenant
+// binding to the workers: without citus.propagate_set_commands = 'local',
+// SET LOCAL app.tenant_id stays on the coordinator, so row-level security
+// on the workers shows every tenant read no rows and refuses every write.
+// On plain PostgreSQL it checks nothing.
+func (db *DB) CheckCitus(ctx context.Context) error {
+	if !db.citus {
+		return nil
+	}
+	var v, name string
+	if err := db.pool.QueryRow(ctx, `SELECT current_setting('citus.propagate_set_commands'), current_database()`).Scan(&v, &name); err != nil {
+		return fmt.Errorf("check citus settings: %w", err)
+	}
+	if v != "local" {
+		return fmt.Errorf("%w: the database is a Citus coordinator and citus.propagate_set_commands is %q, so the tenant binding would not reach the workers; "+
+			"set it to 'local' for the database (ALTER DATABASE %s SET citus.propagate_set_commands = 'local', then reconnect) "+
+			"or in the coordinator's postgresql.conf (deploy/SCALE-OUT.md)", ErrCitusSetting, v, pgx.Identifier{name}.Sanitize())
+	}
+	return nil
+}
+
 // ErrUnsafeRole is returned by CheckAppRole when the connection could bypass
 // row-level security.
 var ErrUnsafeRole = errors.New("unsafe database role")
