@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -127,7 +126,14 @@ func newCitus(t testing.TB, su *url.URL, anyPlan bool) *DB {
 		t.Fatalf("open test database as %s: %v", AppRole, err)
 	}
 	t.Cleanup(db.Close)
-	return &DB{DB: db, AppURL: app.String(), OwnerURL: owner.String()}
+	anyURL := app
+	anyURL.RawQuery += "&options=" + strings.ReplaceAll(url.QueryEscape("-c citus.multi_task_query_log_level=off"), "+", "%20")
+	anyDB, err := postgres.Open(ctx, anyURL.String())
+	if err != nil {
+		t.Fatalf("open test database as %s: %v", AppRole, err)
+	}
+	t.Cleanup(anyDB.Close)
+	return &DB{DB: db, AppURL: app.String(), OwnerURL: owner.String(), Any: anyDB}
 }
 
 // citusPrepare makes the migrated template database on every node once per
@@ -170,27 +176,16 @@ func citusPrepare(ctx context.Context, su *url.URL, nodes []string) (string, err
 		return name, nil
 	}
 	id := pgx.Identifier{name}.Sanitize()
-	for _, n := range nodes {
-		if err := execOn(ctx, nodeURL(su, n, "postgres"), `DROP DATABASE IF EXISTS `+id+` WITH (FORCE)`,
-			`CREATE DATABASE `+id+` OWNER `+citusOwner); err != nil {
-			return "", fmt.Errorf("create %s on %s: %w", name, n, err)
-		}
-		if err := execOn(ctx, nodeURL(su, n, name), `CREATE EXTENSION citus`); err != nil {
-			return "", fmt.Errorf("citus on %s: %w", n, err)
+	for _, n := range nodes { // a template left half-made by a run that stopped
+		if err := execOn(ctx, nodeURL(su, n, "postgres"), `DROP DATABASE IF EXISTS `+id+` WITH (FORCE)`); err != nil {
+			return "", fmt.Errorf("drop %s on %s: %w", name, n, err)
 		}
 	}
-	host, port, _ := net.SplitHostPort(su.Host)
-	setup := []string{fmt.Sprintf(`SELECT citus_set_coordinator_host('%s', %s)`, host, port),
-		fmt.Sprintf(`ALTER DATABASE %s SET citus.shard_count = %d`, id, citusShards)}
-	for _, w := range nodes[:len(nodes)-1] {
-		h, p, err := net.SplitHostPort(w)
-		if err != nil {
-			return "", fmt.Errorf("PIPEWELL_TEST_CITUS_WORKERS: %w", err)
-		}
-		setup = append(setup, fmt.Sprintf(`SELECT citus_add_node('%s', %s)`, h, p))
+	if err := postgres.CreateCitusDatabase(ctx, nodeURL(su, su.Host, "postgres"), nodes[:len(nodes)-1], name, citusOwner, nil); err != nil {
+		return "", err
 	}
-	if err := execOn(ctx, nodeURL(su, su.Host, name), setup...); err != nil {
-		return "", fmt.Errorf("add workers: %w", err)
+	if err := execOn(ctx, nodeURL(su, su.Host, "postgres"), fmt.Sprintf(`ALTER DATABASE %s SET citus.shard_count = %d`, id, citusShards)); err != nil {
+		return "", err
 	}
 	owner := &url.URL{Scheme: "postgres", User: url.UserPassword(citusOwner, citusOwnerPassword), Host: su.Host,
 		Path: "/" + name, RawQuery: "sslmode=disable"}

@@ -39,6 +39,10 @@ type DB struct {
 	*postgres.DB
 	// AppURL connects as the app role; OwnerURL as the tables' owner.
 	AppURL, OwnerURL string
+	// Any is the same database as the app role for a test's own reads and
+	// writes, which may leave the tenant to row-level security: on Citus
+	// they may run on every shard (see AnyPlan); elsewhere it is DB.
+	Any *postgres.DB
 }
 
 func superURL() string {
@@ -90,7 +94,7 @@ func New(t testing.TB, opts ...Option) *DB {
 		t.Fatalf("open test database as %s: %v", AppRole, err)
 	}
 	t.Cleanup(db.Close)
-	return &DB{DB: db, AppURL: app.URL(), OwnerURL: owner}
+	return &DB{DB: db, AppURL: app.URL(), OwnerURL: owner, Any: db}
 }
 
 // ensureRoles creates the app group role and the test login role once per

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/pgtest"
 	"github.com/pipewell/pipewell/internal/postgres"
 )
@@ -50,5 +51,113 @@ func TestCheckCitus(t *testing.T) {
 	})
 	if err != nil || n != 0 {
 		t.Fatalf("without the setting: %d users, %v; want 0 (the reason for the check)", n, err)
+	}
+}
+
+// citusProblems lists every table of the schema that is not placed as
+// deploy/SCALE-OUT.md says: a tenant table (tenant_id and row-level
+// security) distributed by tenant_id and co-located with users, every other
+// table but goose's a reference table.
+func citusProblems(ctx context.Context, conn *pgx.Conn) ([]string, error) {
+	rows, err := conn.Query(ctx, `
+		SELECT c.relname,
+		       EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+		         AND c.relrowsecurity AS tenant,
+		       COALESCE(d.partmethod::text, ''),
+		       COALESCE(column_to_column_name(d.logicalrelid, d.partkey), ''),
+		       COALESCE(d.colocationid = (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'users'::regclass), false)
+		  FROM pg_class c LEFT JOIN pg_dist_partition d ON d.logicalrelid = c.oid
+		 WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relname <> 'goose_db_version'
+		 ORDER BY c.relname`)
+	if err != nil {
+		return nil, err
+	}
+	var problems []string
+	var name, method, column string
+	var tenant, colocated bool
+	_, err = pgx.ForEachRow(rows, []any{&name, &tenant, &method, &column, &colocated}, func() error {
+		switch {
+		case tenant && (method != "h" || column != "tenant_id"):
+			problems = append(problems, name+": tenant table not distributed by tenant_id (call pipewell_distribute after CREATE TABLE)")
+		case tenant && !colocated:
+			problems = append(problems, name+": not co-located with users")
+		case !tenant && method != "n":
+			problems = append(problems, name+": global table is not a reference table")
+		}
+		return nil
+	})
+	return problems, err
+}
+
+// TestCitusPlacesEveryTable (Citus only): after the migrations every tenant
+// table is distributed by tenant_id and co-located, every global table is a
+// reference table; a tenant table a migration forgot is reported, and
+// pipewell_distribute places it.
+func TestCitusPlacesEveryTable(t *testing.T) {
+	if !pgtest.Citus() {
+		t.Skip("needs a Citus cluster (make test-citus)")
+	}
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	problems, err := citusProblems(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) > 0 {
+		t.Fatalf("tables not placed:\n%s", strings.Join(problems, "\n"))
+	}
+	_, err = conn.Exec(ctx, `
+		CREATE TABLE forgotten (tenant_id bigint NOT NULL, id bigint NOT NULL, PRIMARY KEY (tenant_id, id));
+		ALTER TABLE forgotten ENABLE ROW LEVEL SECURITY; ALTER TABLE forgotten FORCE ROW LEVEL SECURITY;
+		CREATE TABLE forgotten_global (code text PRIMARY KEY);`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, err = citusProblems(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(problems, "\n")
+	for _, want := range []string{"forgotten: tenant table not distributed", "forgotten_global: global table is not a reference table"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("not reported: %q\ngot:\n%s", want, got)
+		}
+	}
+	if _, err := conn.Exec(ctx, `SELECT pipewell_distribute('forgotten'); SELECT pipewell_distribute('forgotten_global')`); err != nil {
+		t.Fatal(err)
+	}
+	if problems, err = citusProblems(ctx, conn); err != nil || len(problems) > 0 {
+		t.Fatalf("after pipewell_distribute: %v %s", err, strings.Join(problems, "\n"))
+	}
+}
+
+// TestDistributeIsANoOpOnPostgres: on plain PostgreSQL pipewell_distribute
+// leaves a table as it is (migrations call it unconditionally).
+func TestDistributeIsANoOpOnPostgres(t *testing.T) {
+	if pgtest.Citus() {
+		t.Skip("plain PostgreSQL only")
+	}
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	_, err = conn.Exec(ctx, `CREATE TABLE later (tenant_id bigint NOT NULL, id bigint NOT NULL, PRIMARY KEY (tenant_id, id));
+		SELECT pipewell_distribute('later'); INSERT INTO later VALUES (1, 1)`)
+	if err == nil {
+		err = conn.QueryRow(ctx, `SELECT count(*) FROM later`).Scan(&n)
+	}
+	if err != nil || n != 1 {
+		t.Fatalf("pipewell_distribute on plain PostgreSQL: %d rows, %v", n, err)
 	}
 }

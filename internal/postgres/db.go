@@ -38,10 +38,38 @@ func (db *DB) zone(name string) *time.Location {
 
 // Open connects to url with a pool sized for this service and checks that the
 // server answers.
-func Open(ctx context.Context, url string) (*DB, error) {
+func Open(ctx context.Context, url string) (*DB, error) { return open(ctx, url, nil) }
+
+// OpenRecording is Open with every statement the pool sends (alone or in a
+// batch) passed to record, its text and arguments, before it runs: for
+// tests that examine the queries the pages make (their plans on Citus).
+func OpenRecording(ctx context.Context, url string, record func(sql string, args []any)) (*DB, error) {
+	return open(ctx, url, record)
+}
+
+// recorder is the pgx tracer of OpenRecording.
+type recorder func(sql string, args []any)
+
+func (r recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	r(d.SQL, d.Args)
+	return ctx
+}
+func (recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (recorder) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+func (r recorder) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	r(d.SQL, d.Args)
+}
+func (recorder) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
+func open(ctx context.Context, url string, record func(sql string, args []any)) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	if record != nil {
+		cfg.ConnConfig.Tracer = recorder(record)
 	}
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8

@@ -499,18 +499,39 @@ ORDER BY r.sort_k %[5]s, r.id %[5]s`, expr, where, salesColumns, cursor, dir, ar
 	}
 }
 
-// planRows reads the planner's row estimate from EXPLAIN (FORMAT JSON).
+// planRows reads the planner's row estimate from EXPLAIN (FORMAT JSON). On
+// a Citus coordinator the plan is a Custom Scan estimating nothing, over
+// the plan of its one task on the tenant's shard: the estimate is that
+// plan's.
 func planRows(plan []byte) (int64, error) {
-	var p []struct {
-		Plan struct {
-			Rows float64 `json:"Plan Rows"`
-		} `json:"Plan"`
-	}
+	var p []explained
 	if err := json.Unmarshal(plan, &p); err != nil {
 		return 0, fmt.Errorf("estimate count: %w", err)
 	}
 	if len(p) == 0 {
 		return 0, nil
 	}
-	return int64(p[0].Plan.Rows), nil
+	top := p[0].Plan
+	if d := top.Distributed; d != nil && len(d.Job.Tasks) == 1 {
+		if r := d.Job.Tasks[0].Remote; len(r) == 1 && len(r[0]) == 1 {
+			return int64(r[0][0].Plan.Rows), nil
+		}
+	}
+	return int64(top.Rows), nil
+}
+
+// explained is one statement's EXPLAIN (FORMAT JSON): its top plan node,
+// with Citus's distributed part when there is one.
+type explained struct {
+	Plan struct {
+		Rows        float64 `json:"Plan Rows"`
+		Distributed *struct {
+			Job struct {
+				TaskCount int `json:"Task Count"`
+				Tasks     []struct {
+					Remote [][]explained `json:"Remote Plan"`
+				} `json:"Tasks"`
+			} `json:"Job"`
+		} `json:"Distributed Query"`
+	} `json:"Plan"`
 }
