@@ -141,7 +141,7 @@ func newCitus(t testing.TB, su *url.URL, anyPlan bool) *DB {
 // and returns its name.
 func citusPrepare(ctx context.Context, su *url.URL, nodes []string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "citus-template v1 %d %s\n", citusShards, strings.Join(nodes, ","))
+	fmt.Fprintf(h, "citus-template v2 %d %s\n", citusShards, strings.Join(nodes, ","))
 	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
