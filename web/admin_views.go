@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/pipewell/pipewell/internal/crm"
@@ -43,7 +44,20 @@ type MilestonesView struct {
 	Milestones []MilestoneRow
 	Form       Form // the add form
 	ListError  string
-	Preview    *MilestonePreview // what adding the milestone would change, to confirm
+	Preview    *MilestonePreview      // what adding the milestone would change, to confirm
+	Deactivate *MilestoneDeactivation // what deactivating one would change, to confirm
+}
+
+// MilestoneDeactivation is what deactivating a milestone changes, shown
+// before it is done: the open projects pending on it move on to Next (""
+// when none follows), and Completions of it stop counting. First: it is the
+// process's first active milestone, so Next's deadline then counts from
+// each project's creation (NextFromPrevious: it counted from this one).
+type MilestoneDeactivation struct {
+	ID                      crm.MilestoneID
+	Name, Next              string
+	Pending, Completions    int
+	First, NextFromPrevious bool
 }
 
 // MilestonePreview is what adding a milestone to a live process does to
@@ -159,3 +173,13 @@ type TokenView struct {
 
 // ID formats an ID for a URL or a form value.
 func ID[T ~int64](id T) string { return strconv.FormatInt(int64(id), 10) }
+
+// UseCount writes a count of what uses a milestone or list value, counted
+// to crm.UseCountCap+1: above the cap it says "more than" the cap.
+func UseCount(ctx context.Context, n int) string {
+	l := LocaleFrom(ctx)
+	if n > crm.UseCountCap {
+		return l.T("admin.count.more", l.Number(crm.UseCountCap))
+	}
+	return l.Number(int64(n))
+}

@@ -98,12 +98,12 @@ func TestSalesPageMarkup(t *testing.T) {
 		}
 		return m
 	}
-	views := map[crm.State]string{crm.StateActive: "/?view=active&q=x", crm.StateDeferred: "/?view=deferred&q=x", crm.StateArchived: "/?view=archived&q=x"}
+	views := map[crm.State]string{crm.StateActive: "/?view=active&q=x", crm.StateDeferred: "/?view=deferred&q=x", crm.StateArchived: "/?view=archived&q=x", crm.StateSold: "/?view=sold&q=x"}
 	filters := SalesFilters{Values: map[string]string{}, Owners: []crm.Choice{{ID: 1, Name: "Ann"}}, View: crm.StateActive,
 		ViewURLs: views, ResetURL: "/?view=active"}
 	manager := SalesView{
 		Page:    Page{Title: "sales.title", Nav: "nav.sales", Flash: "flash.saved", User: &Viewer{Name: "M <x>", Email: "m@x", Role: crm.RoleManager, Company: "Co & Co"}},
-		Filters: filters, Rows: rows, Total: 123456, Estimated: true, Sorts: sorts("value", false),
+		Filters: filters, Rows: rows, Total: 1000, MoreThan: true, Sorts: sorts("value", false),
 		NextURL: "/?after=abc&q=%22x%22", FirstURL: "/?q=%22x%22", Query: `q="x"&sort=value`, CanBulk: true, ExportURL: "/sales.csv?q=%22x%22",
 		Bulk: BulkForm{Owners: []crm.Choice{{ID: 1, Name: "Ann"}}, Reasons: []crm.Choice{{ID: 4, Name: "Price"}}, Result: &BulkResult{Action: "archive", Changed: 3, Skipped: 1}},
 	}

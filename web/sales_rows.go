@@ -52,7 +52,14 @@ func appendSalesRows(b []byte, l *Locale, v SalesView) []byte {
 			b = append(b, `</span>`...)
 		}
 		b = append(b, `</td><td class="pending">`...)
-		if r.Pending != "" {
+		if closedView(v.Filters.View) {
+			b = appendEscaped(b, r.Reason)
+			if !r.ClosedAt.IsZero() {
+				b = append(b, ` <span class="muted">`...)
+				b = l.AppendDate(b, r.ClosedAt)
+				b = append(b, `</span>`...)
+			}
+		} else if r.Pending != "" {
 			b = appendEscaped(b, r.Pending)
 			if !r.PendingDue.IsZero() {
 				if r.MilestoneLate {

@@ -13,17 +13,18 @@ type SalesView struct {
 	Page
 	Filters SalesFilters
 	Rows    []SalesRow
-	// Total matching projects; Estimated when above the exact-count cap.
-	Total     int64
-	Estimated bool
-	Sorts     map[string]SortLink // by column key
-	NextURL   string              // "" on the last page
-	FirstURL  string              // "" on the first page
-	Query     string              // the current filters, for "all N matching" and return links
-	ExportURL string              // the projects of the current filter as a CSV file
-	CanBulk   bool
-	Filtered  bool // a filter or search narrows the view
-	Bulk      BulkForm
+	// Total matching projects: exact, or a true bound (more than Total
+	// match, or at least Total).
+	Total             int64
+	MoreThan, AtLeast bool
+	Sorts             map[string]SortLink // by column key
+	NextURL           string              // "" on the last page
+	FirstURL          string              // "" on the first page
+	Query             string              // the current filters, for "all N matching" and return links
+	ExportURL         string              // the projects of the current filter as a CSV file
+	CanBulk           bool
+	Filtered          bool // a filter or search narrows the view
+	Bulk              BulkForm
 }
 
 // SalesFilters are the filter form's values as typed, its choices, and the
@@ -31,6 +32,7 @@ type SalesView struct {
 type SalesFilters struct {
 	Values                                            map[string]string
 	Owners, Workgroups, Milestones, Statuses, Sources []crm.Choice
+	Reasons                                           []crm.Choice // archive reasons: the archived view's filter
 	Notices                                           []string
 	View                                              crm.State
 	ViewURLs                                          map[crm.State]string
@@ -75,6 +77,10 @@ type SalesRow struct {
 	Value             int64
 	AgeDays           int
 	DeferUntil        crm.Date // deferred projects: the day they come back
+	// Reason and ClosedAt: why and when an archived project was archived,
+	// when a sold one was sold.
+	Reason   string
+	ClosedAt time.Time
 }
 
 // URL is the project's workspace.
@@ -149,7 +155,21 @@ func (c BoardCard) CompleteURL() string {
 }
 
 // salesViews are the Sales screen's views in tab order.
-var salesViews = [...]crm.State{crm.StateActive, crm.StateDeferred, crm.StateArchived}
+var salesViews = [...]crm.State{crm.StateActive, crm.StateDeferred, crm.StateArchived, crm.StateSold}
+
+// closedView reports whether a view lists closed projects (archived or
+// sold): its rows show when they were closed (and why) instead of a next
+// step, and nothing in them can be late.
+func closedView(v crm.State) bool { return v == crm.StateArchived || v == crm.StateSold }
+
+// columnLabel is a column's header in a view: the next-step column of a
+// closed view says when (and why) the projects were closed.
+func columnLabel(view crm.State, key, label string) string {
+	if key == "pending" && closedView(view) {
+		return "sales.col." + string(view)
+	}
+	return label
+}
 
 // salesColumns are the sortable columns in table order: sort key, label,
 // numeric.
@@ -174,9 +194,16 @@ func ariaSort(s SortLink) string {
 }
 
 // bulkActions are the bulk form's actions.
-func bulkActions(ctx context.Context) []Option {
-	out := make([]Option, 0, 3)
-	for _, a := range [...]string{crm.BulkOwner, crm.BulkArchive, crm.BulkDefer} {
+func bulkActions(ctx context.Context, view crm.State) []Option {
+	acts := []string{crm.BulkOwner, crm.BulkArchive, crm.BulkDefer}
+	switch view {
+	case crm.StateArchived:
+		acts = []string{crm.BulkOwner, crm.BulkReopen}
+	case crm.StateSold:
+		acts = []string{crm.BulkOwner}
+	}
+	out := make([]Option, 0, len(acts))
+	for _, a := range acts {
 		out = append(out, Option{Value: a, Label: T(ctx, "sales.bulk."+a)})
 	}
 	return out

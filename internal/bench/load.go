@@ -45,26 +45,37 @@ func newPageClient(u, cookie string) (*pageClient, error) {
 
 // do sends the request once and reports whether it answered 200.
 func (pc *pageClient) do() bool {
+	st, _ := pc.send()
+	return st == http.StatusOK
+}
+
+// send sends the request once and returns the status (0: no answer) and
+// the response's headers.
+func (pc *pageClient) send() (int, http.Header) {
 	if pc.c == nil {
 		c, err := net.Dial("tcp", pc.host)
 		if err != nil {
-			return false
+			return 0, nil
 		}
 		pc.c, pc.br = c, bufio.NewReaderSize(c, 64<<10)
 	}
-	ok := false
 	if _, err := pc.c.Write(pc.req); err == nil {
 		if res, err := http.ReadResponse(pc.br, nil); err == nil {
 			_, err = io.Copy(io.Discard, res.Body)
 			res.Body.Close()
-			ok = err == nil && res.StatusCode == http.StatusOK
-			if !res.Close {
-				return ok
+			st := res.StatusCode
+			if err != nil {
+				st = 0
 			}
+			if !res.Close && err == nil {
+				return st, res.Header
+			}
+			pc.close()
+			return st, res.Header
 		}
 	}
 	pc.close()
-	return ok
+	return 0, nil
 }
 
 func (pc *pageClient) close() {

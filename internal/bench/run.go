@@ -157,6 +157,11 @@ func Run(ctx context.Context, log *slog.Logger, args []string) error {
 				float64(one)/float64(max(sqlMed, 1)))
 		}
 	}
+	if *only == "" || *only == "routes" {
+		if err := runRoutes(ctx, db, base, *big, *small, 30); err != nil {
+			return err
+		}
+	}
 	fmt.Printf("\nserver RSS: max %.0f MB during the run\n", float64(rss.max.Load())/1024)
 	fmt.Println("1 conn = median page time with one connection; SQL med = median time of the page's SQL run directly (the session lookup, the identity and the page's queries, on one connection), measured in alternating rounds with 1 conn over half the duration (at least 300 runs); ratio = 1 conn ÷ SQL med.")
 	return nil

@@ -132,7 +132,7 @@ type Choice struct {
 type PickValue struct {
 	Choice
 	Position int
-	InUse    int // projects that carry it
+	InUse    int // projects that carry it, counted to UseCountCap+1
 }
 
 // CheckPickName validates a pick-list value's name.

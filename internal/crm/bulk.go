@@ -14,6 +14,7 @@ const (
 	BulkOwner   = "owner"
 	BulkArchive = "archive"
 	BulkDefer   = "defer"
+	BulkReopen  = "reopen"
 )
 
 // Messages of the bulk form (catalog keys).
@@ -27,7 +28,8 @@ const (
 )
 
 // BulkAction is a change a manager applies to many projects at once:
-// assign an owner, archive with a reason, or defer until a day.
+// assign an owner, archive with a reason, defer until a day, or reopen
+// archived projects.
 type BulkAction struct {
 	Kind   string
 	Owner  UserID
@@ -80,6 +82,7 @@ func (b BulkAction) Check(s Setup, a Actor) error {
 		v.Check(slices.Contains(s.Choices.Reasons, b.Reason), "reason", MsgBulkReason)
 	case BulkDefer:
 		v.Check(b.Until.After(Today(a.Now, a.Loc)), "until", MsgBulkUntil)
+	case BulkReopen:
 	default:
 		v.Add("action", MsgBulkAction)
 	}
@@ -87,7 +90,7 @@ func (b BulkAction) Check(s Setup, a Actor) error {
 }
 
 // DecideBulk decides the action for one project with the decision the
-// workspace uses (DecideOwner, DecideArchive, DecideDefer). A project the
+// workspace uses (DecideOwner, DecideArchive, DecideDefer, DecideReopen). A project the
 // decision refuses only because of its state is ErrSkipped.
 func DecideBulk(p Project, b BulkAction, s Setup, a Actor) (Change, error) {
 	var ch Change
@@ -99,6 +102,8 @@ func DecideBulk(p Project, b BulkAction, s Setup, a Actor) (Change, error) {
 		ch, err = DecideArchive(p, s.Choices.Reasons, Archive{Version: p.Version, ReasonID: b.Reason}, a)
 	case BulkDefer:
 		ch, err = DecideDefer(p, Defer{Version: p.Version, Until: b.Until}, a)
+	case BulkReopen:
+		ch, err = DecideReopen(p, p.Version, a)
 	default:
 		return Change{}, FieldError("action", MsgBulkAction)
 	}

@@ -78,12 +78,24 @@ type Details struct {
 	ExpectedClose string
 	StatusID      string
 	Forecast      string
+	// Probability overrides the stage's probability for this project
+	// (0–100 %); "" uses the stage's.
+	Probability string
 }
 
 // DetailsOf is the form as it shows the project's current values.
 func DetailsOf(p Project) Details {
 	return Details{Version: p.Version, Title: p.Title, SourceID: id64(p.SourceID), Referrer: p.Referrer, Scope: p.Scope,
-		Value: MoneyInput(p.Value), ExpectedClose: p.ExpectedClose.String(), StatusID: id64(p.StatusID), Forecast: string(p.Forecast)}
+		Value: MoneyInput(p.Value), ExpectedClose: p.ExpectedClose.String(), StatusID: id64(p.StatusID), Forecast: string(p.Forecast),
+		Probability: probabilityInput(p)}
+}
+
+// probabilityInput is the project's probability override as typed ("" for none).
+func probabilityInput(p Project) string {
+	if !p.HasProbability {
+		return ""
+	}
+	return strconv.Itoa(p.Probability)
 }
 
 // DecideDetails validates the details form and logs every field that
@@ -103,6 +115,8 @@ func DecideDetails(p Project, in Details, ch Choices, a Actor) (Change, error) {
 		n.Forecast = p.Forecast
 	}
 	v.Check(n.Forecast.Valid(), "forecast", MsgUnknownChoice)
+	n.HasProbability = strings.TrimSpace(in.Probability) != ""
+	n.Probability = v.CheckInt("probability", in.Probability, 0, 100)
 	// Keep a status or source that was deactivated since it was chosen.
 	if fe := v.fields; fe != nil {
 		if fe["status_id"] == MsgUnknownChoice && n.StatusID == p.StatusID && n.StatusID != 0 {
@@ -132,6 +146,7 @@ func DecideDetails(p Project, in Details, ch Choices, a Actor) (Change, error) {
 	field("value", strconv.FormatInt(p.Value, 10), strconv.FormatInt(n.Value, 10))
 	field("expected_close", p.ExpectedClose.String(), n.ExpectedClose.String())
 	field("forecast", string(p.Forecast), string(n.Forecast))
+	field("probability", probabilityInput(p), probabilityInput(n))
 	if p.StatusID != n.StatusID {
 		c.log(by, a.Now, LogStatusChanged, "status", id64(p.StatusID), id64(n.StatusID), "")
 	}

@@ -51,9 +51,16 @@ type MilestoneSpec struct {
 // MilestoneUse is how much a definition is used: projects that completed it
 // (it can then never be deleted) and open projects pending on it now.
 type MilestoneUse struct {
-	Completions int
-	Pending     int
+	Completions int // counted to UseCountCap+1: more means "more than UseCountCap"
+	Pending     int // exact
 }
+
+// UseCountCap is how far the administration pages count what uses a
+// milestone or a list value (completions, projects): a count of
+// UseCountCap+1 reads "more than UseCountCap". Whether a thing is used is
+// what decides there, and counting a million rows on every view would make
+// the pages grow with the tenant.
+const UseCountCap = 1000
 
 // Completion is one completed milestone of a project.
 type Completion struct {

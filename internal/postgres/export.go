@@ -75,7 +75,7 @@ func (db *DB) ExportProjects(ctx context.Context, v crm.Viewer, f *SalesFilter, 
 		}
 		args = append(args, now)
 		nowArg := fmt.Sprintf("$%d", len(args))
-		sql := `SELECT ` + projectColumns + `, p.probability_override,
+		sql := `SELECT ` + projectColumns + `,
 		       a.name, a.email, a.phone, a.address, COALESCE(c.name, ''), COALESCE(c.email, ''), COALESCE(c.phone, ''),
 		       CASE WHEN p.state = 'deferred' AND p.active_from > ` + nowArg + ` THEN p.deferred_due_at ELSE p.pending_due_at END,
 		       p.phase = 'open' AND p.active_from <= ` + nowArg + ` AND p.late_from <= ` + nowArg + `,

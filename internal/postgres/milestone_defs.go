@@ -51,18 +51,19 @@ func (db *DB) Milestones(ctx context.Context, tenant crm.TenantID) ([]crm.Milest
 		if out, err = tx.MilestoneDefs(ctx); err != nil {
 			return err
 		}
+		// Pending from the running totals (open projects by pending
+		// milestone); completions counted up to the cap, each an index range.
 		rows, err := tx.Query(ctx, `
 			WITH pending_count AS (
-				SELECT pending_milestone_id AS milestone_id, count(*) AS n FROM projects
-				 WHERE tenant_id = $1 AND phase = 'open' GROUP BY pending_milestone_id
-			), done AS (
-				SELECT milestone_id, count(*) AS n FROM milestone_completions WHERE tenant_id = $1 GROUP BY milestone_id
+				SELECT t.pending_milestone_id AS milestone_id, sum(t.projects)::bigint AS n FROM project_totals t
+				 WHERE t.tenant_id = $1 AND t.state IN ('active', 'deferred') GROUP BY t.pending_milestone_id
 			)
-			SELECT d.id, COALESCE(done.n, 0), COALESCE(pending_count.n, 0)
+			SELECT d.id, (SELECT count(*) FROM (SELECT 1 FROM milestone_completions c
+			                WHERE c.tenant_id = $1 AND c.milestone_id = d.id LIMIT $2) x),
+			       COALESCE(pending_count.n, 0)
 			  FROM milestone_defs d
-			  LEFT JOIN done ON done.milestone_id = d.id
 			  LEFT JOIN pending_count ON pending_count.milestone_id = d.id
-			 WHERE d.tenant_id = $1`, tx.Tenant)
+			 WHERE d.tenant_id = $1`, tx.Tenant, crm.UseCountCap+1)
 		if err != nil {
 			return fmt.Errorf("count milestone use: %w", err)
 		}

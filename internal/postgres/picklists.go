@@ -43,7 +43,10 @@ func (tx *Tx) pickValues(ctx context.Context, l crm.PickList, counts bool) ([]cr
 	}
 	use := "0"
 	if counts {
-		use = `(SELECT count(*) FROM projects p WHERE p.tenant_id = $1 AND p.` + column + ` = v.id)`
+		// Up to the cap, each an index range: statuses and sources by phase
+		// (three ranges of the phase indexes), archive reasons from theirs.
+		use = `(SELECT count(*) FROM (SELECT 1 FROM projects p WHERE p.tenant_id = $1 AND p.phase = ANY ('{open,archived,sold}') AND p.` +
+			column + ` = v.id LIMIT ` + strconv.Itoa(crm.UseCountCap+1) + `) x)`
 	}
 	q := `SELECT v.id, v.name, v.position, v.active, ` + use + ` FROM ` + table + ` v WHERE v.tenant_id = $1 ORDER BY v.position, v.id`
 	if !counts {

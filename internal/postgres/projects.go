@@ -106,19 +106,24 @@ const projectColumns = `p.id, p.title, p.account_id, COALESCE(p.contact_id, 0), 
 	p.created_at, p.version,
 	COALESCE((SELECT array_agg(m.user_id ORDER BY m.user_id) FROM project_members m
 	           WHERE m.tenant_id = $1 AND m.project_id = p.id), '{}'),
-	COALESCE(p.pending_milestone_id, 0), p.active_from, p.weighted_cents`
+	COALESCE(p.pending_milestone_id, 0), p.active_from, p.weighted_cents, p.probability_override`
 
 // scanProject reads projectColumns into p and the project's share of the
 // running totals as its row holds it.
 func scanProject(row pgx.Row, p *crm.Project) (contribution, error) {
 	var expected, archived, deferUntil, sold, resumed *time.Time
 	var members []int64
+	var override *int16
 	var c contribution
 	err := row.Scan(&p.ID, &p.Title, &p.AccountID, &p.ContactID, &p.OwnerID, &p.SourceID, &p.Referrer, &p.Scope, &p.Value,
 		&expected, &p.StatusID, &p.Forecast, &p.State, &p.ArchiveReasonID, &p.ArchiveNote, &archived, &deferUntil, &sold,
-		&resumed, &p.CreatedAt, &p.Version, &members, &c.pending, &c.activeFrom, &c.weighted)
+		&resumed, &p.CreatedAt, &p.Version, &members, &c.pending, &c.activeFrom, &c.weighted, &override)
 	if err != nil {
 		return c, translate(err)
+	}
+	p.HasProbability, p.Probability = override != nil, 0
+	if override != nil {
+		p.Probability = int(*override)
 	}
 	p.ExpectedClose, p.DeferUntil = dateOf(expected), dateOf(deferUntil)
 	p.ArchivedAt, p.SoldAt, p.ResumedAt = timeOf(archived), timeOf(sold), timeOf(resumed)
@@ -259,11 +264,11 @@ func (tx *Tx) write(ctx context.Context, version int, ch crm.Change) error {
 			       expected_close = $8, status_id = NULLIF($9, 0), forecast_category = $10, state = $11,
 			       archive_reason_id = NULLIF($12, 0), archive_note = $13, archived_at = $14, defer_until = $15,
 			       sold_at = $16, resumed_at = $17, owner_id = $18, version = version + 1, updated_at = $19,
-			       last_activity_at = $19, first_touch_at = COALESCE(first_touch_at, $19)
+			       last_activity_at = $19, first_touch_at = COALESCE(first_touch_at, $19), probability_override = $21
 			 WHERE tenant_id = $1 AND id = $2 AND version = $20`,
 			tx.Tenant, p.ID, p.Title, p.SourceID, p.Referrer, p.Scope, p.Value, nullDate(p.ExpectedClose), p.StatusID,
 			p.Forecast, p.State, p.ArchiveReasonID, p.ArchiveNote, nullTime(p.ArchivedAt), nullDate(p.DeferUntil),
-			nullTime(p.SoldAt), nullTime(p.ResumedAt), p.OwnerID, now, version)
+			nullTime(p.SoldAt), nullTime(p.ResumedAt), p.OwnerID, now, version, probabilityOverride(p))
 	} else if ch.Activity {
 		b.Queue(`UPDATE projects SET last_activity_at = $3, first_touch_at = COALESCE(first_touch_at, $3)
 			WHERE tenant_id = $1 AND id = $2`, tx.Tenant, p.ID, now)
@@ -399,3 +404,13 @@ func timeOf(t *time.Time) time.Time {
 
 // errNoRows reports whether err is a no-rows error translated to ErrNotFound.
 func errNoRows(err error) bool { return errors.Is(err, crm.ErrNotFound) }
+
+// probabilityOverride is the project's typed probability for its column
+// (nil: none, the stage's applies).
+func probabilityOverride(p crm.Project) *int16 {
+	if !p.HasProbability {
+		return nil
+	}
+	v := int16(p.Probability)
+	return &v
+}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -23,6 +22,7 @@ type SalesFilter struct {
 	Last        int64 // last completed milestone ID
 	Status      int64
 	Source      int64
+	Reason      int64 // archive reason (the archived view)
 	LateOnly    bool
 	CreatedFrom time.Time // inclusive instant
 	CreatedTo   time.Time // exclusive instant
@@ -36,7 +36,9 @@ type SalesFilter struct {
 	// matches are the text search's project IDs once resolveText has run
 	// them, so that every statement of a page (list, count, board columns)
 	// shares one search instead of each running it.
-	matches  []int64
+	matches []int64
+	// capped: the search stopped at its cap, so more may match.
+	capped   bool
 	resolved bool
 }
 
@@ -80,6 +82,9 @@ func (f SalesFilter) where(tenant crm.TenantID, args *[]any) string {
 	}
 	if f.Owner != 0 {
 		w = append(w, "p.owner_id = "+arg(f.Owner))
+	}
+	if f.Reason != 0 {
+		w = append(w, "p.archive_reason_id = "+arg(f.Reason))
 	}
 	if f.Workgroup != 0 {
 		w = append(w, "p.owner_id IN (SELECT wm.user_id FROM workgroup_members wm WHERE wm.tenant_id = $1 AND wm.workgroup_id = "+arg(f.Workgroup)+")")
@@ -127,12 +132,39 @@ func (f SalesFilter) where(tenant crm.TenantID, args *[]any) string {
 
 // SalesSearchCap is how many projects a text search considers: the newest
 // that match in the view. A search that matches more is too broad to page
-// through; its count shows as an estimate of at least the cap.
+// through; its count says "at least" what it found.
 const SalesSearchCap = 5000
+
+// lateCount reports whether f is late only, possibly with the keys of the
+// running totals (owner, workgroup, pending milestone): counted exactly, from
+// the late index (projects_phase_late_idx holds the late instant, when the
+// project counts as active, and its owner).
+func (f SalesFilter) lateCount() bool {
+	g := f
+	g.LateOnly = false
+	return f.LateOnly && g.fromTotals()
+}
+
+// lateCountSQL counts late only exactly: for a viewer who sees some owners'
+// projects, those owners' late projects (an index range per owner) plus the
+// late projects of other owners whose team the viewer is on, so that neither
+// half reads every late project of the tenant.
+func (f SalesFilter) lateCountSQL(tenant crm.TenantID, scope Scope) (string, []any) {
+	var args []any
+	where := f.where(tenant, &args)
+	if scope.All {
+		return "SELECT count(*) FROM projects p WHERE " + where, args
+	}
+	owned := scope.owned("p", &args)
+	args = append(args, int64(scope.Viewer.UserID))
+	return `SELECT (SELECT count(*) FROM projects p WHERE ` + where + ` AND ` + owned + `)
+		+ (SELECT count(*) FROM project_members pm JOIN projects p ON p.tenant_id = $1 AND p.id = pm.project_id
+		    WHERE pm.tenant_id = $1 AND pm.user_id = $` + strconv.Itoa(len(args)) + ` AND NOT ` + owned + ` AND ` + where + `)`, args
+}
 
 // filtered reports whether f narrows the view beyond its state.
 func (f SalesFilter) filtered() bool {
-	return f.Owner != 0 || f.Workgroup != 0 || f.Pending != 0 || f.Last != 0 || f.Status != 0 || f.Source != 0 ||
+	return f.Owner != 0 || f.Workgroup != 0 || f.Pending != 0 || f.Last != 0 || f.Status != 0 || f.Source != 0 || f.Reason != 0 ||
 		f.LateOnly || !f.CreatedFrom.IsZero() || !f.CreatedTo.IsZero() || f.ValueMin != nil || f.ValueMax != nil || f.Text != ""
 }
 
@@ -173,6 +205,10 @@ type SalesRow struct {
 	State      crm.State // the stored state
 	DeferUntil crm.Date
 	Version    int
+	// ReasonID is an archived project's archive reason; ClosedAt when it
+	// was archived or sold (zero for open projects).
+	ReasonID int64
+	ClosedAt time.Time
 	// sort is the row's value of the column the list is sorted by, as
 	// stored (infinities included), for the next page's cursor.
 	sort any
@@ -190,20 +226,23 @@ func (r SalesRow) StageSince() time.Time {
 const salesColumns = `p.id, p.title, p.customer_name, p.owner_id, p.owner_name,
 	COALESCE(p.last_milestone_id, 0), p.last_completed_at, COALESCE(p.pending_milestone_id, 0), p.pending_due_at,
 	p.deferred_due_at, p.milestone_late_from, p.late_from, p.active_from, p.status_name, p.value_cents, p.weighted_cents,
-	p.created_at, p.state, p.defer_until, p.version, p.item_late_from, p.item_due_at, p.item_kind`
+	p.created_at, p.state, p.defer_until, p.version, p.item_late_from, p.item_due_at, p.item_kind,
+	COALESCE(p.archive_reason_id, 0), COALESCE(p.archived_at, p.sold_at)`
 
 // salesScan reads salesColumns into a row.
 type salesScan struct {
 	r          SalesRow
 	s          summary
 	deferUntil *time.Time
+	closedAt   *time.Time
 }
 
 func (x *salesScan) dest() []any {
 	r, s := &x.r, &x.s
 	return []any{&r.ID, &r.Title, &r.Customer, &r.OwnerID, &r.OwnerName, &s.last, &s.lastAt, &s.pending, &s.due,
 		&s.deferredDue, &s.milestoneLateFrom, &s.lateFrom, &s.activeFrom, &r.Status, &r.Value, &s.weighted,
-		&r.CreatedAt, &r.State, &x.deferUntil, &r.Version, &s.itemLateFrom, &s.itemDue, &s.itemKind}
+		&r.CreatedAt, &r.State, &x.deferUntil, &r.Version, &s.itemLateFrom, &s.itemDue, &s.itemKind,
+		&r.ReasonID, &x.closedAt}
 }
 
 // row is the scanned row with its facts at f's moment.
@@ -212,6 +251,9 @@ func (x *salesScan) row(f SalesFilter, sort SalesSort) SalesRow {
 	r.LastID, r.LastAt, r.PendingID, r.Weighted = s.last, instantOf(s.lastAt), s.pending, s.weighted
 	if x.deferUntil != nil {
 		r.DeferUntil = crm.DateOf(x.deferUntil.UTC())
+	}
+	if x.closedAt != nil {
+		r.ClosedAt = *x.closedAt
 	}
 	d := derivedOf(r.State, *s)
 	m := d.At(f.Now)
@@ -252,8 +294,9 @@ func cursorTime(ts pgtype.Timestamptz) any {
 	return ts.Time
 }
 
-// SalesCountCap is how far the Sales screen counts exactly; above it the
-// total is the planner's estimate, shown as one.
+// SalesCountCap is how far the Sales screen counts the filters that neither
+// the running totals nor an index count cheaply; above it the page says
+// "more than" the cap. Never a planner's estimate shown as a number.
 const SalesCountCap = 1000
 
 // SalesPage is one page of the Sales screen.
@@ -261,9 +304,12 @@ type SalesPage struct {
 	Rows []SalesRow
 	// Next is the cursor of the following page, "" on the last page.
 	Next string
-	// Total is the number of matching projects: exact when !Estimated.
-	Total     int64
-	Estimated bool
+	// Total is the number of matching projects, exact unless MoreThan
+	// (more than Total match: a count stopped at SalesCountCap) or AtLeast
+	// (at least Total: a text search that matched more projects than it
+	// reads, SalesSearchCap, may find more among the others).
+	Total             int64
+	MoreThan, AtLeast bool
 }
 
 // ListSales returns one page of the projects v may see that match f, sorted by
@@ -349,10 +395,10 @@ func (db *DB) SalesScreen(ctx context.Context, v crm.Viewer, q SalesQuery) (Sale
 	return opts, page, err
 }
 
-// queueListSales queues the page, its capped count and the planner's
-// estimate of the count on b; the returned function reads them into out.
-// The estimate rides along unasked: it costs a plan, and a big tenant's views
-// nearly always pass the cap, where a second round trip would cost more.
+// queueListSales queues the page and its count on b; the returned function
+// reads them into out. The views the running totals answer are counted from
+// them, late only (alone or with their keys) from the late index, both
+// exactly; the other filters count up to SalesCountCap.
 func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilter, sort SalesSort, desc bool, after *Cursor, limit int, out *SalesPage) (func(pgx.BatchResults) error, error) {
 	if _, ok := SalesSorts[sort]; !ok {
 		return nil, fmt.Errorf("sort %q: %w", sort, ErrBadCursor)
@@ -368,29 +414,35 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 	if f.Text != "" && f.resolved {
 		return queueMatchedSales(b, tenant, f, sort, desc, dir, cmp, after, limit, where, args, out), nil
 	}
-	page := where
-	if after != nil {
-		args = append(args, after.Key, after.ID)
-		page += fmt.Sprintf(" AND (%s, p.id) %s ($%d, $%d)", expr, cmp, len(args)-1, len(args))
+	var list string
+	if scope.All || len(scope.Owners) != 1 {
+		page := where
+		if after != nil {
+			args = append(args, after.Key, after.ID)
+			page += fmt.Sprintf(" AND (%s, p.id) %s ($%d, $%d)", expr, cmp, len(args)-1, len(args))
+		}
+		args = append(args, limit+1)
+		list = fmt.Sprintf("SELECT %s FROM projects p WHERE %s ORDER BY %s %s, p.id %s LIMIT $%d",
+			salesColumns, page, expr, dir, dir, len(args))
+	} else {
+		args = nil
+		list = scopedList(tenant, scope, f, expr, dir, cmp, after, limit, &args)
 	}
-	args = append(args, limit+1)
-	list := fmt.Sprintf("SELECT %s FROM projects p WHERE %s ORDER BY %s %s, p.id %s LIMIT $%d",
-		salesColumns, page, expr, dir, dir, len(args))
 	count := "SELECT count(*) FROM (SELECT 1 FROM projects p WHERE " + countWhere + " LIMIT " + strconv.Itoa(SalesCountCap+1) + ") x"
+	if f.lateCount() {
+		count, countArgs = f.lateCountSQL(tenant, scope)
+	}
 	custom := f.filtered()
 	if custom {
 		b.Queue(customPlans)
 	}
 	b.Queue(list, args...)
-	// The views the running totals answer are counted exactly from them;
-	// the others count up to the cap, with the planner's estimate beyond.
-	exact := f.fromTotals()
-	if exact {
+	exact := f.fromTotals() || f.lateCount()
+	if f.fromTotals() {
 		q, qargs := f.totalsCountSQL(tenant, scope)
 		b.Queue(q, qargs...)
 	} else {
 		b.Queue(count, countArgs...)
-		b.Queue("EXPLAIN (FORMAT JSON) SELECT 1 FROM projects p WHERE "+countWhere, countArgs...)
 	}
 	return func(br pgx.BatchResults) error {
 		if custom {
@@ -401,7 +453,11 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		rows, err := br.Query()
 		if err == nil {
 			var x salesScan
-			_, err = pgx.ForEachRow(rows, x.dest(), func() error {
+			dest := x.dest()
+			if !scope.All && len(scope.Owners) == 1 {
+				dest = append(dest, nil) // sort_k of scopedList
+			}
+			_, err = pgx.ForEachRow(rows, dest, func() error {
 				out.Rows = append(out.Rows, x.row(f, sort))
 				return nil
 			})
@@ -409,23 +465,41 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		if err == nil {
 			err = br.QueryRow().Scan(&out.Total)
 		}
-		var plan []byte
-		if err == nil && !exact {
-			err = br.QueryRow().Scan(&plan)
-		}
 		if err != nil {
 			return fmt.Errorf("list sales: %w", err)
 		}
 		out.cutPage(limit, sort, desc)
 		if !exact && out.Total > SalesCountCap {
-			n, err := planRows(plan)
-			if err != nil {
-				return err
-			}
-			out.Total, out.Estimated = max(n, SalesCountCap+1), true
+			out.Total, out.MoreThan = SalesCountCap, true
 		}
 		return nil
 	}, nil
+}
+
+// scopedList is the page for a viewer who sees one owner's projects (a
+// salesperson: their own) and those whose team they are on: each half in its own order (the owners'
+// projects from the owner indexes, the team memberships from the viewer's
+// membership rows), merged, where one OR of both halves would walk the
+// tenant's whole list to find the viewer's rows.
+func scopedList(tenant crm.TenantID, scope Scope, f SalesFilter, expr, dir, cmp string, after *Cursor, limit int, args *[]any) string {
+	half := func(from string, visible func() string) string {
+		page := f.where(tenant, args) // first: the tenant is $1
+		page += " AND " + visible()
+		if after != nil {
+			*args = append(*args, after.Key, after.ID)
+			page += fmt.Sprintf(" AND (%s, p.id) %s ($%d, $%d)", expr, cmp, len(*args)-1, len(*args))
+		}
+		*args = append(*args, limit+1)
+		return fmt.Sprintf("(SELECT %s, %s AS sort_k FROM %s WHERE %s ORDER BY %s %s, p.id %s LIMIT $%d)",
+			salesColumns, expr, from, page, expr, dir, dir, len(*args))
+	}
+	owned := half("projects p", func() string { return scope.owned("p", args) })
+	member := half("project_members pm JOIN projects p ON p.tenant_id = $1 AND p.id = pm.project_id", func() string {
+		*args = append(*args, int64(scope.Viewer.UserID))
+		return "pm.tenant_id = $1 AND pm.user_id = $" + strconv.Itoa(len(*args)) + " AND NOT " + scope.owned("p", args)
+	})
+	*args = append(*args, limit+1)
+	return fmt.Sprintf("SELECT * FROM (%s UNION ALL %s) u ORDER BY u.sort_k %s, u.id %s LIMIT $%d", owned, member, dir, dir, len(*args))
 }
 
 // cutPage keeps the first limit rows of a page read with one more, and
@@ -493,45 +567,8 @@ ORDER BY r.sort_k %[5]s, r.id %[5]s`, expr, where, salesColumns, cursor, dir, ar
 		}
 		out.Total = total
 		// At the cap there may be more matches than the search considered.
-		out.Estimated = len(f.matches) >= SalesSearchCap
+		out.AtLeast = f.capped
 		out.cutPage(limit, sort, desc)
 		return nil
 	}
-}
-
-// planRows reads the planner's row estimate from EXPLAIN (FORMAT JSON). On
-// a Citus coordinator the plan is a Custom Scan estimating nothing, over
-// the plan of its one task on the tenant's shard: the estimate is that
-// plan's.
-func planRows(plan []byte) (int64, error) {
-	var p []explained
-	if err := json.Unmarshal(plan, &p); err != nil {
-		return 0, fmt.Errorf("estimate count: %w", err)
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	top := p[0].Plan
-	if d := top.Distributed; d != nil && len(d.Job.Tasks) == 1 {
-		if r := d.Job.Tasks[0].Remote; len(r) == 1 && len(r[0]) == 1 {
-			return int64(r[0][0].Plan.Rows), nil
-		}
-	}
-	return int64(top.Rows), nil
-}
-
-// explained is one statement's EXPLAIN (FORMAT JSON): its top plan node,
-// with Citus's distributed part when there is one.
-type explained struct {
-	Plan struct {
-		Rows        float64 `json:"Plan Rows"`
-		Distributed *struct {
-			Job struct {
-				TaskCount int `json:"Task Count"`
-				Tasks     []struct {
-					Remote [][]explained `json:"Remote Plan"`
-				} `json:"Tasks"`
-			} `json:"Job"`
-		} `json:"Distributed Query"`
-	} `json:"Plan"`
 }

@@ -16,7 +16,7 @@ import (
 
 // fromTotals reports whether f's matches are groups of project_totals.
 func (f SalesFilter) fromTotals() bool {
-	return f.Last == 0 && f.Status == 0 && f.Source == 0 && !f.LateOnly && f.CreatedFrom.IsZero() && f.CreatedTo.IsZero() &&
+	return f.Last == 0 && f.Status == 0 && f.Source == 0 && f.Reason == 0 && !f.LateOnly && f.CreatedFrom.IsZero() && f.CreatedTo.IsZero() &&
 		f.ValueMin == nil && f.ValueMax == nil && f.Text == ""
 }
 

@@ -96,9 +96,25 @@ func searchKeys(q string) []string {
 	return keys
 }
 
+// SearchKeyCap is how many word entries a searched word may have for the
+// search to start from them; a word more projects share than that is
+// searched from the view's newest texts instead (see resolveText).
+const SearchKeyCap = 10000
+
+// SearchDenseCap is how many matches a search for words that many projects
+// share collects, newest first; its count then says "at least" that many.
+const SearchDenseCap = 500
+
 // resolveText runs the text search once for the screen's statements: the
-// IDs of the projects of f's view whose text contains f.Text, newest first,
-// at most SalesSearchCap.
+// IDs of the projects of f's view whose text contains f.Text, newest first.
+// It first counts, up to SearchKeyCap, the word entries of each searched
+// key (an index range each). When the rarest key has at most that many,
+// its projects are the candidates: each is checked for the other keys (its
+// own word rows) and the phrase, and the newest SalesSearchCap kept. When
+// every key is that common, matches are dense: the view's texts are read
+// newest first, each checked the same way, until SearchDenseCap match.
+// Either way a search reads a bounded number of rows, however common its
+// words.
 func (tx *Tx) resolveText(ctx context.Context, f *SalesFilter) error {
 	if f.Text == "" || f.resolved {
 		return nil
@@ -110,28 +126,65 @@ func (tx *Tx) resolveText(ctx context.Context, f *SalesFilter) error {
 	}
 	view := f.searchView(arg)
 	pattern := arg("%" + escapeLike(f.Text) + "%")
-	limit := arg(SalesSearchCap)
 	var q string
-	if keys := searchKeys(f.Text); len(keys) == 0 {
+	limit := SalesSearchCap
+	keys := searchKeys(f.Text)
+	if len(keys) == 0 {
 		// Nothing to look up by: test the view's texts one by one.
 		q = `SELECT s.project_id FROM project_search s WHERE s.tenant_id = $1 AND ` + view + ` AND s.text LIKE ` + pattern +
-			` ORDER BY s.created_at DESC, s.project_id DESC LIMIT ` + limit
+			` ORDER BY s.created_at DESC, s.project_id DESC LIMIT ` + arg(limit)
 	} else {
 		hi := make([]string, len(keys))
 		for i, k := range keys {
 			hi[i] = k + "\U0010FFFF"
 		}
-		q = `WITH c AS MATERIALIZED (
-			SELECT m.project_id FROM unnest(` + arg(keys) + `::text[], ` + arg(hi) + `::text[]) AS w(lo, hi)
-			 CROSS JOIN LATERAL (
-			   SELECT DISTINCT x.project_id FROM project_search_words x
-			    WHERE x.tenant_id = $1 AND x.phase = ` + arg(f.phase()) + `
-			      AND x.word >= w.lo COLLATE "C" AND x.word < w.hi COLLATE "C") m
-			 GROUP BY m.project_id
-			HAVING count(*) = ` + arg(len(keys)) + `)
-		SELECT s.project_id FROM c JOIN project_search s ON s.tenant_id = $1 AND s.project_id = c.project_id
-		 WHERE ` + view + ` AND s.text LIKE ` + pattern + `
-		 ORDER BY s.created_at DESC, s.project_id DESC LIMIT ` + limit
+		phase := f.phase()
+		var counts []int64
+		err := tx.QueryRow(ctx, `SELECT array_agg((SELECT count(*) FROM (SELECT 1 FROM project_search_words x
+			    WHERE x.tenant_id = $1 AND x.phase = $2 AND x.word >= w.lo COLLATE "C" AND x.word < w.hi COLLATE "C" LIMIT $5) c) ORDER BY w.i)
+			  FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS w(lo, hi, i)`,
+			tx.Tenant, phase, keys, hi, SearchKeyCap+1).Scan(&counts)
+		if err != nil {
+			return fmt.Errorf("text search: %w", err)
+		}
+		rarest := 0
+		for i, n := range counts {
+			if n < counts[rarest] {
+				rarest = i
+			}
+		}
+		ph := arg(phase)
+		// has is the check that project s has a word starting with key i,
+		// from its own word rows. A scalar sub-select, not EXISTS: the
+		// planner would turn EXISTS into a join over the key's whole range,
+		// the very read this avoids.
+		has := func(i int) string {
+			return `(SELECT true FROM project_search_words y WHERE y.tenant_id = $1 AND y.project_id = s.project_id
+				AND y.phase = ` + ph + ` AND y.word >= ` + arg(keys[i]) + ` COLLATE "C" AND y.word < ` + arg(hi[i]) + ` COLLATE "C" LIMIT 1)`
+		}
+		var checks []string
+		for i := range keys {
+			if i != rarest || counts[rarest] > SearchKeyCap {
+				checks = append(checks, has(i))
+			}
+		}
+		check := ""
+		if len(checks) > 0 {
+			check = " AND " + strings.Join(checks, " AND ")
+		}
+		if counts[rarest] <= SearchKeyCap {
+			q = `WITH c AS MATERIALIZED (
+				SELECT DISTINCT x.project_id FROM project_search_words x
+				 WHERE x.tenant_id = $1 AND x.phase = ` + ph + `
+				   AND x.word >= ` + arg(keys[rarest]) + ` COLLATE "C" AND x.word < ` + arg(hi[rarest]) + ` COLLATE "C")
+			SELECT s.project_id FROM c JOIN project_search s ON s.tenant_id = $1 AND s.project_id = c.project_id
+			 WHERE ` + view + ` AND s.text LIKE ` + pattern + check + `
+			 ORDER BY s.created_at DESC, s.project_id DESC LIMIT ` + arg(limit)
+		} else {
+			limit = SearchDenseCap
+			q = `SELECT s.project_id FROM project_search s WHERE s.tenant_id = $1 AND ` + view +
+				` AND s.text LIKE ` + pattern + check + ` ORDER BY s.created_at DESC, s.project_id DESC LIMIT ` + arg(limit)
+		}
 	}
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
@@ -149,6 +202,7 @@ func (tx *Tx) resolveText(ctx context.Context, f *SalesFilter) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("text search: %w", err)
 	}
+	f.capped = len(f.matches) >= limit
 	f.resolved = true
 	return nil
 }

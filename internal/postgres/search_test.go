@@ -70,8 +70,8 @@ func TestSalesTextSearch(t *testing.T) {
 			for _, r := range page.Rows {
 				ids = append(ids, r.ID)
 			}
-			if page.Total != int64(len(ids)) || page.Estimated {
-				t.Errorf("search %q: total %d (estimated %v) for %d rows", q, page.Total, page.Estimated, len(ids))
+			if page.Total != int64(len(ids)) || page.AtLeast || page.MoreThan {
+				t.Errorf("search %q: total %d (bounded %v) for %d rows", q, page.Total, page.MoreThan || page.AtLeast, len(ids))
 			}
 			return nil
 		})
@@ -213,8 +213,8 @@ func TestTextSearchPagesAndCounts(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s %s %s: %v", who.Name, sort, dir, err)
 					}
-					if page.Total != int64(len(want)) || page.Estimated {
-						t.Errorf("%s %s %s page %d: total %d (estimated %v), want %d", who.Name, sort, dir, pages, page.Total, page.Estimated, len(want))
+					if page.Total != int64(len(want)) || page.AtLeast || page.MoreThan {
+						t.Errorf("%s %s %s page %d: total %d (bounded %v), want %d", who.Name, sort, dir, pages, page.Total, page.MoreThan || page.AtLeast, len(want))
 					}
 					for _, r := range page.Rows {
 						got = append(got, r.ID)
@@ -296,8 +296,10 @@ func pageIDs(p postgres.SalesPage) []int64 {
 	return ids
 }
 
-// TestTextSearchPastItsCap: a search that matches more projects than it
-// considers (SalesSearchCap, the newest) says its count is an estimate.
+// TestTextSearchPastItsCap: a search whose words more projects share than
+// SearchKeyCap reads the newest texts and stops at SearchDenseCap matches,
+// the newest, and says it found at least that many; one with a rarer key
+// among them starts from that key and counts exactly.
 func TestTextSearchPastItsCap(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
@@ -311,7 +313,7 @@ func TestTextSearchPastItsCap(t *testing.T) {
 			return err
 		}
 		var rows [][]any
-		for g := 1; g <= postgres.SalesSearchCap+20; g++ {
+		for g := 1; g <= postgres.SearchKeyCap+20; g++ {
 			rows = append(rows, []any{tx.Tenant, fmt.Sprintf("Plover lead %d", g), account, admin.ID})
 		}
 		return insertRows(tx, "projects", []string{"tenant_id", "title", "account_id", "owner_id"}, rows)
@@ -327,14 +329,34 @@ func TestTextSearchPastItsCap(t *testing.T) {
 			q         string
 			total     int64
 			estimated bool
-		}{{"plover lead", postgres.SalesSearchCap, true}, {"plover lead 4", 1111, false}} {
+		}{{"plover lead", postgres.SearchDenseCap, true}, {"plover", postgres.SearchDenseCap, true}, {"plover lead 4", 1111, false}} {
 			f := postgres.SalesFilter{View: crm.StateActive, Text: c.q, Now: now}
 			page, err := tx.ListSales(ctx, v, f, "created", true, nil, 50)
 			if err != nil {
 				return err
 			}
-			if page.Total != c.total || page.Estimated != c.estimated || len(page.Rows) != 50 {
-				t.Errorf("%q: total %d, estimated %v, %d rows; want %d, %v, 50", c.q, page.Total, page.Estimated, len(page.Rows), c.total, c.estimated)
+			if page.Total != c.total || page.AtLeast != c.estimated || len(page.Rows) != 50 {
+				t.Errorf("%q: total %d, at least %v, %d rows; want %d, %v, 50", c.q, page.Total, page.AtLeast, len(page.Rows), c.total, c.estimated)
+				continue
+			}
+			// The page is the newest matches: the same as a direct query.
+			rows, err := tx.Query(ctx, `SELECT id FROM projects WHERE tenant_id = $1 AND lower(title) LIKE $2
+				ORDER BY created_at DESC, id DESC LIMIT 50`, tx.Tenant, "%"+c.q+"%")
+			if err != nil {
+				return err
+			}
+			var want []int64
+			for rows.Next() {
+				var id int64
+				_ = rows.Scan(&id)
+				want = append(want, id)
+			}
+			rows.Close()
+			for i, r := range page.Rows {
+				if int64(r.ID) != want[i] {
+					t.Errorf("%q: row %d is project %d, want %d", c.q, i, r.ID, want[i])
+					break
+				}
 			}
 		}
 		return nil

@@ -29,8 +29,8 @@ func (db *DB) Users(ctx context.Context, tenant crm.TenantID) ([]TeamUser, error
 			       COALESCE((SELECT array_agg(g.name ORDER BY g.name) FROM workgroup_members m
 			                   JOIN workgroups g ON g.tenant_id = $1 AND g.id = m.workgroup_id
 			                  WHERE m.tenant_id = $1 AND m.user_id = u.id), '{}'),
-			       (SELECT count(*) FROM projects p WHERE p.tenant_id = $1 AND p.owner_id = u.id
-			           AND p.state IN ('active', 'deferred'))
+			       COALESCE((SELECT sum(t.projects)::bigint FROM project_totals t WHERE t.tenant_id = $1 AND t.owner_id = u.id
+			           AND t.state IN ('active', 'deferred')), 0)
 			  FROM users u WHERE u.tenant_id = $1
 			 ORDER BY u.active DESC, lower(u.name), u.id`, tx.Tenant)
 		if err != nil {

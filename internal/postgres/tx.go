@@ -52,6 +52,7 @@ func (tx *Tx) commitWithNextBatch() { tx.commitNext = true }
 // leaks to the next user of the pooled connection. An error that means the
 // database is unavailable, from fn too, wraps ErrUnavailable.
 func (db *DB) InTenant(ctx context.Context, tenant crm.TenantID, fn func(tx *Tx) error) (err error) {
+	defer addDBTime(ctx, time.Now())
 	defer func() { err = unavailable(err) }()
 	if tenant <= 0 {
 		return fmt.Errorf("tenant transaction: invalid tenant %d", tenant)

@@ -67,6 +67,7 @@ type Identity struct {
 // deactivation or a role change takes effect at once.
 func (db *DB) Identity(ctx context.Context, tenant crm.TenantID, id crm.UserID) (Identity, error) {
 	var who Identity
+	defer addDBTime(ctx, time.Now())
 	if tenant <= 0 {
 		return who, fmt.Errorf("load identity: invalid tenant %d", tenant)
 	}

@@ -75,6 +75,12 @@ func (s Scope) Where(p string, args *[]any) string {
 // sub-select over many projects can use an index of its own (owner, or the
 // viewer's team memberships) instead of reading every project of the tenant.
 func (s Scope) owned(p string, args *[]any) string {
+	if len(s.Owners) == 1 {
+		// One owner (a salesperson): an equality, so that an index on the
+		// owner also gives its rows in order.
+		*args = append(*args, s.Owners[0])
+		return fmt.Sprintf(`%s.owner_id = $%d`, p, len(*args))
+	}
 	*args = append(*args, s.Owners)
 	return fmt.Sprintf(`%s.owner_id = ANY($%d)`, p, len(*args))
 }

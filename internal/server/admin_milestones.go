@@ -169,9 +169,51 @@ func (s *Server) handleAdminMilestoneActive(w http.ResponseWriter, r *http.Reque
 	if !ok {
 		return
 	}
+	if !active && r.PostFormValue("confirm") != "1" {
+		s.renderDeactivateConfirm(w, r, crm.MilestoneID(id))
+		return
+	}
 	s.milestoneListAction(w, r, s.process(r, func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
 		return crm.DecideMilestoneActive(ms, crm.MilestoneID(id), active)
 	}))
+}
+
+// renderDeactivateConfirm shows the process with what deactivating the
+// milestone would change and a button to confirm it: its open projects move
+// on to the next active milestone, its completions stop counting, and for
+// the first milestone the next one's deadline counts from creation.
+func (s *Server) renderDeactivateConfirm(w http.ResponseWriter, r *http.Request, id crm.MilestoneID) {
+	ms, use, err := s.db.Milestones(r.Context(), tenantOf(r))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	v := web.MilestonesView{AdminPage: s.adminPage(r, "admin.milestones.title", "admin.tab.milestones"),
+		Form: web.Form{Values: map[string]string{"deadline_from": crm.DeadlineFromPrevious}}}
+	var d *web.MilestoneDeactivation
+	first := true
+	for _, m := range ms {
+		v.Milestones = append(v.Milestones, web.MilestoneRow{MilestoneDef: m, MilestoneUse: use[m.ID]})
+		switch {
+		case d == nil && m.ID == id && m.Active:
+			d = &web.MilestoneDeactivation{ID: m.ID, Name: m.Name, Pending: use[m.ID].Pending,
+				Completions: use[m.ID].Completions, First: first}
+		case d != nil && d.Next == "" && m.Active:
+			d.Next, d.NextFromPrevious = m.Name, m.HasDeadline && !m.FromCreated()
+		}
+		if m.Active {
+			first = false
+		}
+	}
+	if _, derr := crm.DecideMilestoneActive(ms, id, false); d == nil || derr != nil {
+		// Unknown, already inactive or not allowed: nothing to confirm.
+		s.milestoneListAction(w, r, s.process(r, func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
+			return crm.DecideMilestoneActive(ms, id, false)
+		}))
+		return
+	}
+	v.Deactivate = d
+	s.render(w, r, http.StatusOK, web.MilestonesPage(v))
 }
 
 func (s *Server) handleAdminMilestoneDelete(w http.ResponseWriter, r *http.Request) {

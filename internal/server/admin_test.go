@@ -278,7 +278,7 @@ func TestMilestoneFlagInvariants(t *testing.T) {
 	// The move is audited.
 	mustContain(t, c.get("/admin/audit").body, "won")
 	// Sold can now be deactivated (it is no longer won), and an inactive one cannot be flagged won.
-	mustStatus(t, c.post(fmt.Sprintf("/admin/milestones/%d/active", sold), url.Values{"active": {"0"}}), http.StatusSeeOther, "deactivate")
+	mustStatus(t, c.post(fmt.Sprintf("/admin/milestones/%d/active", sold), url.Values{"active": {"0"}, "confirm": {"1"}}), http.StatusSeeOther, "deactivate")
 	base.Set("won", "1")
 	must422(t, edit(sold, base), "won", "must be active")
 }
@@ -347,7 +347,7 @@ func TestMilestoneChangesKeepHistory(t *testing.T) {
 		"deadline_days": {"5"}, "deadline_from": {"created"}, "probability": {"30"}, "qualifying": {"1"}}), http.StatusSeeOther, "edit")
 	// Delete is refused once completed; deactivation works and keeps the rows.
 	must422(t, c.post(fmt.Sprintf("/admin/milestones/%d/delete", qualified), nil), "", "deactivate it instead")
-	mustStatus(t, c.post(fmt.Sprintf("/admin/milestones/%d/active", qualified), url.Values{"active": {"0"}}), http.StatusSeeOther, "deactivate")
+	mustStatus(t, c.post(fmt.Sprintf("/admin/milestones/%d/active", qualified), url.Values{"active": {"0"}, "confirm": {"1"}}), http.StatusSeeOther, "deactivate")
 	if after := snapshot(); after != before {
 		t.Fatalf("completions changed:\nbefore %s\nafter  %s", before, after)
 	}
@@ -407,4 +407,36 @@ func TestNewMilestoneAsksFirst(t *testing.T) {
 			t.Errorf("project %d pending %d, want %d", id, got, want)
 		}
 	}
+}
+
+// TestDeactivateMilestoneConfirms: deactivating a milestone first says what
+// it changes (its open projects' next step, for the first milestone the
+// next one's deadline from creation, its completions no longer counted) and
+// changes nothing until confirmed.
+func TestDeactivateMilestoneConfirms(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t, Config{})
+	admin := app.db.Tenant(t, "Confirm Solar")
+	rep := app.db.User(t, admin, crm.RoleSales, "Cora Firm")
+	for i := range 3 {
+		app.project(t, rep, fmt.Sprintf("Roof %d", i), time.Now().AddDate(0, 0, -1))
+	}
+	c := app.client()
+	c.login(admin)
+	qualified := milestoneID(t, app, admin, "Lead qualified")
+	res := c.post(fmt.Sprintf("/admin/milestones/%d/active", qualified), url.Values{"active": {"0"}})
+	mustStatus(t, res, http.StatusOK, "deactivate without confirm")
+	mustContain(t, res.body, "Deactivate “Lead qualified”?", "3 open projects are pending on it now: their next step becomes “Proposed”.",
+		`name="confirm" value="1"`, "no longer count")
+	mustNotContain(t, res.body, "It is the first milestone")
+	if got := milestoneNames(t, app, admin); got != "Lead created → Lead qualified → Proposed → Sold" {
+		t.Fatalf("asking changed the process: %s", got)
+	}
+	first := milestoneID(t, app, admin, "Lead created")
+	res = c.post(fmt.Sprintf("/admin/milestones/%d/active", first), url.Values{"active": {"0"}})
+	mustStatus(t, res, http.StatusOK, "deactivate the first")
+	mustContain(t, res.body, "Deactivate “Lead created”?", "It is the first milestone: the deadline of “Lead qualified” will count from each project")
+	mustStatus(t, c.post(fmt.Sprintf("/admin/milestones/%d/active", qualified), url.Values{"active": {"0"}, "confirm": {"1"}}), http.StatusSeeOther, "confirmed")
+	res = c.get("/admin/milestones")
+	mustContain(t, res.body, "Lead qualified</a> <span class=\"tag\">")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/postgres"
 	"github.com/pipewell/pipewell/web"
 )
 
@@ -41,7 +42,9 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		ctx, db := postgres.WithDBTime(r.Context())
+		r = r.WithContext(ctx)
+		ww := middleware.NewWrapResponseWriter(&timingWriter{ResponseWriter: w, db: db}, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
 		status := ww.Status()
 		if status == 0 {
@@ -53,7 +56,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		s.log.LogAttrs(r.Context(), levelFor(status), msg,
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
-			slog.Int("bytes", ww.BytesWritten()), slog.Duration("took", time.Since(start)),
+			slog.Int("bytes", ww.BytesWritten()), slog.Duration("took", time.Since(start)), slog.Duration("db", db.Duration()),
 			slog.String("request_id", requestID(r.Context())))
 	})
 }
@@ -179,3 +182,32 @@ func (s *Server) guard(access Access, h http.HandlerFunc) http.Handler {
 		h(w, r)
 	})
 }
+
+// timingWriter stamps the response with a Server-Timing header saying how
+// long the request had spent in the database when its answer began (for a
+// page: all of its queries; a streamed download goes on reading after that).
+type timingWriter struct {
+	http.ResponseWriter
+	db      *postgres.DBTime
+	stamped bool
+}
+
+func (w *timingWriter) stamp() {
+	if !w.stamped {
+		w.stamped = true
+		w.Header().Set("Server-Timing", fmt.Sprintf("db;dur=%.3f", float64(w.db.Duration().Microseconds())/1000))
+	}
+}
+
+func (w *timingWriter) WriteHeader(code int) { w.stamp(); w.ResponseWriter.WriteHeader(code) }
+
+func (w *timingWriter) Write(b []byte) (int, error) { w.stamp(); return w.ResponseWriter.Write(b) }
+
+func (w *timingWriter) Flush() {
+	w.stamp()
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *timingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

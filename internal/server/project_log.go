@@ -56,6 +56,10 @@ func (s *Server) logView(r *http.Request, id crm.ProjectID, entries []crm.LogEnt
 			}
 		case "state":
 			return web.T(ctx, "state."+v)
+		case "probability":
+			if v != "" {
+				return v + " %"
+			}
 		case "starts_at":
 			if t, err := time.Parse(time.RFC3339, v); err == nil {
 				return l.DateTime(t)

@@ -158,7 +158,7 @@ func (s *Server) workspaceView(r *http.Request, ws postgres.Workspace, st wsStat
 	}
 	// The form: the project's current details, overlaid with what was posted.
 	d := crm.DetailsOf(p)
-	values := map[string]string{"title": d.Title, "value": d.Value, "status_id": d.StatusID, "forecast": d.Forecast,
+	values := map[string]string{"title": d.Title, "value": d.Value, "status_id": d.StatusID, "forecast": d.Forecast, "probability": d.Probability,
 		"source_id": d.SourceID, "referrer": d.Referrer, "expected_close": d.ExpectedClose, "scope": d.Scope}
 	if st.values != nil {
 		for k, x := range st.values {
@@ -252,7 +252,7 @@ func version(r *http.Request) int {
 	return n
 }
 
-var detailFields = []string{"title", "value", "status_id", "forecast", "source_id", "referrer", "expected_close", "scope"}
+var detailFields = []string{"title", "value", "status_id", "forecast", "probability", "source_id", "referrer", "expected_close", "scope"}
 
 func (s *Server) handleDetails(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
@@ -261,7 +261,8 @@ func (s *Server) handleDetails(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
 	in := crm.Details{Version: version(r), Title: r.PostFormValue("title"), SourceID: r.PostFormValue("source_id"),
 		Referrer: r.PostFormValue("referrer"), Scope: r.PostFormValue("scope"), Value: r.PostFormValue("value"),
-		ExpectedClose: r.PostFormValue("expected_close"), StatusID: r.PostFormValue("status_id"), Forecast: r.PostFormValue("forecast")}
+		ExpectedClose: r.PostFormValue("expected_close"), StatusID: r.PostFormValue("status_id"), Forecast: r.PostFormValue("forecast"),
+		Probability: r.PostFormValue("probability")}
 	s.change(w, r, "details", detailFields, func(p crm.Project, c crm.Setup) (crm.Change, error) {
 		return crm.DecideDetails(p, in, c.Choices, a)
 	})

@@ -438,3 +438,47 @@ func TestTeamMemberCannotTakeTheProject(t *testing.T) {
 		t.Errorf("the owner lost the project: %d", page.status)
 	}
 }
+
+// TestProbabilityOverride: the workspace's probability field overrides the
+// stage's probability for the project's weighted value (the board's and the
+// totals'), is logged old → new, refuses a number outside 0–100 with the
+// input kept, and emptied gives the stage's back.
+func TestProbabilityOverride(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t, Config{})
+	admin := app.db.Tenant(t, "Odds Solar")
+	rep := app.db.User(t, admin, crm.RoleSales, "Pia Prob")
+	id := app.project(t, rep, "Override roof", time.Now().Add(-time.Hour))
+	c := app.client()
+	c.login(rep)
+	ws := fmt.Sprintf("/projects/%d", id)
+	weighted := func() int64 {
+		var w int64
+		app.sql(t, admin, func(ctx context.Context, tx *postgres.Tx) error {
+			return tx.QueryRow(ctx, `SELECT weighted_cents FROM projects WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id).Scan(&w)
+		})
+		return w
+	}
+	post := func(prob string) response {
+		body := c.get(ws).body
+		m := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatal("no version on the workspace")
+		}
+		return c.post(ws, url.Values{"version": {m[1]}, "title": {"Override roof"}, "value": {"1000"}, "forecast": {"pipeline"}, "probability": {prob}})
+	}
+	mustStatus(t, post("80"), http.StatusSeeOther, "set the override")
+	if w := weighted(); w != 80000 {
+		t.Errorf("weighted with an 80 %% override of $1,000: %d cents, want 80000", w)
+	}
+	res := c.get(ws)
+	mustContain(t, res.body, `name="probability" type="text" inputmode="numeric" size="6" value="80"`)
+	mustContain(t, c.get(ws+"/log").body, "Probability override", "80 %")
+	res = post("120")
+	mustStatus(t, res, http.StatusUnprocessableEntity, "out of range")
+	mustContain(t, res.body, `value="120"`, "0", "100")
+	mustStatus(t, post(""), http.StatusSeeOther, "clear the override")
+	if w := weighted(); w != 5000 { // Lead created: 5 %
+		t.Errorf("weighted after clearing: %d cents, want the stage's 5 %% = 5000", w)
+	}
+}

@@ -158,3 +158,15 @@ func staticFiles() http.Handler {
 	}
 	return http.StripPrefix("/static/", http.FileServerFS(static))
 }
+
+// GETRoutes is every GET route's pattern with who may reach it: what the
+// route benchmark must request (a test checks it does).
+func GETRoutes() map[string]Access {
+	m := map[string]Access{}
+	for _, rt := range routeTable {
+		if rt.method == "GET" {
+			m[rt.pattern] = rt.access
+		}
+	}
+	return m
+}

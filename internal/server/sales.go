@@ -95,14 +95,14 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 	}
 	v.Filters = web.SalesFilters{
 		Values: vals, Owners: opts.Owners, Workgroups: opts.Workgroups, Milestones: ms,
-		Statuses: opts.Statuses, Sources: opts.Sources, Notices: sq.Notices,
+		Statuses: opts.Statuses, Sources: opts.Sources, Reasons: opts.Reasons, Notices: sq.Notices,
 		View: sq.Filter.View, ResetURL: base + "?view=" + string(sq.Filter.View), ManagesNone: opts.ManagesNone,
 		ViewURLs: map[crm.State]string{},
 	}
-	for _, st := range []crm.State{crm.StateActive, crm.StateDeferred, crm.StateArchived} {
+	for _, st := range []crm.State{crm.StateActive, crm.StateDeferred, crm.StateArchived, crm.StateSold} {
 		v.Filters.ViewURLs[st] = base + "?" + sq.encode("view", string(st), "after", "")
 	}
-	v.Total, v.Estimated = page.Total, page.Estimated
+	v.Total, v.MoreThan, v.AtLeast = page.Total, page.MoreThan, page.AtLeast
 	v.Query = sq.encode("after", "")
 	for k := range sq.Clean {
 		if k != "view" && k != "sort" && k != "dir" {
@@ -131,6 +131,10 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 		v.Bulk.Owners, v.Bulk.Reasons = opts.Owners, opts.Reasons
 		v.Filters.LoadURL = "/load?" + sq.encode("sort", "", "dir", "")
 	}
+	reasons := map[int64]string{}
+	for _, c := range opts.Reasons {
+		reasons[c.ID] = c.Name
+	}
 	v.Rows = make([]web.SalesRow, 0, len(page.Rows))
 	for _, p := range page.Rows {
 		row := web.SalesRow{ID: p.ID, Title: p.Title, Customer: p.Customer, Owner: p.OwnerName,
@@ -140,6 +144,9 @@ func fillSalesView(v *web.SalesView, sq salesQuery, opts postgres.SalesOptions, 
 			Value: p.Value, AgeDays: pipeline.CalendarDays(p.CreatedAt, now, loc)}
 		if p.State == crm.StateDeferred {
 			row.DeferUntil = p.DeferUntil
+		}
+		if p.State == crm.StateArchived || p.State == crm.StateSold {
+			row.Reason, row.ClosedAt = reasons[p.ReasonID], p.ClosedAt.In(loc)
 		}
 		if p.MilestoneLate {
 			row.MilestoneDaysLate = pipeline.CalendarDays(p.PendingDue, now, loc)

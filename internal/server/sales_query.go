@@ -14,7 +14,7 @@ import (
 
 // salesParams are the URL parameters of the Sales screen and the board, in
 // the order they are written back into links.
-var salesParams = []string{"view", "owner", "wg", "pending", "last", "status", "source", "late", "from", "to", "vmin", "vmax", "q", "sort", "dir"}
+var salesParams = []string{"view", "owner", "wg", "pending", "last", "status", "source", "reason", "late", "from", "to", "vmin", "vmax", "q", "sort", "dir"}
 
 // salesQuery is a parsed Sales screen URL: the filter for postgres, the sort,
 // the cursor, the notices for what was ignored, and the clean parameters.
@@ -56,7 +56,7 @@ func parseSalesQuery(q url.Values, loc *time.Location, now time.Time) salesQuery
 	switch v := q.Get("view"); v {
 	case "", "active":
 		f.View = crm.StateActive
-	case "deferred", "archived":
+	case "deferred", "archived", "sold":
 		f.View = crm.State(v)
 		sq.Clean.Set("view", v)
 	default:
@@ -71,6 +71,11 @@ func parseSalesQuery(q url.Values, loc *time.Location, now time.Time) salesQuery
 	id("last", &f.Last)
 	id("status", &f.Status)
 	id("source", &f.Source)
+	if f.View == crm.StateArchived {
+		id("reason", &f.Reason)
+	} else if q.Get("reason") != "" {
+		bad("reason") // only the archived view has a reason
+	}
 	switch q.Get("late") {
 	case "":
 	case "1", "on", "true":

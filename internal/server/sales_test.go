@@ -67,6 +67,8 @@ func addProject(t *testing.T, db *pgtest.DB, p projectSpec) crm.ProjectID {
 			pr.ArchiveReasonID, pr.ArchivedAt = setup.Choices.Reasons[0], time.Now()
 		case crm.StateDeferred:
 			pr.DeferUntil = crm.DateOf(time.Now().AddDate(0, 1, 0))
+		case crm.StateSold:
+			pr.SoldAt = p.created.Add(time.Hour)
 		}
 		for i, d := range crm.Process(setup.Defs)[:p.completions] {
 			pr.Completions = append(pr.Completions, crm.Completion{MilestoneID: d.ID, At: p.created.Add(time.Duration(i+1) * time.Minute)})
@@ -171,7 +173,7 @@ func TestSalesScreenBadInput(t *testing.T) {
 	t.Parallel()
 	f := newSalesFixture(t)
 	admin := f.as(f.admin)
-	for _, q := range []string{"owner=abc", "sort=password", "dir=sideways", "view=sold", "from=2024-13-40", "vmin=-5", "q=a", "late=maybe", "pending=-1", "q=%00%01x"} {
+	for _, q := range []string{"owner=abc", "sort=password", "dir=sideways", "view=won", "from=2024-13-40", "vmin=-5", "q=a", "late=maybe", "pending=-1", "q=%00%01x"} {
 		res := admin.get("/?" + q)
 		if res.status != http.StatusOK {
 			t.Errorf("%s: status %d, want 200 with a notice", q, res.status)
