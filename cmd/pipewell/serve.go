@@ -49,6 +49,9 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	if err := db.CheckAppRole(ctx); err != nil {
 		return err
 	}
+	if err := db.CheckCitus(ctx); err != nil {
+		return err
+	}
 	// Requests outlive the signal (they may finish), until stop cancels them.
 	requests, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRequests()

@@ -26,6 +26,7 @@ func Run(ctx context.Context, log *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	super := fs.String("super", env("PIPEWELL_BENCH_SUPER_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "superuser connection (creates the bench database and roles)")
 	dbName := fs.String("db", "pipewell_bench", "benchmark database name")
+	citus := fs.String("citus-workers", "", "with -super a Citus coordinator: its workers, host:port,host:port (the database is made on every node)")
 	tenants := fs.Int("tenants", 100, "tenants")
 	big := fs.Int("big", 1_000_000, "projects of the big tenant")
 	small := fs.Int("small", 10_000, "projects of every other tenant")
@@ -36,7 +37,11 @@ func Run(ctx context.Context, log *slog.Logger, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ownerURL, appURL, err := postgres.SetupBenchDatabase(ctx, *super, *dbName)
+	var workers []string
+	if *citus != "" {
+		workers = strings.Split(*citus, ",")
+	}
+	ownerURL, appURL, err := postgres.SetupBenchDatabase(ctx, *super, *dbName, workers)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@
 // The superuser connection comes from PIPEWELL_TEST_DATABASE_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres). pgtestdb migrates a template
 // database once per migration hash, as its owner role, and clones it per test.
+// With PIPEWELL_TEST_CITUS_WORKERS set, that URL is a Citus coordinator and
+// each test's database is distributed over the workers (citus.go).
 package pgtest
 
 import (
@@ -15,6 +17,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -36,6 +39,10 @@ type DB struct {
 	*postgres.DB
 	// AppURL connects as the app role; OwnerURL as the tables' owner.
 	AppURL, OwnerURL string
+	// Any is the same database as the app role for a test's own reads and
+	// writes, which may leave the tenant to row-level security: on Citus
+	// they may run on every shard (see AnyPlan); elsewhere it is DB.
+	Any *postgres.DB
 }
 
 func superURL() string {
@@ -45,12 +52,26 @@ func superURL() string {
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
+// Option changes how New prepares a test's database.
+type Option int
+
+// AnyPlan lets the app role run statements that a Citus coordinator sends
+// to every shard: for tests that read without naming the tenant, to check
+// that row-level security alone keeps tenants apart. Without it, on Citus,
+// such a statement is an error (every query of the application names the
+// tenant and is routed to one shard). It changes nothing on plain
+// PostgreSQL.
+const AnyPlan Option = 1
+
 // New returns a fresh migrated database for t, closed when t ends.
-func New(t testing.TB) *DB {
+func New(t testing.TB, opts ...Option) *DB {
 	t.Helper()
 	su, err := url.Parse(superURL())
 	if err != nil {
 		t.Fatalf("PIPEWELL_TEST_DATABASE_URL: %v", err)
+	}
+	if Citus() {
+		return newCitus(t, su, slices.Contains(opts, AnyPlan))
 	}
 	ensureRoles(t, su.String())
 	pw, _ := su.User.Password()
@@ -73,7 +94,7 @@ func New(t testing.TB) *DB {
 		t.Fatalf("open test database as %s: %v", AppRole, err)
 	}
 	t.Cleanup(db.Close)
-	return &DB{DB: db, AppURL: app.URL(), OwnerURL: owner}
+	return &DB{DB: db, AppURL: app.URL(), OwnerURL: owner, Any: db}
 }
 
 // ensureRoles creates the app group role and the test login role once per

@@ -308,9 +308,7 @@ func (db *DB) SaveContact(ctx context.Context, a crm.Actor, id int64, decide Dec
 // and one audit entry per changed field, which is the record of a change
 // to an account or contact no project links to.
 func (tx *Tx) recordCustomerChange(ctx context.Context, by crm.UserID, entity string, id int64, changes []crm.FieldChange, log []crm.LogEntry) error {
-	b := &pgx.Batch{}
-	queueLinkedLog(b, tx.Tenant, "p."+entity+"_id", id, log)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	if err := tx.linkedLog(ctx, "p."+entity+"_id", id, log); err != nil {
 		return fmt.Errorf("log %s change: %w", entity, err)
 	}
 	for _, c := range changes {

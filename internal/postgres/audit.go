@@ -82,17 +82,17 @@ func (db *DB) Audit(ctx context.Context, tenant crm.TenantID, f AuditFilter) ([]
 			SELECT a.id, a.at, COALESCE(a.user_id, 0), COALESCE(u.name, ''), a.entity, COALESCE(a.entity_id, 0),
 			       a.action, a.old_value, a.new_value,
 			       COALESCE(CASE a.entity
-			         WHEN 'milestone' THEN (SELECT name FROM milestone_defs x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
-			         WHEN 'statuses' THEN (SELECT name FROM milestone_statuses x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
-			         WHEN 'reasons' THEN (SELECT name FROM archive_reasons x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
-			         WHEN 'sources' THEN (SELECT name FROM lead_sources x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
-			         WHEN 'user' THEN (SELECT name FROM users x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
-			         WHEN 'quota' THEN (SELECT name FROM users x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
-			         WHEN 'workgroup' THEN (SELECT name FROM workgroups x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
-			         WHEN 'account' THEN (SELECT name FROM accounts x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
-			         WHEN 'contact' THEN (SELECT name FROM contacts x WHERE x.tenant_id = a.tenant_id AND x.id = a.entity_id)
+			         WHEN 'milestone' THEN (SELECT name FROM milestone_defs x WHERE x.tenant_id = $1 AND x.id = a.entity_id)
+			         WHEN 'statuses' THEN (SELECT name FROM milestone_statuses x WHERE x.tenant_id = $1 AND x.id = a.entity_id)
+			         WHEN 'reasons' THEN (SELECT name FROM archive_reasons x WHERE x.tenant_id = $1 AND x.id = a.entity_id)
+			         WHEN 'sources' THEN (SELECT name FROM lead_sources x WHERE x.tenant_id = $1 AND x.id = a.entity_id)
+			         WHEN 'user' THEN (SELECT name FROM users x WHERE x.tenant_id = $1 AND x.id = a.entity_id)
+			         WHEN 'quota' THEN (SELECT name FROM users x WHERE x.tenant_id = $1 AND x.id = a.entity_id)
+			         WHEN 'workgroup' THEN (SELECT name FROM workgroups x WHERE x.tenant_id = $1 AND x.id = a.entity_id)
+			         WHEN 'account' THEN (SELECT name FROM accounts x WHERE x.tenant_id = $1 AND x.id = a.entity_id)
+			         WHEN 'contact' THEN (SELECT name FROM contacts x WHERE x.tenant_id = $1 AND x.id = a.entity_id)
 			       END, '')
-			  FROM audit_log a LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.user_id
+			  FROM audit_log a LEFT JOIN users u ON u.tenant_id = $1 AND u.id = a.user_id
 			 WHERE `+strings.Join(where, " AND ")+`
 			 ORDER BY a.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 		if err != nil {

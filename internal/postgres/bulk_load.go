@@ -10,25 +10,33 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// benchRoles creates the benchmark's roles where they are missing.
+const benchRoles = `DO $$ BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pipewell_owner') THEN CREATE ROLE pipewell_owner LOGIN; END IF;
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pipewell_app') THEN CREATE ROLE pipewell_app NOLOGIN NOBYPASSRLS; END IF;
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pipewell_bench') THEN
+	  CREATE ROLE pipewell_bench LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE IN ROLE pipewell_app;
+	END IF;
+END $$`
+
 // SetupBenchDatabase creates (once) the benchmark database name with the
 // owner role pipewell_owner and a login app role pipewell_bench (member of
-// pipewell_app), connecting as the superuser super. It returns the owner's
-// and the app role's connection URLs on the same server.
-func SetupBenchDatabase(ctx context.Context, super, name string) (ownerURL, appURL string, err error) {
+// pipewell_app), connecting as the superuser super. With citusWorkers
+// (host:port), super is a Citus coordinator and the database is made on
+// every node (CreateCitusDatabase). It returns the owner's and the app
+// role's connection URLs on the same server.
+func SetupBenchDatabase(ctx context.Context, super, name string, citusWorkers []string) (ownerURL, appURL string, err error) {
+	if len(citusWorkers) > 0 {
+		if err := CreateCitusDatabase(ctx, super, citusWorkers, name, "pipewell_owner", []string{benchRoles}); err != nil {
+			return "", "", fmt.Errorf("citus bench database: %w", err)
+		}
+	}
 	conn, err := pgx.Connect(ctx, super)
 	if err != nil {
 		return "", "", fmt.Errorf("connect as superuser: %w", err)
 	}
 	defer conn.Close(ctx)
-	for _, s := range []string{
-		`DO $$ BEGIN
-		   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pipewell_owner') THEN CREATE ROLE pipewell_owner LOGIN; END IF;
-		   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pipewell_app') THEN CREATE ROLE pipewell_app NOLOGIN NOBYPASSRLS; END IF;
-		   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pipewell_bench') THEN
-		     CREATE ROLE pipewell_bench LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE IN ROLE pipewell_app;
-		   END IF;
-		 END $$`,
-	} {
+	for _, s := range []string{benchRoles} {
 		if _, err := conn.Exec(ctx, s); err != nil {
 			return "", "", fmt.Errorf("bench roles: %w", err)
 		}
@@ -81,6 +89,12 @@ var HotTables = []string{"sessions", "users", "tenants", "project_totals"}
 var bulkTables = []string{"projects", "project_log", "accounts", "contacts", "milestone_completions", "scheduled_events", "subtasks",
 	"project_search", "project_search_words"}
 
+// citusSequential makes a transaction's statements on distributed tables
+// run one shard connection at a time, on Citus only: Citus refuses DDL on a
+// table that references a reference table after a parallel operation in the
+// same transaction.
+const citusSequential = `SELECT set_config('citus.multi_shard_modify_mode', 'sequential', true) FROM pg_extension WHERE extname = 'citus'`
+
 // DropBulkConstraints drops those indexes and foreign keys, as the tables'
 // owner at ownerURL. The statements that restore them are kept in
 // bench_dropped, in the same transaction, so RestoreBulkConstraints builds
@@ -92,6 +106,9 @@ func DropBulkConstraints(ctx context.Context, ownerURL string) error {
 	}
 	defer conn.Close(ctx)
 	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, citusSequential); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_dropped (name text PRIMARY KEY, drop_sql text NOT NULL, restore_sql text NOT NULL, ord int NOT NULL)`); err != nil {
 			return err
 		}
@@ -159,6 +176,9 @@ func RestoreBulkConstraints(ctx context.Context, ownerURL string, progress func(
 	for _, i := range items {
 		t0 := time.Now()
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, citusSequential); err != nil {
+				return err
+			}
 			if _, err := tx.Exec(ctx, i.sql); err != nil {
 				return fmt.Errorf("restore %s: %w", i.name, err)
 			}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pipewell/pipewell/internal/crm"
 )
@@ -37,10 +38,38 @@ func (db *DB) zone(name string) *time.Location {
 
 // Open connects to url with a pool sized for this service and checks that the
 // server answers.
-func Open(ctx context.Context, url string) (*DB, error) {
+func Open(ctx context.Context, url string) (*DB, error) { return open(ctx, url, nil) }
+
+// OpenRecording is Open with every statement the pool sends (alone or in a
+// batch) passed to record, its text and arguments, before it runs: for
+// tests that examine the queries the pages make (their plans on Citus).
+func OpenRecording(ctx context.Context, url string, record func(sql string, args []any)) (*DB, error) {
+	return open(ctx, url, record)
+}
+
+// recorder is the pgx tracer of OpenRecording.
+type recorder func(sql string, args []any)
+
+func (r recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	r(d.SQL, d.Args)
+	return ctx
+}
+func (recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (recorder) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+func (r recorder) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	r(d.SQL, d.Args)
+}
+func (recorder) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
+func open(ctx context.Context, url string, record func(sql string, args []any)) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	if record != nil {
+		cfg.ConnConfig.Tracer = recorder(record)
 	}
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
@@ -58,6 +87,14 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	// milliseconds and saves nothing.
 	if _, ok := cfg.ConnConfig.RuntimeParams["jit"]; !ok {
 		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
+	// On Citus, a statement's plan is made for its parameters each time: a
+	// generic plan of an UPDATE ... FROM or a DELETE ... USING cannot
+	// prune shards by the tenant parameter and would run on every shard.
+	// One statement per new connection, and a no-op on plain PostgreSQL.
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, `SELECT set_config('plan_cache_mode', 'force_custom_plan', false) FROM pg_extension WHERE extname = 'citus'`)
+		return err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -85,6 +122,34 @@ func (db *DB) Close() { db.pool.Close() }
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
 	return unavailable(db.pool.QueryRow(ctx, "SELECT 1").Scan(&one))
+}
+
+// Citus reports whether the database is a Citus coordinator.
+func (db *DB) Citus() bool { return db.citus }
+
+// ErrCitusSetting is returned by CheckCitus when a Citus coordinator lacks a
+// setting Pipewell needs.
+var ErrCitusSetting = errors.New("citus setting missing")
+
+// CheckCitus refuses a Citus coordinator that would not send the tenant
+// binding to the workers: without citus.propagate_set_commands = 'local',
+// SET LOCAL app.tenant_id stays on the coordinator, so row-level security
+// on the workers shows every tenant read no rows and refuses every write.
+// On plain PostgreSQL it checks nothing.
+func (db *DB) CheckCitus(ctx context.Context) error {
+	if !db.citus {
+		return nil
+	}
+	var v, name string
+	if err := db.pool.QueryRow(ctx, `SELECT current_setting('citus.propagate_set_commands'), current_database()`).Scan(&v, &name); err != nil {
+		return fmt.Errorf("check citus settings: %w", err)
+	}
+	if v != "local" {
+		return fmt.Errorf("%w: the database is a Citus coordinator and citus.propagate_set_commands is %q, so the tenant binding would not reach the workers; "+
+			"set it to 'local' for the database (ALTER DATABASE %s SET citus.propagate_set_commands = 'local', then reconnect) "+
+			"or in the coordinator's postgresql.conf (deploy/SCALE-OUT.md)", ErrCitusSetting, v, pgx.Identifier{name}.Sanitize())
+	}
+	return nil
 }
 
 // ErrUnsafeRole is returned by CheckAppRole when the connection could bypass

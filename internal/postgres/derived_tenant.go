@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pipeline"
 )
@@ -51,12 +52,32 @@ func (tx *Tx) deriveAll(ctx context.Context) error { return tx.deriveWhere(ctx, 
 // rebuildTotals computes the tenant's running totals again from the
 // projects' stored columns.
 func (tx *Tx) rebuildTotals(ctx context.Context) error {
-	b := &pgx.Batch{}
-	b.Queue(`DELETE FROM project_totals WHERE tenant_id = $1`, tx.Tenant)
-	b.Queue(`INSERT INTO project_totals (tenant_id, state, owner_id, pending_milestone_id, active_from, projects, value_cents, weighted_cents)
-		SELECT $1, state, owner_id, COALESCE(pending_milestone_id, 0), active_from, count(*), sum(value_cents), sum(weighted_cents)
-		  FROM projects WHERE tenant_id = $1 GROUP BY 2, 3, 4, 5`, tx.Tenant)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	// Read, then written with VALUES: INSERT ... SELECT would be run through
+	// the coordinator on a distributed database, and refused under
+	// row-level security there.
+	rows, err := tx.Query(ctx, `
+		SELECT tenant_id, state, owner_id, COALESCE(pending_milestone_id, 0), active_from, count(*), sum(value_cents), sum(weighted_cents)
+		  FROM projects WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5`, tx.Tenant)
+	if err != nil {
+		return fmt.Errorf("rebuild totals: %w", err)
+	}
+	totals, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([]any, error) {
+		var tenant, owner, pending, n int64
+		var state string
+		var active pgtype.Timestamptz
+		var value, weighted pgtype.Numeric
+		err := r.Scan(&tenant, &state, &owner, &pending, &active, &n, &value, &weighted)
+		return []any{tenant, state, owner, pending, active, n, value, weighted}, err
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild totals: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM project_totals WHERE tenant_id = $1`, tx.Tenant); err != nil {
+		return fmt.Errorf("rebuild totals: %w", err)
+	}
+	err = tx.insertValues(ctx, "project_totals",
+		[]string{"tenant_id", "state", "owner_id", "pending_milestone_id", "active_from", "projects", "value_cents", "weighted_cents"}, totals)
+	if err != nil {
 		return fmt.Errorf("rebuild totals: %w", err)
 	}
 	return nil

@@ -158,20 +158,10 @@ func (tx *Tx) insertRows(ctx context.Context, table string, cols []string, rows 
 	if len(rows) == 0 {
 		return nil
 	}
-	list := strings.Join(cols, ", ")
 	if tx.citus || inserts {
-		per := max(1, 30000/len(cols))
-		for chunk := range slices.Chunk(rows, per) {
-			var v values
-			for _, r := range chunk {
-				v.row(r...)
-			}
-			if _, err := tx.Exec(ctx, "INSERT INTO "+table+" ("+list+") VALUES "+v.sql(), v.args...); err != nil {
-				return fmt.Errorf("insert into %s: %w", table, err)
-			}
-		}
-		return nil
+		return tx.insertValues(ctx, table, cols, rows)
 	}
+	list := strings.Join(cols, ", ")
 	tmp := "load_" + table
 	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE "+tmp+" ON COMMIT DROP AS SELECT "+list+" FROM "+table+" WITH NO DATA"); err != nil {
 		return fmt.Errorf("load %s: %w", table, err)
@@ -184,6 +174,25 @@ func (tx *Tx) insertRows(ctx context.Context, table string, cols []string, rows 
 	}
 	_, err := tx.Exec(ctx, "DROP TABLE "+tmp)
 	return err
+}
+
+// insertValues writes rows into table with multi-row INSERTs of up to
+// 30,000 values each: on a distributed database each is routed to the
+// tenant's shard and checked by its policy like any other INSERT. table and
+// cols must be constants.
+func (tx *Tx) insertValues(ctx context.Context, table string, cols []string, rows [][]any) error {
+	list := strings.Join(cols, ", ")
+	per := max(1, 30000/len(cols))
+	for chunk := range slices.Chunk(rows, per) {
+		var v values
+		for _, r := range chunk {
+			v.row(r...)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO "+table+" ("+list+") VALUES "+v.sql(), v.args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+	}
+	return nil
 }
 
 // loadNames are the names a load's projects are shown by: its own

@@ -159,13 +159,19 @@ func (tx *Tx) writeProcess(ctx context.Context, c crm.ProcessChange) (int64, err
 	for _, m := range c.Write {
 		var err error
 		if m.ID == 0 {
+			// The next position is read first: an INSERT with a sub-select
+			// in VALUES is refused by a distributed database.
+			var next int
+			err = tx.QueryRow(ctx, `SELECT COALESCE(max(position), 0) + 1 FROM milestone_defs WHERE tenant_id = $1`, tx.Tenant).Scan(&next)
+			if err != nil {
+				return 0, fmt.Errorf("write milestone: %w", err)
+			}
 			err = tx.QueryRow(ctx, `
 				INSERT INTO milestone_defs (tenant_id, name, position, criteria, deadline_days, deadline_from, probability,
 				                            event_title, event_days, qualifying, won, active)
-				VALUES ($1, $2, (SELECT COALESCE(max(position), 0) + 1 FROM milestone_defs WHERE tenant_id = $1), $3, $4, $5, $6,
-				        $7, $8, $9, $10, $11) RETURNING id`,
+				VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 				tx.Tenant, m.Name, m.Criteria, nullDays(m.HasDeadline, m.DeadlineDays), m.DeadlineFrom, m.Probability,
-				m.EventTitle, nullDays(m.EventTitle != "", m.EventDays), m.Qualifying, m.Won, m.Active).Scan(&created)
+				m.EventTitle, nullDays(m.EventTitle != "", m.EventDays), m.Qualifying, m.Won, m.Active, next).Scan(&created)
 		} else {
 			_, err = tx.Exec(ctx, `
 				UPDATE milestone_defs SET name = $3, criteria = $4, deadline_days = $5, deadline_from = $6, probability = $7,
@@ -206,14 +212,26 @@ func (tx *Tx) writeProcess(ctx context.Context, c crm.ProcessChange) (int64, err
 		// Every project that has completed an active milestone after the
 		// new one skips it, whatever its state (a reopened project must not
 		// find it pending either).
-		_, err := tx.Exec(ctx, `
-			INSERT INTO milestone_skips (tenant_id, project_id, milestone_id)
-			SELECT DISTINCT $1::bigint, c.project_id, $2::bigint
+		// Read, then written with VALUES (INSERT ... SELECT is not routed
+		// to one node on a distributed database).
+		rows, err := tx.Query(ctx, `
+			SELECT DISTINCT c.tenant_id, c.project_id, $2::bigint
 			  FROM milestone_completions c
 			  JOIN milestone_defs d ON d.tenant_id = $1 AND d.id = c.milestone_id
 			 WHERE c.tenant_id = $1 AND d.active
 			   AND d.position > (SELECT n.position FROM milestone_defs n WHERE n.tenant_id = $1 AND n.id = $2)`,
 			tx.Tenant, created)
+		var skips [][]any
+		if err == nil {
+			skips, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) ([]any, error) {
+				var tenant, project, milestone int64
+				err := r.Scan(&tenant, &project, &milestone)
+				return []any{tenant, project, milestone}, err
+			})
+		}
+		if err == nil {
+			err = tx.insertValues(ctx, "milestone_skips", []string{"tenant_id", "project_id", "milestone_id"}, skips)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("skip the new milestone: %w", err)
 		}

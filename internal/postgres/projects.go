@@ -332,7 +332,7 @@ func queueRows(b *pgx.Batch, tenant crm.TenantID, ch crm.Change) {
 	queueLog(b, tenant, id, ch.Log)
 }
 
-// queueLog queues log entries of one project. It and queueLinkedLog are the
+// queueLog queues log entries of one project. It and linkedLog are the
 // only ways a change writes to the project log (which the app role may
 // insert into, never update or delete).
 func queueLog(b *pgx.Batch, tenant crm.TenantID, id crm.ProjectID, entries []crm.LogEntry) {
@@ -343,17 +343,35 @@ func queueLog(b *pgx.Batch, tenant crm.TenantID, id crm.ProjectID, entries []crm
 	}
 }
 
-// queueLinkedLog queues each entry on every project whose column (a
-// constant: p.account_id, p.contact_id) is id, one statement per entry
-// however many projects there are.
-func queueLinkedLog(b *pgx.Batch, tenant crm.TenantID, column string, id int64, entries []crm.LogEntry) {
-	for _, e := range entries {
-		b.Queue(`INSERT INTO project_log (tenant_id, project_id, at, user_id, kind, field, old_value, new_value, body, happened_at)
-			SELECT $1, p.id, $3::timestamptz, NULLIF($4::bigint, 0), $5::text, $6::text, $7::text, $8::text, $9::text, $10::timestamptz
-			  FROM projects p WHERE p.tenant_id = $1 AND `+column+` = $2`,
-			tenant, id, e.At, e.UserID, e.Kind, e.Field, e.OldValue, e.NewValue, e.Body, nullTime(e.HappenedAt))
+// linkedLog writes each entry on every project whose column (a constant:
+// p.account_id, p.contact_id) is id: it reads the projects, then inserts
+// the entries with multi-row VALUES (INSERT ... SELECT would be run
+// through the coordinator on a distributed database, and refused under
+// row-level security).
+func (tx *Tx) linkedLog(ctx context.Context, column string, id int64, entries []crm.LogEntry) error {
+	if len(entries) == 0 {
+		return nil
 	}
+	rows, err := tx.Query(ctx, `SELECT p.id FROM projects p WHERE p.tenant_id = $1 AND `+column+` = $2 ORDER BY p.id`, tx.Tenant, id)
+	if err != nil {
+		return err
+	}
+	projects, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(projects) == 0 {
+		return err
+	}
+	var logs [][]any
+	for _, p := range projects {
+		for _, e := range entries {
+			logs = append(logs, []any{tx.Tenant, p, e.At, nullID(int64(e.UserID)), string(e.Kind), e.Field, e.OldValue, e.NewValue, e.Body,
+				nullTime(e.HappenedAt)})
+		}
+	}
+	return tx.insertValues(ctx, "project_log", logColumns, logs)
 }
+
+// logColumns are the columns a project log entry is written with.
+var logColumns = []string{"tenant_id", "project_id", "at", "user_id", "kind", "field", "old_value", "new_value", "body", "happened_at"}
 
 func nullTime(t time.Time) *time.Time {
 	if t.IsZero() {

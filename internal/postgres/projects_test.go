@@ -26,9 +26,9 @@ func counts(t *testing.T, db *pgtest.DB, a crm.Actor, id crm.ProjectID) (version
 	t.Helper()
 	err := db.InTenant(context.Background(), a.Viewer.TenantID, func(tx *postgres.Tx) error {
 		return tx.QueryRow(context.Background(), `SELECT p.version, p.state,
-			(SELECT count(*) FROM milestone_completions c WHERE c.tenant_id = p.tenant_id AND c.project_id = p.id),
-			(SELECT count(*) FROM scheduled_events e WHERE e.tenant_id = p.tenant_id AND e.project_id = p.id),
-			(SELECT count(*) FROM project_log l WHERE l.tenant_id = p.tenant_id AND l.project_id = p.id)
+			(SELECT count(*) FROM milestone_completions c WHERE c.tenant_id = $1 AND c.project_id = p.id),
+			(SELECT count(*) FROM scheduled_events e WHERE e.tenant_id = $1 AND e.project_id = p.id),
+			(SELECT count(*) FROM project_log l WHERE l.tenant_id = $1 AND l.project_id = p.id)
 			FROM projects p WHERE p.tenant_id = $1 AND p.id = $2`, a.Viewer.TenantID, id).Scan(&version, &state, &completions, &events, &logs)
 	})
 	if err != nil {
@@ -140,8 +140,8 @@ func TestChangeIsAtomic(t *testing.T) {
 	}
 	var projects, accounts, totals int
 	_ = db.InTenant(ctx, a.Viewer.TenantID, func(tx *postgres.Tx) error {
-		return tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM accounts),
-			(SELECT COALESCE(sum(projects), 0) FROM project_totals)`).Scan(&projects, &accounts, &totals)
+		return tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM projects WHERE tenant_id = $1), (SELECT count(*) FROM accounts WHERE tenant_id = $1),
+			(SELECT COALESCE(sum(projects), 0) FROM project_totals WHERE tenant_id = $1)`, tx.Tenant).Scan(&projects, &accounts, &totals)
 	})
 	if projects != 1 || accounts != 1 || totals != 1 {
 		t.Fatalf("failed lead left %d projects, %d accounts, totals of %d projects", projects, accounts, totals)

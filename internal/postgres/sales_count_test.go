@@ -2,9 +2,11 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/pgtest"
 	"github.com/pipewell/pipewell/internal/postgres"
@@ -25,21 +27,34 @@ func TestCountPastTheCap(t *testing.T) {
 		if err := tx.QueryRow(ctx, `INSERT INTO accounts (tenant_id, name) VALUES ($1, 'Acme') RETURNING id`, tx.Tenant).Scan(&account); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `
-			INSERT INTO projects (tenant_id, title, account_id, owner_id, value_cents, status_id, created_at)
-			SELECT $1, 'Lead ' || g, $4, $2, g * 100, (SELECT min(id) FROM milestone_statuses WHERE tenant_id = $1), now() - interval '30 days'
-
-			  FROM generate_series(1, $3::int) g`, tx.Tenant, admin.ID, n, account)
-		if err != nil {
+		var status, first int64
+		if err := tx.QueryRow(ctx, `SELECT (SELECT min(id) FROM milestone_statuses WHERE tenant_id = $1),
+			(SELECT id FROM milestone_defs WHERE tenant_id = $1 ORDER BY position LIMIT 1)`, tx.Tenant).Scan(&status, &first); err != nil {
+			return err
+		}
+		created := time.Now().Add(-30 * 24 * time.Hour)
+		var rows [][]any
+		for g := 1; g <= n; g++ {
+			rows = append(rows, []any{tx.Tenant, fmt.Sprintf("Lead %d", g), account, admin.ID, g * 100, status, created})
+		}
+		if err := insertRows(tx, "projects", []string{"tenant_id", "title", "account_id", "owner_id", "value_cents", "status_id", "created_at"}, rows); err != nil {
 			return err
 		}
 		// Lead created at creation: Lead qualified was due two days later,
 		// so every project is late.
-		_, err = tx.Exec(ctx, `
-			INSERT INTO milestone_completions (tenant_id, project_id, milestone_id, completed_at)
-			SELECT $1, p.id, (SELECT id FROM milestone_defs WHERE tenant_id = $1 ORDER BY position LIMIT 1), p.created_at
-			  FROM projects p WHERE p.tenant_id = $1`, tx.Tenant)
-		return err
+		ids, err := tx.Query(ctx, `SELECT id FROM projects WHERE tenant_id = $1`, tx.Tenant)
+		if err != nil {
+			return err
+		}
+		projects, err := pgx.CollectRows(ids, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		var completions [][]any
+		for _, id := range projects {
+			completions = append(completions, []any{tx.Tenant, id, first, created})
+		}
+		return insertRows(tx, "milestone_completions", []string{"tenant_id", "project_id", "milestone_id", "completed_at"}, completions)
 	})
 	if err == nil {
 		err = db.Refresh(ctx, admin.TenantID) // rows written by hand: their derived data from the repair

@@ -52,7 +52,7 @@ func newEngineTenant(t *testing.T, db *pgtest.DB) engineTenant {
 			UPDATE milestone_defs SET active = false WHERE tenant_id = $1 AND name = 'Old step';
 			INSERT INTO workgroups (tenant_id, name) VALUES ($1, 'East');
 			INSERT INTO workgroup_members (tenant_id, workgroup_id, user_id, manager)
-			     SELECT $1, w.id, u.id, u.id = $2 FROM workgroups w, users u
+			     SELECT w.tenant_id, w.id, u.id, u.id = $2 FROM workgroups w, users u
 			      WHERE w.tenant_id = $1 AND u.tenant_id = $1 AND u.id IN ($2, $3, $4);
 			INSERT INTO accounts (tenant_id, name) VALUES ($1, 'Acme household');`)
 	})
@@ -99,6 +99,10 @@ func (et engineTenant) generate(t *testing.T, db *pgtest.DB, n int, rng *rand.Ra
 		if err := tx.QueryRow(ctx, `SELECT min(id) FROM milestone_statuses WHERE tenant_id = $1`, tx.Tenant).Scan(&status); err != nil {
 			return err
 		}
+		var account int64
+		if err := tx.QueryRow(ctx, `SELECT min(id) FROM accounts WHERE tenant_id = $1`, tx.Tenant).Scan(&account); err != nil {
+			return err
+		}
 		for i := range n {
 			// Creation: anywhere in the last 40 days, often just before or
 			// after a local midnight.
@@ -137,10 +141,10 @@ func (et engineTenant) generate(t *testing.T, db *pgtest.DB, n int, rng *rand.Ra
 			err := tx.QueryRow(ctx, `
 				INSERT INTO projects (tenant_id, title, account_id, owner_id, state, defer_until, resumed_at, archive_reason_id,
 				                      archived_at, sold_at, probability_override, value_cents, created_at, status_id)
-				VALUES ($1, $2, (SELECT min(id) FROM accounts WHERE tenant_id = $1), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+				VALUES ($1, $2, $14, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 				RETURNING id`,
 				tx.Tenant, fmt.Sprintf("Project %d", i), owner, state, deferUntil, resumed, archivedReason, archivedAt, soldAt,
-				override, int64(rng.IntN(5_000_000)+[]int{0, 1, 50}[rng.IntN(3)]), created, statusID).Scan(&id)
+				override, int64(rng.IntN(5_000_000)+[]int{0, 1, 50}[rng.IntN(3)]), created, statusID, account).Scan(&id)
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -25,16 +26,27 @@ func TestSalesTextSearch(t *testing.T) {
 	now := time.Now()
 	var id crm.ProjectID
 	err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
-		err := execEach(tx, []any{tx.Tenant, admin.ID}, `
-			INSERT INTO accounts (tenant_id, name) VALUES ($1, 'Kestrel Orchards');
-			INSERT INTO contacts (tenant_id, account_id, name, email)
-			VALUES ($1, (SELECT id FROM accounts WHERE tenant_id = $1 AND name = 'Kestrel Orchards'), 'Mara Lindqvist', 'mara.lindqvist@kestrel.example');
-			INSERT INTO projects (tenant_id, title, account_id, contact_id, owner_id)
-			VALUES ($1, 'Heat pump retrofit', (SELECT id FROM accounts WHERE tenant_id = $1 AND name = 'Kestrel Orchards'),
-			        (SELECT id FROM contacts WHERE tenant_id = $1), $2);
-			INSERT INTO projects (tenant_id, title, account_id, owner_id, state, archive_reason_id)
-			VALUES ($1, 'Heat pump archived', (SELECT id FROM accounts WHERE tenant_id = $1 AND name = 'Kestrel Orchards'), $2,
-			        'archived', (SELECT min(id) FROM archive_reasons WHERE tenant_id = $1));`)
+		account, err := newAccount(tx, "Kestrel Orchards")
+		if err != nil {
+			return err
+		}
+		var contact, reason int64
+		err = tx.QueryRow(ctx, `INSERT INTO contacts (tenant_id, account_id, name, email)
+			VALUES ($1, $2, 'Mara Lindqvist', 'mara.lindqvist@kestrel.example') RETURNING id`, tx.Tenant, account).Scan(&contact)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `SELECT min(id) FROM archive_reasons WHERE tenant_id = $1`, tx.Tenant).Scan(&reason)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO projects (tenant_id, title, account_id, contact_id, owner_id)
+			VALUES ($1, 'Heat pump retrofit', $2, $3, $4)`, tx.Tenant, account, contact, admin.ID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO projects (tenant_id, title, account_id, owner_id, state, archive_reason_id)
+			VALUES ($1, 'Heat pump archived', $2, $3, 'archived', $4)`, tx.Tenant, account, admin.ID, reason)
 		if err != nil {
 			return err
 		}
@@ -134,14 +146,30 @@ func TestTextSearchPagesAndCounts(t *testing.T) {
 		// 180 projects, two in three titled "Heron pond ...", of three
 		// owners, with repeated values and creation days (ties), some with
 		// a milestone status.
-		_, err := tx.Exec(ctx, `
-			WITH a AS (INSERT INTO accounts (tenant_id, name) VALUES ($1, 'Heron Works') RETURNING id)
-			INSERT INTO projects (tenant_id, title, account_id, owner_id, value_cents, created_at, status_id)
-			SELECT $1, CASE WHEN g % 3 = 0 THEN 'Other roof ' || g ELSE 'Heron pond ' || g END, (SELECT id FROM a),
-			       (ARRAY[$2, $3, $4]::bigint[])[g % 3 + 1], (g * 37 % 10) * 1000, now() - (g % 7) * interval '1 day',
-			       CASE WHEN g % 4 = 0 THEN (SELECT min(id) FROM milestone_statuses WHERE tenant_id = $1) END
-			  FROM generate_series(1, 180) g`, tx.Tenant, admin.ID, rep.ID, other.ID)
-		return err
+		account, err := newAccount(tx, "Heron Works")
+		if err != nil {
+			return err
+		}
+		var status int64
+		if err := tx.QueryRow(ctx, `SELECT min(id) FROM milestone_statuses WHERE tenant_id = $1`, tx.Tenant).Scan(&status); err != nil {
+			return err
+		}
+		owners := []crm.UserID{admin.ID, rep.ID, other.ID}
+		now := time.Now()
+		var rows [][]any
+		for g := 1; g <= 180; g++ {
+			title := fmt.Sprintf("Heron pond %d", g)
+			if g%3 == 0 {
+				title = fmt.Sprintf("Other roof %d", g)
+			}
+			var st *int64
+			if g%4 == 0 {
+				st = &status
+			}
+			rows = append(rows, []any{tx.Tenant, title, account, owners[g%3], (g * 37 % 10) * 1000,
+				now.Add(-time.Duration(g%7) * 24 * time.Hour), st})
+		}
+		return insertRows(tx, "projects", []string{"tenant_id", "title", "account_id", "owner_id", "value_cents", "created_at", "status_id"}, rows)
 	})
 	if err == nil {
 		err = db.Refresh(ctx, admin.TenantID) // rows written by hand
@@ -280,12 +308,15 @@ func TestTextSearchPastItsCap(t *testing.T) {
 	v := crm.Viewer{TenantID: admin.TenantID, UserID: admin.ID, Role: admin.Role}
 	now := time.Now()
 	err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
-		_, err := tx.Exec(ctx, `
-			WITH a AS (INSERT INTO accounts (tenant_id, name) VALUES ($1, 'Plover') RETURNING id)
-			INSERT INTO projects (tenant_id, title, account_id, owner_id)
-			SELECT $1, 'Plover lead ' || g, (SELECT id FROM a), $2 FROM generate_series(1, $3::int) g`,
-			tx.Tenant, admin.ID, postgres.SearchKeyCap+20)
-		return err
+		account, err := newAccount(tx, "Plover")
+		if err != nil {
+			return err
+		}
+		var rows [][]any
+		for g := 1; g <= postgres.SearchKeyCap+20; g++ {
+			rows = append(rows, []any{tx.Tenant, fmt.Sprintf("Plover lead %d", g), account, admin.ID})
+		}
+		return insertRows(tx, "projects", []string{"tenant_id", "title", "account_id", "owner_id"}, rows)
 	})
 	if err == nil {
 		err = db.Refresh(ctx, admin.TenantID) // rows written by hand

@@ -27,7 +27,7 @@ func (db *DB) Users(ctx context.Context, tenant crm.TenantID) ([]TeamUser, error
 			SELECT u.tenant_id, u.id, u.email, u.name, u.role, u.active, u.locale, u.created_at,
 			       u.password_hash = '', u.commission_rate_bp,
 			       COALESCE((SELECT array_agg(g.name ORDER BY g.name) FROM workgroup_members m
-			                   JOIN workgroups g ON g.tenant_id = m.tenant_id AND g.id = m.workgroup_id
+			                   JOIN workgroups g ON g.tenant_id = $1 AND g.id = m.workgroup_id
 			                  WHERE m.tenant_id = $1 AND m.user_id = u.id), '{}'),
 			       COALESCE((SELECT sum(t.projects)::bigint FROM project_totals t WHERE t.tenant_id = $1 AND t.owner_id = u.id
 			           AND t.state IN ('active', 'deferred')), 0)
@@ -127,7 +127,7 @@ func (db *DB) TokenUser(ctx context.Context, tenant crm.TenantID, kind string, h
 	err := db.InTenant(ctx, tenant, func(tx *Tx) error {
 		err := tx.QueryRow(ctx, `
 			SELECT u.tenant_id, u.id, u.email, u.name, u.role, u.active, u.locale, u.created_at
-			  FROM user_tokens t JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id
+			  FROM user_tokens t JOIN users u ON u.tenant_id = $1 AND u.id = t.user_id
 			 WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.kind = $3 AND t.used_at IS NULL
 			   AND t.expires_at > now() AND u.active`, tx.Tenant, hash, kind).Scan(userDest(&u)...)
 		return translate(err)

@@ -35,7 +35,7 @@ func TestLastAdminUnderConcurrency(t *testing.T) {
 		wg.Wait()
 		var admins int
 		err := db.InTenant(ctx, a.TenantID, func(tx *postgres.Tx) error {
-			return tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active`).Scan(&admins)
+			return tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE tenant_id = $1 AND role = 'admin' AND active`, tx.Tenant).Scan(&admins)
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -207,7 +208,30 @@ func translate(err error) error {
 // isUnique reports whether err is a unique violation of constraint.
 func isUnique(err error, constraint string) bool {
 	var pg *pgconn.PgError
-	return errors.As(err, &pg) && pg.Code == "23505" && (constraint == "" || pg.ConstraintName == constraint)
+	if !errors.As(err, &pg) || pg.Code != "23505" {
+		return false
+	}
+	if constraint == "" || isConstraint(pg.ConstraintName, constraint) {
+		return true
+	}
+	// A Citus coordinator relays a worker's error without its fields: the
+	// constraint is named in the message only.
+	if pg.ConstraintName == "" {
+		if _, rest, ok := strings.Cut(pg.Message, `unique constraint "`); ok {
+			name, _, _ := strings.Cut(rest, `"`)
+			return isConstraint(name, constraint)
+		}
+	}
+	return false
+}
+
+// isConstraint reports whether the constraint a server names is constraint
+// (a Citus worker names the shard's copy, constraint_<shard ID>).
+func isConstraint(got, constraint string) bool {
+	if got == constraint {
+		return true
+	}
+	return strings.HasPrefix(got, constraint+"_") && strings.Trim(got[len(constraint)+1:], "0123456789") == ""
 }
 
 // isForeignKey reports whether err is a foreign-key violation (an ID that does

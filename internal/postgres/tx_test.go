@@ -14,7 +14,7 @@ import (
 
 func TestTenantSettingNeverSurvivesTheTransaction(t *testing.T) {
 	t.Parallel()
-	db := pgtest.New(t)
+	db := pgtest.New(t, pgtest.AnyPlan) // reads without the tenant: row-level security alone
 	a := db.Tenant(t, "Acme")
 	ctx := context.Background()
 	// A one-connection pool guarantees the next transaction reuses the same connection.
@@ -66,7 +66,7 @@ func TestTenantSettingNeverSurvivesTheTransaction(t *testing.T) {
 
 func TestTenantIsolation(t *testing.T) {
 	t.Parallel()
-	db := pgtest.New(t)
+	db := pgtest.New(t, pgtest.AnyPlan) // reads without the tenant: row-level security alone
 	a := db.Tenant(t, "Acme")
 	b := db.Tenant(t, "Bolt")
 	ctx := context.Background()
@@ -157,7 +157,7 @@ func TestCheckAppRole(t *testing.T) {
 	if err := owner.CheckAppRole(ctx); !errors.Is(err, postgres.ErrUnsafeRole) || !strings.Contains(err.Error(), "owns the tables") {
 		t.Fatalf("owner connection: %v, want ErrUnsafeRole (owns the tables)", err)
 	}
-	super, err := postgres.Open(ctx, "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	super, err := postgres.Open(ctx, pgtest.SuperURL("postgres"))
 	if err != nil {
 		t.Skipf("no superuser connection: %v", err)
 	}
@@ -189,7 +189,7 @@ func TestSignUpIsAllOrNothing(t *testing.T) {
 		t.Fatalf("login e-mails %d → %d after a failed sign-up", before, after)
 	}
 	// Nor the tenant row: look as the superuser, whom row-level security does not bind.
-	super, err := postgres.Open(ctx, "postgres://postgres@127.0.0.1:5432/"+dbName(db.AppURL)+"?sslmode=disable")
+	super, err := postgres.Open(ctx, pgtest.SuperURL(dbName(db.AppURL)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func dbName(u string) string {
 // that fails commits nothing; and the connection goes back clean either way.
 func TestCommitWithNextBatch(t *testing.T) {
 	t.Parallel()
-	db := pgtest.New(t)
+	db := pgtest.New(t, pgtest.AnyPlan) // reads without the tenant: row-level security alone
 	a := db.Tenant(t, "Acme")
 	ctx := context.Background()
 	one, err := postgres.Open(ctx, db.AppURL+"&pool_max_conns=1")

@@ -43,7 +43,7 @@ func (tx *Tx) Scope(ctx context.Context, v crm.Viewer) (Scope, error) {
 			SELECT (SELECT count(*) FROM workgroups WHERE tenant_id = $1),
 			       COALESCE((SELECT array_agg(DISTINCT m.user_id)
 			                   FROM workgroup_members g
-			                   JOIN workgroup_members m ON m.tenant_id = g.tenant_id AND m.workgroup_id = g.workgroup_id
+			                   JOIN workgroup_members m ON m.tenant_id = $1 AND m.workgroup_id = g.workgroup_id
 			                  WHERE g.tenant_id = $1 AND g.user_id = $2 AND g.manager), '{}')`,
 			tx.Tenant, v.UserID).Scan(&groups, &owners)
 		if err != nil {

@@ -30,10 +30,10 @@ func (db *DB) Workgroups(ctx context.Context, tenant crm.TenantID) ([]crm.Workgr
 		}
 		rows, err = tx.Query(ctx, `
 			SELECT g.id, g.name,
-			       (SELECT count(*) FROM workgroup_members m WHERE m.tenant_id = g.tenant_id AND m.workgroup_id = g.id),
+			       (SELECT count(*) FROM workgroup_members m WHERE m.tenant_id = $1 AND m.workgroup_id = g.id),
 			       COALESCE((SELECT array_agg(u.name ORDER BY u.name) FROM workgroup_members m
-			                   JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
-			                  WHERE m.tenant_id = g.tenant_id AND m.workgroup_id = g.id AND m.manager), '{}')
+			                   JOIN users u ON u.tenant_id = $1 AND u.id = m.user_id
+			                  WHERE m.tenant_id = $1 AND m.workgroup_id = g.id AND m.manager), '{}')
 			  FROM workgroups g WHERE g.tenant_id = $1 ORDER BY lower(g.name), g.id`, tx.Tenant)
 		if err != nil {
 			return fmt.Errorf("list workgroups: %w", err)
@@ -86,7 +86,7 @@ func (db *DB) Workgroup(ctx context.Context, tenant crm.TenantID, id int64) (crm
 		}
 		rows, err := tx.Query(ctx, `
 			SELECT u.id, u.name, u.email, u.role, u.active, m.manager
-			  FROM workgroup_members m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
+			  FROM workgroup_members m JOIN users u ON u.tenant_id = $1 AND u.id = m.user_id
 			 WHERE m.tenant_id = $1 AND m.workgroup_id = $2 ORDER BY m.manager DESC, lower(u.name), u.id`, tx.Tenant, id)
 		if err != nil {
 			return fmt.Errorf("list members: %w", err)
@@ -185,7 +185,7 @@ func (db *DB) RemoveMember(ctx context.Context, tenant crm.TenantID, actor crm.U
 		var manager bool
 		err := tx.QueryRow(ctx, `
 			DELETE FROM workgroup_members m USING users u
-			 WHERE m.tenant_id = $1 AND m.workgroup_id = $2 AND m.user_id = $3 AND u.tenant_id = m.tenant_id AND u.id = m.user_id
+			 WHERE m.tenant_id = $1 AND m.workgroup_id = $2 AND m.user_id = $3 AND u.tenant_id = $1 AND u.id = m.user_id
 			RETURNING u.name, m.manager`, tx.Tenant, group, user).Scan(&name, &manager)
 		if err != nil {
 			return translate(err)
@@ -206,7 +206,7 @@ func (db *DB) Quotas(ctx context.Context, tenant crm.TenantID, year int) ([]Quot
 			SELECT u.tenant_id, u.id, u.email, u.name, u.role, u.active, u.locale, u.created_at, u.commission_rate_bp,
 			       COALESCE(array_agg(extract(month FROM q.month)::int ORDER BY q.month) FILTER (WHERE q.month IS NOT NULL), '{}'),
 			       COALESCE(array_agg(q.amount_cents ORDER BY q.month) FILTER (WHERE q.month IS NOT NULL), '{}')
-			  FROM users u LEFT JOIN quotas q ON q.tenant_id = u.tenant_id AND q.user_id = u.id
+			  FROM users u LEFT JOIN quotas q ON q.tenant_id = $1 AND q.user_id = u.id
 			       AND q.month >= make_date($2::int, 1, 1) AND q.month < make_date($2::int + 1, 1, 1)
 			 WHERE u.tenant_id = $1
 			 GROUP BY u.tenant_id, u.id
@@ -254,7 +254,7 @@ func (db *DB) SaveQuotas(ctx context.Context, tenant crm.TenantID, actor crm.Use
 				SELECT u.commission_rate_bp,
 				       COALESCE(array_agg(extract(month FROM q.month)::int) FILTER (WHERE q.month IS NOT NULL), '{}'),
 				       COALESCE(array_agg(q.amount_cents) FILTER (WHERE q.month IS NOT NULL), '{}')
-				  FROM users u LEFT JOIN quotas q ON q.tenant_id = u.tenant_id AND q.user_id = u.id
+				  FROM users u LEFT JOIN quotas q ON q.tenant_id = $1 AND q.user_id = u.id
 				       AND q.month >= make_date($3::int, 1, 1) AND q.month < make_date($3::int + 1, 1, 1)
 				 WHERE u.tenant_id = $1 AND u.id = $2 GROUP BY u.commission_rate_bp`, tx.Tenant, c.User, year).Scan(&oldBP, &months, &cents)
 			if err != nil {

@@ -32,7 +32,7 @@ func TestDemoOnce(t *testing.T) {
 		return tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE state = 'archived'),
 			count(*) FILTER (WHERE state = 'deferred'), count(*) FILTER (WHERE state = 'sold'),
 			count(*) FILTER (WHERE state = 'archived' AND archive_reason_id IS NULL),
-			(SELECT count(*) FROM users), (SELECT sum(projects) FROM project_totals)
+			(SELECT count(*) FROM users WHERE tenant_id = $1), (SELECT sum(projects) FROM project_totals WHERE tenant_id = $1)
 			FROM projects WHERE tenant_id = $1`, tx.Tenant).Scan(&projects, &archived, &deferred, &sold, &noReason, &users, &totals)
 	})
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 func (a *testApp) sql(t *testing.T, u crm.User, fn func(ctx context.Context, tx *postgres.Tx) error) {
 	t.Helper()
 	ctx := context.Background()
-	if err := a.db.InTenant(ctx, u.TenantID, func(tx *postgres.Tx) error { return fn(ctx, tx) }); err != nil {
+	if err := a.db.Any.InTenant(ctx, u.TenantID, func(tx *postgres.Tx) error { return fn(ctx, tx) }); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -40,7 +40,7 @@ func TestSignUpCreatesTheDefaults(t *testing.T) {
 	u := app.db.Tenant(t, "Defaults Inc")
 	var milestones []string
 	var won, qualifying, reasons, sources, statuses int
-	err := app.db.InTenant(context.Background(), u.TenantID, func(tx *postgres.Tx) error {
+	err := app.db.Any.InTenant(context.Background(), u.TenantID, func(tx *postgres.Tx) error {
 		rows, err := tx.Query(context.Background(), "SELECT name FROM milestone_defs WHERE tenant_id = $1 ORDER BY position", u.TenantID)
 		if err != nil {
 			return err
@@ -241,7 +241,7 @@ func TestDeactivatedUserIsOutAtOnce(t *testing.T) {
 	u := app.db.Tenant(t, "Acme")
 	c := app.client()
 	c.login(u)
-	err := app.db.InTenant(context.Background(), u.TenantID, func(tx *postgres.Tx) error {
+	err := app.db.Any.InTenant(context.Background(), u.TenantID, func(tx *postgres.Tx) error {
 		_, err := tx.Exec(context.Background(), "UPDATE users SET active = false WHERE tenant_id = $1 AND id = $2", u.TenantID, u.ID)
 		return err
 	})

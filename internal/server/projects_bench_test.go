@@ -66,7 +66,7 @@ func BenchmarkWorkspace1M(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	if err := app.db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+	if err := app.db.Any.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
 		_, err := tx.Exec(ctx, `ANALYZE projects; ANALYZE milestone_completions; ANALYZE project_log`)
 		return err
 	}); err != nil {

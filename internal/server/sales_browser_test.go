@@ -213,7 +213,7 @@ func TestBrowserBulkAssign(t *testing.T) {
 		t.Fatalf("bulk result says %q", got)
 	}
 	b.screenshot("sales-bulk-assigned")
-	err := app.db.InTenant(context.Background(), manager.TenantID, func(tx *postgres.Tx) error {
+	err := app.db.Any.InTenant(context.Background(), manager.TenantID, func(tx *postgres.Tx) error {
 		var n int
 		var logs int
 		if err := tx.QueryRow(context.Background(), `

@@ -15,7 +15,7 @@ import (
 func projectState(t *testing.T, f *salesFixture, id crm.ProjectID) (owner crm.UserID, state string, logs int) {
 	t.Helper()
 	ctx := context.Background()
-	err := f.app.db.InTenant(ctx, f.admin.TenantID, func(tx *postgres.Tx) error {
+	err := f.app.db.Any.InTenant(ctx, f.admin.TenantID, func(tx *postgres.Tx) error {
 		return tx.QueryRow(ctx, `SELECT owner_id, state, (SELECT count(*) FROM project_log l WHERE l.tenant_id = p.tenant_id AND l.project_id = p.id)
 			FROM projects p WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id).Scan(&owner, &state, &logs)
 	})
@@ -88,7 +88,7 @@ func TestBulkVisibility(t *testing.T) {
 	t.Parallel()
 	f := newSalesFixture(t)
 	ctx := context.Background()
-	err := f.app.db.InTenant(ctx, f.admin.TenantID, func(tx *postgres.Tx) error {
+	err := f.app.db.Any.InTenant(ctx, f.admin.TenantID, func(tx *postgres.Tx) error {
 		var wg int64
 		if err := tx.QueryRow(ctx, `INSERT INTO workgroups (tenant_id, name) VALUES ($1, 'North') RETURNING id`, tx.Tenant).Scan(&wg); err != nil {
 			return err
