@@ -607,10 +607,14 @@ func (m *importMatcher) source(ctx context.Context, name string) (int64, error) 
 	if id, ok := m.sources[strings.ToLower(name)]; ok {
 		return id, nil
 	}
-	var id int64
-	err := m.tx.QueryRow(ctx, `INSERT INTO lead_sources (tenant_id, name, position)
-		VALUES ($1, $2, (SELECT COALESCE(max(s.position), 0) + 1 FROM lead_sources s WHERE s.tenant_id = $1)) RETURNING id`,
-		m.tx.Tenant, name).Scan(&id)
+	// The position first, then the row: a distributed database takes no
+	// sub-select inside an INSERT.
+	var id, pos int64
+	err := m.tx.QueryRow(ctx, `SELECT COALESCE(max(s.position), 0) + 1 FROM lead_sources s WHERE s.tenant_id = $1`, m.tx.Tenant).Scan(&pos)
+	if err == nil {
+		err = m.tx.QueryRow(ctx, `INSERT INTO lead_sources (tenant_id, name, position) VALUES ($1, $2, $3) RETURNING id`,
+			m.tx.Tenant, name, pos).Scan(&id)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("create lead source: %w", err)
 	}

@@ -39,15 +39,42 @@ func newReportTenant(t *testing.T, db *pgtest.DB, n int) *reportTenant {
 		// Last activity from 20 days before now to now, often at a local
 		// 23:59 or 00:01, so stagnation is judged at its day boundary;
 		// sources on two thirds; some active projects archived and reopened.
-		return execEach(tx, []any{tx.Tenant, rt.now}, `
-			UPDATE projects SET last_activity_at = GREATEST(created_at, $2::timestamptz - (id % 21) * interval '1 day'
-			       + CASE id % 3 WHEN 0 THEN interval '0' WHEN 1 THEN interval '11 hours 59 minutes' ELSE interval '12 hours 1 minute' END
-			       - interval '12 hours') WHERE tenant_id = $1;
+		// Instants are computed from seconds (to_timestamp is immutable), as a
+		// distributed database evaluates an UPDATE's expressions on its shards.
+		err := execEach(tx, []any{tx.Tenant, float64(rt.now.UnixMicro()) / 1e6}, `
+			UPDATE projects SET last_activity_at = GREATEST(created_at, to_timestamp($2::float8 - (id % 21) * 86400
+			       + CASE id % 3 WHEN 0 THEN 0 WHEN 1 THEN 43140 ELSE 43260 END - 43200)) WHERE tenant_id = $1;
 			UPDATE projects SET source_id = (SELECT min(id) FROM lead_sources WHERE tenant_id = $1) WHERE tenant_id = $1 AND id % 3 = 1;
-			UPDATE projects SET source_id = (SELECT max(id) FROM lead_sources WHERE tenant_id = $1) WHERE tenant_id = $1 AND id % 3 = 2;
-			UPDATE projects SET archived_at = created_at + interval '1 hour',
-			       archive_reason_id = (SELECT min(id) FROM archive_reasons WHERE tenant_id = $1)
-			 WHERE tenant_id = $1 AND state = 'active' AND id % 7 = 0`)
+			UPDATE projects SET source_id = (SELECT max(id) FROM lead_sources WHERE tenant_id = $1) WHERE tenant_id = $1 AND id % 3 = 2`)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, created_at FROM projects WHERE tenant_id = $1 AND state = 'active' AND id % 7 = 0`, tx.Tenant)
+		if err != nil {
+			return err
+		}
+		type idAt struct {
+			id int64
+			at time.Time
+		}
+		var archive []idAt
+		for rows.Next() {
+			var x idAt
+			if err := rows.Scan(&x.id, &x.at); err != nil {
+				rows.Close()
+				return err
+			}
+			archive = append(archive, x)
+		}
+		rows.Close()
+		for _, x := range archive {
+			if _, err := tx.Exec(ctx, `UPDATE projects SET archived_at = $3,
+			       archive_reason_id = (SELECT min(id) FROM archive_reasons WHERE tenant_id = $1) WHERE tenant_id = $1 AND id = $2`,
+				tx.Tenant, x.id, x.at.Add(time.Hour)); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
 	})
 	if err != nil {
 		t.Fatal(err)
