@@ -32,14 +32,9 @@ func salesReportsFixture(t *testing.T) (*reportsFixture, string) {
 				[]any{f.rita.ID, f.sam.ID, f.manager.ID}},
 			{`INSERT INTO quotas (tenant_id, user_id, month, amount_cents) VALUES ($1, $2, $4, 2000000), ($1, $3, $4, 1000000)`,
 				[]any{f.rita.ID, f.sam.ID, month}},
-			{`INSERT INTO milestone_completions (tenant_id, project_id, milestone_id, completed_at)
-			  SELECT $1, p.id, m.id, $2 FROM projects p, milestone_defs m
-			   WHERE p.tenant_id = $1 AND m.tenant_id = $1 AND m.won AND p.title IN ('=Rita roof', 'Sam roof')`, []any{now.Add(-2 * time.Hour)}},
 			{`UPDATE projects SET state = 'sold', sold_at = $2 WHERE tenant_id = $1 AND title IN ('=Rita roof', 'Sam roof')`, []any{now.Add(-2 * time.Hour)}},
 			{`UPDATE projects SET referrer = '=Bob', source_id = (SELECT min(id) FROM lead_sources WHERE tenant_id = $1)
 			   WHERE tenant_id = $1 AND title = 'Sam roof'`, nil},
-			{`INSERT INTO milestone_completions (tenant_id, project_id, milestone_id, completed_at)
-			  SELECT $1, p.id, $2, p.created_at + interval '1 hour' FROM projects p WHERE p.tenant_id = $1 AND p.title = 'Rita shed'`, []any{f.qualified}},
 			{`UPDATE projects SET state = 'archived', archive_reason_id = (SELECT min(id) FROM archive_reasons WHERE tenant_id = $1),
 			         archived_at = $2 WHERE tenant_id = $1 AND title = 'Rita shed'`, []any{now.Add(-time.Hour)}},
 			{`UPDATE projects SET expected_close = $2, forecast_category = 'commit' WHERE tenant_id = $1 AND title = 'Mona''s own'`,
@@ -49,7 +44,36 @@ func salesReportsFixture(t *testing.T) (*reportsFixture, string) {
 				return err
 			}
 		}
-		return nil
+		// The completions: the won milestone of the two sales, Lead
+		// qualified an hour after the shed's creation.
+		var won int64
+		if err := tx.QueryRow(ctx, `SELECT id FROM milestone_defs WHERE tenant_id = $1 AND won`, tx.Tenant).Scan(&won); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, title, created_at FROM projects WHERE tenant_id = $1 AND title IN ('=Rita roof', 'Sam roof', 'Rita shed')`, tx.Tenant)
+		if err != nil {
+			return err
+		}
+		var comps [][]any
+		for rows.Next() {
+			var id int64
+			var title string
+			var created time.Time
+			if err := rows.Scan(&id, &title, &created); err != nil {
+				rows.Close()
+				return err
+			}
+			if title == "Rita shed" {
+				comps = append(comps, []any{int64(tx.Tenant), id, f.qualified, created.Add(time.Hour)})
+			} else {
+				comps = append(comps, []any{int64(tx.Tenant), id, won, now.Add(-2 * time.Hour)})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return insertValues(ctx, tx, "milestone_completions", []string{"tenant_id", "project_id", "milestone_id", "completed_at"}, comps)
 	})
 	if err := f.app.db.Refresh(context.Background(), f.admin.TenantID); err != nil {
 		t.Fatal(err)
@@ -362,10 +386,7 @@ func TestSalesReportsTimeout(t *testing.T) {
 	t.Parallel()
 	f := newReportsFixture(t, Config{ReportTimeout: time.Millisecond})
 	f.app.sql(t, f.admin, func(ctx context.Context, tx *postgres.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO projects (tenant_id, title, account_id, owner_id)
-			SELECT $1, 'Bulk ' || g, (SELECT min(id) FROM accounts WHERE tenant_id = $1), $2 FROM generate_series(1, 20000) g`,
-			tx.Tenant, f.admin.ID)
-		return err
+		return bulkProjects(ctx, tx, f.admin.ID, 20000)
 	})
 	c := f.app.client()
 	c.login(f.admin)
