@@ -28,7 +28,7 @@ func salesReportsFixture(t *testing.T) (*reportsFixture, string) {
 			sql  string
 			args []any
 		}{
-			{`UPDATE users SET commission_rate_bp = CASE id WHEN $2 THEN 1000 WHEN $3 THEN 500 WHEN $4 THEN 200 ELSE 0 END WHERE tenant_id = $1`,
+			{`UPDATE users SET commission_rate_bp = CASE WHEN id = $2 THEN 1000 WHEN id = $3 THEN 500 WHEN id = $4 THEN 200 ELSE 0 END WHERE tenant_id = $1`,
 				[]any{f.rita.ID, f.sam.ID, f.manager.ID}},
 			{`INSERT INTO quotas (tenant_id, user_id, month, amount_cents) VALUES ($1, $2, $4, 2000000), ($1, $3, $4, 1000000)`,
 				[]any{f.rita.ID, f.sam.ID, month}},
