@@ -403,6 +403,9 @@ func queueListSales(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilte
 		list = scopedList(tenant, scope, f, expr, dir, cmp, after, limit, &args)
 	}
 	count := "SELECT count(*) FROM (SELECT 1 FROM projects p WHERE " + countWhere + " LIMIT " + strconv.Itoa(SalesCountCap+1) + ") x"
+	if !scope.All && len(scope.Owners) == 1 {
+		count, countArgs = scopedCountSQL(tenant, scope, f)
+	}
 	custom := f.filtered()
 	if custom {
 		b.Queue(customPlans)
@@ -471,6 +474,24 @@ func scopedList(tenant crm.TenantID, scope Scope, f SalesFilter, expr, dir, cmp 
 	})
 	*args = append(*args, limit+1)
 	return fmt.Sprintf("SELECT * FROM (%s UNION ALL %s) u ORDER BY u.sort_k %s, u.id %s LIMIT $%d", owned, member, dir, dir, len(*args))
+}
+
+// scopedCountSQL counts, up to the cap, the matches of a viewer who sees
+// one owner's projects and those whose team they are on, as two halves like
+// scopedList: the owner's from the owner indexes, the others from the
+// viewer's memberships (each half at most the cap plus one; they do not
+// overlap).
+func scopedCountSQL(tenant crm.TenantID, scope Scope, f SalesFilter) (string, []any) {
+	var args []any
+	limit := strconv.Itoa(SalesCountCap + 1)
+	owned := f.where(tenant, &args) // first: the tenant is $1
+	owned += " AND " + scope.owned("p", &args)
+	member := f.where(tenant, &args)
+	args = append(args, int64(scope.Viewer.UserID))
+	member = "pm.tenant_id = $1 AND pm.user_id = $" + strconv.Itoa(len(args)) + " AND NOT " + scope.owned("p", &args) + " AND " + member
+	return `SELECT count(*) FROM ((SELECT 1 FROM projects p WHERE ` + owned + ` LIMIT ` + limit + `)
+		UNION ALL (SELECT 1 FROM project_members pm JOIN projects p ON p.tenant_id = $1 AND p.id = pm.project_id
+		 WHERE ` + member + ` LIMIT ` + limit + `)) x`, args
 }
 
 // cutPage keeps the first limit rows of a page read with one more, and
