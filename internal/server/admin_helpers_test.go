@@ -3,9 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
-	"strings"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
