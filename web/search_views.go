@@ -16,6 +16,8 @@ type SearchView struct {
 	MoreAccounts  bool
 	AccountsURL   string
 	Contacts      []SearchHit
+	// AccountsTooSlow, ContactsTooSlow: they could not be searched in time.
+	AccountsTooSlow, ContactsTooSlow bool
 }
 
 // SearchProjects is one view's matching projects: the newest few, the count

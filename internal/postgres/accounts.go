@@ -52,28 +52,33 @@ func (db *DB) Accounts(ctx context.Context, v crm.Viewer, q string, limit int) (
 		if err != nil {
 			return err
 		}
-		pattern := "%" + escapeLike(strings.ToLower(strings.TrimSpace(q))) + "%"
-		args := []any{tx.Tenant, pattern, limit}
-		contacts := scope.ContactWhere("c", &args)
-		accounts := scope.AccountWhere("a", &args)
-		rows, err := tx.Query(ctx, `
-			SELECT a.id, a.name, a.email, a.phone, a.address, a.created_at, COALESCE(a.created_by, 0),
-			       (SELECT count(*) FROM contacts c WHERE c.tenant_id = $1 AND c.account_id = a.id AND `+contacts+`)
-			  FROM accounts a
-			 WHERE a.tenant_id = $1 AND ($2 = '%%' OR lower(a.name) LIKE $2 OR lower(a.email) LIKE $2 OR a.phone LIKE $2)
-			   AND `+accounts+`
-			 ORDER BY lower(a.name), a.id LIMIT $3`, args...)
-		if err != nil {
-			return fmt.Errorf("list accounts: %w", err)
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (AccountRow, error) {
-			var a AccountRow
-			err := r.Scan(&a.ID, &a.Name, &a.Email, &a.Phone, &a.Address, &a.CreatedAt, &a.CreatedBy, &a.Contacts)
-			return a, err
-		})
+		out, err = tx.accounts(ctx, scope, q, limit)
 		return err
 	})
 	return out, err
+}
+
+// accounts is Accounts in tx for scope.
+func (tx *Tx) accounts(ctx context.Context, scope Scope, q string, limit int) ([]AccountRow, error) {
+	pattern := "%" + escapeLike(strings.ToLower(strings.TrimSpace(q))) + "%"
+	args := []any{tx.Tenant, pattern, limit}
+	contacts := scope.ContactWhere("c", &args)
+	accounts := scope.AccountWhere("a", &args)
+	rows, err := tx.Query(ctx, `
+		SELECT a.id, a.name, a.email, a.phone, a.address, a.created_at, COALESCE(a.created_by, 0),
+		       (SELECT count(*) FROM contacts c WHERE c.tenant_id = $1 AND c.account_id = a.id AND `+contacts+`)
+		  FROM accounts a
+		 WHERE a.tenant_id = $1 AND ($2 = '%%' OR lower(a.name) LIKE $2 OR lower(a.email) LIKE $2 OR a.phone LIKE $2)
+		   AND `+accounts+`
+		 ORDER BY lower(a.name), a.id LIMIT $3`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (AccountRow, error) {
+		var a AccountRow
+		err := r.Scan(&a.ID, &a.Name, &a.Email, &a.Phone, &a.Address, &a.CreatedAt, &a.CreatedBy, &a.Contacts)
+		return a, err
+	})
 }
 
 // ProjectRow is a project in a list on an account or contact page.

@@ -2,21 +2,52 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
 // SearchResult is what the header's search box finds for a viewer: the
 // newest matching projects of each Sales screen view with their counts,
-// and the matching contacts (with their account's name). Accounts come
-// from Accounts.
+// the matching accounts and contacts (with their account's name).
 type SearchResult struct {
 	Projects map[crm.State]SalesPage
 	Contacts []ContactHit
+	// Accounts: up to limit+1 (the last says there are more).
+	Accounts []AccountRow
+	// AccountsTooSlow, ContactsTooSlow: that part of the search ran out of
+	// its time (searchRecordsFor) and has nothing to show.
+	AccountsTooSlow, ContactsTooSlow bool
+}
+
+// searchRecordsFor bounds each of the header search's account and contact
+// lookups.
+const searchRecordsFor = 150 * time.Millisecond
+
+// bounded runs fn in a tenant transaction whose statements stop after
+// searchRecordsFor; running out of that time is tooSlow, not an error.
+func (db *DB) bounded(ctx context.Context, v crm.Viewer, fn func(tx *Tx, scope Scope) error) (tooSlow bool, err error) {
+	err = db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
+		scope, err := tx.Scope(ctx, v)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = "+strconv.FormatInt(searchRecordsFor.Milliseconds(), 10)); err != nil {
+			return err
+		}
+		return fn(tx, scope)
+	})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "57014" && ctx.Err() == nil {
+		return true, nil
+	}
+	return false, err
 }
 
 // ContactHit is a contact found by the search.
@@ -30,8 +61,9 @@ var SearchViews = []crm.State{crm.StateActive, crm.StateDeferred, crm.StateArchi
 
 // GlobalSearch searches text (lower-case, at least two characters) in the
 // projects of every view the viewer can see (as the Sales screen's search
-// does, up to limit rows each) and in the names, e-mails and phones of the
-// contacts they can see, in one tenant transaction.
+// does, up to limit rows each, in one tenant transaction) and in the
+// names, e-mails and phones of the accounts and contacts they can see
+// (each in a transaction of its own, bounded in time).
 func (db *DB) GlobalSearch(ctx context.Context, v crm.Viewer, text string, now time.Time, limit int) (SearchResult, error) {
 	out := SearchResult{Projects: map[crm.State]SalesPage{}}
 	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
@@ -43,10 +75,23 @@ func (db *DB) GlobalSearch(ctx context.Context, v crm.Viewer, text string, now t
 			}
 			out.Projects[st] = page
 		}
-		scope, err := tx.Scope(ctx, v)
-		if err != nil {
-			return err
-		}
+		return nil
+	})
+	if err != nil {
+		return out, err
+	}
+	// Accounts and contacts match anywhere in their name, e-mail or phone,
+	// which no index answers: each runs in its own transaction that stops
+	// after searchRecordsFor, and the page then says it was not searched.
+	out.AccountsTooSlow, err = db.bounded(ctx, v, func(tx *Tx, scope Scope) error {
+		var err error
+		out.Accounts, err = tx.accounts(ctx, scope, text, limit+1)
+		return err
+	})
+	if err != nil {
+		return out, err
+	}
+	out.ContactsTooSlow, err = db.bounded(ctx, v, func(tx *Tx, scope Scope) error {
 		pattern := "%" + escapeLike(strings.ToLower(text)) + "%"
 		args := []any{tx.Tenant, pattern, limit}
 		rows, err := tx.Query(ctx, `SELECT `+contactColumns+`, a.name

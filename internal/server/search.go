@@ -36,11 +36,6 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 			s.handleError(w, r, err)
 			return
 		}
-		accounts, err := s.db.Accounts(ctx, viewer(ctx), q, searchLimit+1)
-		if err != nil {
-			s.handleError(w, r, err)
-			return
-		}
 		v.Searched = true
 		for _, st := range postgres.SearchViews {
 			page := res.Projects[st]
@@ -51,7 +46,8 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 			}
 			v.Projects = append(v.Projects, g)
 		}
-		for i, a := range accounts {
+		v.AccountsTooSlow = res.AccountsTooSlow
+		for i, a := range res.Accounts {
 			if i == searchLimit {
 				v.MoreAccounts = true
 				break
@@ -59,6 +55,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 			v.Accounts = append(v.Accounts, web.SearchHit{URL: web.AccountURL(a.ID), Title: a.Name, Detail: strings.Trim(a.Email+" · "+a.Phone, " ·")})
 		}
 		v.AccountsURL = "/accounts?q=" + url.QueryEscape(q)
+		v.ContactsTooSlow = res.ContactsTooSlow
 		for _, c := range res.Contacts {
 			v.Contacts = append(v.Contacts, web.SearchHit{URL: web.ContactURL(c.ID), Title: c.Name, Detail: strings.Trim(c.AccountName+" · "+c.Email+" · "+c.Phone, " ·")})
 		}
