@@ -24,6 +24,11 @@ type browser struct {
 // newBrowser starts headless Chromium for a journey test. Without Chromium the
 // test is skipped, unless PIPEWELL_REQUIRE_BROWSER=1 (set by `make test` and
 // CI), where it fails.
+// browserSlots bounds how many Chromiums the parallel browser tests run at
+// once: on a 2-core machine more of them starting together made a start
+// miss its deadline.
+var browserSlots = make(chan struct{}, 2)
+
 func newBrowser(t *testing.T, app *testApp) *browser {
 	t.Helper()
 	path := os.Getenv("PIPEWELL_CHROMIUM")
@@ -59,6 +64,9 @@ func newBrowser(t *testing.T, app *testApp) *browser {
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	)
+	opts = append(opts, chromedp.WSURLReadTimeout(90*time.Second))
+	browserSlots <- struct{}{}
+	t.Cleanup(func() { <-browserSlots })
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
