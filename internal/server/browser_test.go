@@ -24,9 +24,10 @@ type browser struct {
 // newBrowser starts headless Chromium for a journey test. Without Chromium the
 // test is skipped, unless PIPEWELL_REQUIRE_BROWSER=1 (set by `make test` and
 // CI), where it fails.
-// browserSlots bounds how many Chromiums the parallel browser tests run at
-// once: on a 2-core machine more of them starting together made a start
-// miss its deadline.
+// browserSlots bounds how many Chromiums the parallel browser tests start
+// at once: on a 2-core machine more of them starting together made a start
+// miss its deadline. Only the start holds a slot (a test may run two
+// browsers).
 var browserSlots = make(chan struct{}, 2)
 
 func newBrowser(t *testing.T, app *testApp) *browser {
@@ -65,8 +66,6 @@ func newBrowser(t *testing.T, app *testApp) *browser {
 		chromedp.WindowSize(1280, 900),
 	)
 	opts = append(opts, chromedp.WSURLReadTimeout(90*time.Second))
-	browserSlots <- struct{}{}
-	t.Cleanup(func() { <-browserSlots })
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
@@ -78,7 +77,10 @@ func newBrowser(t *testing.T, app *testApp) *browser {
 			time.Sleep(50 * time.Millisecond) // helper processes still closing files
 		}
 	})
-	if err := chromedp.Run(ctx); err != nil {
+	browserSlots <- struct{}{}
+	err = chromedp.Run(ctx)
+	<-browserSlots
+	if err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	return &browser{t: t, app: app, ctx: ctx}
