@@ -195,6 +195,14 @@ func (tx *Tx) insertValues(ctx context.Context, table string, cols []string, row
 	return nil
 }
 
+// InsertValues is insertValues for test setup outside this package: rows
+// written as they are, without derived data (a test that needs the
+// Sales screen's figures calls DB.Refresh after). table and cols must be
+// constants.
+func (tx *Tx) InsertValues(ctx context.Context, table string, cols []string, rows [][]any) error {
+	return tx.insertValues(ctx, table, cols, rows)
+}
+
 // loadNames are the names a load's projects are shown by: its own
 // accounts and contacts, the others', users and statuses from the tenant.
 type loadNames struct {

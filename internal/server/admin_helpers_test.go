@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -93,36 +92,6 @@ func shownLink(t *testing.T, a *testApp, body string) string {
 	return m[1][len(a.ts.URL):]
 }
 
-// insertValues writes rows into table with multi-row INSERTs: test setup
-// that runs on a distributed database too, which refuses INSERT … SELECT
-// under row-level security (it would copy the rows into the shards).
-func insertValues(ctx context.Context, tx *postgres.Tx, table string, cols []string, rows [][]any) error {
-	per := max(1, 30000/len(cols))
-	for start := 0; start < len(rows); start += per {
-		chunk := rows[start:min(len(rows), start+per)]
-		var sb strings.Builder
-		var args []any
-		for i, r := range chunk {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(")
-			for j, v := range r {
-				if j > 0 {
-					sb.WriteString(", ")
-				}
-				args = append(args, v)
-				fmt.Fprintf(&sb, "$%d", len(args))
-			}
-			sb.WriteString(")")
-		}
-		if _, err := tx.Exec(ctx, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES "+sb.String(), args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // bulkProjects adds n plain projects of owner on the tenant's first account.
 func bulkProjects(ctx context.Context, tx *postgres.Tx, owner crm.UserID, n int) error {
 	var account int64
@@ -133,5 +102,5 @@ func bulkProjects(ctx context.Context, tx *postgres.Tx, owner crm.UserID, n int)
 	for i := range rows {
 		rows[i] = []any{int64(tx.Tenant), fmt.Sprintf("Bulk %d", i+1), account, int64(owner)}
 	}
-	return insertValues(ctx, tx, "projects", []string{"tenant_id", "title", "account_id", "owner_id"}, rows)
+	return tx.InsertValues(ctx, "projects", []string{"tenant_id", "title", "account_id", "owner_id"}, rows)
 }

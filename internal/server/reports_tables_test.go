@@ -73,7 +73,7 @@ func salesReportsFixture(t *testing.T) (*reportsFixture, string) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		return insertValues(ctx, tx, "milestone_completions", []string{"tenant_id", "project_id", "milestone_id", "completed_at"}, comps)
+		return tx.InsertValues(ctx, "milestone_completions", []string{"tenant_id", "project_id", "milestone_id", "completed_at"}, comps)
 	})
 	if err := f.app.db.Refresh(context.Background(), f.admin.TenantID); err != nil {
 		t.Fatal(err)

@@ -33,6 +33,29 @@ type salesQuery struct {
 // two-letter surname or a two-character Chinese name is found.
 const minSearch = 2
 
+// searchCheck is what searchText makes of a typed search.
+type searchCheck int
+
+const (
+	searchOK    searchCheck = iota
+	searchShort             // fewer than minSearch characters
+	searchBad               // not UTF-8, control characters or over 100 characters
+)
+
+// searchText is the one rule for a typed search, the Sales screen's and the
+// header's: the trimmed text, lower-cased for the word index, and whether it
+// can run.
+func searchText(typed string) (string, searchCheck) {
+	n := utf8.RuneCountInString(typed)
+	switch {
+	case !utf8.ValidString(typed) || n > 100 || strings.ContainsFunc(typed, func(r rune) bool { return r < ' ' }):
+		return "", searchBad
+	case n < minSearch:
+		return "", searchShort
+	}
+	return strings.ToLower(typed), searchOK
+}
+
 // parseSalesQuery reads the filters. A malformed or unknown value is left out
 // of the filter and named in Notices: the page still answers.
 func parseSalesQuery(q url.Values, loc *time.Location, now time.Time) salesQuery {
@@ -118,15 +141,14 @@ func parseSalesQuery(q url.Values, loc *time.Location, now time.Time) salesQuery
 	money("vmin", &f.ValueMin)
 	money("vmax", &f.ValueMax)
 	if v := strings.TrimSpace(q.Get("q")); v != "" {
-		n := utf8.RuneCountInString(v)
-		switch {
-		case !utf8.ValidString(v) || n > 100 || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' }):
+		switch text, check := searchText(v); check {
+		case searchBad:
 			bad("q")
-		case n < minSearch:
+		case searchShort:
 			bad("q_short")
 			sq.TypedQ = v
 		default:
-			f.Text = strings.ToLower(v)
+			f.Text = text
 			sq.Clean.Set("q", v)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/pipewell/pipewell/internal/postgres"
 	"github.com/pipewell/pipewell/web"
@@ -22,15 +21,14 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	v := web.SearchView{Page: s.page(r, "search.title", ""), Query: q}
 	v.Page.SearchQuery = q
-	n := utf8.RuneCountInString(q)
+	text, check := searchText(q)
 	switch {
 	case q == "":
-	case !utf8.ValidString(q) || n > 100 || strings.ContainsFunc(q, func(r rune) bool { return r < ' ' }):
+	case check == searchBad:
 		v.Notice = "search.bad"
-	case n < minSearch:
+	case check == searchShort:
 		v.Notice = "search.short"
 	default:
-		text := strings.ToLower(q)
 		res, err := s.db.GlobalSearch(ctx, viewer(ctx), text, moment(), searchLimit)
 		if err != nil {
 			s.handleError(w, r, err)
