@@ -32,6 +32,9 @@ type Tx struct {
 	// multi-row INSERTs instead of COPY).
 	citus bool
 	db    *DB
+	// pending: BEGIN and the tenant binding are not sent yet; they go
+	// with the transaction's first statement (see start and SendBatch).
+	pending bool
 }
 
 // errCommitted is returned by statements sent after commitWithNextBatch's
@@ -64,13 +67,19 @@ func (db *DB) InTenant(ctx context.Context, tenant crm.TenantID, fn func(tx *Tx)
 	// Release checks the transaction status: a connection returned mid-transaction
 	// (commit failed, context cancelled) is closed by the pool, not reused.
 	defer conn.Release()
-	if err := begin(ctx, conn.Conn().PgConn(), tenant); err != nil {
-		return fmt.Errorf("begin tenant transaction: %w", err)
+	tx := &Tx{conn: conn, Tenant: tenant, citus: db.citus, db: db, pending: true}
+	if db.citus {
+		// A distributed database needs SET LOCAL itself (it propagates
+		// that to the workers, not set_config), a literal per tenant that
+		// is better not cached: sent on its own, before anything else.
+		if err := begin(ctx, conn.Conn().PgConn(), tenant); err != nil {
+			return fmt.Errorf("begin tenant transaction: %w", err)
+		}
+		tx.pending = false
 	}
-	tx := &Tx{conn: conn, Tenant: tenant, citus: db.citus, db: db}
 	done := false
 	defer func() {
-		if !done {
+		if !done && !tx.pending {
 			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
@@ -78,8 +87,8 @@ func (db *DB) InTenant(ctx context.Context, tenant crm.TenantID, fn func(tx *Tx)
 		return err
 	}
 	done = true
-	if tx.committed {
-		return nil
+	if tx.committed || tx.pending {
+		return nil // committed with the last batch, or nothing was sent
 	}
 	if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
 		return translate(fmt.Errorf("commit: %w", err))
@@ -128,10 +137,31 @@ func readResult(p *pgconn.Pipeline) error {
 	return rr.Read().Err
 }
 
+// bindTenantParam binds the transaction to a tenant like SET LOCAL, as one
+// prepared statement for every tenant.
+const bindTenantParam = "SELECT set_config('app.tenant_id', $1, true)"
+
+// start sends BEGIN and the tenant binding if they are still pending:
+// before a statement sent on its own. (SendBatch puts them in front of its
+// batch instead, saving the round trip.)
+func (tx *Tx) start(ctx context.Context) error {
+	if !tx.pending {
+		return nil
+	}
+	if err := begin(ctx, tx.conn.Conn().PgConn(), tx.Tenant); err != nil {
+		return fmt.Errorf("begin tenant transaction: %w", err)
+	}
+	tx.pending = false
+	return nil
+}
+
 // Exec runs a statement.
 func (tx *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	if tx.committed {
 		return pgconn.CommandTag{}, errCommitted
+	}
+	if err := tx.start(ctx); err != nil {
+		return pgconn.CommandTag{}, err
 	}
 	return tx.conn.Exec(ctx, sql, args...)
 }
@@ -141,47 +171,74 @@ func (tx *Tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, err
 	if tx.committed {
 		return nil, errCommitted
 	}
+	if err := tx.start(ctx); err != nil {
+		return nil, err
+	}
 	return tx.conn.Query(ctx, sql, args...)
 }
 
 // QueryRow runs a query returning at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	if tx.committed {
-		return errRow{}
+		return errRow{errCommitted}
+	}
+	if err := tx.start(ctx); err != nil {
+		return errRow{err}
 	}
 	return tx.conn.QueryRow(ctx, sql, args...)
 }
 
-type errRow struct{}
+type errRow struct{ err error }
 
-func (errRow) Scan(...any) error { return errCommitted }
+func (r errRow) Scan(...any) error { return r.err }
 
 // SendBatch sends several statements in one round trip (ending with COMMIT
-// after commitWithNextBatch; its result is read by the batch's Close).
+// after commitWithNextBatch; its result is read by the batch's Close). The
+// transaction's first batch begins it: BEGIN and the tenant binding go in
+// front, and their results are read here.
 func (tx *Tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if tx.committed {
-		return errBatch{}
+		return errBatch{errCommitted}
 	}
 	if tx.commitNext {
 		b.Queue("COMMIT")
 		tx.commitNext, tx.committed = false, true
 	}
-	return tx.conn.SendBatch(ctx, b)
+	if !tx.pending {
+		return tx.conn.SendBatch(ctx, b)
+	}
+	tx.pending = false
+	first := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+2)}
+	first.Queue("BEGIN")
+	first.Queue(bindTenantParam, strconv.FormatInt(int64(tx.Tenant), 10))
+	first.QueuedQueries = append(first.QueuedQueries, b.QueuedQueries...)
+	br := tx.conn.SendBatch(ctx, first)
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return errBatch{fmt.Errorf("begin tenant transaction: %w", err)}
+		}
+	}
+	return br
 }
 
-// errBatch is the result of a batch sent after the transaction was over.
-type errBatch struct{}
+// errBatch is the result of a batch that could not run: sent after the
+// transaction was over, or whose BEGIN failed.
+type errBatch struct{ err error }
 
-func (errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, errCommitted }
-func (errBatch) Query() (pgx.Rows, error)         { return nil, errCommitted }
-func (errBatch) QueryRow() pgx.Row                { return errRow{} }
-func (errBatch) Close() error                     { return errCommitted }
-func (errBatch) Tx() pgx.Tx                       { return nil }
+func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
+func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
+func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
+func (b errBatch) Close() error                     { return b.err }
+func (errBatch) Tx() pgx.Tx                         { return nil }
 
 // CopyFrom bulk-loads rows with COPY.
 func (tx *Tx) CopyFrom(ctx context.Context, table pgx.Identifier, cols []string, src pgx.CopyFromSource) (int64, error) {
 	if tx.committed {
 		return 0, errCommitted
+	}
+	if err := tx.start(ctx); err != nil {
+		return 0, err
 	}
 	return tx.conn.CopyFrom(ctx, table, cols, src)
 }

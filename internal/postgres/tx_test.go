@@ -332,3 +332,98 @@ func TestIdentity(t *testing.T) {
 	}
 	clean()
 }
+
+// TestTransactionBegunByItsFirstBatch: BEGIN and the tenant binding travel
+// with a transaction's first batch. Its statements see the tenant's rows
+// and only those, they are one transaction with what follows, a failure
+// rolls all of it back, and the connection comes back unbound.
+func TestTransactionBegunByItsFirstBatch(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t, pgtest.AnyPlan)
+	a := db.Tenant(t, "Acme")
+	b := db.Tenant(t, "Bolt")
+	ctx := context.Background()
+	one, err := postgres.Open(ctx, db.AppURL+"&pool_max_conns=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer one.Close()
+	count := func(tenant crm.TenantID) (mine, all int) {
+		t.Helper()
+		if err := one.InTenant(ctx, tenant, func(tx *postgres.Tx) error {
+			batch := &pgx.Batch{}
+			batch.Queue("SELECT count(*) FROM accounts WHERE tenant_id = $1", tx.Tenant)
+			batch.Queue("SELECT count(*) FROM accounts")
+			br := tx.SendBatch(ctx, batch)
+			if err := br.QueryRow().Scan(&mine); err != nil {
+				return err
+			}
+			if err := br.QueryRow().Scan(&all); err != nil {
+				return err
+			}
+			return br.Close()
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return mine, all
+	}
+	if err := one.InTenant(ctx, a.TenantID, func(tx *postgres.Tx) error { return nil }); err != nil { // nothing sent, nothing to commit
+		t.Fatal(err)
+	}
+	for _, tenant := range []crm.TenantID{a.TenantID, b.TenantID} {
+		if err := one.InTenant(ctx, tenant, func(tx *postgres.Tx) error {
+			_, err := tx.Exec(ctx, "INSERT INTO accounts (tenant_id, name) VALUES ($1, 'Seen by its tenant')", tx.Tenant)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mineA, allA := count(a.TenantID)
+	mineB, allB := count(b.TenantID)
+	if mineA == 0 || mineB == 0 {
+		t.Fatalf("a batch-begun transaction saw %d and %d of its tenant's accounts, want some", mineA, mineB)
+	}
+	if mineA != allA || mineB != allB {
+		t.Fatalf("a batch-begun transaction saw other tenants' accounts: %d/%d and %d/%d", mineA, allA, mineB, allB)
+	}
+
+	// A batch, then a statement on its own, then a failure: nothing stays.
+	boom := errors.New("boom")
+	err = one.InTenant(ctx, a.TenantID, func(tx *postgres.Tx) error {
+		batch := &pgx.Batch{}
+		batch.Queue("INSERT INTO accounts (tenant_id, name) VALUES ($1, 'In the batch')", tx.Tenant)
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO accounts (tenant_id, name) VALUES ($1, 'On its own')", tx.Tenant); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("InTenant returned %v, want the callback's error", err)
+	}
+	if mine, _ := count(a.TenantID); mine != mineA {
+		t.Fatalf("accounts after a rolled-back transaction: %d, want %d", mine, mineA)
+	}
+
+	// A batch that writes commits with the transaction.
+	if err := one.InTenant(ctx, a.TenantID, func(tx *postgres.Tx) error {
+		batch := &pgx.Batch{}
+		batch.Queue("INSERT INTO accounts (tenant_id, name) VALUES ($1, 'Kept')", tx.Tenant)
+		return tx.SendBatch(ctx, batch).Close()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if mine, _ := count(a.TenantID); mine != mineA+1 {
+		t.Fatalf("accounts after a committed batch: %d, want %d", mine, mineA+1)
+	}
+	var setting string
+	var accounts int
+	if err := one.RawQueryRow(ctx, "SELECT COALESCE(current_setting('app.tenant_id', true), ''), (SELECT count(*) FROM accounts)", &setting, &accounts); err != nil {
+		t.Fatal(err)
+	}
+	if setting != "" || accounts != 0 {
+		t.Fatalf("after the transactions the connection has app.tenant_id %q and sees %d accounts, want none", setting, accounts)
+	}
+}
