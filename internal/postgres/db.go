@@ -24,6 +24,9 @@ type DB struct {
 	// zones holds the time zones tenants name, loaded once each (loading
 	// one reads and parses its file).
 	zones sync.Map
+	// searchRecordsFor, when not zero, bounds the header search's account
+	// and contact lookups instead of the constant of that name.
+	searchRecordsFor time.Duration
 }
 
 // zone returns the time zone called name (UTC for an unknown name).

@@ -1,6 +1,9 @@
 package postgres
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // RawQueryRow runs a query outside any tenant transaction: tests use it to show
 // that such a query sees no tenant data.
@@ -20,3 +23,7 @@ func UnavailableForTest(err error) error { return unavailable(err) }
 
 // CommitWithNextBatchForTest makes the next batch end with COMMIT.
 func (tx *Tx) CommitWithNextBatchForTest() { tx.commitWithNextBatch() }
+
+// SetSearchRecordsForTest bounds the header search's account and contact
+// lookups to d.
+func (db *DB) SetSearchRecordsForTest(d time.Duration) { db.searchRecordsFor = d }

@@ -365,3 +365,43 @@ func TestTextSearchPastItsCap(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestGlobalSearchRecordsOutOfTime: the header search's account lookup
+// that runs out of its time says so and the search still answers, with
+// the projects it found; with its usual time it finds the accounts.
+func TestGlobalSearchRecordsOutOfTime(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	admin := db.Tenant(t, "Search Wren")
+	v := crm.Viewer{TenantID: admin.TenantID, UserID: admin.ID, Role: admin.Role}
+	db.Lead(t, pgtest.ActorOf(admin), "Wrenfield roof")
+	err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+		var rows [][]any
+		for i := range 80_000 {
+			rows = append(rows, []any{tx.Tenant, fmt.Sprintf("Wrenfield %d", i)})
+		}
+		return insertRows(tx, "accounts", []string{"tenant_id", "name"}, rows)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.GlobalSearch(ctx, v, "wrenfield", time.Now(), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.AccountsTooSlow || len(res.Accounts) == 0 {
+		t.Fatalf("with its usual time: too slow %v, %d accounts; want some accounts", res.AccountsTooSlow, len(res.Accounts))
+	}
+	db.SetSearchRecordsForTest(time.Millisecond)
+	res, err = db.GlobalSearch(ctx, v, "wrenfield", time.Now(), 5)
+	if err != nil {
+		t.Fatalf("a lookup out of time failed the search: %v", err)
+	}
+	if !res.AccountsTooSlow || len(res.Accounts) != 0 {
+		t.Fatalf("with 1 ms: too slow %v, %d accounts; want too slow and none", res.AccountsTooSlow, len(res.Accounts))
+	}
+	if got := res.Projects[crm.StateActive].Rows; len(got) != 1 || got[0].Title != "Wrenfield roof" {
+		t.Fatalf("projects found beside the slow lookup: %+v", got)
+	}
+}
