@@ -2,7 +2,11 @@ package web
 
 import (
 	"context"
+	"sort"
 	"strconv"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 
 	"github.com/pipewell/pipewell/internal/crm"
 )
@@ -192,4 +196,22 @@ func UseCount(ctx context.Context, n int) string {
 		return l.T("admin.count.more", l.Number(crm.UseCountCap))
 	}
 	return l.Number(int64(n))
+}
+
+// countryOptions are the countries phone numbers can be read in, by their
+// names in the viewer's language.
+func countryOptions(ctx context.Context) []Option {
+	names := display.Regions(LocaleFrom(ctx).Tag)
+	out := make([]Option, 0, len(crm.Countries()))
+	for _, c := range crm.Countries() {
+		label := c
+		if r, err := language.ParseRegion(c); err == nil {
+			if n := names.Name(r); n != "" {
+				label = n + " (" + c + ")"
+			}
+		}
+		out = append(out, Option{Value: c, Label: label})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Label < out[j].Label })
+	return out
 }

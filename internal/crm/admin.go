@@ -177,14 +177,15 @@ type Settings struct {
 	Name                 string
 	Currency             string
 	TimeZone             string
+	Country              string // "" or one of Countries
 	StagnantDays         int
 	LearnedProbabilities bool
 }
 
 // SettingsForm is the settings form as typed.
 type SettingsForm struct {
-	Name, Currency, TimeZone, StagnantDays string
-	LearnedProbabilities                   bool
+	Name, Currency, TimeZone, Country, StagnantDays string
+	LearnedProbabilities                            bool
 }
 
 // Validate checks every field. knownCurrency reports whether an upper-case
@@ -206,6 +207,10 @@ func (f SettingsForm) Validate(knownCurrency func(string) bool) (Settings, error
 		v.Add("time_zone", MsgRequired)
 	} else if !ValidTimeZone(s.TimeZone) {
 		v.Add("time_zone", MsgTimeZone)
+	}
+	s.Country = strings.ToUpper(strings.TrimSpace(f.Country))
+	if s.Country != "" && !ValidCountry(s.Country) {
+		v.Add("country", MsgUnknownChoice)
 	}
 	if strings.TrimSpace(f.StagnantDays) == "" {
 		v.Add("stagnant_days", MsgRequired)

@@ -8,10 +8,13 @@ type TenantID int64
 
 // Tenant is one company and its settings.
 type Tenant struct {
-	ID                   TenantID
-	Name                 string
-	Currency             string // ISO 4217
-	TimeZone             string // IANA
+	ID       TenantID
+	Name     string
+	Currency string // ISO 4217
+	TimeZone string // IANA
+	// Country (ISO 3166 alpha-2, "" unset) is where phone numbers without
+	// a country code are from; unset, the time zone's (PhoneRegion).
+	Country              string
 	StagnantDays         int
 	LearnedProbabilities bool
 	LearnedAt            time.Time // when its probabilities were last learned; zero: never

@@ -15,8 +15,12 @@ import (
 
 // insertAccount writes a new account and audits its creation by its creator.
 func (tx *Tx) insertAccount(ctx context.Context, a crm.Account) (crm.Account, error) {
-	err := tx.QueryRow(ctx, `INSERT INTO accounts (tenant_id, name, email, phone, address, created_by) VALUES ($1, $2, $3, $4, $5, $6)
-		RETURNING id, created_at`, tx.Tenant, a.Name, a.Email, a.Phone, a.Address, nullID(int64(a.CreatedBy))).Scan(&a.ID, &a.CreatedAt)
+	norm, err := tx.normalPhone(ctx, a.Phone)
+	if err != nil {
+		return a, err
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO accounts (tenant_id, name, email, phone, address, created_by, phone_norm) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		RETURNING id, created_at`, tx.Tenant, a.Name, a.Email, a.Phone, a.Address, nullID(int64(a.CreatedBy)), norm).Scan(&a.ID, &a.CreatedAt)
 	if err != nil {
 		return a, fmt.Errorf("insert account: %w", err)
 	}
@@ -25,8 +29,12 @@ func (tx *Tx) insertAccount(ctx context.Context, a crm.Account) (crm.Account, er
 
 // insertContact writes a new contact and audits its creation by its creator.
 func (tx *Tx) insertContact(ctx context.Context, c crm.Contact) (crm.Contact, error) {
-	err := tx.QueryRow(ctx, `INSERT INTO contacts (tenant_id, account_id, name, email, phone, created_by) VALUES ($1, $2, $3, $4, $5, $6)
-		RETURNING id, created_at`, tx.Tenant, c.AccountID, c.Name, c.Email, c.Phone, nullID(int64(c.CreatedBy))).Scan(&c.ID, &c.CreatedAt)
+	norm, err := tx.normalPhone(ctx, c.Phone)
+	if err != nil {
+		return c, err
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO contacts (tenant_id, account_id, name, email, phone, created_by, phone_norm) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		RETURNING id, created_at`, tx.Tenant, c.AccountID, c.Name, c.Email, c.Phone, nullID(int64(c.CreatedBy)), norm).Scan(&c.ID, &c.CreatedAt)
 	if err != nil {
 		if isForeignKey(err) {
 			return c, crm.ErrNotFound
@@ -196,8 +204,12 @@ func (db *DB) SaveAccount(ctx context.Context, a crm.Actor, id int64, decide Dec
 			return err
 		}
 		n := e.Account
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET name = $3, email = $4, phone = $5, address = $6 WHERE tenant_id = $1 AND id = $2`,
-			tx.Tenant, id, n.Name, n.Email, n.Phone, n.Address); err != nil {
+		norm, err := tx.normalPhone(ctx, n.Phone)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET name = $3, email = $4, phone = $5, address = $6, phone_norm = $7 WHERE tenant_id = $1 AND id = $2`,
+			tx.Tenant, id, n.Name, n.Email, n.Phone, n.Address, norm); err != nil {
 			return fmt.Errorf("update account %d: %w", id, err)
 		}
 		if err := tx.recordCustomerChange(ctx, a.Viewer.UserID, "account", id, e.Changes, e.Log(a.Viewer.UserID, a.Now)); err != nil {
@@ -296,8 +308,12 @@ func (db *DB) SaveContact(ctx context.Context, a crm.Actor, id int64, decide Dec
 			return err
 		}
 		n := e.Contact
-		if _, err := tx.Exec(ctx, `UPDATE contacts SET name = $3, email = $4, phone = $5 WHERE tenant_id = $1 AND id = $2`,
-			tx.Tenant, id, n.Name, n.Email, n.Phone); err != nil {
+		norm, err := tx.normalPhone(ctx, n.Phone)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE contacts SET name = $3, email = $4, phone = $5, phone_norm = $6 WHERE tenant_id = $1 AND id = $2`,
+			tx.Tenant, id, n.Name, n.Email, n.Phone, norm); err != nil {
 			return fmt.Errorf("update contact %d: %w", id, err)
 		}
 		if err := tx.recordCustomerChange(ctx, a.Viewer.UserID, "contact", id, e.Changes, e.Log(a.Viewer.UserID, a.Now)); err != nil {

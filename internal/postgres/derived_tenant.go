@@ -84,8 +84,8 @@ func (tx *Tx) rebuildTotals(ctx context.Context) error {
 }
 
 // Refresh recomputes the derived data of tenant from its rows: every
-// project's summary, search rows and words, and the running totals built
-// again from them. It is the repair for rows changed by hand in SQL and for
+// project's summary, search rows and words, the running totals built
+// again from them, and the normalised phone numbers. It is the repair for rows changed by hand in SQL and for
 // loads that bypass the application, and what `pipewell migrate` runs for
 // a tenant whose derived data is of an older version.
 func (db *DB) Refresh(ctx context.Context, tenant crm.TenantID) error {
@@ -94,6 +94,9 @@ func (db *DB) Refresh(ctx context.Context, tenant crm.TenantID) error {
 			return err
 		}
 		if err := tx.rebuildTotals(ctx); err != nil {
+			return err
+		}
+		if err := tx.normalisePhones(ctx); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `UPDATE tenants SET derived_version = $2 WHERE id = $1`, tx.Tenant, derivedVersion)
@@ -120,8 +123,10 @@ func (db *DB) TenantIDs(ctx context.Context) ([]crm.TenantID, error) {
 }
 
 // RefreshStale refreshes every tenant whose derived data is of an older
-// version than this build's (after a migration that changed it), logging
-// each; a tenant ID without a tenant is skipped.
+// version than this build's (after a migration that changed it), and
+// normalises the phone numbers of one whose stored forms are of another
+// region (or none yet), logging each; a tenant ID without a tenant is
+// skipped.
 func (db *DB) RefreshStale(ctx context.Context, log *slog.Logger) error {
 	ids, err := db.TenantIDs(ctx)
 	if err != nil {
@@ -139,6 +144,20 @@ func (db *DB) RefreshStale(ctx context.Context, log *slog.Logger) error {
 			return fmt.Errorf("tenant %d: %w", t, err)
 		}
 		if version >= derivedVersion {
+			var stale bool
+			err := db.InTenant(ctx, t, func(tx *Tx) error {
+				var err error
+				if stale, err = tx.phonesStale(ctx); err != nil || !stale {
+					return err
+				}
+				return tx.normalisePhones(ctx)
+			})
+			if err != nil {
+				return fmt.Errorf("tenant %d: %w", t, err)
+			}
+			if stale {
+				log.Info("normalised phone numbers", "tenant", t)
+			}
 			continue
 		}
 		start := time.Now()

@@ -101,16 +101,19 @@ func (db *DB) CreateLead(ctx context.Context, v crm.Viewer, email, phone string,
 }
 
 // duplicates finds contacts with the same e-mail (case-insensitive) or the
-// same phone digits. Those the viewer cannot see (Scope.ContactWhere) come
+// same normalised phone number (crm.NormalPhone, an index lookup). Those the viewer cannot see (Scope.ContactWhere) come
 // back Hidden, with nothing of them but what matched: their names and IDs
 // do not leave the database.
 func (tx *Tx) duplicates(ctx context.Context, scope Scope, email, phone string) ([]crm.Duplicate, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	digits := crm.PhoneDigits(phone)
-	if email == "" && len(digits) < 3 {
+	norm, err := tx.normalPhone(ctx, phone)
+	if err != nil {
+		return nil, err
+	}
+	if email == "" && norm == "" {
 		return nil, nil
 	}
-	args := []any{tx.Tenant, email, digits, crm.MatchEmail, crm.MatchPhone}
+	args := []any{tx.Tenant, email, norm, crm.MatchEmail, crm.MatchPhone}
 	visible := scope.ContactWhere("c", &args)
 	rows, err := tx.Query(ctx, `
 		SELECT d.visible, CASE WHEN d.visible THEN d.id ELSE 0 END, CASE WHEN d.visible THEN d.name ELSE '' END,
@@ -121,7 +124,7 @@ func (tx *Tx) duplicates(ctx context.Context, scope Scope, email, phone string) 
 		          FROM contacts c JOIN accounts a ON a.tenant_id = $1 AND a.id = c.account_id
 		         WHERE c.tenant_id = $1
 		           AND (($2 <> '' AND lower(c.email) = $2 AND c.email <> '')
-		             OR ($3 <> '' AND c.phone <> '' AND regexp_replace(c.phone, '[^0-9]', '', 'g') = $3))) d
+		             OR ($3 <> '' AND c.phone_norm <> '' AND c.phone_norm = $3))) d
 		 ORDER BY d.visible DESC, d.id LIMIT 10`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find duplicates: %w", err)

@@ -87,9 +87,9 @@ func (tx *Tx) TenantRow(ctx context.Context) (crm.Tenant, error) {
 	var t crm.Tenant
 	var learned *time.Time
 	err := tx.QueryRow(ctx, `
-		SELECT id, name, currency, time_zone, stagnant_days, learned_probabilities, learned_at, created_at
+		SELECT id, name, currency, time_zone, country, stagnant_days, learned_probabilities, learned_at, created_at
 		  FROM tenants WHERE id = $1`, tx.Tenant).
-		Scan(&t.ID, &t.Name, &t.Currency, &t.TimeZone, &t.StagnantDays, &t.LearnedProbabilities, &learned, &t.CreatedAt)
+		Scan(&t.ID, &t.Name, &t.Currency, &t.TimeZone, &t.Country, &t.StagnantDays, &t.LearnedProbabilities, &learned, &t.CreatedAt)
 	t.LearnedAt, t.Loc = timeOf(learned), tx.db.zone(t.TimeZone)
 	return t, translate(err)
 }

@@ -28,6 +28,9 @@ type Tx struct {
 	// built in this transaction (see engine).
 	eng *pipeline.Engine
 	loc *time.Location
+	// region is the tenant's phone region (crm.Tenant.PhoneRegion), once
+	// read in this transaction (phoneRegion).
+	region *string
 	// citus: the database is a Citus coordinator (bulk loads use
 	// multi-row INSERTs instead of COPY).
 	citus bool

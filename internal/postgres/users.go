@@ -146,13 +146,13 @@ func identityPipeline(ctx context.Context, conn *pgxpool.Conn, tenant crm.Tenant
 // identitySQL reads the active user $2 of tenant $1 and the tenant.
 const identitySQL = `
 	SELECT u.tenant_id, u.id, u.email, u.name, u.role, u.active, u.locale, u.created_at, u.session_epoch, u.sales_view,
-	       t.id, t.name, t.currency, t.time_zone, t.stagnant_days, t.learned_probabilities, t.learned_at, t.created_at
+	       t.id, t.name, t.currency, t.time_zone, t.country, t.stagnant_days, t.learned_probabilities, t.learned_at, t.created_at
 	  FROM users u JOIN tenants t ON t.id = u.tenant_id
 	 WHERE u.tenant_id = $1 AND u.id = $2 AND u.active`
 
 func identityDest(who *Identity) []any {
 	t := &who.Tenant
-	return append(userDest(&who.User), &who.SessionEpoch, &who.SalesView, &t.ID, &t.Name, &t.Currency, &t.TimeZone,
+	return append(userDest(&who.User), &who.SessionEpoch, &who.SalesView, &t.ID, &t.Name, &t.Currency, &t.TimeZone, &t.Country,
 		&t.StagnantDays, &t.LearnedProbabilities, &who.learnedAt, &t.CreatedAt)
 }
 

@@ -313,15 +313,15 @@ func (db *DB) UpdateSettings(ctx context.Context, tenant crm.TenantID, actor crm
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE tenants SET name = $2, currency = $3, time_zone = $4, stagnant_days = $5, learned_probabilities = $6
-			WHERE id = $1`, tx.Tenant, s.Name, s.Currency, s.TimeZone, s.StagnantDays, s.LearnedProbabilities)
+		_, err = tx.Exec(ctx, `UPDATE tenants SET name = $2, currency = $3, time_zone = $4, stagnant_days = $5, learned_probabilities = $6,
+			country = $7 WHERE id = $1`, tx.Tenant, s.Name, s.Currency, s.TimeZone, s.StagnantDays, s.LearnedProbabilities, s.Country)
 		if err != nil {
 			return fmt.Errorf("update settings: %w", err)
 		}
 		err = tx.auditDiff(ctx, actor, "settings", 0,
-			[]string{"name", "currency", "time_zone", "stagnant_days", "learned_probabilities"},
-			[]string{old.Name, old.Currency, old.TimeZone, strconv.Itoa(old.StagnantDays), strconv.FormatBool(old.LearnedProbabilities)},
-			[]string{s.Name, s.Currency, s.TimeZone, strconv.Itoa(s.StagnantDays), strconv.FormatBool(s.LearnedProbabilities)})
+			[]string{"name", "currency", "time_zone", "country", "stagnant_days", "learned_probabilities"},
+			[]string{old.Name, old.Currency, old.TimeZone, old.Country, strconv.Itoa(old.StagnantDays), strconv.FormatBool(old.LearnedProbabilities)},
+			[]string{s.Name, s.Currency, s.TimeZone, s.Country, strconv.Itoa(s.StagnantDays), strconv.FormatBool(s.LearnedProbabilities)})
 		if err != nil {
 			return err
 		}
@@ -329,6 +329,12 @@ func (db *DB) UpdateSettings(ctx context.Context, tenant crm.TenantID, actor crm
 		// probabilities, learned from the closed projects when switched on.
 		if s.LearnedProbabilities && !old.LearnedProbabilities {
 			if err := tx.learn(ctx, time.Now()); err != nil {
+				return err
+			}
+		}
+		// Phone numbers without a country code are read in the country.
+		if (crm.Tenant{Country: s.Country, TimeZone: s.TimeZone}).PhoneRegion() != old.PhoneRegion() {
+			if err := tx.normalisePhones(ctx); err != nil {
 				return err
 			}
 		}

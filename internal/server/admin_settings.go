@@ -27,7 +27,7 @@ func (s *Server) handleAdminSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderSettings(w, r, http.StatusOK, web.Form{Values: map[string]string{
-		"name": t.Name, "currency": t.Currency, "time_zone": t.TimeZone,
+		"name": t.Name, "currency": t.Currency, "time_zone": t.TimeZone, "country": t.Country,
 		"stagnant_days": strconv.Itoa(t.StagnantDays), "learned_probabilities": checked(t.LearnedProbabilities)}})
 }
 
@@ -35,8 +35,8 @@ func (s *Server) handleAdminSettingsSave(w http.ResponseWriter, r *http.Request)
 	if !s.parseForm(w, r) {
 		return
 	}
-	values := keep(r, "name", "currency", "time_zone", "stagnant_days", "learned_probabilities")
-	in, err := crm.SettingsForm{Name: values["name"], Currency: values["currency"], TimeZone: values["time_zone"],
+	values := keep(r, "name", "currency", "time_zone", "country", "stagnant_days", "learned_probabilities")
+	in, err := crm.SettingsForm{Name: values["name"], Currency: values["currency"], TimeZone: values["time_zone"], Country: values["country"],
 		StagnantDays: values["stagnant_days"], LearnedProbabilities: values["learned_probabilities"] == "1"}.Validate(knownCurrency)
 	if err == nil {
 		err = s.db.UpdateSettings(r.Context(), tenantOf(r), actorID(r), in)

@@ -361,3 +361,34 @@ func TestCustomerEditIsLogged(t *testing.T) {
 	// Bob's project, on another account, has none of it.
 	mustNotContain(t, f.as(f.bob).get(fmt.Sprintf("/projects/%d/log", f.bobLead)).body, "Alder")
 }
+
+// TestDuplicatePhoneInTenantsCountry: a phone typed without a country code
+// is read in the tenant's country (set in Settings), so that it matches the
+// same number typed in international form; a bad country is a 422.
+func TestDuplicatePhoneInTenantsCountry(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t, Config{})
+	admin := app.db.Tenant(t, "Acme")
+	c := app.client()
+	c.login(admin)
+	settings := url.Values{"name": {"Acme"}, "currency": {"USD"}, "time_zone": {"UTC"}, "stagnant_days": {"14"}, "country": {"XX"}}
+	if res := c.post("/admin/settings", settings); res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad country: %d", res.status)
+	}
+	settings.Set("country", "US")
+	if res := c.post("/admin/settings", settings); res.status != http.StatusSeeOther {
+		t.Fatalf("settings: %d\n%s", res.status, res.body)
+	}
+	mustContain(t, c.get("/admin/settings").body, `<option value="US" selected>`)
+	form := url.Values{"title": {"Solar for Park"}, "account_name": {"Park family"}, "contact_name": {"Jin Park"},
+		"contact_phone": {"+1 555 481 0380"}}
+	if res := c.post("/projects/new", form); res.status != http.StatusSeeOther {
+		t.Fatalf("new lead: %d\n%s", res.status, res.body)
+	}
+	form.Set("contact_phone", "(555) 481-0380")
+	res := c.post("/projects/new", form)
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("duplicate in national form: %d", res.status)
+	}
+	mustContain(t, res.body, "Jin Park", "/contacts/")
+}

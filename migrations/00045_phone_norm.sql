@@ -1,0 +1,30 @@
+-- +goose Up
+-- Phone numbers compared in one normalised form (crm.NormalPhone: E.164,
+-- numbers without a country code read in the tenant's country), written
+-- by Go beside the number as typed; the duplicate check and the phone
+-- search of the customer picker are lookups of it. The form depends on the
+-- tenant's country (its own, else its time zone's): phones_region is the
+-- one the stored forms were made with, NULL for none yet, and `pipewell
+-- migrate` (RefreshStale) normalises again the numbers of a tenant whose
+-- region differs, existing rows included (the library is Go's, so this
+-- cannot be done here in SQL).
+-- The C collation makes one index answer equality, prefixes and order.
+ALTER TABLE tenants ADD COLUMN country text NOT NULL DEFAULT '' CHECK (country = '' OR country ~ '^[A-Z]{2}$'),
+                    ADD COLUMN phones_region text;
+ALTER TABLE accounts ADD COLUMN phone_norm text COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE contacts ADD COLUMN phone_norm text COLLATE "C" NOT NULL DEFAULT '';
+CREATE INDEX accounts_phone_norm_idx ON accounts (tenant_id, phone_norm, id) WHERE phone_norm <> '';
+CREATE INDEX contacts_phone_norm_idx ON contacts (tenant_id, phone_norm, id) WHERE phone_norm <> '';
+-- The picker's type-ahead: names by prefix, in byte order, with the ID
+-- that breaks ties, so that a page is the index's next rows.
+CREATE INDEX accounts_name_prefix_idx ON accounts (tenant_id, (lower(name) COLLATE "C"), id);
+CREATE INDEX contacts_name_prefix_idx ON contacts (tenant_id, (lower(name) COLLATE "C"), id);
+
+-- +goose Down
+DROP INDEX contacts_name_prefix_idx;
+DROP INDEX accounts_name_prefix_idx;
+DROP INDEX contacts_phone_norm_idx;
+DROP INDEX accounts_phone_norm_idx;
+ALTER TABLE contacts DROP COLUMN phone_norm;
+ALTER TABLE accounts DROP COLUMN phone_norm;
+ALTER TABLE tenants DROP COLUMN phones_region, DROP COLUMN country;
