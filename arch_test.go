@@ -18,7 +18,8 @@ var allowed = map[string][]string{
 	"internal/pipeline": {"internal/crm"},
 	"internal/auth":     {},
 	"migrations":        {},
-	"internal/postgres": {"internal/crm", "internal/pipeline", "migrations"},
+	"internal/postgres": {"internal/crm", "internal/pipeline", "internal/phone", "migrations"},
+	"internal/phone":    {"internal/crm"},
 	"web":               {"internal/crm"},
 	"internal/csvfile":  {"internal/crm"},
 	"internal/server":   {"internal/crm", "internal/pipeline", "internal/postgres", "internal/auth", "internal/csvfile", "web"},
@@ -38,6 +39,7 @@ var foreign = map[string][]string{
 	"github.com/a-h/templ":            {"internal/server", "web"},
 	"github.com/chromedp":             {},
 	"golang.org/x/crypto":             {"internal/auth"},
+	"github.com/nyaruka/phonenumbers": {"internal/phone"},
 	"net/http":                        {"internal/server", "cmd/pipewell", "internal/bench"},
 }
 

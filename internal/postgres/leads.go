@@ -101,7 +101,7 @@ func (db *DB) CreateLead(ctx context.Context, v crm.Viewer, email, phone string,
 }
 
 // duplicates finds contacts with the same e-mail (case-insensitive) or the
-// same normalised phone number (crm.NormalPhone, an index lookup). Those the viewer cannot see (Scope.ContactWhere) come
+// same normalised phone number (phone.Normal, an index lookup). Those the viewer cannot see (Scope.ContactWhere) come
 // back Hidden, with nothing of them but what matched: their names and IDs
 // do not leave the database.
 func (tx *Tx) duplicates(ctx context.Context, scope Scope, email, phone string) ([]crm.Duplicate, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/phone"
 	"github.com/pipewell/pipewell/internal/pipeline"
 )
 
@@ -108,11 +109,11 @@ func (tx *Tx) LoadRows(ctx context.Context, l Load) error {
 	}
 	for _, a := range l.Accounts {
 		accounts = append(accounts, []any{tx.Tenant, a.ID, a.Name, a.Email, a.Phone, a.Address, orTime(a.CreatedAt, time.Now()),
-			nullID(int64(a.CreatedBy)), nullID(l.ImportID), crm.NormalPhone(a.Phone, region)})
+			nullID(int64(a.CreatedBy)), nullID(l.ImportID), phone.Normal(a.Phone, region)})
 	}
 	for _, c := range l.Contacts {
 		contacts = append(contacts, []any{tx.Tenant, c.ID, c.AccountID, c.Name, c.Email, c.Phone, orTime(c.CreatedAt, time.Now()),
-			nullID(int64(c.CreatedBy)), nullID(l.ImportID), crm.NormalPhone(c.Phone, region)})
+			nullID(int64(c.CreatedBy)), nullID(l.ImportID), phone.Normal(c.Phone, region)})
 	}
 	for _, t := range []struct {
 		table string

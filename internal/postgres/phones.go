@@ -6,9 +6,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/phone"
 )
 
-// Phone numbers are stored with their normalised form (crm.NormalPhone in
+// Phone numbers are stored with their normalised form (phone.Normal in
 // the tenant's phone region) in phone_norm, written by Go wherever a
 // number is written; tenants.phones_region is the region the stored forms
 // were made with.
@@ -34,7 +35,7 @@ func (tx *Tx) normalPhone(ctx context.Context, raw string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return crm.NormalPhone(raw, region), nil
+	return phone.Normal(raw, region), nil
 }
 
 // normalisePhones writes the normalised form of every account's and
@@ -59,11 +60,11 @@ func (tx *Tx) normalisePhones(ctx context.Context) error {
 			var norms []string
 			n := 0
 			var id int64
-			var phone, old string
-			if _, err := pgx.ForEachRow(rows, []any{&id, &phone, &old}, func() error {
+			var raw, old string
+			if _, err := pgx.ForEachRow(rows, []any{&id, &raw, &old}, func() error {
 				n++
 				after = id
-				if norm := crm.NormalPhone(phone, region); norm != old {
+				if norm := phone.Normal(raw, region); norm != old {
 					ids, norms = append(ids, id), append(norms, norm)
 				}
 				return nil

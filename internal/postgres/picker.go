@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/phone"
 )
 
 // PickerResult is what the new-lead form's customer picker finds.
@@ -21,7 +22,7 @@ type PickerResult struct {
 // PickCustomers finds the accounts and contacts the viewer can see whose
 // name starts with text (case-insensitive), whose e-mail is text, or, when
 // text is a phone number being typed, whose normalised phone starts with
-// it (crm.PhonePrefix). Every lookup is an index range read in order
+// it (phone.Prefix). Every lookup is an index range read in order
 // (accounts_name_prefix_idx, contacts_name_prefix_idx, the phone_norm and
 // e-mail indexes) stopped at limit+1 rows, and bounded in time as the
 // header search is: its cost does not grow with the tenant.
@@ -38,7 +39,7 @@ func (db *DB) PickCustomers(ctx context.Context, v crm.Viewer, text string, limi
 			return err
 		}
 		prefix := escapeLike(text) + "%"
-		phone := crm.PhonePrefix(text, region)
+		phone := phone.Prefix(text, region)
 		var phonePattern string
 		if phone != "" {
 			phonePattern = escapeLike(phone) + "%"
