@@ -62,6 +62,7 @@ func (s *Server) handleReports(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Groups = append(v.Groups, g)
 	}
+	v.Groups = append(v.Groups, builderIndexGroup())
 	s.render(w, r, http.StatusOK, web.ReportsIndexPage(v))
 }
 

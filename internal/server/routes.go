@@ -51,6 +51,8 @@ var routeTable = []route{
 
 	// Reports: every role, each number covering the projects the viewer may see.
 	{"GET", "/reports", AnyUser, (*Server).handleReports},
+	{"GET", "/reports/new", AnyUser, (*Server).handleBuilder},
+	{"GET", "/reports/new.csv", AnyUser, (*Server).handleBuilderCSV},
 	{"GET", "/reports/pipeline", AnyUser, (*Server).handleReportPipeline},
 	{"GET", "/reports/pipeline.csv", AnyUser, (*Server).handleReportPipelineCSV},
 	{"GET", "/reports/pipeline/projects", AnyUser, (*Server).handleReportPipelineProjects},
