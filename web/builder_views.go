@@ -47,8 +47,11 @@ type BuilderView struct {
 	// viewer may share.
 	Save     Form
 	CanShare bool
-	SavedID  int64
 	SaveURL  string
+	// A saved report: its name, owner and the links of what the viewer may do.
+	SavedID                 int64
+	SavedName, SavedOwner   string
+	DeleteURL, DuplicateURL string
 }
 
 // BuilderColumn is one chosen column of a detail report.

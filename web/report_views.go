@@ -24,6 +24,7 @@ type ReportGroup struct {
 type ReportLink struct {
 	Title, Summary string // catalog keys
 	URL            string
+	Raw            bool // Title is a name shown as it is (a saved report)
 }
 
 // ReportFilters is the filter form every report shares. Its values are the

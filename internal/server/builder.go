@@ -41,6 +41,16 @@ func (s *Server) handleBuilderCSV(w http.ResponseWriter, r *http.Request) {
 // 200, 422 for a definition to fix (a tampered or stale one included),
 // 503 for a report that took too long.
 func (s *Server) runBuilder(w http.ResponseWriter, r *http.Request, bq builderQuery, action, after string) {
+	s.runBuilderWith(w, r, bq, action, after, func(v *web.BuilderView) {
+		v.SaveURL = "/reports/saved"
+		v.CanShare = viewer(r.Context()).CanShareReports()
+		v.Save = form(map[string]string{"definition": bq.encode()}, nil)
+	})
+}
+
+// runBuilderWith is runBuilder with what the page adds (its save form)
+// and, optionally, the status a refused form is answered with.
+func (s *Server) runBuilderWith(w http.ResponseWriter, r *http.Request, bq builderQuery, action, after string, decorate func(*web.BuilderView), force ...int) {
 	ctx := r.Context()
 	v := web.BuilderView{Page: s.page(r, "builder."+bq.Kind+".title", "nav.reports"), Kind: bq.Kind, Action: action, Whose: "reports.whose.all"}
 	bq.Detail.After = after
@@ -89,6 +99,10 @@ func (s *Server) runBuilder(w http.ResponseWriter, r *http.Request, bq builderQu
 	s.builderForm(r, &v, bq, setup)
 	if v.Failure == "" {
 		v.CSVURL = "/reports/new.csv?" + bq.encode()
+	}
+	decorate(&v)
+	if len(force) > 0 {
+		status = force[0]
 	}
 	s.render(w, r, status, web.BuilderPage(v))
 }

@@ -388,3 +388,104 @@ func TestBuilderPages(t *testing.T) {
 		t.Errorf("the file has %d rows, the pages %d", len(rows), len(titles))
 	}
 }
+
+// TestBuilderSavedReports: a manager saves a report shared, a salesperson
+// runs it and sees only their projects but may not change it; a private
+// report is its owner's alone; a salesperson may not share; a new tenant
+// starts with the two shared examples; the owner renames, duplicates and
+// deletes.
+func TestBuilderSavedReports(t *testing.T) {
+	t.Parallel()
+	f := newReportsFixture(t, Config{})
+	m := f.app.client()
+	m.login(f.manager)
+	idx := m.get("/reports")
+	mustContain(t, idx.body, "Active leads and opportunities", "Sales funnel by lead source", `href="/reports/new?kind=detail"`)
+	def := url.Values{"kind": {"detail"}, "cols": {"title,owner,value"}, "state": {"active"}}
+	res := m.post("/reports/saved", url.Values{"name": {"Team roofs"}, "shared": {"1"}, "definition": {def.Encode()}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", res.status, res.body)
+	}
+	path := res.header.Get("Location")
+	page := m.get(path)
+	mustContain(t, page.body, "Team roofs", "Rita shed", "Mona&#39;s own")
+
+	rita := f.app.client()
+	rita.login(f.rita)
+	mustContain(t, rita.get("/reports").body, "Team roofs")
+	page = rita.get(path)
+	if page.status != http.StatusOK {
+		t.Fatalf("rita opens the shared report: %d", page.status)
+	}
+	mustContain(t, page.body, "Rita shed")
+	mustNotContain(t, page.body, "Mona&#39;s own", "Sam roof", `id="builder-delete"`)
+	_, rows := builderCSVRows(t, rita, url.Values{}) // her unsaved default
+	recs := reportCSVRecords(t, rita, path+"/report.csv")
+	if len(recs)-1 != len(rows)-countNotActive(t, f, f.rita) || len(recs) < 2 {
+		t.Errorf("rita's file of the shared report has %d rows", len(recs)-1)
+	}
+	for _, r := range recs[1:] {
+		if r[2] != "Rita Rep" {
+			t.Errorf("rita's file lists %v", r)
+		}
+	}
+	if res := rita.post(path+"/delete", url.Values{}); res.status == http.StatusSeeOther {
+		t.Error("a salesperson deleted a manager's shared report")
+	}
+	if res := rita.post(path, url.Values{"name": {"Mine now"}, "definition": {def.Encode()}}); res.status == http.StatusSeeOther {
+		t.Error("a salesperson renamed a manager's shared report")
+	}
+	// A salesperson may save private reports, not shared ones.
+	res = rita.post("/reports/saved", url.Values{"name": {"Rita's"}, "shared": {"1"}, "definition": {def.Encode()}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a salesperson shares: %d", res.status)
+	}
+	mustContain(t, res.body, "Only managers and admins may share reports.", `value="Rita&#39;s"`)
+	res = rita.post("/reports/saved", url.Values{"name": {"Rita's"}, "definition": {def.Encode()}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("a private save: %d", res.status)
+	}
+	private := res.header.Get("Location")
+	sam := f.app.client()
+	sam.login(f.sam)
+	if res := sam.get(private); res.status != http.StatusNotFound {
+		t.Errorf("another salesperson opens a private report: %d, want 404", res.status)
+	}
+	mustNotContain(t, sam.get("/reports").body, "Rita&#39;s")
+	// A definition stored damaged says so.
+	f.app.sql(t, f.admin, func(ctx context.Context, tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE saved_reports SET params = '{"cols": ["title,DROP"], "kind": ["detail"]}' WHERE tenant_id = $1 AND name = 'Team roofs'`, tx.Tenant)
+		return err
+	})
+	if res := m.get(path); res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "not one the builder offers") {
+		t.Errorf("a tampered saved definition: %d", res.status)
+	}
+	// The owner renames, duplicates and deletes.
+	if res := m.post(path, url.Values{"name": {"Team roofs 2"}, "shared": {"1"}, "definition": {def.Encode()}}); res.status != http.StatusSeeOther {
+		t.Fatalf("rename: %d\n%s", res.status, res.body)
+	}
+	mustContain(t, m.get(path).body, "Team roofs 2")
+	res = m.post(path+"/duplicate", url.Values{})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("duplicate: %d", res.status)
+	}
+	mustContain(t, m.get(res.header.Get("Location")).body, "Copy of Team roofs 2")
+	if res := m.post(path+"/delete", url.Values{}); res.status != http.StatusSeeOther {
+		t.Fatalf("delete: %d", res.status)
+	}
+	if res := m.get(path); res.status != http.StatusNotFound {
+		t.Errorf("a deleted report: %d", res.status)
+	}
+	// The examples run.
+	for _, name := range []string{"Active leads and opportunities", "Sales funnel by lead source"} {
+		id := scalar[int64](t, f.app, f.admin, `SELECT id FROM saved_reports WHERE name = $1`, name)
+		if res := m.get(savedPath(id)); res.status != http.StatusOK {
+			t.Errorf("example %s: %d", name, res.status)
+		}
+	}
+}
+
+// countNotActive counts u's projects that are not active.
+func countNotActive(t *testing.T, f *reportsFixture, u crm.User) int {
+	return int(scalar[int64](t, f.app, f.admin, `SELECT count(*) FROM projects WHERE owner_id = $1 AND NOT (phase = 'open' AND active_from <= now())`, u.ID))
+}
