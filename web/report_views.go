@@ -24,6 +24,7 @@ type ReportGroup struct {
 type ReportLink struct {
 	Title, Summary string // catalog keys
 	URL            string
+	Raw            bool // Title is a name shown as it is (a saved report)
 }
 
 // ReportFilters is the filter form every report shares. Its values are the
@@ -91,6 +92,17 @@ type BarChart struct {
 	// (a quota), named by LineSeries.
 	Line       []int64
 	LineSeries string // catalog key
+	// Stacked stacks a group's bars into one; RawSeries: Series are names
+	// shown as they are (a dimension's values), not catalog keys.
+	Stacked, RawSeries bool
+}
+
+// seriesName is how series i is named.
+func (c BarChart) seriesName(ctx context.Context, i int) string {
+	if c.RawSeries {
+		return c.Series[i]
+	}
+	return T(ctx, c.Series[i])
 }
 
 // ChartGroup is one label of the x axis and its values, one per series.
@@ -117,6 +129,7 @@ type chartBar struct {
 	Series     int
 	Value      int64
 	Label      string // the group's label, for the bar's <title>
+	Stacked    bool   // a part of a stacked bar: no value label above it
 }
 
 // chartTick is one line of the y axis.
@@ -145,8 +158,13 @@ func (c BarChart) layout() chartLayout {
 	var l chartLayout
 	top := int64(0)
 	for _, g := range c.Groups {
+		sum := int64(0)
 		for _, v := range g.Values {
 			top = max(top, v)
+			sum += v
+		}
+		if c.Stacked {
+			top = max(top, sum)
 		}
 	}
 	for _, v := range c.Line {
@@ -161,8 +179,21 @@ func (c BarChart) layout() chartLayout {
 	inner := slot * (1 - chartGroupGap)
 	series := max(len(c.Series), 1)
 	bw := (inner - float64(series-1)*barGap) / float64(series)
+	if c.Stacked {
+		bw = inner
+	}
 	for i, g := range c.Groups {
 		x0 := float64(chartLeft) + slot*float64(i) + (slot-inner)/2
+		if c.Stacked {
+			base := float64(chartTop + chartPlotH)
+			for s, v := range g.Values {
+				h := float64(v) / float64(top) * chartPlotH
+				base -= h
+				l.Bars = append(l.Bars, chartBar{X: x0, Y: base, W: bw, H: h, Series: s, Value: v, Label: g.Label, Stacked: true})
+			}
+			l.Labels = append(l.Labels, chartLabel{X: float64(chartLeft) + slot*(float64(i)+0.5), Text: shorten(g.Label, chartLabelMaxRunes), URL: g.URL})
+			continue
+		}
 		for s, v := range g.Values {
 			h := float64(v) / float64(top) * chartPlotH
 			l.Bars = append(l.Bars, chartBar{X: x0 + float64(s)*(bw+barGap), Y: chartTop + chartPlotH - h, W: bw, H: h,

@@ -93,6 +93,8 @@ var reportRoutes = func() []string {
 		base := "/reports/" + r
 		out = append(out, base, base+".csv", base+"/projects", base+"/projects.csv")
 	}
+	// The report builder (the builder scenarios, -only builder).
+	out = append(out, "/reports/new", "/reports/new.csv", "/reports/saved/{id}", "/reports/saved/{id}/report.csv")
 	return append(out, "/reports")
 }()
 

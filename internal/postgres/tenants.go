@@ -29,7 +29,10 @@ func (db *DB) SignUp(ctx context.Context, in crm.SignUp, passwordHash string) (c
 		if err != nil {
 			return err
 		}
-		return tx.insertDefaults(ctx)
+		if err := tx.insertDefaults(ctx); err != nil {
+			return err
+		}
+		return tx.insertExampleReports(ctx, u.ID)
 	})
 	return u, err
 }

@@ -62,6 +62,8 @@ func (s *Server) handleReports(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Groups = append(v.Groups, g)
 	}
+	v.Groups = append(v.Groups, builderIndexGroup())
+	v.Groups = append(v.Groups, s.savedIndexGroups(r)...)
 	s.render(w, r, http.StatusOK, web.ReportsIndexPage(v))
 }
 

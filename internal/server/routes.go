@@ -51,6 +51,14 @@ var routeTable = []route{
 
 	// Reports: every role, each number covering the projects the viewer may see.
 	{"GET", "/reports", AnyUser, (*Server).handleReports},
+	{"GET", "/reports/new", AnyUser, (*Server).handleBuilder},
+	{"GET", "/reports/new.csv", AnyUser, (*Server).handleBuilderCSV},
+	{"POST", "/reports/saved", AnyUser, (*Server).handleSaveReport},
+	{"GET", "/reports/saved/{id}", AnyUser, (*Server).handleSavedReport},
+	{"GET", "/reports/saved/{id}/report.csv", AnyUser, (*Server).handleSavedReportCSV},
+	{"POST", "/reports/saved/{id}", AnyUser, (*Server).handleUpdateReport},
+	{"POST", "/reports/saved/{id}/duplicate", AnyUser, (*Server).handleDuplicateReport},
+	{"POST", "/reports/saved/{id}/delete", AnyUser, (*Server).handleDeleteReport},
 	{"GET", "/reports/pipeline", AnyUser, (*Server).handleReportPipeline},
 	{"GET", "/reports/pipeline.csv", AnyUser, (*Server).handleReportPipelineCSV},
 	{"GET", "/reports/pipeline/projects", AnyUser, (*Server).handleReportPipelineProjects},

@@ -17,7 +17,7 @@ import (
 
 // tenantObjects are one of each kind of object a route can name, all in one tenant.
 type tenantObjects struct {
-	project, milestone, event, subtask, account, contact, reason, user, workgroup, imp int64
+	project, milestone, event, subtask, account, contact, reason, user, workgroup, imp, saved int64
 }
 
 func seedTenantObjects(t *testing.T, app *testApp, admin, rep crm.User) tenantObjects {
@@ -41,6 +41,9 @@ func seedTenantObjects(t *testing.T, app *testApp, admin, rep crm.User) tenantOb
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO subtasks (tenant_id, project_id, title, assignee_id)
 			VALUES ($1, $2, 'Call back', $3) RETURNING id`, tx.Tenant, o.project, rep.ID).Scan(&o.subtask); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT min(id) FROM saved_reports WHERE tenant_id = $1`, tx.Tenant).Scan(&o.saved); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT min(id) FROM archive_reasons WHERE tenant_id = $1`, tx.Tenant).Scan(&o.reason); err != nil {
@@ -100,6 +103,8 @@ func (o tenantObjects) fill(pattern string) (path string, ok, unknown bool) {
 			id = o.workgroup
 		case prev == "import":
 			id = o.imp
+		case prev == "saved":
+			id = o.saved
 		case prev == "{list}", prev == "reasons":
 			id = o.reason
 		default:

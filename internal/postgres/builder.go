@@ -1,0 +1,468 @@
+package postgres
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
+)
+
+// The report builder's vocabulary: the columns a project detail report may
+// show, the dimensions a summary groups by and the measures it computes.
+// Each is a fixed entry of a table here, named by a key; a definition (from
+// a URL or a saved report) names keys only, never SQL, and a key that is
+// not here is refused before any statement is built.
+
+// ColumnKind says how a builder column is read and shown.
+type ColumnKind uint8
+
+// Kinds of builder columns.
+const (
+	KindText     ColumnKind = iota + 1 // a string
+	KindMoney                          // cents
+	KindNumber                         // a whole number (days, a percentage override)
+	KindPercent                        // basis points (pipeline.Prob)
+	KindDate                           // a calendar date
+	KindInstant                        // an instant, shown as its local day
+	KindBool                           // yes / no
+	KindName                           // an ID shown by its name (user, source, milestone...)
+	KindState                          // the effective state
+	KindForecast                       // a forecast category
+)
+
+// NameList says which of the tenant's lists a KindName column is named from.
+type NameList uint8
+
+// The lists a KindName column is named from.
+const (
+	ListUsers NameList = iota + 1
+	ListWorkgroups
+	ListSources
+	ListReasons
+	ListMilestones
+	ListStatuses
+)
+
+// builderColumn is one column of the detail builder.
+type builderColumn struct {
+	kind ColumnKind
+	list NameList // for KindName
+	// sel is the SQL expression read for the column (never NULL); "" for a
+	// column computed in Go from the row's core fields (see detailCore).
+	sel string
+	// join names the table the expression reads beyond projects.
+	join string
+	// sort is the ORDER BY expression (never NULL) and sortType its SQL
+	// type; "" when the column is not sortable.
+	sort, sortType string
+	// text: the "empty / not empty" filter applies to sel.
+	text bool
+}
+
+// Joins a column or filter may need, by name.
+var builderJoins = map[string]string{
+	"a": "JOIN accounts a ON a.tenant_id = $1 AND a.id = p.account_id",
+	"c": "LEFT JOIN contacts c ON c.tenant_id = $1 AND c.id = p.contact_id",
+	"ll": `LEFT JOIN LATERAL (SELECT l.at, CASE WHEN l.body <> '' THEN l.body WHEN l.field <> '' THEN l.field || ': ' || l.new_value ELSE l.kind END AS text
+	         FROM project_log l WHERE l.tenant_id = $1 AND l.project_id = p.id ORDER BY l.at DESC, l.id DESC LIMIT 1) ll ON true`,
+}
+
+// detailColumns are the detail builder's columns by key. Per-milestone
+// columns ("done:<milestone ID>", "by:<milestone ID>") are made by
+// milestoneColumn.
+var detailColumns = map[string]builderColumn{
+	"title":                {kind: KindText, sel: "p.title", sort: "p.title", sortType: "text", text: true},
+	"account":              {kind: KindText, sel: "p.customer_name", sort: "p.customer_name", sortType: "text", text: true},
+	"account_email":        {kind: KindText, sel: "a.email", join: "a", text: true},
+	"account_phone":        {kind: KindText, sel: "a.phone", join: "a", text: true},
+	"account_address":      {kind: KindText, sel: "a.address", join: "a", text: true},
+	"contact":              {kind: KindText, sel: "COALESCE(c.name, '')", join: "c", text: true},
+	"contact_email":        {kind: KindText, sel: "COALESCE(c.email, '')", join: "c", text: true},
+	"contact_phone":        {kind: KindText, sel: "COALESCE(c.phone, '')", join: "c", text: true},
+	"owner":                {kind: KindText, sel: "p.owner_name", sort: "p.owner_name", sortType: "text"},
+	"team":                 {kind: KindText, sel: teamSQL, text: true},
+	"workgroup":            {kind: KindName, list: ListWorkgroups, sel: "COALESCE(p.workgroup_id, 0)"},
+	"source":               {kind: KindName, list: ListSources, sel: "COALESCE(p.source_id, 0)"},
+	"referrer":             {kind: KindText, sel: "p.referrer", sort: "p.referrer", sortType: "text", text: true},
+	"scope":                {kind: KindText, sel: "p.scope", text: true},
+	"value":                {kind: KindMoney, sel: "p.value_cents", sort: "p.value_cents", sortType: "bigint"},
+	"expected_close":       {kind: KindDate, sel: "p.expected_close", sort: "COALESCE(p.expected_close, '-infinity'::date)", sortType: "date"},
+	"state":                {kind: KindState, sort: "p.state", sortType: "text"},
+	"archive_reason":       {kind: KindName, list: ListReasons, sel: "COALESCE(p.archive_reason_id, 0)"},
+	"archive_note":         {kind: KindText, sel: "p.archive_note", text: true},
+	"defer_until":          {kind: KindDate, sel: "p.defer_until", sort: "COALESCE(p.defer_until, '-infinity'::date)", sortType: "date"},
+	"status":               {kind: KindText, sel: "p.status_name", sort: "p.status_name", sortType: "text", text: true},
+	"forecast":             {kind: KindForecast, sel: "p.forecast_category", sort: "p.forecast_category", sortType: "text"},
+	"probability_override": {kind: KindNumber, sel: "COALESCE(p.probability_override, -1)", sort: "COALESCE(p.probability_override, -1)", sortType: "bigint"},
+	"created_at":           {kind: KindInstant, sort: "p.created_at", sortType: "timestamptz"},
+	"created_by":           {kind: KindName, list: ListUsers, sel: "COALESCE(p.created_by, 0)"},
+	// Computed from what the engine stored with the project.
+	"pending":           {kind: KindName, list: ListMilestones},
+	"pending_due":       {kind: KindDate, sort: "p.pending_due_at", sortType: "timestamptz"},
+	"late":              {kind: KindBool},
+	"days_late":         {kind: KindNumber},
+	"last":              {kind: KindName, list: ListMilestones},
+	"last_at":           {kind: KindInstant, sort: "p.last_completed_at", sortType: "timestamptz"},
+	"days_in_stage":     {kind: KindNumber},
+	"stage_probability": {kind: KindPercent},
+	"weighted":          {kind: KindMoney, sort: "p.weighted_cents", sortType: "bigint"},
+	"last_log_at":       {kind: KindInstant, sel: "ll.at", join: "ll", sort: "", sortType: ""},
+	"last_log_text":     {kind: KindText, sel: "COALESCE(ll.text, '')", join: "ll", text: true},
+	"age":               {kind: KindNumber},
+}
+
+// teamSQL lists a project's team members' names.
+const teamSQL = `COALESCE((SELECT string_agg(tu.name, ', ' ORDER BY tu.name) FROM project_members tm
+	JOIN users tu ON tu.tenant_id = $1 AND tu.id = tm.user_id WHERE tm.tenant_id = $1 AND tm.project_id = p.id), '')`
+
+// DetailColumnKeys are the detail builder's fixed columns in the order the
+// builder offers them (the per-milestone columns follow).
+var DetailColumnKeys = []string{
+	"title", "account", "account_email", "account_phone", "account_address", "contact", "contact_email", "contact_phone",
+	"owner", "team", "workgroup", "source", "referrer", "scope", "value", "expected_close", "state", "archive_reason",
+	"archive_note", "defer_until", "status", "forecast", "probability_override", "created_at", "created_by",
+	"pending", "pending_due", "late", "days_late", "last", "last_at", "days_in_stage", "stage_probability", "weighted",
+	"last_log_at", "last_log_text", "age",
+}
+
+// ColumnRef names one column of a detail report: a fixed key, or "done"
+// or "by" with a milestone (its completion's date, who completed it).
+type ColumnRef struct {
+	Key       string
+	Milestone int64
+}
+
+// String is the column's key as URLs carry it ("title", "done:12").
+func (c ColumnRef) String() string {
+	if c.Milestone != 0 {
+		return c.Key + ":" + strconv.FormatInt(c.Milestone, 10)
+	}
+	return c.Key
+}
+
+// ParseColumnRef reads a column key; ok is false for anything that is not
+// one of the builder's columns.
+func ParseColumnRef(s string) (ColumnRef, bool) {
+	if k, id, found := strings.Cut(s, ":"); found {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if (k != "done" && k != "by") || err != nil || n <= 0 || strconv.FormatInt(n, 10) != id {
+			return ColumnRef{}, false
+		}
+		return ColumnRef{Key: k, Milestone: n}, true
+	}
+	if _, ok := detailColumns[s]; !ok {
+		return ColumnRef{}, false
+	}
+	return ColumnRef{Key: s}, true
+}
+
+// Kind is how the column is shown.
+func (c ColumnRef) Kind() ColumnKind {
+	switch c.Key {
+	case "done":
+		return KindInstant
+	case "by":
+		return KindName
+	}
+	return detailColumns[c.Key].kind
+}
+
+// List is the list a KindName column is named from.
+func (c ColumnRef) List() NameList {
+	if c.Key == "by" {
+		return ListUsers
+	}
+	return detailColumns[c.Key].list
+}
+
+// Sortable reports whether a report may be sorted by the column.
+func (c ColumnRef) Sortable() bool { return c.Milestone == 0 && detailColumns[c.Key].sort != "" }
+
+// TextField reports whether the "empty / not empty" filter applies.
+func (c ColumnRef) TextField() bool { return c.Milestone == 0 && detailColumns[c.Key].text }
+
+// column is the column's definition; a milestone column reads its own
+// join, named by the column's position i.
+func (c ColumnRef) column(i int, args *[]any) (builderColumn, string) {
+	if c.Milestone == 0 {
+		bc := detailColumns[c.Key]
+		return bc, builderJoins[bc.join]
+	}
+	*args = append(*args, c.Milestone)
+	alias := "mc" + strconv.Itoa(i)
+	join := fmt.Sprintf("LEFT JOIN milestone_completions %[1]s ON %[1]s.tenant_id = $1 AND %[1]s.project_id = p.id AND %[1]s.milestone_id = $%[2]d",
+		alias, len(*args))
+	if c.Key == "by" {
+		return builderColumn{kind: KindName, list: ListUsers, sel: "COALESCE(" + alias + ".completed_by, 0)"}, join
+	}
+	return builderColumn{kind: KindInstant, sel: alias + ".completed_at"}, join
+}
+
+// SortKey is one key a detail report is sorted by.
+type SortKey struct {
+	Column ColumnRef
+	Desc   bool
+}
+
+// DateColumns are the dates a builder filter may bound, by key: the SQL
+// expression and whether it is an instant (else a calendar date).
+var dateColumns = map[string]struct {
+	expr    string
+	instant bool
+}{
+	"created_at":     {"p.created_at", true},
+	"expected_close": {"p.expected_close", false},
+	"defer_until":    {"p.defer_until", false},
+	"archived_at":    {"p.archived_at", true},
+	"sold_at":        {"p.sold_at", true},
+	"last_at":        {"NULLIF(p.last_completed_at, '-infinity')", true},
+	"pending_due":    {"NULLIF(p.pending_due_at, 'infinity')", true},
+}
+
+// DateColumnKeys are the dates a filter may bound, in the order offered.
+var DateColumnKeys = []string{"created_at", "expected_close", "defer_until", "archived_at", "sold_at", "last_at", "pending_due"}
+
+// IsDateColumn reports whether key names a date a filter may bound.
+func IsDateColumn(key string) bool { _, ok := dateColumns[key]; return ok }
+
+// IsInstantDate reports whether the date column key is an instant (its
+// bounds are local days turned into instants by the caller).
+func IsInstantDate(key string) bool { return dateColumns[key].instant }
+
+// builderDimension is one dimension of the summary builder: the SQL
+// expression it groups by (never compared as NULL: "none" is NULL), the
+// type a drill-down value is cast to, and the list its IDs are named from.
+type builderDimension struct {
+	expr, typ string
+	list      NameList
+}
+
+// summaryDimensions are the summary builder's dimensions by key. $1 is the
+// tenant, $2 the moment, $3 the tenant's time zone in every statement that
+// uses them.
+var summaryDimensions = map[string]builderDimension{
+	"owner":           {expr: "p.owner_id", typ: "bigint", list: ListUsers},
+	"workgroup":       {expr: "p.workgroup_id", typ: "bigint", list: ListWorkgroups},
+	"source":          {expr: "p.source_id", typ: "bigint", list: ListSources},
+	"referrer":        {expr: "NULLIF(p.referrer, '')", typ: "text"},
+	"created_week":    {expr: "to_char(date_trunc('week', p.created_at AT TIME ZONE $3), 'YYYY-MM-DD')", typ: "text"},
+	"created_month":   {expr: "to_char(p.created_at AT TIME ZONE $3, 'YYYY-MM')", typ: "text"},
+	"created_quarter": {expr: `to_char(p.created_at AT TIME ZONE $3, 'YYYY-"Q"Q')`, typ: "text"},
+	"created_year":    {expr: "to_char(p.created_at AT TIME ZONE $3, 'YYYY')", typ: "text"},
+	"sold_month":      {expr: "CASE WHEN p.phase = 'sold' THEN to_char(p.sold_at AT TIME ZONE $3, 'YYYY-MM') END", typ: "text"},
+	"close_month":     {expr: "to_char(p.expected_close, 'YYYY-MM')", typ: "text"},
+	"pending":         {expr: "p.pending_milestone_id", typ: "bigint", list: ListMilestones},
+	"last":            {expr: "p.last_milestone_id", typ: "bigint", list: ListMilestones},
+	"state":           {expr: effectiveStateSQL, typ: "text"},
+	"archive_reason":  {expr: "p.archive_reason_id", typ: "bigint", list: ListReasons},
+	"status":          {expr: "p.status_id", typ: "bigint", list: ListStatuses},
+	"forecast":        {expr: "p.forecast_category", typ: "text"},
+}
+
+// effectiveStateSQL is the project's state at the moment ($2), from what
+// the engine stored: a deferred project whose defer-until day has come is
+// active (as pipeline.Derived.At says).
+const effectiveStateSQL = `CASE WHEN p.phase = 'open' AND p.active_from <= $2 THEN 'active'
+	WHEN p.phase = 'open' THEN 'deferred' ELSE p.state END`
+
+// DimensionKeys are the summary builder's dimensions in the order offered.
+var DimensionKeys = []string{"owner", "workgroup", "source", "referrer", "created_week", "created_month", "created_quarter",
+	"created_year", "sold_month", "close_month", "pending", "last", "state", "archive_reason", "status", "forecast"}
+
+// IsDimension reports whether key is one of the summary dimensions.
+func IsDimension(key string) bool { _, ok := summaryDimensions[key]; return ok }
+
+// DimensionList is the list a dimension's IDs are named from (0: its
+// values are shown as they are).
+func DimensionList(key string) NameList { return summaryDimensions[key].list }
+
+// DimensionIsID reports whether a dimension's values are IDs.
+func DimensionIsID(key string) bool { return summaryDimensions[key].typ == "bigint" }
+
+// summaryMeasures are the summary builder's measures by key: an aggregate
+// over the group's projects, read as a float (NULL: no project it applies
+// to). Days are local calendar days at the moment ($2) in the tenant's
+// zone ($3), as pipeline.Engine.DaysSince counts them: days in stage from
+// the last completion (else the creation) of the open projects, cycle days
+// from creation to sale of the sold ones.
+var summaryMeasures = map[string]struct {
+	sql  string
+	kind ColumnKind
+}{
+	"count":        {"count(*)", KindNumber},
+	"value_sum":    {"sum(p.value_cents)", KindMoney},
+	"value_avg":    {"avg(p.value_cents)", KindMoney},
+	"value_min":    {"min(p.value_cents)", KindMoney},
+	"value_max":    {"max(p.value_cents)", KindMoney},
+	"value_median": {"percentile_cont(0.5) WITHIN GROUP (ORDER BY p.value_cents)", KindMoney},
+	"weighted_sum": {"sum(p.weighted_cents)", KindMoney},
+	"stage_days": {`avg(($2::timestamptz AT TIME ZONE $3)::date - (GREATEST(p.last_completed_at, p.created_at) AT TIME ZONE $3)::date)
+		FILTER (WHERE p.phase = 'open')`, KindNumber},
+	"cycle_days": {`avg((p.sold_at AT TIME ZONE $3)::date - (p.created_at AT TIME ZONE $3)::date)
+		FILTER (WHERE p.phase = 'sold' AND p.sold_at IS NOT NULL)`, KindNumber},
+}
+
+// MeasureKeys are the summary builder's measures in the order offered.
+var MeasureKeys = []string{"count", "value_sum", "value_avg", "value_min", "value_max", "value_median", "weighted_sum", "stage_days", "cycle_days"}
+
+// IsMeasure reports whether key is one of the summary measures.
+func IsMeasure(key string) bool { _, ok := summaryMeasures[key]; return ok }
+
+// MeasureKind is how a measure is shown: KindMoney, or KindNumber (a count
+// or days, the averages with one decimal).
+func MeasureKind(key string) ColumnKind { return summaryMeasures[key].kind }
+
+// GroupValue narrows a report to one value of a dimension: a cell of a
+// summary, drilled into. None is the group of projects without a value.
+type GroupValue struct {
+	Dimension string
+	Value     string
+	None      bool
+}
+
+// BuilderFilter is what a builder report filters on; zero values mean "no
+// filter". The server has checked every field against the whitelists and
+// the tenant's lists.
+type BuilderFilter struct {
+	// State is "", "open" (active or deferred), or one effective state.
+	State                                            string
+	Owner                                            crm.UserID
+	Workgroup, Pending, Last, Status, Source, Reason int64
+	LateOnly                                         bool
+	// DateColumn bounds one of dateColumns to [DateFrom, DateTo): instants
+	// for an instant column, midnight UTC of the days for a date column.
+	DateColumn       string
+	DateFrom, DateTo time.Time
+	// Milestone completed in [DoneFrom, DoneTo).
+	Milestone        int64
+	DoneFrom, DoneTo time.Time
+	ValueMin         *int64
+	ValueMax         *int64
+	// TextColumn is empty (Empty) or not.
+	TextColumn ColumnRef
+	Empty      bool
+	Text       string // lower case; matched against the searched text
+	Groups     []GroupValue
+}
+
+// builderWhere builds the filter predicate on p and appends its
+// arguments after the tenant ($1), the moment ($2) and the zone ($3); it
+// returns the joins the filter needs too.
+func (f BuilderFilter) where(args *[]any) (string, []string) {
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+	// The moment and the zone are named in every statement, so that their
+	// types are known whatever the filter uses.
+	w := []string{"p.tenant_id = $1", "$2::timestamptz IS NOT NULL", "$3::text IS NOT NULL"}
+	var joins []string
+	switch f.State {
+	case "":
+	case "open":
+		w = append(w, "p.phase = 'open'")
+	case "active":
+		w = append(w, "p.phase = 'open' AND p.active_from <= $2")
+	case "deferred":
+		w = append(w, "p.phase = 'open' AND p.active_from > $2")
+	default:
+		w = append(w, "p.phase = "+arg(f.State))
+	}
+	if f.Owner != 0 {
+		w = append(w, "p.owner_id = "+arg(int64(f.Owner)))
+	}
+	if f.Workgroup != 0 {
+		w = append(w, "p.owner_id IN (SELECT wm.user_id FROM workgroup_members wm WHERE wm.tenant_id = $1 AND wm.workgroup_id = "+arg(f.Workgroup)+")")
+	}
+	for _, eq := range []struct {
+		col string
+		v   int64
+	}{{"p.pending_milestone_id", f.Pending}, {"p.last_milestone_id", f.Last}, {"p.status_id", f.Status},
+		{"p.source_id", f.Source}, {"p.archive_reason_id", f.Reason}} {
+		if eq.v != 0 {
+			w = append(w, eq.col+" = "+arg(eq.v))
+		}
+	}
+	if f.LateOnly {
+		w = append(w, "p.phase = 'open' AND p.active_from <= $2 AND p.late_from <= $2")
+	}
+	if dc, ok := dateColumns[f.DateColumn]; ok {
+		from, to := any(f.DateFrom), any(f.DateTo)
+		if !dc.instant {
+			from, to = f.DateFrom.Format(time.DateOnly), f.DateTo.Format(time.DateOnly)
+		}
+		cast := "::date"
+		if dc.instant {
+			cast = "::timestamptz"
+		}
+		if !f.DateFrom.IsZero() {
+			w = append(w, dc.expr+" >= "+arg(from)+cast)
+		}
+		if !f.DateTo.IsZero() {
+			w = append(w, dc.expr+" < "+arg(to)+cast)
+		}
+	}
+	if f.Milestone != 0 {
+		c := "EXISTS (SELECT 1 FROM milestone_completions fm WHERE fm.tenant_id = $1 AND fm.project_id = p.id AND fm.milestone_id = " + arg(f.Milestone)
+		if !f.DoneFrom.IsZero() {
+			c += " AND fm.completed_at >= " + arg(f.DoneFrom)
+		}
+		if !f.DoneTo.IsZero() {
+			c += " AND fm.completed_at < " + arg(f.DoneTo)
+		}
+		w = append(w, c+")")
+	}
+	if f.ValueMin != nil {
+		w = append(w, "p.value_cents >= "+arg(*f.ValueMin))
+	}
+	if f.ValueMax != nil {
+		w = append(w, "p.value_cents <= "+arg(*f.ValueMax))
+	}
+	if f.TextColumn.Key != "" && f.TextColumn.TextField() {
+		bc := detailColumns[f.TextColumn.Key]
+		if bc.join != "" {
+			joins = append(joins, bc.join)
+		}
+		op := " <> ''"
+		if f.Empty {
+			op = " = ''"
+		}
+		w = append(w, bc.sel+op)
+	}
+	if f.Text != "" {
+		w = append(w, "p.search_text LIKE "+arg("%"+likeEscape(f.Text)+"%"))
+	}
+	for _, g := range f.Groups {
+		d, ok := summaryDimensions[g.Dimension]
+		if !ok {
+			w = append(w, "false")
+			continue
+		}
+		if g.None {
+			w = append(w, "("+d.expr+") IS NULL")
+		} else {
+			w = append(w, "("+d.expr+") = "+arg(g.Value)+"::"+d.typ)
+		}
+	}
+	return strings.Join(w, " AND "), joins
+}
+
+// likeEscape escapes LIKE's wildcards in s.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
+
+// joinList returns the SQL of the named joins, each once, in a fixed order.
+func joinList(names []string) string {
+	var b strings.Builder
+	for _, k := range []string{"a", "c", "ll"} {
+		if slices.Contains(names, k) {
+			b.WriteString(" ")
+			b.WriteString(builderJoins[k])
+		}
+	}
+	return b.String()
+}

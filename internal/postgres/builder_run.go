@@ -1,0 +1,524 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/pipeline"
+)
+
+// BuilderLists are the tenant's lists a builder report names its IDs
+// from and checks its definition against, the inactive entries too
+// (Choice.Active tells them apart).
+type BuilderLists struct {
+	Users, Workgroups, Sources, Reasons, Statuses, Milestones []crm.Choice
+}
+
+// Name is the name of id in the list l, "" when it is not there.
+func (b *BuilderLists) Name(l NameList, id int64) string {
+	for _, c := range b.List(l) {
+		if c.ID == id {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+// List returns the list l.
+func (b *BuilderLists) List(l NameList) []crm.Choice {
+	switch l {
+	case ListUsers:
+		return b.Users
+	case ListWorkgroups:
+		return b.Workgroups
+	case ListSources:
+		return b.Sources
+	case ListReasons:
+		return b.Reasons
+	case ListStatuses:
+		return b.Statuses
+	case ListMilestones:
+		return b.Milestones
+	}
+	return nil
+}
+
+// BuilderSetup is what a builder report knows before it runs: the tenant's
+// engine at the report's moment, the viewer's scope and the lists.
+type BuilderSetup struct {
+	Engine *pipeline.Engine
+	Tenant crm.Tenant
+	Scope  Scope
+	Lists  BuilderLists
+}
+
+// RunBuilder runs a builder report in one tenant transaction under the
+// report's statement timeout: check gets the setup (an error from it, such
+// as a definition naming what the tenant does not have, ends the report
+// before any project is read), then run reads. A statement that runs out
+// of time is ErrReportTimeout; a cursor the database cannot read is
+// ErrBadReportCursor.
+func (db *DB) RunBuilder(ctx context.Context, v crm.Viewer, now time.Time, timeout time.Duration,
+	check func(*BuilderSetup) error, run func(tx *Tx, su *BuilderSetup) error) error {
+	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
+		if timeout <= 0 {
+			timeout = ReportTimeout
+		}
+		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = "+strconv.FormatInt(max(timeout.Milliseconds(), 1), 10)+
+			"; SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; "+customPlans); err != nil {
+			return err
+		}
+		su, err := tx.builderSetup(ctx, v, now)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(su); err != nil {
+				return err
+			}
+		}
+		return run(tx, su)
+	})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "57014" && ctx.Err() == nil:
+			return ErrReportTimeout
+		case strings.HasPrefix(pe.Code, "22"): // a cursor value that is not of its key's type
+			return ErrBadReportCursor
+		}
+	}
+	return err
+}
+
+// ErrBadReportCursor is a page cursor that does not belong to the report.
+var ErrBadReportCursor = errors.New("bad report cursor")
+
+func (tx *Tx) builderSetup(ctx context.Context, v crm.Viewer, now time.Time) (*BuilderSetup, error) {
+	scope, err := tx.Scope(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	t, err := tx.TenantRow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defs, err := tx.MilestoneDefs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	su := &BuilderSetup{Tenant: t, Scope: scope}
+	for _, d := range defs {
+		su.Lists.Milestones = append(su.Lists.Milestones, crm.Choice{ID: int64(d.ID), Name: d.Name, Active: d.Active})
+	}
+	b := &pgx.Batch{}
+	lists := []struct {
+		sql  string
+		dest *[]crm.Choice
+	}{
+		{`SELECT id, name, active FROM users WHERE tenant_id = $1 ORDER BY name, id`, &su.Lists.Users},
+		{`SELECT id, name, true FROM workgroups WHERE tenant_id = $1 ORDER BY name, id`, &su.Lists.Workgroups},
+		{`SELECT id, name, active FROM milestone_statuses WHERE tenant_id = $1 ORDER BY position, id`, &su.Lists.Statuses},
+		{`SELECT id, name, active FROM lead_sources WHERE tenant_id = $1 ORDER BY position, id`, &su.Lists.Sources},
+		{`SELECT id, name, active FROM archive_reasons WHERE tenant_id = $1 ORDER BY position, id`, &su.Lists.Reasons},
+	}
+	for _, l := range lists {
+		b.Queue(l.sql, tx.Tenant)
+	}
+	br := tx.SendBatch(ctx, b)
+	for _, l := range lists {
+		rows, err := br.Query()
+		if err == nil {
+			*l.dest, err = pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
+		}
+		if err != nil {
+			br.Close()
+			return nil, fmt.Errorf("builder lists: %w", err)
+		}
+	}
+	if err := br.Close(); err != nil {
+		return nil, fmt.Errorf("builder lists: %w", err)
+	}
+	su.Engine, err = pipeline.TenantEngine(t, t.Location(), defs, now)
+	if err != nil {
+		return nil, fmt.Errorf("tenant engine: %w", err)
+	}
+	return su, nil
+}
+
+// DetailQuery is a project detail report to read.
+type DetailQuery struct {
+	Columns []ColumnRef
+	Sort    []SortKey // at most two; none: newest first
+	Filter  BuilderFilter
+	After   string // the cursor of the page to read, "" for the first
+	Limit   int    // rows per page; 0 reads every row (the CSV)
+}
+
+// DetailValue is one cell of a detail row: text, a number (cents, days,
+// basis points, an ID) or a time (zero: none), as the column's kind says.
+type DetailValue struct {
+	S string
+	N int64
+	T time.Time
+	B bool
+}
+
+// DetailRow is one project of a detail report; Cells follow the query's
+// columns. The row and its cells are reused between calls.
+type DetailRow struct {
+	ID    int64
+	Cells []DetailValue
+}
+
+// detailCore are the stored fields every row reads, from which the
+// computed columns follow (pipeline.Derived.At at the moment).
+const detailCore = `p.id, p.state, COALESCE(p.pending_milestone_id, 0), COALESCE(p.last_milestone_id, 0), p.last_completed_at,
+	p.pending_due_at, p.deferred_due_at, p.milestone_late_from, p.late_from, p.item_late_from, p.item_due_at, p.item_kind,
+	p.active_from, p.weighted_cents, p.value_cents, p.created_at, COALESCE(p.probability_override, -1)`
+
+// detailScan holds a row's core fields as read.
+type detailScan struct {
+	id              int64
+	state           string
+	sum             summary
+	value, override int64
+	created         time.Time
+	texts           []string
+	nums            []int64
+	times           []pgtype.Timestamptz
+	dates           []pgtype.Date
+	keys            []string
+	dest            []any
+	cols            []builderColumn
+	slot            []int // the column's index into texts, nums, times or dates
+}
+
+// Detail reads the report's rows in order into each and returns the cursor
+// of the next page ("" when this was the last).
+func (tx *Tx) Detail(ctx context.Context, su *BuilderSetup, q DetailQuery, each func(*DetailRow) error) (string, error) {
+	now := su.Engine.Now()
+	args := []any{tx.Tenant, now, su.Tenant.Location().String()}
+	x := &detailScan{}
+	x.dest = []any{&x.id, &x.state, &x.sum.pending, &x.sum.last, &x.sum.lastAt, &x.sum.due, &x.sum.deferredDue,
+		&x.sum.milestoneLateFrom, &x.sum.lateFrom, &x.sum.itemLateFrom, &x.sum.itemDue, &x.sum.itemKind, &x.sum.activeFrom,
+		&x.sum.weighted, &x.value, &x.created, &x.override}
+	sel := []string{detailCore}
+	var joins []string
+	var extra []string
+	for i, c := range q.Columns {
+		bc, join := c.column(i, &args)
+		x.cols = append(x.cols, bc)
+		if join != "" {
+			if c.Milestone != 0 {
+				extra = append(extra, join)
+			} else {
+				joins = append(joins, bc.join)
+			}
+		}
+		if bc.sel == "" {
+			x.slot = append(x.slot, -1)
+			continue
+		}
+		sel = append(sel, bc.sel)
+		switch bc.kind {
+		case KindText, KindForecast:
+			x.slot = append(x.slot, len(x.texts))
+			x.texts = append(x.texts, "")
+		case KindMoney, KindNumber, KindName:
+			x.slot = append(x.slot, len(x.nums))
+			x.nums = append(x.nums, 0)
+		case KindInstant:
+			x.slot = append(x.slot, len(x.times))
+			x.times = append(x.times, pgtype.Timestamptz{})
+		case KindDate:
+			x.slot = append(x.slot, len(x.dates))
+			x.dates = append(x.dates, pgtype.Date{})
+		}
+	}
+	for i, c := range q.Columns {
+		switch x.cols[i].kind {
+		case KindText, KindForecast:
+			if x.slot[i] >= 0 {
+				x.dest = append(x.dest, &x.texts[x.slot[i]])
+			}
+		case KindMoney, KindNumber, KindName:
+			if x.slot[i] >= 0 {
+				x.dest = append(x.dest, &x.nums[x.slot[i]])
+			}
+		case KindInstant:
+			if x.slot[i] >= 0 {
+				x.dest = append(x.dest, &x.times[x.slot[i]])
+			}
+		case KindDate:
+			if x.slot[i] >= 0 {
+				x.dest = append(x.dest, &x.dates[x.slot[i]])
+			}
+		}
+		_ = c
+	}
+	sorts := q.Sort
+	if len(sorts) == 0 {
+		sorts = []SortKey{{Column: ColumnRef{Key: "created_at"}, Desc: true}}
+	}
+	x.keys = make([]string, len(sorts))
+	for i, s := range sorts {
+		sel = append(sel, "("+detailColumns[s.Column.Key].sort+")::text")
+		x.dest = append(x.dest, &x.keys[i])
+	}
+	where, fj := q.Filter.where(&args)
+	joins = append(joins, fj...)
+	where += " AND " + su.Scope.Where("p", &args)
+	if q.After != "" {
+		cond, err := cursorWhere(sorts, q.After, &args)
+		if err != nil {
+			return "", err
+		}
+		where += " AND " + cond
+	}
+	order := make([]string, 0, len(sorts)+1)
+	for _, s := range sorts {
+		dir := " ASC"
+		if s.Desc {
+			dir = " DESC"
+		}
+		order = append(order, detailColumns[s.Column.Key].sort+dir)
+	}
+	order = append(order, "p.id ASC")
+	sql := "SELECT " + strings.Join(sel, ", ") + " FROM projects p" + joinList(joins) + " " + strings.Join(extra, " ") +
+		" WHERE " + where + " ORDER BY " + strings.Join(order, ", ")
+	if q.Limit > 0 {
+		args = append(args, q.Limit+1)
+		sql += " LIMIT $" + strconv.Itoa(len(args))
+	}
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return "", fmt.Errorf("builder detail: %w", err)
+	}
+	defer rows.Close()
+	row := &DetailRow{Cells: make([]DetailValue, len(q.Columns))}
+	n := 0
+	next := ""
+	var last struct {
+		keys []string
+		id   int64
+	}
+	for rows.Next() {
+		if err := rows.Scan(x.dest...); err != nil {
+			return "", fmt.Errorf("builder detail: %w", err)
+		}
+		n++
+		if q.Limit > 0 && n > q.Limit {
+			next = encodeCursor(last.keys, last.id)
+			break
+		}
+		x.fill(su, q.Columns, row)
+		if err := each(row); err != nil {
+			return "", err
+		}
+		last.keys = append(last.keys[:0], x.keys...)
+		last.id = x.id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("builder detail: %w", err)
+	}
+	return next, nil
+}
+
+// fill turns the scanned row into its cells, computing what follows from
+// the stored derived data at the engine's moment.
+func (x *detailScan) fill(su *BuilderSetup, cols []ColumnRef, row *DetailRow) {
+	e := su.Engine
+	now, loc := e.Now(), su.Tenant.Location()
+	d := derivedOf(crm.State(x.state), x.sum)
+	m := d.At(now)
+	row.ID = x.id
+	for i, c := range cols {
+		v := &row.Cells[i]
+		*v = DetailValue{}
+		bc := x.cols[i]
+		if s := x.slot[i]; s >= 0 {
+			switch bc.kind {
+			case KindText, KindForecast:
+				v.S = x.texts[s]
+			case KindMoney, KindNumber, KindName:
+				v.N = x.nums[s]
+			case KindInstant:
+				v.T = instantOf(x.times[s])
+			case KindDate:
+				if x.dates[s].Valid && x.dates[s].InfinityModifier == pgtype.Finite {
+					v.T = x.dates[s].Time
+				}
+			}
+			continue
+		}
+		switch c.Key {
+		case "state":
+			v.S = m.State.String()
+		case "created_at":
+			v.T = x.created
+		case "pending":
+			v.N = x.sum.pending
+		case "pending_due":
+			if !m.Due.IsZero() {
+				v.T = m.Due.In(loc)
+				v.T = time.Date(v.T.Year(), v.T.Month(), v.T.Day(), 0, 0, 0, 0, time.UTC)
+			}
+		case "late":
+			v.B = m.Late
+		case "days_late":
+			v.N = int64(pipeline.DaysLateAt(m, now, loc))
+		case "last":
+			v.N = x.sum.last
+		case "last_at":
+			v.T = instantOf(x.sum.lastAt)
+		case "days_in_stage":
+			since := x.created
+			if at := instantOf(x.sum.lastAt); at.After(since) {
+				since = at
+			}
+			v.N = int64(e.DaysSince(since))
+		case "stage_probability":
+			v.N = int64(e.StoredProbability(m.State, x.override >= 0, int(x.override), x.sum.last))
+		case "weighted":
+			v.N = x.sum.weighted
+		case "age":
+			v.N = int64(e.DaysSince(x.created))
+		}
+	}
+}
+
+// encodeCursor writes a page's last sort keys and ID as an opaque token.
+func encodeCursor(keys []string, id int64) string {
+	b, _ := json.Marshal(struct {
+		K []string `json:"k"`
+		I int64    `json:"i"`
+	}{keys, id})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// cursorWhere is the predicate "after the cursor" for the sort keys: each
+// key in its own direction, then the ID ascending. The cursor's values are
+// cast to their keys' types by the database (a tampered one fails the
+// cast: ErrBadReportCursor).
+func cursorWhere(sorts []SortKey, token string, args *[]any) (string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return "", ErrBadReportCursor
+	}
+	var c struct {
+		K []string `json:"k"`
+		I int64    `json:"i"`
+	}
+	if json.Unmarshal(raw, &c) != nil || len(c.K) != len(sorts) {
+		return "", ErrBadReportCursor
+	}
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+	var ors []string
+	eqs := ""
+	for i, s := range sorts {
+		bc := detailColumns[s.Column.Key]
+		v := arg(c.K[i]) + "::" + bc.sortType
+		op := " > "
+		if s.Desc {
+			op = " < "
+		}
+		ors = append(ors, "("+eqs+"("+bc.sort+")"+op+v+")")
+		eqs += "(" + bc.sort + ") = " + v + " AND "
+	}
+	ors = append(ors, "("+eqs+"p.id > "+arg(c.I)+")")
+	return "(" + strings.Join(ors, " OR ") + ")", nil
+}
+
+// SummaryQuery is a project summary report to read.
+type SummaryQuery struct {
+	Dimensions []string // one or two
+	Measures   []string
+	Filter     BuilderFilter
+}
+
+// SummaryRow is one group of a summary: its dimensions' values (nil: the
+// group of projects without one; Total[i]: the row adds up every value of
+// dimension i) and its measures (nil: nothing to measure).
+type SummaryRow struct {
+	Keys   []*string
+	Total  []bool
+	Values []*float64
+}
+
+// Summary groups the visible projects that match the filter by the
+// dimensions and computes the measures of every group, of every value of
+// each dimension alone, and of all of them (the pivot's totals), in one
+// statement over the projects' stored columns.
+func (tx *Tx) Summary(ctx context.Context, su *BuilderSetup, q SummaryQuery) ([]SummaryRow, error) {
+	args := []any{tx.Tenant, su.Engine.Now(), su.Tenant.Location().String()}
+	inner := []string{"p.value_cents", "p.weighted_cents", "p.phase", "p.last_completed_at", "p.created_at", "p.sold_at"}
+	dims := make([]string, len(q.Dimensions))
+	for i, d := range q.Dimensions {
+		dd, ok := summaryDimensions[d]
+		if !ok {
+			return nil, fmt.Errorf("summary dimension %q: %w", d, crm.ErrNotFound)
+		}
+		dims[i] = "d" + strconv.Itoa(i)
+		inner = append(inner, "("+dd.expr+")::text AS "+dims[i])
+	}
+	where, joins := q.Filter.where(&args)
+	where += " AND " + su.Scope.Where("p", &args)
+	outer := []string{"GROUPING(" + strings.Join(dims, ", ") + ")"}
+	outer = append(outer, dims...)
+	for _, m := range q.Measures {
+		sm, ok := summaryMeasures[m]
+		if !ok {
+			return nil, fmt.Errorf("summary measure %q: %w", m, crm.ErrNotFound)
+		}
+		outer = append(outer, "("+sm.sql+")::float8")
+	}
+	sets := "(" + dims[0] + "), ()"
+	if len(dims) == 2 {
+		sets = "(d0, d1), (d0), (d1), ()"
+	}
+	sql := "SELECT " + strings.Join(outer, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") + " FROM projects p" + joinList(joins) +
+		" WHERE " + where + ") p GROUP BY GROUPING SETS (" + sets + ")"
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("builder summary: %w", err)
+	}
+	defer rows.Close()
+	var out []SummaryRow
+	for rows.Next() {
+		var g int
+		r := SummaryRow{Keys: make([]*string, len(dims)), Total: make([]bool, len(dims)), Values: make([]*float64, len(q.Measures))}
+		dest := []any{&g}
+		for i := range dims {
+			dest = append(dest, &r.Keys[i])
+		}
+		for i := range q.Measures {
+			dest = append(dest, &r.Values[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("builder summary: %w", err)
+		}
+		for i := range dims {
+			r.Total[i] = g&(1<<(len(dims)-1-i)) != 0
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("builder summary: %w", err)
+	}
+	return out, nil
+}
