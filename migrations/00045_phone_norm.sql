@@ -1,5 +1,5 @@
 -- +goose Up
--- Phone numbers compared in one normalised form (crm.NormalPhone: E.164,
+-- Phone numbers compared in one normalised form (package phone: E.164,
 -- numbers without a country code read in the tenant's country), written
 -- by Go beside the number as typed; the duplicate check and the phone
 -- search of the customer picker are lookups of it. The form depends on the
@@ -9,8 +9,10 @@
 -- region differs, existing rows included (the library is Go's, so this
 -- cannot be done here in SQL).
 -- The C collation makes one index answer equality, prefixes and order.
-ALTER TABLE tenants ADD COLUMN country text NOT NULL DEFAULT '' CHECK (country = '' OR country ~ '^[A-Z]{2}$'),
+-- (The check is added on its own: Citus refuses ADD COLUMN with a constraint.)
+ALTER TABLE tenants ADD COLUMN country text NOT NULL DEFAULT '',
                     ADD COLUMN phones_region text;
+ALTER TABLE tenants ADD CONSTRAINT tenants_country_check CHECK (country = '' OR country ~ '^[A-Z]{2}$');
 ALTER TABLE accounts ADD COLUMN phone_norm text COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE contacts ADD COLUMN phone_norm text COLLATE "C" NOT NULL DEFAULT '';
 CREATE INDEX accounts_phone_norm_idx ON accounts (tenant_id, phone_norm, id) WHERE phone_norm <> '';

@@ -41,7 +41,7 @@ func reportScenarios(ctx context.Context, db *postgres.DB, big crm.User, cookie 
 	return out
 }
 
-// builderBench are the report builder's budgets (issue: summary of two
+// builderBench are the report builder's budgets (a summary of two
 // dimensions over the whole tenant ≤ 1 s; a detail report's first page of
 // 50 with three filters ≤ 100 ms; the detail file of every project with 20
 // columns ≥ 100,000 rows/s, RSS < 150 MB): -only builder.
