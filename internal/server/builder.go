@@ -72,6 +72,9 @@ func (s *Server) runBuilderWith(w http.ResponseWriter, r *http.Request, bq build
 			return err
 		}
 		loc := su.Tenant.Location()
+		for _, c := range bq.Detail.Columns {
+			v.Head = append(v.Head, columnLabel(r, c, su))
+		}
 		next, err := tx.Detail(ctx, su, bq.Detail, func(row *postgres.DetailRow) error {
 			v.Rows = append(v.Rows, detailCells(r, su, bq.Detail.Columns, row, loc, true))
 			return nil

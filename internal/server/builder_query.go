@@ -170,6 +170,9 @@ func parseBuilderQuery(q url.Values, loc *time.Location) builderQuery {
 		default:
 			bad("chart", "builder.error.tampered")
 		}
+		if bq.Chart != "" {
+			bq.Values["chart"] = bq.Chart
+		}
 	}
 	switch v := bq.Values["state"]; v {
 	case "", "open", "active", "deferred", "archived", "sold":
