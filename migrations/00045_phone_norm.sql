@@ -2,7 +2,7 @@
 -- Phone numbers compared in one normalised form (package phone: E.164,
 -- numbers without a country code read in the tenant's country), written
 -- by Go beside the number as typed; the duplicate check and the phone
--- search of the customer picker are lookups of it. The form depends on the
+-- phone search are lookups of it. The form depends on the
 -- tenant's country (its own, else its time zone's): phones_region is the
 -- one the stored forms were made with, NULL for none yet, and `pipewell
 -- migrate` (RefreshStale) normalises again the numbers of a tenant whose
@@ -17,14 +17,8 @@ ALTER TABLE accounts ADD COLUMN phone_norm text COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE contacts ADD COLUMN phone_norm text COLLATE "C" NOT NULL DEFAULT '';
 CREATE INDEX accounts_phone_norm_idx ON accounts (tenant_id, phone_norm, id) WHERE phone_norm <> '';
 CREATE INDEX contacts_phone_norm_idx ON contacts (tenant_id, phone_norm, id) WHERE phone_norm <> '';
--- The picker's type-ahead: names by prefix, in byte order, with the ID
--- that breaks ties, so that a page is the index's next rows.
-CREATE INDEX accounts_name_prefix_idx ON accounts (tenant_id, (lower(name) COLLATE "C"), id);
-CREATE INDEX contacts_name_prefix_idx ON contacts (tenant_id, (lower(name) COLLATE "C"), id);
 
 -- +goose Down
-DROP INDEX contacts_name_prefix_idx;
-DROP INDEX accounts_name_prefix_idx;
 DROP INDEX contacts_phone_norm_idx;
 DROP INDEX accounts_phone_norm_idx;
 ALTER TABLE contacts DROP COLUMN phone_norm;
