@@ -11,15 +11,7 @@ import "time"
 // probability override (when hasOverride) and its last completed
 // milestone.
 func (e *Engine) StoredProbability(st State, hasOverride bool, override int, last int64) Prob {
-	switch {
-	case st == StateSold:
-		return ProbOne
-	case st == StateArchived:
-		return 0
-	case hasOverride:
-		return PercentProb(override)
-	}
-	return e.StageProbability(last)
+	return probabilityIn(st, hasOverride, override, e.StageProbability(last))
 }
 
 // DaysLateAt is a project's days late at now from its moment m: the days

@@ -170,17 +170,26 @@ func previousDone(f *Facts, i int) int {
 // 100 %, archived 0 %, otherwise the override or the stage probability of
 // the last completed milestone.
 func (e *Engine) probability(p *Project, st State, f *Facts) Prob {
+	var stage Prob
+	if f.LastDone >= 0 {
+		stage = e.stageProb[f.LastDone]
+	}
+	return probabilityIn(st, p.HasOverride, p.ProbabilityOverride, stage)
+}
+
+// probabilityIn is the one rule of a project's probability: sold 100 %,
+// archived 0 %, otherwise its override when it has one, else stage (the
+// probability of its last completed milestone).
+func probabilityIn(st State, hasOverride bool, override int, stage Prob) Prob {
 	switch {
 	case st == StateSold:
 		return ProbOne
 	case st == StateArchived:
 		return 0
-	case p.HasOverride:
-		return PercentProb(p.ProbabilityOverride)
-	case f.LastDone >= 0:
-		return e.stageProb[f.LastDone]
+	case hasOverride:
+		return PercentProb(override)
 	}
-	return 0
+	return stage
 }
 
 // isOpen reports whether a stored state is in the pipeline (active or
