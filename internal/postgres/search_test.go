@@ -368,7 +368,9 @@ func TestTextSearchPastItsCap(t *testing.T) {
 
 // TestGlobalSearchRecordsOutOfTime: the header search's account lookup
 // that runs out of its time says so and the search still answers, with
-// the projects it found; with its usual time it finds the accounts.
+// the projects it found; with time enough it finds the accounts. (The
+// usual 150 ms is a production budget, not a promise on a loaded test
+// machine or a cluster, so the first run is given a minute.)
 func TestGlobalSearchRecordsOutOfTime(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
@@ -386,12 +388,13 @@ func TestGlobalSearchRecordsOutOfTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	db.SetSearchRecordsForTest(time.Minute)
 	res, err := db.GlobalSearch(ctx, v, "wrenfield", time.Now(), 5)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.AccountsTooSlow || len(res.Accounts) == 0 {
-		t.Fatalf("with its usual time: too slow %v, %d accounts; want some accounts", res.AccountsTooSlow, len(res.Accounts))
+		t.Fatalf("with a minute: too slow %v, %d accounts; want some accounts", res.AccountsTooSlow, len(res.Accounts))
 	}
 	db.SetSearchRecordsForTest(time.Millisecond)
 	res, err = db.GlobalSearch(ctx, v, "wrenfield", time.Now(), 5)
