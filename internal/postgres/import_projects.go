@@ -343,13 +343,18 @@ func (m *importMatcher) projects(ctx context.Context, rows []crm.ImportRow) ([]c
 	visible := m.scope.Where("p", &args)
 	// Two index lookups (the external ID's, the primary key), not one OR
 	// that would read every project of the tenant.
-	// The keys are joined, not compared with = ANY: a hash or an index
-	// lookup per key instead of the whole list per row.
-	q, err := m.tx.Query(ctx, `SELECT p.external_id, p.id, `+visible+` FROM unnest($2::text[]) k(id)
-		  JOIN projects p ON p.tenant_id = $1 AND p.external_id = k.id AND p.external_id <> ''
+	// Each key is looked up on its own (a lateral subquery with a limit is
+	// never flattened into a join): the import's own rows are not in the
+	// table's statistics yet, and a join planned from them read every
+	// project of the tenant once per key, a cost that grew with the square
+	// of the file.
+	q, err := m.tx.Query(ctx, `SELECT p.external_id, p.id, p.visible FROM unnest($2::text[]) k(id)
+		  CROSS JOIN LATERAL (SELECT p.external_id, p.id, `+visible+` AS visible FROM projects p
+		    WHERE p.tenant_id = $1 AND p.external_id = k.id AND p.external_id <> '' LIMIT 1) p
 		UNION ALL
-		SELECT p.id::text, p.id, `+m.scope.Where("p", &args)+` FROM unnest($3::bigint[]) k(id)
-		  JOIN projects p ON p.tenant_id = $1 AND p.id = k.id AND p.external_id = ''`, args...)
+		SELECT p.id::text, p.id, p.visible FROM unnest($3::bigint[]) k(id)
+		  CROSS JOIN LATERAL (SELECT p.id, `+m.scope.Where("p", &args)+` AS visible FROM projects p
+		    WHERE p.tenant_id = $1 AND p.id = k.id AND p.external_id = '' LIMIT 1) p`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("import projects: %w", err)
 	}
