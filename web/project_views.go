@@ -79,6 +79,32 @@ type LogView struct {
 	More      bool
 	Form      Form
 	Return    string // where the note form returns to without JavaScript
+	// Actions are the drawer's and the log page's forms besides the note:
+	// the milestone status and qualify (nil in the workspace, which has
+	// its own).
+	Actions *LogActions
+}
+
+// LogActions are the log drawer's status and qualify forms, with the
+// project's version, what was posted and its messages.
+type LogActions struct {
+	Version  int
+	Statuses []crm.Choice
+	// StatusID is the project's status as saved (a saved status is shown
+	// in the Sales screen's row too).
+	StatusID   int64
+	StatusName string
+	CanQualify bool   // the qualifying milestone is open
+	Qualifying string // its name
+	Status     Form   // status_id
+	Qualify    Form   // completed_at (default now, tenant local) and note
+	// Action is the form the messages belong to ("status", "qualify");
+	// Saved the one that was just saved; Problem a message key for the
+	// whole form (someone else changed the project, earlier milestones open).
+	Action, Saved, Problem string
+	// InPlace: the answer goes into the Sales screen's drawer (htmx),
+	// which also updates the row's status cell.
+	InPlace bool
 }
 
 // WorkspaceView is the project workspace.

@@ -153,6 +153,19 @@ type chartLayout struct {
 	Labels []chartLabel
 }
 
+// role is the chart's ARIA role: an image, unless its labels link to the
+// projects behind them. Links inside an image would be hidden from screen
+// readers (and an image may hold no control), so such a chart is a group
+// named by its title, whose links can be reached.
+func (l chartLayout) role() string {
+	for _, lb := range l.Labels {
+		if lb.URL != "" {
+			return "group"
+		}
+	}
+	return "img"
+}
+
 // layout places the bars on a scale from 0 to a round maximum.
 func (c BarChart) layout() chartLayout {
 	var l chartLayout

@@ -17,7 +17,7 @@ import (
 // are the rows' URL methods, checked by templ.URL like every href templ
 // writes.
 func appendSalesRows(b []byte, l *Locale, v SalesView) []byte {
-	late, logTitle := l.T("sales.late"), l.T("sales.log")
+	late, logTitle, logReturn := l.T("sales.late"), l.T("sales.log"), v.LogReturn()
 	var date [64]byte
 	for _, r := range v.Rows {
 		var idb [20]byte
@@ -83,7 +83,7 @@ func appendSalesRows(b []byte, l *Locale, v SalesView) []byte {
 		b = l.AppendMoney(b, r.Value)
 		b = append(b, `</td><td class="num age">`...)
 		b = l.appendHTML(b, "sales.age_days", "", int64(r.AgeDays), true)
-		logURL := templ.URL(r.LogURL())
+		logURL := templ.URL(r.LogURL() + logReturn)
 		b = append(b, `</td><td class="log"><a class="log-button" href="`...)
 		b = appendURL(b, logURL)
 		b = append(b, `" hx-get="`...)

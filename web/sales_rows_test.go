@@ -31,16 +31,16 @@ func TestSalesRowsMarkup(t *testing.T) {
 				`<td class="last">Lead <span class="muted">Mar 4, 2026</span></td>` +
 				`<td class="pending">Prop <span class="muted late">due Mar 4, 2026</span> <span class="late-mark" title="Late">3 days late</span> <span class="late-mark" title="Late">Task 1 day late</span></td>` +
 				`<td class="status">St</td><td class="num value">$1,234.56</td><td class="num age">1,234 d</td>` +
-				`<td class="log"><a class="log-button" href="/projects/12/log" hx-get="/projects/12/log" title="Project log" aria-label="Open the log of A &lt;b&gt;&#34;x&#34;&lt;/b&gt; &amp; &#39;y&#39;"></a></td></tr>` +
+				`<td class="log"><a class="log-button" href="/projects/12/log?return=%2F%3Fview%3Dactive" hx-get="/projects/12/log?return=%2F%3Fview%3Dactive" title="Project log" aria-label="Open the log of A &lt;b&gt;&#34;x&#34;&lt;/b&gt; &amp; &#39;y&#39;"></a></td></tr>` +
 				`<tr id="p-13"><td class="select"><input type="checkbox" name="id" value="13" aria-label="Select T"></td><td class="title"><a href="/projects/13">T</a></td><td class="customer"></td><td class="owner"></td><td class="last"></td>` +
 				`<td class="pending">P <span class="muted">deferred until Mar 4, 2026</span></td><td class="status"></td><td class="num value">$0.00</td><td class="num age">0 d</td>` +
-				`<td class="log"><a class="log-button" href="/projects/13/log" hx-get="/projects/13/log" title="Project log" aria-label="Open the log of T"></a></td></tr>`},
+				`<td class="log"><a class="log-button" href="/projects/13/log?return=%2F%3Fview%3Dactive" hx-get="/projects/13/log?return=%2F%3Fview%3Dactive" title="Project log" aria-label="Open the log of T"></a></td></tr>`},
 		{"chinese in Shanghai, no bulk", NewLocale("zh-Hans", "", "CNY", time.FixedZone("CST", 8*3600)), false,
 			`<tr id="p-12" class="is-late"><td class="title"><a href="/projects/12">A &lt;b&gt;&#34;x&#34;&lt;/b&gt; &amp; &#39;y&#39;</a></td><td class="customer">Cust &amp; Co</td><td class="owner">Own</td>` +
 				`<td class="last">Lead <span class="muted">2026年3月5日</span></td>` +
 				`<td class="pending">Prop <span class="muted late">截止 2026年3月5日</span> <span class="late-mark" title="逾期">逾期 3 天</span> <span class="late-mark" title="逾期">任务逾期 1 天</span></td>`},
 	} {
-		if got := string(appendSalesRows(nil, tc.l, SalesView{CanBulk: tc.bulk, Rows: rows})); !strings.HasPrefix(got, tc.want) {
+		if got := string(appendSalesRows(nil, tc.l, SalesView{CanBulk: tc.bulk, Rows: rows, Query: "view=active"})); !strings.HasPrefix(got, tc.want) {
 			t.Errorf("%s:\n got: %s\nwant: %s", tc.name, got, tc.want)
 		}
 	}

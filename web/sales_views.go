@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -88,6 +89,17 @@ func (r SalesRow) URL() string { return ProjectURL(r.ID) }
 
 // LogURL is the project's log, a page or the Sales screen's drawer.
 func (r SalesRow) LogURL() string { return ProjectURL(r.ID) + "/log" }
+
+// LogReturn is the query a row's log link carries: the list as it is shown
+// (its filters and order), where the log's forms return to without
+// JavaScript.
+func (v SalesView) LogReturn() string {
+	list := "/"
+	if v.Query != "" {
+		list += "?" + v.Query
+	}
+	return "?return=" + url.QueryEscape(list)
+}
 
 // BulkForm is the bulk-action form of managers and admins.
 type BulkForm struct {

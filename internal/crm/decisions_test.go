@@ -264,6 +264,34 @@ func TestDecideDetails(t *testing.T) {
 	}
 }
 
+// The drawer's status select changes the status and nothing else, with
+// the details decision's log entry, version check and validation.
+func TestDecideStatus(t *testing.T) {
+	a := actorAt(t0)
+	p := newProject(StateActive)
+	p.Value, p.Referrer, p.StatusID = 1250050, "Neighbour", 3
+	c, err := DecideStatus(p, "4", p.Version, Choices{Statuses: []int64{3, 4}}, a)
+	if err != nil || c.Project.StatusID != 4 || len(c.Log) != 1 || c.Log[0].Kind != LogStatusChanged || c.Log[0].OldValue != "3" || c.Log[0].NewValue != "4" {
+		t.Fatalf("status: %+v %v", c.Log, err)
+	}
+	if c.Project.Value != p.Value || c.Project.Referrer != p.Referrer || c.Project.Title != p.Title || c.Project.Forecast != p.Forecast {
+		t.Errorf("status changed other fields: %+v", c.Project)
+	}
+	if c, err := DecideStatus(p, "", p.Version, Choices{Statuses: []int64{4}}, a); err != nil || c.Project.StatusID != 0 || len(c.Log) != 1 {
+		t.Errorf("clear status: %+v %v", c.Log, err)
+	}
+	if _, err := DecideStatus(p, "4", p.Version+1, Choices{Statuses: []int64{4}}, a); !errors.Is(err, ErrConflict) {
+		t.Errorf("stale status: %v", err)
+	}
+	if _, err := DecideStatus(p, "9", p.Version, Choices{Statuses: []int64{4}}, a); !field("status_id", MsgUnknownChoice)(err) {
+		t.Errorf("unknown status: %v", err)
+	}
+	// A status deactivated since it was chosen may stay.
+	if c, err := DecideStatus(p, "3", p.Version, Choices{Statuses: []int64{4}}, a); err != nil || c.Touch {
+		t.Errorf("keep a deactivated status: %+v %v", c, err)
+	}
+}
+
 func TestParseMoney(t *testing.T) {
 	for in, want := range map[string]int64{"": 0, "0": 0, "12500.5": 1250050, "12,500.50": 1250050, " 300 ": 30000, "1,000,000": 100000000,
 		".5": 50, "1000000000000": MaxMoneyCents, "+7": 700} {

@@ -156,6 +156,17 @@ func DecideDetails(p Project, in Details, ch Choices, a Actor) (Change, error) {
 	return c, nil
 }
 
+// DecideStatus sets the milestone status alone (the log drawer's select):
+// it is the details decision with every other field as the project has it,
+// so the status is validated (one of the active statuses, or the one it
+// has), version-checked and logged exactly as from the workspace. A stale
+// version is ErrConflict; an unknown status a *ValidationError on status_id.
+func DecideStatus(p Project, statusID string, version int, ch Choices, a Actor) (Change, error) {
+	in := DetailsOf(p)
+	in.Version, in.StatusID = version, statusID
+	return DecideDetails(p, in, ch, a)
+}
+
 // Account is a customer company or household.
 type Account struct {
 	ID        int64

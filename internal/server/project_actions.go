@@ -60,15 +60,22 @@ func (s *Server) handleQualify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := actor(r)
+	cmd, fields := s.qualifyCommand(r, a)
+	s.change(w, r, "qualify", fields, func(p crm.Project, c crm.Setup) (crm.Change, error) {
+		return crm.DecideQualify(p, c.Defs, cmd, a)
+	})
+}
+
+// qualifyCommand reads a qualify form (the workspace's button, the log
+// drawer's time and note): the completion of the qualifying milestone.
+func (s *Server) qualifyCommand(r *http.Request, a crm.Actor) (crm.CompleteMilestone, []string) {
 	cmd, fields := s.completeCommand(r, a, 0)
 	if r.PostFormValue("completed_at") == "" {
 		// Now, to the minute as a typed time is: a double submit then
 		// repeats the same completion and is recognised as one.
 		cmd.At = a.Now.Truncate(time.Minute)
 	}
-	s.change(w, r, "qualify", fields, func(p crm.Project, c crm.Setup) (crm.Change, error) {
-		return crm.DecideQualify(p, c.Defs, cmd, a)
-	})
+	return cmd, fields
 }
 
 func (s *Server) handleArchive(w http.ResponseWriter, r *http.Request) {

@@ -155,19 +155,33 @@ func (s *Server) handleLog(w http.ResponseWriter, r *http.Request) {
 	if !localPath(ret) {
 		ret = "" // the note form does not carry a foreign target along (handleNote checks it again)
 	}
-	s.renderLog(w, r, crm.ProjectID(id), http.StatusOK, web.Form{}, ret, true)
+	s.renderLog(w, r, crm.ProjectID(id), http.StatusOK, logState{}, ret, true)
+}
+
+// logState is what a re-rendered log shows besides the project: the note
+// form as posted, or the drawer's status or qualify form (action) with its
+// input and messages, what was just saved, a problem with the whole form.
+type logState struct {
+	note         web.Form
+	action       string
+	values, errs map[string]string
+	saved        string
+	problem      string
 }
 
 // renderLog writes the log page, or with HX-Request the log fragment, in the
-// drawer's frame (title and close button) when drawer is set.
-func (s *Server) renderLog(w http.ResponseWriter, r *http.Request, id crm.ProjectID, status int, f web.Form, ret string, drawer bool) {
+// drawer's frame (title, close button, status and qualify) when drawer is set.
+func (s *Server) renderLog(w http.ResponseWriter, r *http.Request, id crm.ProjectID, status int, st logState, ret string, drawer bool) {
 	p, log, names, defs, err := s.db.ProjectLog(r.Context(), viewer(r.Context()), id)
 	if err != nil {
 		s.handleError(w, r, err)
 		return
 	}
-	lv := s.logView(r, id, log, len(log) >= postgres.LogLimit, defs, names, f)
+	lv := s.logView(r, id, log, len(log) >= postgres.LogLimit, defs, names, st.note)
 	lv.Return = ret
+	if drawer || !isHX(r) {
+		lv.Actions = s.logActions(r, p, defs, names, st)
+	}
 	if isHX(r) && drawer {
 		s.render(w, r, status, web.LogDrawer(p.Title, lv))
 		return
@@ -177,6 +191,34 @@ func (s *Server) renderLog(w http.ResponseWriter, r *http.Request, id crm.Projec
 		return
 	}
 	s.render(w, r, status, web.LogPage(web.LogPageView{Page: s.page(r, "log.title", ""), Title: p.Title, Log: lv}))
+}
+
+// logActions are the drawer's status and qualify forms: the project's
+// values, or what was posted with its messages.
+func (s *Server) logActions(r *http.Request, p crm.Project, defs []crm.MilestoneDef, n postgres.Names, st logState) *web.LogActions {
+	ctx := r.Context()
+	loc, now := zone(ctx), moment()
+	a := &web.LogActions{Version: p.Version, Statuses: n.Statuses, StatusID: p.StatusID, StatusName: nameOf(n.Statuses, p.StatusID),
+		CanQualify: crm.Allowed(p, defs, viewer(ctx), now, loc).Qualify, Action: st.action, Saved: st.saved, Problem: st.problem, InPlace: isHX(r)}
+	for _, d := range crm.Process(defs) {
+		if d.Qualifying {
+			a.Qualifying = d.Name
+			break
+		}
+	}
+	status := ""
+	if p.StatusID != 0 {
+		status = strconv.FormatInt(p.StatusID, 10)
+	}
+	a.Status = web.Form{Prefix: "log-", Values: map[string]string{"status_id": status}}
+	a.Qualify = web.Form{Prefix: "log-", Values: map[string]string{"completed_at": now.In(loc).Format(crm.LocalTimeLayout)}}
+	switch st.action {
+	case "status":
+		a.Status.Values, a.Status.Errors = st.values, st.errs
+	case "qualify":
+		a.Qualify.Values, a.Qualify.Errors = st.values, st.errs
+	}
+	return a
 }
 
 // handleNote adds a note. With HX-Request it answers with the log fragment;
@@ -193,13 +235,13 @@ func (s *Server) handleNote(w http.ResponseWriter, r *http.Request) {
 		return crm.DecideNote(p, body, a)
 	})
 	if err == nil && isHX(r) {
-		s.renderLog(w, r, pid, http.StatusOK, web.Form{}, ret, false)
+		s.renderLog(w, r, pid, http.StatusOK, logState{}, ret, false)
 		return
 	}
 	s.finish(w, r, err, returnTo(ret, web.ProjectURL(pid)), "", func(errs map[string]string) {
 		f := web.Form{Values: keep(r, "body"), Errors: errs}
 		if isHX(r) {
-			s.renderLog(w, r, pid, http.StatusUnprocessableEntity, f, ret, false)
+			s.renderLog(w, r, pid, http.StatusUnprocessableEntity, logState{note: f}, ret, false)
 			return
 		}
 		s.renderWorkspace(w, r, pid, http.StatusUnprocessableEntity, wsState{values: f.Values, errs: errs, action: "note"})

@@ -113,6 +113,8 @@ var routeTable = []route{
 	{"POST", "/projects/{id}/milestones/{milestoneID}/undo", AnyUser, (*Server).handleUndo},
 	{"GET", "/projects/{id}/log", AnyUser, (*Server).handleLog},
 	{"POST", "/projects/{id}/notes", AnyUser, (*Server).handleNote},
+	{"POST", "/projects/{id}/log/status", AnyUser, (*Server).handleLogStatus},
+	{"POST", "/projects/{id}/log/qualify", AnyUser, (*Server).handleLogQualify},
 	{"POST", "/projects/{id}/qualify", AnyUser, (*Server).handleQualify},
 	{"POST", "/projects/{id}/archive", AnyUser, (*Server).handleArchive},
 	{"POST", "/projects/{id}/defer", AnyUser, (*Server).handleDefer},

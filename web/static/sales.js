@@ -17,14 +17,17 @@
       document.getElementById("drawer").innerHTML = "";
     }
   });
-  // The log drawer: Escape closes it; once loaded, its title takes the focus.
+  // The log drawer: Escape closes it; once loaded, its title takes the
+  // focus, or after a save the first wrong field, the problem or the
+  // confirmation.
   document.addEventListener("keydown", function (e) {
     var d = document.getElementById("drawer");
     if (e.key === "Escape" && d && d.innerHTML !== "") { d.innerHTML = ""; }
   });
   document.addEventListener("htmx:afterSwap", function (e) {
     if (e.target.id === "drawer") {
-      var t = document.getElementById("drawer-title");
+      var t = document.querySelector('#drawer [aria-invalid="true"]') || document.getElementById("log-problem") ||
+        document.getElementById("log-saved") || document.getElementById("drawer-title");
       if (t) { t.focus(); }
     }
   });
