@@ -1,0 +1,189 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/web"
+)
+
+// sessBoardMove carries the confirmation of a board move to the board the
+// move redirects to, shown once beside the card.
+const sessBoardMove = "board_move"
+
+// boardMoved is what a board move did, as the session holds it.
+type boardMoved struct {
+	Project crm.ProjectID `json:"p"`
+	Title   string        `json:"t"`
+	To      int64         `json:"to"`
+	Sold    bool          `json:"sold,omitempty"`
+	Undone  []int64       `json:"undone,omitempty"`
+}
+
+func (s *Server) popBoardMove(r *http.Request) *boardMoved {
+	if !hasSession(r.Context()) {
+		return nil
+	}
+	raw := s.sessions.PopString(r.Context(), sessBoardMove)
+	if raw == "" {
+		return nil
+	}
+	var m boardMoved
+	if json.Unmarshal([]byte(raw), &m) != nil {
+		return nil
+	}
+	return &m
+}
+
+// show puts the notice in the column the card moved to (the first column
+// when a sold deal left the board) and marks the card.
+func (m *boardMoved) show(v *web.BoardView) {
+	if m == nil || len(v.Columns) == 0 {
+		return
+	}
+	names := map[int64]string{}
+	target := &v.Columns[0]
+	for i := range v.Columns {
+		c := &v.Columns[i]
+		names[c.MilestoneID] = c.Name
+		if c.MilestoneID == m.To {
+			target = c
+		}
+	}
+	n := &web.BoardNotice{Title: m.Title, Column: names[m.To], Sold: m.Sold}
+	for _, id := range m.Undone {
+		n.Undone = append(n.Undone, names[id])
+	}
+	target.Notice = n
+	if _, card := boardCard(v, m.Project); card != nil {
+		card.Moved = true
+	}
+}
+
+// handleBoardMove moves a card of the board to the column of milestone
+// "to": forward it completes that milestone (time and note), back it undoes
+// the completions after it (the decisions of the workspace's complete and
+// undo), each confirmed first when it does more than the one step. Done,
+// it goes back to the board with the confirmation beside the card; a
+// question or a problem is answered on the board, in the card, with the
+// input kept.
+func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, ok := s.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	pid := crm.ProjectID(id)
+	to, ok := crm.ParseID(r.PostFormValue("to"))
+	if !ok {
+		to = -1
+	}
+	a := actor(r)
+	cmd := crm.BoardMove{Version: version(r), To: crm.MilestoneID(to), At: parseTime(r, "completed_at", a.Loc),
+		Note: r.PostFormValue("note"), Confirm: r.PostFormValue("confirm") == "1", Reason: r.PostFormValue("reason")}
+	var done boardMoved
+	var back bool
+	var undoing *crm.UndoConfirmError
+	var names map[crm.MilestoneID]string
+	_, err := s.db.ChangeProject(r.Context(), viewer(r.Context()), pid, func(p crm.Project, c crm.Setup) (crm.Change, error) {
+		names = map[crm.MilestoneID]string{}
+		for _, d := range c.Defs {
+			names[d.ID] = d.Name
+		}
+		// What a move back undoes, to ask again with when its reason is missing.
+		ask := cmd
+		ask.Confirm = false
+		if _, err := crm.DecideBoardMove(p, c.Defs, ask, a); errors.As(err, &undoing) {
+			back = true
+		}
+		ch, err := crm.DecideBoardMove(p, c.Defs, cmd, a)
+		done = boardMoved{Project: pid, Title: p.Title, To: to, Sold: ch.Project.State == crm.StateSold && p.State != crm.StateSold}
+		for _, u := range ch.Undo {
+			done.Undone = append(done.Undone, int64(u))
+		}
+		return ch, err
+	})
+	ret := returnTo(r.PostFormValue("return"), "/pipeline")
+	if err == nil || errors.Is(err, crm.ErrAlreadyCompleted) {
+		if err == nil {
+			if b, jerr := json.Marshal(done); jerr == nil {
+				s.sessions.Put(r.Context(), sessBoardMove, string(b))
+			}
+		}
+		http.Redirect(w, r, ret, http.StatusSeeOther)
+		return
+	}
+	form := &web.BoardMoveForm{To: to, ToName: names[crm.MilestoneID(to)],
+		Form: web.Form{Values: keep(r, "completed_at", "note", "reason"), Errors: map[string]string{}}}
+	status := http.StatusOK
+	var undo *crm.UndoConfirmError
+	var earlier *crm.EarlierOpenError
+	var already *crm.AlreadyCompletedError
+	switch {
+	case errors.Is(err, crm.ErrNotFound), errors.Is(err, crm.ErrForbidden):
+		s.notFound(w, r)
+		return
+	case errors.As(err, &undo):
+		form.Back, form.Confirm = true, true
+		for _, c := range undo.Undo {
+			form.Undo = append(form.Undo, web.BoardUndo{Name: names[c.MilestoneID], At: c.At})
+		}
+	case errors.As(err, &earlier):
+		form.Confirm = true
+		for _, m := range earlier.Open {
+			form.Earlier = append(form.Earlier, names[m])
+		}
+	case errors.Is(err, crm.ErrConflict), errors.As(err, &already):
+		status = http.StatusConflict
+		form.Errors[""] = "error.conflict_board"
+	case formErrors(err) != nil:
+		status = http.StatusUnprocessableEntity
+		form.Errors = formErrors(err)
+		// A move back that needed its reason stays a confirmation.
+		if back && cmd.Confirm {
+			form.Back, form.Confirm = true, true
+			for _, c := range undoing.Undo {
+				form.Undo = append(form.Undo, web.BoardUndo{Name: names[c.MilestoneID], At: c.At})
+			}
+		}
+	default:
+		s.handleError(w, r, err)
+		return
+	}
+	var q url.Values
+	if u, perr := url.Parse(ret); perr == nil && u.Path == "/pipeline" {
+		q = u.Query()
+	}
+	shown := false
+	s.renderBoardOr(w, r, status, q, func(v *web.BoardView) {
+		if _, card := boardCard(v, pid); card != nil {
+			card.Move, shown = form, true
+		}
+	}, func() bool { return shown }, func() {
+		// The card is not among those the board shows: the workspace says it.
+		s.answer(w, r, pid, "complete-"+strconv.FormatInt(to, 10), []string{"completed_at", "note"}, err)
+	})
+}
+
+// renderBoardOr renders the board as renderBoard does when shown reports,
+// after edit, that the board holds what the answer is about; else it calls
+// otherwise.
+func (s *Server) renderBoardOr(w http.ResponseWriter, r *http.Request, status int, q url.Values, edit func(v *web.BoardView), shown func() bool, otherwise func()) {
+	v, err := s.boardView(r, q)
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	edit(&v)
+	if !shown() {
+		otherwise()
+		return
+	}
+	s.render(w, r, status, web.BoardPage(v))
+}
