@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"testing"
@@ -78,6 +79,27 @@ func (et engineTenant) checkBoard(t *testing.T, db *pgtest.DB, v crm.User, now t
 		for m, w := range want {
 			t.Errorf("%s, %s: no column %d, the engine has %d projects in it", label, path.name, m, w.n)
 		}
+	}
+	// The Sales screen narrowed to a last completed milestone is counted
+	// exactly from the same totals.
+	err := db.InTenant(ctx, v.TenantID, func(tx *postgres.Tx) error {
+		for m, w := range engine {
+			if m == 0 {
+				continue
+			}
+			page, err := tx.ListSales(ctx, viewer, postgres.SalesFilter{View: crm.StateActive, Now: now, Last: m}, "created", true, nil, 10)
+			if err != nil {
+				return err
+			}
+			if page.MoreThan || page.AtLeast || page.Total != w.n {
+				t.Errorf("%s: Sales screen with last completed milestone %d counts %d (bounded %v), the engine %d",
+					label, m, page.Total, page.MoreThan || page.AtLeast, w.n)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return cards
 }
@@ -270,4 +292,25 @@ func TestBoardColumnsAreTheStageReached(t *testing.T) {
 		et.checkBoard(t, db, v, now, fmt.Sprintf("%s, learned", v.Name))
 	}
 	checkTotals(t, db, et.admin.TenantID, "with learned probabilities")
+
+	// A database migrated to 00055 holds the old totals under "none
+	// completed" until the tenant's derived data of version 2 is recomputed.
+	err = db.InTenant(ctx, et.admin.TenantID, func(tx *postgres.Tx) error {
+		return execEach(tx, []any{tx.Tenant}, `
+			DELETE FROM project_totals WHERE tenant_id = $1 AND last_milestone_id <> 0;
+			UPDATE tenants SET derived_version = 2 WHERE id = $1`)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := postgres.Open(ctx, db.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	if err := owner.RefreshStale(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	checkTotals(t, db, et.admin.TenantID, "after the upgrade's recompute")
+	et.checkBoard(t, db, et.admin, now, "after the upgrade's recompute")
 }
