@@ -99,4 +99,27 @@ func TestBrowserBoardForwardAndBack(t *testing.T) {
 			b.screenshot("board-" + size.name + "-moved-back")
 		})
 	}
+	// In Chinese: the help, the tooltip, the move and its notice.
+	if err := f.app.db.UpdateAccount(context.Background(), f.repB.TenantID, f.repB.ID, f.repB.Name, "zh-Hans"); err != nil {
+		t.Fatal(err)
+	}
+	id := f.lead(t, f.repB, "屋顶光伏 王家")
+	b := newBrowser(t, f.app)
+	b.run(desktop())
+	b.login(f.repB)
+	card := fmt.Sprintf("#card-%d", id)
+	b.run(chromedp.Navigate(b.url("/pipeline")), loaded(), chromedp.WaitVisible(card, chromedp.ByQuery))
+	if help := b.text(".board-help"); !strings.Contains(help, "加权金额") {
+		t.Errorf("the help in Chinese says %q", help)
+	}
+	b.run(clickJS(card+" details.complete summary"), chromedp.WaitVisible(card+" .complete-form", chromedp.ByQuery),
+		clickJS(card+" .complete-form button[type=submit]"), chromedp.WaitVisible(".board-notice", chromedp.ByQuery))
+	if n := b.text(".board-notice"); !strings.Contains(n, "里程碑已完成") {
+		t.Errorf("the notice in Chinese says %q", n)
+	}
+	b.run(chromedp.Focus(card, chromedp.ByQuery), chromedp.KeyEvent(kb.ArrowLeft), chromedp.WaitVisible(card+" .board-confirm", chromedp.ByQuery))
+	if ask := b.text(card + " .board-confirm"); !strings.Contains(ask, "这将撤销") {
+		t.Errorf("the confirmation in Chinese says %q", ask)
+	}
+	b.screenshot("board-desktop-zh-confirm-back")
 }
