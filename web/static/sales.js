@@ -10,6 +10,9 @@
     });
     if (!set) { panel.open = false; }
   }
+  // On a phone the board's help waits behind its summary too.
+  var help = document.getElementById("board-help");
+  if (help && window.matchMedia("(max-width: 700px)").matches) { help.open = false; }
   document.addEventListener("click", function (e) {
     var close = e.target.closest(".drawer-close");
     if (close) {
@@ -97,7 +100,11 @@
     var order = [".board-confirm input[name=reason]", ".board-confirm button", "details.complete[open] input[name=completed_at]", ".board-notice"];
     for (var i = 0; i < order.length; i++) {
       var el = board.querySelector(order[i]);
-      if (el) { el.focus(); return; }
+      if (el) {
+        el.focus();
+        if (el.scrollIntoView) { el.scrollIntoView({block: "nearest", inline: "nearest"}); }
+        return;
+      }
     }
   });
 })();
