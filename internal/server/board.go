@@ -110,8 +110,8 @@ func cloneValues(q url.Values) url.Values {
 	return out
 }
 
-// card returns the card of project id on the board, nil when it is not
-// shown.
+// boardCard returns the card of project id on the board and its column,
+// nil when it is not shown.
 func boardCard(v *web.BoardView, id crm.ProjectID) (*web.BoardColumn, *web.BoardCard) {
 	for i := range v.Columns {
 		c := &v.Columns[i]

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
+	"slices"
 
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/web"
@@ -88,6 +88,8 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 	cmd := crm.BoardMove{Version: version(r), To: crm.MilestoneID(to), At: parseTime(r, "completed_at", a.Loc),
 		Note: r.PostFormValue("note"), Confirm: r.PostFormValue("confirm") == "1", Reason: r.PostFormValue("reason")}
 	var done boardMoved
+	var moved crm.Project // the project as the decision saw it
+	var stage int64       // the column it is in
 	var back bool
 	var undoing *crm.UndoConfirmError
 	var names map[crm.MilestoneID]string
@@ -104,6 +106,10 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 		}
 		ch, err := crm.DecideBoardMove(p, c.Defs, cmd, a)
 		done = boardMoved{Project: pid, Title: p.Title, To: to, Sold: ch.Project.State == crm.StateSold && p.State != crm.StateSold}
+		moved, stage = p, 0
+		if process := crm.Process(c.Defs); crm.Stage(p, process) >= 0 {
+			stage = int64(process[crm.Stage(p, process)].ID)
+		}
 		for _, u := range ch.Undo {
 			done.Undone = append(done.Undone, int64(u))
 		}
@@ -160,30 +166,46 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 	if u, perr := url.Parse(ret); perr == nil && u.Path == "/pipeline" {
 		q = u.Query()
 	}
-	shown := false
-	s.renderBoardOr(w, r, status, q, func(v *web.BoardView) {
-		if _, card := boardCard(v, pid); card != nil {
-			card.Move, shown = form, true
-		}
-	}, func() bool { return shown }, func() {
-		// The card is not among those the board shows: the workspace says it.
-		s.answer(w, r, pid, "complete-"+strconv.FormatInt(to, 10), []string{"completed_at", "note"}, err)
-	})
-}
-
-// renderBoardOr renders the board as renderBoard does when shown reports,
-// after edit, that the board holds what the answer is about; else it calls
-// otherwise.
-func (s *Server) renderBoardOr(w http.ResponseWriter, r *http.Request, status int, q url.Values, edit func(v *web.BoardView), shown func() bool, otherwise func()) {
 	v, err := s.boardView(r, q)
 	if err != nil {
 		s.handleError(w, r, err)
 		return
 	}
-	edit(&v)
-	if !shown() {
-		otherwise()
-		return
+	_, card := boardCard(&v, pid)
+	if card == nil {
+		// Not among the cards the board shows (past its first cards, or
+		// outside the filters the form came from): the question goes on a
+		// card of its own at the top of its column.
+		card = prependCard(&v, stage, web.BoardCard{
+			SalesRow: web.SalesRow{ID: pid, Title: moved.Title, Value: moved.Value}, Version: moved.Version,
+			CompletedAt: a.Now.In(a.Loc).Format("2006-01-02T15:04"), Return: ret,
+		})
 	}
+	card.Move = form
 	s.render(w, r, status, web.BoardPage(v))
+}
+
+// prependCard puts c first in the column of milestone stage (the
+// none-completed column, shown for it, for 0), with the moves of the
+// column's cards, and returns it.
+func prependCard(v *web.BoardView, stage int64, c web.BoardCard) *web.BoardCard {
+	var stages []web.BoardTarget
+	for _, col := range v.Columns {
+		if col.MilestoneID != 0 {
+			stages = append(stages, web.BoardTarget{ID: col.MilestoneID, Name: col.Name})
+		}
+	}
+	at := slices.IndexFunc(stages, func(t web.BoardTarget) bool { return t.ID == stage })
+	c.Forward = stages[at+1:]
+	for i := at - 1; i >= 0; i-- {
+		c.Back = append(c.Back, stages[i])
+	}
+	i := slices.IndexFunc(v.Columns, func(col web.BoardColumn) bool { return col.MilestoneID == stage })
+	if i < 0 {
+		v.Columns = slices.Insert(v.Columns, 0, web.BoardColumn{})
+		i = 0
+	}
+	col := &v.Columns[i]
+	col.Cards = append([]web.BoardCard{c}, col.Cards...)
+	return &col.Cards[0]
 }

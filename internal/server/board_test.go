@@ -82,10 +82,11 @@ func TestBoardMoves(t *testing.T) {
 	if at == nil {
 		t.Fatal("no completion time on the card")
 	}
+	admin := f.app.client()
+	admin.login(f.admin)
 	move := func(c *client, id crm.ProjectID, to crm.MilestoneID, extra url.Values) response {
 		t.Helper()
-		ws := f.app.client()
-		ws.login(f.admin)
+		ws := admin
 		form := url.Values{"version": {pageVersion(t, ws.get(f.url(id, "")).body)}, "to": {fmt.Sprint(to)},
 			"completed_at": {at[1]}, "note": {"Called the customer"}, "return": {"/pipeline"}}
 		for k, v := range extra {
@@ -183,6 +184,14 @@ func TestBoardMoves(t *testing.T) {
 	if got := col(f.project); got != fmt.Sprint(d[1].ID) {
 		t.Fatalf("a refused move moved the card to %s", got)
 	}
+	// A card the board does not show (the form came from a board filtered
+	// to another owner): the question still comes on a card of its own.
+	res = move(admin, f.project, d[0].ID, url.Values{"return": {fmt.Sprintf("/pipeline?owner=%d", f.repB.ID)}})
+	if res.status != http.StatusOK {
+		t.Fatalf("move back of a card the board does not show: %d", res.status)
+	}
+	mustContain(t, boardColumn(res.body, int64(d[1].ID)), fmt.Sprintf(`id="card-%d"`, f.project), "This undoes:", "Lead qualified (completed")
+
 	// The same column: said so, nothing changes.
 	res = move(rep, f.project, d[1].ID, nil)
 	if res.status != http.StatusUnprocessableEntity {
