@@ -198,4 +198,15 @@ func TestBoardMoves(t *testing.T) {
 		t.Fatalf("move to its own column: %d, want 422", res.status)
 	}
 	mustContain(t, res.body, "The deal is already at that stage.")
+
+	// To the won milestone's column: the deal is sold and leaves the board,
+	// the notice says so in that column.
+	if res := move(rep, f.project, d[3].ID, url.Values{"confirm": {"1"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("move to Sold: %d", res.status)
+	}
+	board = rep.get("/pipeline")
+	if got := boardColumnOf(board.body, f.project); got != "" {
+		t.Errorf("a sold deal is still on the board, in column %s", got)
+	}
+	mustContain(t, boardColumn(board.body, int64(d[3].ID)), "“Roof for Miller” completed Sold and is sold: it has left the board.")
 }
