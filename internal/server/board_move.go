@@ -107,8 +107,9 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 		ch, err := crm.DecideBoardMove(p, c.Defs, cmd, a)
 		done = boardMoved{Project: pid, Title: p.Title, To: to, Sold: ch.Project.State == crm.StateSold && p.State != crm.StateSold}
 		moved, stage = p, 0
-		if process := crm.Process(c.Defs); crm.Stage(p, process) >= 0 {
-			stage = int64(process[crm.Stage(p, process)].ID)
+		process := crm.Process(c.Defs)
+		if i := crm.Stage(p, process); i >= 0 {
+			stage = int64(process[i].ID)
 		}
 		for _, u := range ch.Undo {
 			done.Undone = append(done.Undone, int64(u))
@@ -132,8 +133,12 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 	var earlier *crm.EarlierOpenError
 	var already *crm.AlreadyCompletedError
 	switch {
-	case errors.Is(err, crm.ErrNotFound), errors.Is(err, crm.ErrForbidden):
+	case errors.Is(err, crm.ErrNotFound):
 		s.notFound(w, r)
+		return
+	case errors.Is(err, crm.ErrForbidden):
+		// The viewer can see the project, so there is nothing to hide.
+		s.errorPage(w, r, http.StatusForbidden, "error.forbidden", "project.action_forbidden")
 		return
 	case errors.As(err, &undo):
 		form.Back, form.Confirm = true, true
