@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
@@ -136,34 +135,109 @@ type BoardView struct {
 	Columns []BoardColumn
 }
 
-// BoardColumn is one pending milestone's column.
+// BoardColumn is one stage's column: the active projects whose last
+// completed milestone is MilestoneID (0: none completed yet).
 type BoardColumn struct {
 	MilestoneID int64
-	Name        string // "" for the no-pending column
+	Name        string // "" for the none-completed column
 	Count       int64
 	Value       int64
 	Weighted    int64
 	Cards       []BoardCard
+	// Notice says what the move just made did, in the column the card
+	// moved to.
+	Notice *BoardNotice
 }
 
 // More is how many projects of the column are not shown as cards.
 func (c BoardColumn) More() int64 { return c.Count - int64(len(c.Cards)) }
 
-// BoardCard is one project on the board. NextID/NextName are its pending
-// milestone, which moving the card to the next column completes.
+// BoardNotice is the confirmation of a move, shown once.
+type BoardNotice struct {
+	Title  string   // the project's
+	Column string   // the stage it moved to
+	Sold   bool     // the move completed the won milestone: the deal left the board
+	Undone []string // a move back: the milestones undone, latest first
+}
+
+// BoardCard is one project on the board, in the column of the stage it has
+// reached. NextName is its next step (the pending milestone). Forward are
+// the later columns (the next first), moving to which completes that
+// column's milestone; Back the earlier ones (the nearest first), moving to
+// which undoes the completions after it.
 type BoardCard struct {
 	SalesRow
 	DaysInStage int
 	Version     int
 	NextName    string
-	NextColumn  int64  // the column the card moves to
+	Forward     []BoardTarget
+	Back        []BoardTarget
 	CompletedAt string // default completion time, local, 2006-01-02T15:04
 	Return      string
+	Moved       bool // the card the column's notice is about
+	Move        *BoardMoveForm
 }
 
-// CompleteURL is the projects part's route that completes the pending milestone.
-func (c BoardCard) CompleteURL() string {
-	return c.URL() + "/milestones/" + strconv.FormatInt(c.PendingID, 10) + "/complete"
+// NextColumn is the column moving forward goes to by default, 0 for none.
+func (c BoardCard) NextColumn() int64 {
+	if len(c.Forward) == 0 {
+		return 0
+	}
+	return c.Forward[0].ID
+}
+
+// PrevColumn is the column moving back goes to by default, 0 for none.
+func (c BoardCard) PrevColumn() int64 {
+	if len(c.Back) == 0 {
+		return 0
+	}
+	return c.Back[0].ID
+}
+
+// completedAt is the completion time the forward form shows: the one typed
+// when the move comes back with a question, else now.
+func (c BoardCard) completedAt() string {
+	if c.Move != nil && c.Move.Values["completed_at"] != "" {
+		return c.Move.Values["completed_at"]
+	}
+	return c.CompletedAt
+}
+
+// moveValue is a typed value of the move that came back, "" for none.
+func (c BoardCard) moveValue(name string) string {
+	if c.Move == nil {
+		return ""
+	}
+	return c.Move.Value(name)
+}
+
+// MoveURL is the route that moves the card.
+func (c BoardCard) MoveURL() string { return c.URL() + "/move" }
+
+// BoardTarget is a column a card may move to.
+type BoardTarget struct {
+	ID   int64
+	Name string
+}
+
+// BoardMoveForm is a move that needs an answer before it happens: a
+// confirmation (what moving back undoes, or the earlier milestones moving
+// forward completes as well) or a problem with what was typed, with the
+// input kept.
+type BoardMoveForm struct {
+	Back    bool
+	To      int64
+	ToName  string
+	Confirm bool
+	Undo    []BoardUndo
+	Earlier []string
+	Form
+}
+
+// BoardUndo is a completion a move back undoes.
+type BoardUndo struct {
+	Name string
+	At   time.Time
 }
 
 // salesViews are the Sales screen's views in tab order.

@@ -133,10 +133,15 @@
 // Samples are sorted per group with a radix sort; percentiles of the total
 // are found by binary search over the sorted groups without merging them.
 //
-// Pipeline: the effectively active projects (deferred ones excluded) by
-// pending milestone, plus a column for open projects with none pending:
-// count, value, weighted value, probability (weighted ÷ value), stagnant and
-// late counts.
+// Pipeline: the effectively active projects (deferred ones excluded, those
+// back by date included) by pending milestone, plus a column for open
+// projects with none pending; or, by stage reached (PipelineOptions.ByReached,
+// what the pipeline report and the pipeline board show), by last completed
+// milestone, which is the stage their probability comes from, plus a column
+// for those with none completed: count, value, weighted value (Σ per project
+// of value × the stage probability, as stored with each project),
+// probability (weighted ÷ value), stagnant and late counts. The board's
+// sums are those of the stage-reached rows of the projects it shows.
 //
 // Forecast: effectively active projects by the month of their expected close
 // date (month 0 when none, always shown), sold projects by the month they

@@ -24,14 +24,16 @@ import (
 
 // derivedVersion is the version of what derived data holds. A tenant whose
 // derived_version is lower is recomputed by `pipewell migrate` (and by
-// `pipewell refresh`); raise it when the definitions or the columns change.
-const derivedVersion = 2
+// `pipewell refresh`); raise it when the definitions or the columns change
+// (3: the running totals are kept by last completed milestone too).
+const derivedVersion = 3
 
 // contribution is a project's share of the running totals (project_totals).
 type contribution struct {
 	state      string
 	owner      int64
 	pending    int64
+	last       int64 // last completed milestone, 0 for none
 	activeFrom pgtype.Timestamptz
 	value      int64
 	weighted   int64
@@ -193,7 +195,7 @@ type derivedSource struct {
 
 // contributionOf is a project's share of the totals with summary s.
 func contributionOf(state string, owner, value int64, s summary) contribution {
-	return contribution{state: state, owner: owner, pending: s.pending, activeFrom: s.activeFrom, value: value, weighted: s.weighted}
+	return contribution{state: state, owner: owner, pending: s.pending, last: s.last, activeFrom: s.activeFrom, value: value, weighted: s.weighted}
 }
 
 // engine returns the tenant's engine for derived data (its definitions,
@@ -285,6 +287,7 @@ type totalsKey struct {
 	state   string
 	owner   int64
 	pending int64
+	last    int64
 	active  int64 // active_from as Unix microseconds, or the infinities' sentinels
 }
 
@@ -294,7 +297,7 @@ type totalsDelta struct {
 }
 
 func keyOf(c contribution) totalsKey {
-	k := totalsKey{state: c.state, owner: c.owner, pending: c.pending}
+	k := totalsKey{state: c.state, owner: c.owner, pending: c.pending, last: c.last}
 	switch c.activeFrom.InfinityModifier {
 	case pgtype.Infinity:
 		k.active = 1<<63 - 1
@@ -455,6 +458,8 @@ func queueTotals(b *pgx.Batch, tenant crm.TenantID, deltas map[totalsKey]totalsD
 			return cmpInt(a.owner, b.owner)
 		case a.pending != b.pending:
 			return cmpInt(a.pending, b.pending)
+		case a.last != b.last:
+			return cmpInt(a.last, b.last)
 		}
 		return cmpInt(a.active, b.active)
 	})
@@ -462,18 +467,20 @@ func queueTotals(b *pgx.Batch, tenant crm.TenantID, deltas map[totalsKey]totalsD
 		var v, k values
 		for _, key := range chunk {
 			d := deltas[key]
-			v.row(tenant, key.state, key.owner, key.pending, d.activeFrom, d.n, d.value, d.weighted)
-			k.row(key.state, key.owner, key.pending, d.activeFrom)
+			v.row(tenant, key.state, key.owner, key.pending, key.last, d.activeFrom, d.n, d.value, d.weighted)
+			k.row(key.state, key.owner, key.pending, key.last, d.activeFrom)
 		}
-		b.Queue(`INSERT INTO project_totals AS x (tenant_id, state, owner_id, pending_milestone_id, active_from, projects, value_cents, weighted_cents)
-			VALUES `+v.sql("bigint", "text", "bigint", "bigint", "timestamptz", "bigint", "numeric", "numeric")+`
-			ON CONFLICT (tenant_id, state, owner_id, pending_milestone_id, active_from) DO UPDATE
+		b.Queue(`INSERT INTO project_totals AS x (tenant_id, state, owner_id, pending_milestone_id, last_milestone_id, active_from,
+			                                  projects, value_cents, weighted_cents)
+			VALUES `+v.sql("bigint", "text", "bigint", "bigint", "bigint", "timestamptz", "bigint", "numeric", "numeric")+`
+			ON CONFLICT (tenant_id, state, owner_id, pending_milestone_id, last_milestone_id, active_from) DO UPDATE
 			   SET projects = x.projects + EXCLUDED.projects, value_cents = x.value_cents + EXCLUDED.value_cents,
 			       weighted_cents = x.weighted_cents + EXCLUDED.weighted_cents`, v.args...)
 		// The groups left empty go (a deferred owner's day, a pending milestone no project waits on).
-		b.Queue(`DELETE FROM project_totals t USING (VALUES `+k.sqlFrom(2, "text", "bigint", "bigint", "timestamptz")+`) AS k(state, owner_id, pending_milestone_id, active_from)
-			WHERE t.tenant_id = $1 AND t.state = k.state AND t.owner_id = k.owner_id
-			  AND t.pending_milestone_id = k.pending_milestone_id AND t.active_from = k.active_from AND t.projects = 0`,
+		b.Queue(`DELETE FROM project_totals t USING (VALUES `+k.sqlFrom(2, "text", "bigint", "bigint", "bigint", "timestamptz")+`)
+			       AS k(state, owner_id, pending_milestone_id, last_milestone_id, active_from)
+			WHERE t.tenant_id = $1 AND t.state = k.state AND t.owner_id = k.owner_id AND t.pending_milestone_id = k.pending_milestone_id
+			  AND t.last_milestone_id = k.last_milestone_id AND t.active_from = k.active_from AND t.projects = 0`,
 			append([]any{tenant}, k.args...)...)
 	}
 }

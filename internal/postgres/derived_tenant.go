@@ -56,18 +56,19 @@ func (tx *Tx) rebuildTotals(ctx context.Context) error {
 	// the coordinator on a distributed database, and refused under
 	// row-level security there.
 	rows, err := tx.Query(ctx, `
-		SELECT tenant_id, state, owner_id, COALESCE(pending_milestone_id, 0), active_from, count(*), sum(value_cents), sum(weighted_cents)
-		  FROM projects WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5`, tx.Tenant)
+		SELECT tenant_id, state, owner_id, COALESCE(pending_milestone_id, 0), COALESCE(last_milestone_id, 0), active_from,
+		       count(*), sum(value_cents), sum(weighted_cents)
+		  FROM projects WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6`, tx.Tenant)
 	if err != nil {
 		return fmt.Errorf("rebuild totals: %w", err)
 	}
 	totals, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([]any, error) {
-		var tenant, owner, pending, n int64
+		var tenant, owner, pending, last, n int64
 		var state string
 		var active pgtype.Timestamptz
 		var value, weighted pgtype.Numeric
-		err := r.Scan(&tenant, &state, &owner, &pending, &active, &n, &value, &weighted)
-		return []any{tenant, state, owner, pending, active, n, value, weighted}, err
+		err := r.Scan(&tenant, &state, &owner, &pending, &last, &active, &n, &value, &weighted)
+		return []any{tenant, state, owner, pending, last, active, n, value, weighted}, err
 	})
 	if err != nil {
 		return fmt.Errorf("rebuild totals: %w", err)
@@ -76,7 +77,7 @@ func (tx *Tx) rebuildTotals(ctx context.Context) error {
 		return fmt.Errorf("rebuild totals: %w", err)
 	}
 	err = tx.insertValues(ctx, "project_totals",
-		[]string{"tenant_id", "state", "owner_id", "pending_milestone_id", "active_from", "projects", "value_cents", "weighted_cents"}, totals)
+		[]string{"tenant_id", "state", "owner_id", "pending_milestone_id", "last_milestone_id", "active_from", "projects", "value_cents", "weighted_cents"}, totals)
 	if err != nil {
 		return fmt.Errorf("rebuild totals: %w", err)
 	}

@@ -84,7 +84,7 @@ func (db *DB) ExportProjects(ctx context.Context, v crm.Viewer, f *SalesFilter, 
 			var members []int64
 			err := rows.Scan(&p.ID, &p.Title, &p.AccountID, &p.ContactID, &p.OwnerID, &p.SourceID, &p.Referrer, &p.Scope, &p.Value,
 				&expected, &p.StatusID, &p.Forecast, &p.State, &p.ArchiveReasonID, &p.ArchiveNote, &archived, &deferUntil, &sold,
-				&resumed, &p.CreatedAt, &p.Version, &members, &c.pending, &c.activeFrom, &c.weighted, &override, &p.ExternalID,
+				&resumed, &p.CreatedAt, &p.Version, &members, &c.pending, &c.activeFrom, &c.weighted, &override, &c.last, &p.ExternalID,
 				&r.Account.Name, &r.Account.Email, &r.Account.Phone, &r.Account.Address, &r.Contact.Name, &r.Contact.Email, &r.Contact.Phone,
 				&due, &r.Late, &ids, &ats, &bys)
 			if err != nil {

@@ -635,14 +635,15 @@ func (tx *Tx) updateImported(ctx context.Context, v crm.Viewer, w ImportWrite, r
 		return nil
 	}
 	prior := make(map[crm.ProjectID]before, len(ids))
-	q, err := tx.Query(ctx, `SELECT id, state, owner_id, value_cents, COALESCE(pending_milestone_id, 0), active_from, weighted_cents
+	q, err := tx.Query(ctx, `SELECT id, state, owner_id, value_cents, COALESCE(pending_milestone_id, 0), active_from, weighted_cents,
+		       COALESCE(last_milestone_id, 0)
 		  FROM projects WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, tx.Tenant, ids)
 	if err != nil {
 		return fmt.Errorf("lock imported projects: %w", err)
 	}
 	var id int64
 	var c contribution
-	if _, err := pgx.ForEachRow(q, []any{&id, &c.state, &c.owner, &c.value, &c.pending, &c.activeFrom, &c.weighted}, func() error {
+	if _, err := pgx.ForEachRow(q, []any{&id, &c.state, &c.owner, &c.value, &c.pending, &c.activeFrom, &c.weighted, &c.last}, func() error {
 		prior[crm.ProjectID(id)] = before{c: c}
 		return nil
 	}); err != nil {
@@ -796,13 +797,14 @@ func (db *DB) UndoImport(ctx context.Context, v crm.Viewer, id int64) error {
 			return crm.FieldError("", MsgImportUndoChanged)
 		}
 		var w derivedWrite
-		q, err := tx.Query(ctx, `SELECT p.state, p.owner_id, p.value_cents, COALESCE(p.pending_milestone_id, 0), p.active_from, p.weighted_cents
+		q, err := tx.Query(ctx, `SELECT p.state, p.owner_id, p.value_cents, COALESCE(p.pending_milestone_id, 0), p.active_from, p.weighted_cents,
+			       COALESCE(p.last_milestone_id, 0)
 			  FROM projects p WHERE p.tenant_id = $1 AND p.import_id = $2 FOR UPDATE`, tx.Tenant, id)
 		if err != nil {
 			return err
 		}
 		var c contribution
-		if _, err := pgx.ForEachRow(q, []any{&c.state, &c.owner, &c.value, &c.pending, &c.activeFrom, &c.weighted}, func() error {
+		if _, err := pgx.ForEachRow(q, []any{&c.state, &c.owner, &c.value, &c.pending, &c.activeFrom, &c.weighted, &c.last}, func() error {
 			w.total(c, -1)
 			return nil
 		}); err != nil {

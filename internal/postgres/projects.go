@@ -106,7 +106,8 @@ const projectColumns = `p.id, p.title, p.account_id, COALESCE(p.contact_id, 0), 
 	p.created_at, p.version,
 	COALESCE((SELECT array_agg(m.user_id ORDER BY m.user_id) FROM project_members m
 	           WHERE m.tenant_id = $1 AND m.project_id = p.id), '{}'),
-	COALESCE(p.pending_milestone_id, 0), p.active_from, p.weighted_cents, p.probability_override`
+	COALESCE(p.pending_milestone_id, 0), p.active_from, p.weighted_cents, p.probability_override,
+	COALESCE(p.last_milestone_id, 0)`
 
 // scanProject reads projectColumns into p and the project's share of the
 // running totals as its row holds it.
@@ -117,7 +118,7 @@ func scanProject(row pgx.Row, p *crm.Project) (contribution, error) {
 	var c contribution
 	err := row.Scan(&p.ID, &p.Title, &p.AccountID, &p.ContactID, &p.OwnerID, &p.SourceID, &p.Referrer, &p.Scope, &p.Value,
 		&expected, &p.StatusID, &p.Forecast, &p.State, &p.ArchiveReasonID, &p.ArchiveNote, &archived, &deferUntil, &sold,
-		&resumed, &p.CreatedAt, &p.Version, &members, &c.pending, &c.activeFrom, &c.weighted, &override)
+		&resumed, &p.CreatedAt, &p.Version, &members, &c.pending, &c.activeFrom, &c.weighted, &override, &c.last)
 	if err != nil {
 		return c, translate(err)
 	}

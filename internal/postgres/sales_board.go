@@ -9,9 +9,10 @@ import (
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
-// BoardColumn is one column of the pipeline board: the active projects whose
-// pending milestone is Milestone (0: none pending), with sums over all of
-// them and the first cards.
+// BoardColumn is one column of the pipeline board: the active projects
+// whose last completed milestone (the stage they have reached, which their
+// probability comes from) is Milestone (0: none completed), with sums over
+// all of them and the first cards.
 type BoardColumn struct {
 	Milestone int64
 	Count     int64
@@ -24,7 +25,8 @@ type BoardColumn struct {
 const BoardCards = 20
 
 // Board returns the columns of the pipeline board for the active projects v
-// may see that match f, in the order of ms (then the "none pending" column).
+// may see that match f: the "none completed" column, then one per active
+// milestone in the order of ms.
 // Weighted values are the engine's, stored with each project.
 func (tx *Tx) Board(ctx context.Context, v crm.Viewer, f SalesFilter, ms []crm.MilestoneDef) ([]BoardColumn, error) {
 	scope, err := tx.Scope(ctx, v)
@@ -89,20 +91,20 @@ func queueBoard(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilter, m
 		sums, sumArgs = f.totalsBoardSQL(tenant, scope)
 	} else {
 		sumWhere := f.where(tenant, &sumArgs) + " AND " + scope.Where("p", &sumArgs)
-		sums = `SELECT COALESCE(p.pending_milestone_id, 0), count(*), COALESCE(sum(p.value_cents), 0)::bigint,
+		sums = `SELECT COALESCE(p.last_milestone_id, 0), count(*), COALESCE(sum(p.value_cents), 0)::bigint,
 			COALESCE(sum(p.weighted_cents), 0)::bigint
 			FROM projects p WHERE ` + sumWhere + ` GROUP BY 1`
 	}
 
 	var args []any
 	where := f.where(tenant, &args) + " AND " + scope.Where("p", &args)
-	// One index range per column (pending_milestone_id = m, or IS NULL for
-	// the no-pending column): "IS NOT DISTINCT FROM" would scan them all.
-	// The no-pending column orders by the (NULL) milestone first: the same
-	// order, but the planner sees it is the index's, which it does not for
-	// "IS NULL" followed by created_at.
-	card := `SELECT ` + salesColumns + ` FROM projects p WHERE ` + where + ` AND p.pending_milestone_id %s
-		 ORDER BY p.pending_milestone_id, p.created_at DESC, p.id DESC LIMIT ` + strconv.Itoa(BoardCards)
+	// One index range per column (last_milestone_id = m, or IS NULL for the
+	// none-completed column): "IS NOT DISTINCT FROM" would scan them all.
+	// The none-completed column orders by the (NULL) milestone first: the
+	// same order, but the planner sees it is the index's, which it does not
+	// for "IS NULL" followed by created_at.
+	card := `SELECT ` + salesColumns + ` FROM projects p WHERE ` + where + ` AND p.last_milestone_id %s
+		 ORDER BY p.last_milestone_id, p.created_at DESC, p.id DESC LIMIT ` + strconv.Itoa(BoardCards)
 	cards := `SELECT m.id, c.* FROM milestone_defs m CROSS JOIN LATERAL (` + fmt.Sprintf(card, "= m.id") + `) c
 		 WHERE m.tenant_id = $1 AND m.active
 		UNION ALL
@@ -115,13 +117,12 @@ func queueBoard(b *pgx.Batch, tenant crm.TenantID, scope Scope, f SalesFilter, m
 			return fmt.Errorf("board: %w", err)
 		}
 		byID := map[int64]*BoardColumn{}
-		var cs []BoardColumn
+		cs := []BoardColumn{{Milestone: 0}}
 		for _, m := range ms() {
 			if m.Active {
 				cs = append(cs, BoardColumn{Milestone: int64(m.ID)})
 			}
 		}
-		cs = append(cs, BoardColumn{Milestone: 0})
 		for i := range cs {
 			byID[cs[i].Milestone] = &cs[i]
 		}

@@ -456,7 +456,7 @@ func (et engineTenant) checkScreen(t *testing.T, db *pgtest.DB, v crm.User, now 
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The board: one column per pending milestone over the active view.
+	// The board: one column per stage reached (last completed milestone) over the active view.
 	f := base
 	f.View = crm.StateActive
 	_, cols, err := db.BoardScreen(ctx, viewer, f)
@@ -468,11 +468,11 @@ func (et engineTenant) checkScreen(t *testing.T, db *pgtest.DB, v crm.User, now 
 		wantCols := map[int64]sums{}
 		for _, x := range want {
 			if x.view == crm.StateActive {
-				s := wantCols[x.pending]
+				s := wantCols[x.last]
 				s.n++
 				s.value += x.value
 				s.weighted += x.weighted
-				wantCols[x.pending] = s
+				wantCols[x.last] = s
 			}
 		}
 		for _, c := range cols {

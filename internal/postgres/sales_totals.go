@@ -8,20 +8,22 @@ import (
 )
 
 // The running totals (project_totals: projects, value and weighted value by
-// state, owner, pending milestone and the instant a deferred group comes
-// back) answer the Sales screen's count and the board's column sums
-// without reading projects, for the views that filter on nothing but those
-// keys: the default views and those narrowed to an owner, a workgroup or a
-// pending milestone. derive keeps them in the transaction of each change.
+// state, owner, pending milestone, last completed milestone and the instant
+// a deferred group comes back) answer the Sales screen's count and the
+// board's column sums without reading projects, for the views that filter
+// on nothing but those keys: the default views and those narrowed to an
+// owner, a workgroup, a pending or a last completed milestone. derive keeps
+// them in the transaction of each change.
 
 // fromTotals reports whether f's matches are groups of project_totals.
 func (f SalesFilter) fromTotals() bool {
-	return f.Last == 0 && f.Status == 0 && f.Source == 0 && f.Reason == 0 && !f.LateOnly && f.CreatedFrom.IsZero() && f.CreatedTo.IsZero() &&
+	return f.Status == 0 && f.Source == 0 && f.Reason == 0 && !f.LateOnly && f.CreatedFrom.IsZero() && f.CreatedTo.IsZero() &&
 		f.ValueMin == nil && f.ValueMax == nil && f.Text == ""
 }
 
 // totalsSQL returns a statement over the totals that f and scope select,
-// with the select list sel (over alias t: t.pending_milestone_id, and sums of
+// with the select list sel (over alias t: t.pending_milestone_id,
+// t.last_milestone_id, and sums of
 // t.projects, t.value_cents, t.weighted_cents) and group (a GROUP BY clause
 // or ""), plus its arguments ($1 the tenant). Projects a viewer sees as a
 // team member rather than through their owner are not in the owners'
@@ -51,6 +53,9 @@ func (f SalesFilter) totalsSQL(tenant crm.TenantID, scope Scope, sel, extra, gro
 	if f.Pending != 0 {
 		w = append(w, "t.pending_milestone_id = "+arg(f.Pending))
 	}
+	if f.Last != 0 {
+		w = append(w, "t.last_milestone_id = "+arg(f.Last))
+	}
 	var owners string
 	if !scope.All {
 		owners = arg(scope.Owners)
@@ -74,12 +79,12 @@ func (f SalesFilter) totalsCountSQL(tenant crm.TenantID, scope Scope) (string, [
 	return "SELECT sum(n)::bigint FROM (" + q + ") c", args
 }
 
-// totalsBoardSQL returns the board's column sums (pending milestone, count,
-// value, weighted value), possibly several rows per column to add up.
+// totalsBoardSQL returns the board's column sums (last completed milestone,
+// count, value, weighted value), possibly several rows per column to add up.
 func (f SalesFilter) totalsBoardSQL(tenant crm.TenantID, scope Scope) (string, []any) {
 	return f.totalsSQL(tenant, scope,
-		"t.pending_milestone_id, sum(t.projects)::bigint, sum(t.value_cents)::bigint, sum(t.weighted_cents)::bigint",
-		`COALESCE(p.pending_milestone_id, 0), count(*), COALESCE(sum(p.value_cents), 0)::bigint,
+		"t.last_milestone_id, sum(t.projects)::bigint, sum(t.value_cents)::bigint, sum(t.weighted_cents)::bigint",
+		`COALESCE(p.last_milestone_id, 0), count(*), COALESCE(sum(p.value_cents), 0)::bigint,
 		 COALESCE(sum(p.weighted_cents), 0)::bigint`,
 		"GROUP BY 1")
 }

@@ -111,6 +111,7 @@ var routeTable = []route{
 	{"POST", "/projects/{id}", AnyUser, (*Server).handleDetails},
 	{"POST", "/projects/{id}/milestones/{milestoneID}/complete", AnyUser, (*Server).handleComplete},
 	{"POST", "/projects/{id}/milestones/{milestoneID}/undo", AnyUser, (*Server).handleUndo},
+	{"POST", "/projects/{id}/move", AnyUser, (*Server).handleBoardMove},
 	{"GET", "/projects/{id}/log", AnyUser, (*Server).handleLog},
 	{"POST", "/projects/{id}/notes", AnyUser, (*Server).handleNote},
 	{"POST", "/projects/{id}/log/status", AnyUser, (*Server).handleLogStatus},

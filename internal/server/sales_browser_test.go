@@ -234,7 +234,8 @@ func TestBrowserBulkAssign(t *testing.T) {
 
 // TestBrowserBoardKeyboardMove: on the board, a card focused with the keyboard
 // moves to the next column with the right arrow key: it asks for the time
-// and a note, and Enter completes the milestone.
+// and a note, and Enter completes the milestone; the board is swapped in
+// place (no page load) with the move confirmed in the column.
 func TestBrowserBoardKeyboardMove(t *testing.T) {
 	t.Parallel()
 	f := newProjectFixture(t)
@@ -248,6 +249,7 @@ func TestBrowserBoardKeyboardMove(t *testing.T) {
 	if next == "" || next == "0" || next == from {
 		t.Fatalf("card in column %s has next column %q", from, next)
 	}
+	b.run(chromedp.Evaluate(`document.body.dataset.loadMark = "before"`, nil))
 	b.run(chromedp.Focus(card, chromedp.ByQuery), chromedp.KeyEvent(kb.ArrowRight),
 		chromedp.WaitVisible(card+" .complete-form", chromedp.ByQuery))
 	var focused string
@@ -257,12 +259,15 @@ func TestBrowserBoardKeyboardMove(t *testing.T) {
 	}
 	b.screenshot("board-move-asks")
 	b.run(chromedp.SendKeys(fmt.Sprintf("#note-%d", f.project), "Site survey booked by phone", chromedp.ByQuery))
-	b.follow(chromedp.KeyEvent(kb.Enter))
-	b.run(chromedp.WaitVisible(card, chromedp.ByQuery))
-	var now string
-	b.run(chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).closest(".board-col").dataset.milestone`, card), &now))
+	b.run(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(card+".just-moved", chromedp.ByQuery), chromedp.WaitVisible(".board-notice", chromedp.ByQuery))
+	var now, mark string
+	b.run(chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).closest(".board-col").dataset.milestone`, card), &now),
+		chromedp.Evaluate(`document.body.dataset.loadMark || ""`, &mark))
 	if now != next {
 		t.Fatalf("after the move the card is in column %s, want %s (from %s)", now, next, from)
+	}
+	if mark != "before" {
+		t.Errorf("the move loaded a new page instead of swapping the board in place")
 	}
 	if u := b.location(); !strings.Contains(u, "/pipeline") {
 		t.Fatalf("after the move the browser is on %s", u)

@@ -126,7 +126,7 @@ func TestBoardAndRepLoad(t *testing.T) {
 	if res.status != http.StatusOK {
 		t.Fatalf("board: %d", res.status)
 	}
-	mustContain(t, res.body, "Lead qualified", "Alpha rooftop", "Charlie carport", "/milestones/", "Complete “")
+	mustContain(t, res.body, "Lead qualified", "Alpha rooftop", "Charlie carport", "/move", "Complete and move")
 	mustNotContain(t, res.body, "Delta deferred", "Echo archived")
 	// Filters apply to the board as to the screen.
 	mustNotContain(t, admin.get("/pipeline?owner="+fmt.Sprint(f.r1.ID)).body, "Charlie carport")

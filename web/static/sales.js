@@ -10,6 +10,9 @@
     });
     if (!set) { panel.open = false; }
   }
+  // On a phone the board's help waits behind its summary too.
+  var help = document.getElementById("board-help");
+  if (help && window.matchMedia("(max-width: 700px)").matches) { help.open = false; }
   document.addEventListener("click", function (e) {
     var close = e.target.closest(".drawer-close");
     if (close) {
@@ -36,27 +39,48 @@
       document.querySelectorAll('#bulk-form input[name="id"]').forEach(function (c) { c.checked = e.target.checked; });
     }
   });
-  // Board: a focused card moves to the next column with the right arrow key:
-  // it opens the card's completion form (time and note), Enter submits it.
+  // Board: a focused card moves to the next column with the right arrow key
+  // (it opens the card's forward form: time and note; Enter submits it) and
+  // back with the left arrow key (it asks what to undo). Escape closes.
   document.addEventListener("keydown", function (e) {
     var card = e.target.closest && e.target.closest(".card-p");
     if (!card || e.target !== card) { return; }
     if (e.key === "ArrowRight" && card.querySelector(".complete-form")) {
       e.preventDefault();
-      openCompletion(card);
+      moveTo(card, card.dataset.next);
+    } else if (e.key === "ArrowLeft" && card.querySelector(".back-form")) {
+      e.preventDefault();
+      moveTo(card, card.dataset.prev);
     } else if (e.key === "Escape") {
       var d = card.querySelector("details.complete");
       if (d) { d.open = false; }
     }
   });
-  function openCompletion(card) {
+  // moveTo moves card to the column of milestone id: forward it opens the
+  // completion form on that column, back it submits the back form, whose
+  // answer is the confirmation of what it undoes.
+  function moveTo(card, id) {
     var d = card.querySelector("details.complete");
-    if (!d) { return; }
-    d.open = true;
-    var at = d.querySelector('input[name="completed_at"]');
-    if (at) { at.focus(); }
+    if (!d || !id || id === "0") { return; }
+    var fwd = d.querySelector(".complete-form select[name=to]");
+    if (fwd && hasOption(fwd, id)) {
+      fwd.value = id;
+      d.open = true;
+      var at = d.querySelector('input[name="completed_at"]');
+      if (at) { at.focus(); }
+      return;
+    }
+    var back = d.querySelector(".back-form");
+    var sel = back && back.querySelector("select[name=to]");
+    if (sel && hasOption(sel, id)) {
+      sel.value = id;
+      if (back.requestSubmit) { back.requestSubmit(); } else { back.submit(); }
+    }
   }
-  // Board: drag a card onto the next column opens the same form.
+  function hasOption(sel, id) {
+    return Array.prototype.some.call(sel.options, function (o) { return o.value === id; });
+  }
+  // Board: a card dragged onto another column moves there the same way.
   document.addEventListener("dragstart", function (e) {
     var card = e.target.closest && e.target.closest(".card-p");
     if (card) { e.dataTransfer.setData("text/plain", card.id); }
@@ -69,6 +93,21 @@
     if (!col) { return; }
     e.preventDefault();
     var card = document.getElementById(e.dataTransfer.getData("text/plain"));
-    if (card && card.dataset.next === col.dataset.milestone) { openCompletion(card); }
+    if (card) { moveTo(card, col.dataset.milestone); }
+  });
+  // After a move swapped the board in place, the focus goes to what it
+  // says: the confirmation to answer, the problem, or the notice.
+  document.addEventListener("htmx:afterSettle", function () {
+    var board = document.getElementById("board");
+    if (!board) { return; }
+    var order = [".board-confirm input[name=reason]", ".board-confirm button", "details.complete[open] input[name=completed_at]", ".board-notice"];
+    for (var i = 0; i < order.length; i++) {
+      var el = board.querySelector(order[i]);
+      if (el) {
+        el.focus();
+        if (el.scrollIntoView) { el.scrollIntoView({block: "nearest", inline: "nearest"}); }
+        return;
+      }
+    }
   });
 })();
