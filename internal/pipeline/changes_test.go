@@ -15,7 +15,9 @@ func TestChangesEdgeCases(t *testing.T) {
 	mar := func(d int) time.Time { return at(loc, 2026, 3, d, 12, 0) }
 	date := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
 	val := func(t time.Time, old int64) FieldChange { return FieldChange{At: t, Field: FieldValue, Old: old} }
-	st := func(t time.Time, old State) FieldChange { return FieldChange{At: t, Field: FieldState, Old: int64(old)} }
+	st := func(t time.Time, old State) FieldChange {
+		return FieldChange{At: t, Field: FieldState, Old: int64(old)}
+	}
 	cl := func(t time.Time, old time.Time) FieldChange {
 		return FieldChange{At: t, Field: FieldExpectedClose, OldDate: old}
 	}

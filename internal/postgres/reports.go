@@ -61,6 +61,11 @@ type ReportRead struct {
 	// counting as open), for reports that count only closed projects.
 	Phases []string
 	Names  bool // title, customer and owner names, for the lists behind a number
+	// Since, when set, also reads each project's logged changes at or
+	// after it that the engine rebuilds the past from (Project.Changes,
+	// oldest first): for a report as of a past day and the pipeline
+	// changes.
+	Since time.Time
 	// Timeout bounds every statement of the report; 0 is ReportTimeout.
 	Timeout time.Duration
 }
@@ -271,13 +276,17 @@ const (
 	kindSkip
 	kindSubtask
 	kindEvent
+	kindChange
 )
 
 // reportSQL is the one statement of a report: the projects and the rows
 // that belong to them, ordered by project and kind. Rows of other tables
 // read the same projects (joined when the predicate is more than the
 // tenant, which the planner runs as a merge by project ID).
-func reportSQL(where string, plain, items, names, byOwner bool) string {
+//
+// since, when not empty, is the placeholder of the instant from which the
+// logged changes the engine rebuilds the past from are read.
+func reportSQL(where string, plain, items, names, byOwner bool, since string) string {
 	plain = plain && !byOwner // the order needs the project beside every row
 	order, orderCol := "", ""
 	if byOwner {
@@ -332,8 +341,17 @@ func reportSQL(where string, plain, items, names, byOwner bool) string {
 	UNION ALL SELECT e.project_id, 4::int2, e.id, 0, 0, 0, e.starts_at, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
 		NULL::date, NULL::date, ` + itemTitle("e") + `, NULL::text, NULL::int2` + pad + child("e", "scheduled_events", " AND NOT e.done"))
 	}
+	if since != "" {
+		b.WriteString(`
+	UNION ALL SELECT l.project_id, 5::int2, l.id, 0, 0, 0, l.at, ` + strings.Replace(nulls, "NULL::text, NULL::text", "l.field, l.old_value", 1) + pad +
+			child("l", "project_log", " AND l.at >= "+since+" AND l.kind IN ('field_changed', 'state_changed')"+
+				" AND l.field IN ('"+strings.Join(pipeline.LoggedFields(), "', '")+"')"))
+	}
 	if order == "" {
 		order = "ORDER BY 1, 2"
+	}
+	if since != "" {
+		order += ", 7, 3" // the changes oldest first, those of one instant in the order they were written
 	}
 	b.WriteString("\n\t" + order)
 	return b.String()
@@ -342,7 +360,12 @@ func reportSQL(where string, plain, items, names, byOwner bool) string {
 func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRead, each func(*pipeline.Project, *ReportNames) error) error {
 	args := []any{}
 	where, plain := reportWhere(tx.Tenant, setup.Scope, setup.Engine, rd, &args)
-	rows, err := tx.Query(ctx, reportSQL(where, plain, rd.Items, rd.Names, rd.ByOwner), args...)
+	since := ""
+	if !rd.Since.IsZero() {
+		args = append(args, rd.Since)
+		since = "$" + strconv.Itoa(len(args))
+	}
+	rows, err := tx.Query(ctx, reportSQL(where, plain, rd.Items, rd.Names, rd.ByOwner, since), args...)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
@@ -390,7 +413,7 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 			p = pipeline.Project{ID: pid, OwnerID: a, SourceID: source, State: pipeline.StateOf(crm.State(state.String)),
 				Value: value, CreatedAt: t1.Time, ArchiveReasonID: reason, ArchivedAt: instantOf(archived),
 				ResumedAt: instantOf(resumed), LastActivityAt: instantOf(last), FirstTouchAt: instantOf(touch),
-				Forecast: forecastOf(forecast.String), Completions: p.Completions[:0], Skipped: p.Skipped[:0], Items: p.Items[:0]}
+				Forecast: forecastOf(forecast.String), Completions: p.Completions[:0], Skipped: p.Skipped[:0], Items: p.Items[:0], Changes: p.Changes[:0]}
 			n.Items = n.Items[:0]
 			if d1.Valid {
 				p.DeferUntil = pipeline.DayStart(d1.Time.Year(), d1.Time.Month(), d1.Time.Day(), loc)
@@ -422,6 +445,10 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 		case kindEvent:
 			p.Items = append(p.Items, pipeline.DueItem{ID: a, Kind: pipeline.Event, Due: t1.Time})
 			n.Items = append(n.Items, state.String)
+		case kindChange:
+			if c, ok := pipeline.ParseFieldChange(t1.Time, state.String, forecast.String); ok {
+				p.Changes = append(p.Changes, c)
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
