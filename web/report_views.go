@@ -44,6 +44,8 @@ type ReportFilters struct {
 	ResetURL    string
 	// Extra are the report's own choices (a view, a grouping), as selects.
 	Extra []ReportSelect
+	// Dates are the report's own date filters (Options unused).
+	Dates []ReportSelect
 	// Hidden are parameters the form carries unchanged (the number a list
 	// of projects is behind).
 	Hidden []Option
@@ -275,6 +277,9 @@ type DrillView struct {
 	Value, Weighted  int64
 	// Shown is how many rows the page lists (the CSV has them all).
 	Shown int
+	// ValueKey names the value column when the number is not the
+	// projects' value (a change of the pipeline); "" for the value.
+	ValueKey string
 }
 
 // DrillRow is one project behind a number, with the Sales screen's columns.

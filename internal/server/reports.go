@@ -42,7 +42,7 @@ var reportIndex = []reportInfo{
 	{"referral", "monthly", true},
 	{"commission", "monthly", true},
 	{"calibration", "monthly", true},
-	{"changes", "monthly", false},
+	{"changes", "monthly", true},
 }
 
 // handleReports is the reports index.
