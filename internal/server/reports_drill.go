@@ -29,8 +29,8 @@ type drillCell struct {
 	// after match.
 	amount  func(p *pipeline.Project) int64
 	key     string // catalog key naming the number, with arg
-	arg        string
-	invalid    bool // the cell's parameters name nothing: 404
+	arg     string
+	invalid bool // the cell's parameters name nothing: 404
 }
 
 // drill answers the list (or, with csv, the file) of the projects behind a
