@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"strconv"
+	"strings"
 )
 
 // Waterfall is an inline SVG waterfall chart: a first and a last bar
@@ -19,6 +20,9 @@ type Waterfall struct {
 // WaterfallBar is one bar: a total (from zero) or a signed change, in cents.
 type WaterfallBar struct {
 	Label string
+	// Short is the name under the axis ("" for Label); words after the
+	// first go on a second line.
+	Short string
 	Value int64
 	Total bool
 	URL   string // the projects behind it
@@ -30,7 +34,7 @@ type waterfallBar struct {
 	Class      string // total, up or down
 	Value      int64
 	Label      string
-	Short      string // the label under the axis
+	Lines      []string // the label under the axis, one or two lines
 	URL        string
 	LabelY     float64 // where the value label sits
 	NextY      float64 // the level the connector to the next bar runs at; < 0 for none
@@ -80,7 +84,7 @@ func (w Waterfall) layout() waterfallLayout {
 		run = to
 		top, bottom := y(max(from, to)), y(min(from, to))
 		wb := waterfallBar{X: float64(chartLeft) + slot*float64(i) + (slot-bw)/2, Y: top, W: bw, H: max(bottom-top, 1),
-			Class: class, Value: b.Value, Label: b.Label, Short: shorten(b.Label, 12), URL: b.URL, LabelY: top - 4, NextY: -1}
+			Class: class, Value: b.Value, Label: b.Label, Lines: axisLines(b), URL: b.URL, LabelY: top - 4, NextY: -1}
 		if class == "down" {
 			wb.LabelY = bottom + 12
 		}
@@ -97,8 +101,24 @@ func (w Waterfall) layout() waterfallLayout {
 	return l
 }
 
-// waterfallShort is a bar's value for its label: signed for a change.
+// axisLines splits a bar's short name into at most two lines at its first space.
+func axisLines(b WaterfallBar) []string {
+	s := b.Short
+	if s == "" {
+		s = b.Label
+	}
+	if first, rest, ok := strings.Cut(s, " "); ok {
+		return []string{shorten(first, 12), shorten(rest, 12)}
+	}
+	return []string{shorten(s, 12)}
+}
+
+// waterfallShort is a bar's value for its label: signed for a change,
+// nothing for a change of zero.
 func waterfallShort(ctx context.Context, b waterfallBar) string {
+	if b.Value == 0 && b.Class != "total" {
+		return ""
+	}
 	s := chartShort(ctx, BarChart{Money: true}, abs64(b.Value))
 	switch {
 	case b.Class == "total":

@@ -114,6 +114,9 @@ func (s *Server) readChanges(r *http.Request, rq *reportQuery, v *web.TableRepor
 	link := func(step string) string { return "/reports/changes/projects?" + rq.encode("step", step) }
 	startLabel := web.T(ctx, "reports.changes.start", pipelineDay(ctx, rq.Period.From, now, loc))
 	endLabel := web.T(ctx, "reports.changes.end", pipelineDay(ctx, rq.Period.To, now, loc))
+	if rq.Period.To.After(now) {
+		endLabel = web.T(ctx, "reports.changes.end_now")
+	}
 	t := web.StatTable{ID: "changes", Caption: "reports.changes.caption", Columns: []web.StatColumn{
 		{Key: "reports.changes.step", CSV: "step"},
 		{Key: "reports.col.projects", CSV: "projects", Num: true},
@@ -122,7 +125,8 @@ func (s *Server) readChanges(r *http.Request, rq *reportQuery, v *web.TableRepor
 	w := web.Waterfall{Title: "reports.changes.chart", YLabel: "reports.col.value"}
 	t.Rows = append(t.Rows, []web.StatCell{textCell(startLabel), countCell(res.Start.Count, link("start")),
 		moneyCell(res.Start.Value, link("start"))})
-	w.Bars = append(w.Bars, web.WaterfallBar{Label: startLabel, Value: res.Start.Value, Total: true, URL: link("start")})
+	w.Bars = append(w.Bars, web.WaterfallBar{Label: startLabel, Short: web.T(ctx, "reports.changes.chart_start"), Value: res.Start.Value,
+		Total: true, URL: link("start")})
 	for b := range pipeline.NumBuckets {
 		row := res.Buckets[b]
 		name := web.T(ctx, "reports.changes.bucket."+b.String())
@@ -131,7 +135,8 @@ func (s *Server) readChanges(r *http.Request, rq *reportQuery, v *web.TableRepor
 		w.Bars = append(w.Bars, web.WaterfallBar{Label: name, Value: row.Value, URL: link(b.String())})
 	}
 	t.Total = []web.StatCell{textCell(endLabel), countCell(res.End.Count, link("end")), moneyCell(res.End.Value, link("end"))}
-	w.Bars = append(w.Bars, web.WaterfallBar{Label: endLabel, Value: res.End.Value, Total: true, URL: link("end")})
+	w.Bars = append(w.Bars, web.WaterfallBar{Label: endLabel, Short: web.T(ctx, "reports.changes.chart_end"), Value: res.End.Value,
+		Total: true, URL: link("end")})
 	v.Tables = []web.StatTable{t}
 	v.Waterfall = &w
 	if o.Close.IsZero() {
@@ -165,6 +170,13 @@ func changesCell(r *http.Request, o pipeline.ChangesOptions) func(*postgres.Repo
 		}
 		if !at.IsZero() {
 			var amount int64
+			if at.After(su.Engine.Now()) {
+				return drillCell{key: "reports.changes.end_now", match: func(p *pipeline.Project, _ *pipeline.Facts) bool {
+					v, ok := ch.InAt(p, at)
+					amount = v
+					return ok
+				}, amount: func(*pipeline.Project) int64 { return amount }}
+			}
 			return drillCell{key: "reports.changes.cell." + step, arg: pipelineDay(r.Context(), at, su.Engine.Now(), su.Engine.Location()),
 				match: func(p *pipeline.Project, _ *pipeline.Facts) bool {
 					v, ok := ch.InAt(p, at)

@@ -98,7 +98,7 @@ func TestPipelineChangesReport(t *testing.T) {
 			t.Fatalf("%s: %d\n%s", tc.u.Name, page.status, page.body)
 		}
 		mustContain(t, page.body, `id="waterfall"`, `class="bar total"`, `id="changes"`, "Pulled in", "How is this calculated?",
-			"Open pipeline at the end of now")
+			"Open pipeline now")
 		recs := reportCSVRecords(t, c, "/reports/changes.csv?"+period)
 		if got := strings.Join(recs[0], ","); got != "step,projects,value" || len(recs) != len(steps)+1 {
 			t.Fatalf("%s: CSV %v", tc.u.Name, recs)
