@@ -249,9 +249,12 @@ func f1(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
 type PipelineReportView struct {
 	ReportFrame
 	StagnantDays int
-	Rows         []PipelineStageRow
-	Total        PipelineStageRow
-	Chart        BarChart
+	// AsOf, when the report is of a past day, says which (its Key empty
+	// otherwise); stagnation is not shown then.
+	AsOf  ReportNote
+	Rows  []PipelineStageRow
+	Total PipelineStageRow
+	Chart BarChart
 }
 
 // PipelineStageRow is one stage (the last completed milestone) of the

@@ -66,6 +66,14 @@ type ReportRead struct {
 	// oldest first): for a report as of a past day and the pipeline
 	// changes.
 	Since time.Time
+	// AsOf, when set, hands each project to the report as it stood at
+	// that instant, rebuilt by the engine (Engine.AsOf) from its logged
+	// changes since (read as with Since); projects created at or after it
+	// are left out, and the filters on what the engine stored (ActiveOnly,
+	// LateOnly, OpenOnly, QualifiedOnly, Phases), which say how a project
+	// stands now, are not applied. The report's Now should be the same
+	// instant.
+	AsOf time.Time
 	// Timeout bounds every statement of the report; 0 is ReportTimeout.
 	Timeout time.Duration
 }
@@ -215,6 +223,12 @@ func reportWhere(tenant crm.TenantID, scope Scope, e *pipeline.Engine, rd Report
 	if !scope.All {
 		w = append(w, scope.Where("p", args))
 	}
+	if !rd.AsOf.IsZero() {
+		// What the engine stored is how each project stands now: a report
+		// of a past instant reads every project that existed then.
+		w = append(w, "p.created_at < "+arg(rd.AsOf))
+		rd.ActiveOnly, rd.LateOnly, rd.OpenOnly, rd.QualifiedOnly, rd.Phases = false, false, false, false, nil
+	}
 	if rd.ActiveOnly || rd.LateOnly {
 		w = append(w, "p.phase = 'open' AND p.active_from <= "+arg(rd.Now))
 	}
@@ -361,6 +375,9 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 	args := []any{}
 	where, plain := reportWhere(tx.Tenant, setup.Scope, setup.Engine, rd, &args)
 	since := ""
+	if !rd.AsOf.IsZero() && (rd.Since.IsZero() || rd.AsOf.Before(rd.Since)) {
+		rd.Since = rd.AsOf
+	}
 	if !rd.Since.IsZero() {
 		args = append(args, rd.Since)
 		since = "$" + strconv.Itoa(len(args))
@@ -392,14 +409,21 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 	if rd.ByOwner {
 		dest = append(dest, &orderName, &orderOwner)
 	}
-	var p pipeline.Project
+	var p, then pipeline.Project
 	var n ReportNames
 	have := false
+	e := setup.Engine
 	flush := func() error {
 		if !have {
 			return nil
 		}
 		have = false
+		if !rd.AsOf.IsZero() {
+			if !e.AsOf(&then, &p, rd.AsOf) {
+				return nil
+			}
+			return each(&then, &n)
+		}
 		return each(&p, &n)
 	}
 	for rows.Next() {
