@@ -264,3 +264,14 @@ func TestPipelineChangesAgreeWithLog(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchReportChanges: the bench's read of the Pipeline changes runs
+// and reads the tenant's projects.
+func TestBenchReportChanges(t *testing.T) {
+	t.Parallel()
+	db, et := modelTenant(t)
+	n, err := db.BenchReport(context.Background(), viewerOfUser(et.admin), "changes")
+	if err != nil || n == 0 {
+		t.Fatalf("%d projects, %v", n, err)
+	}
+}
