@@ -236,7 +236,7 @@ func TestPipelineChangesAgreeWithLog(t *testing.T) {
 				}
 			}
 			var ch *pipeline.Changes
-			rd := postgres.ReportRead{Now: et.now, Since: period.From, Filter: postgres.ReportFilter{CreatedTo: period.To}}
+			rd := postgres.ReportRead{Now: et.now, Since: period.From, OpenSince: period.From, Filter: postgres.ReportFilter{CreatedTo: period.To}}
 			err := db.ReadReport(ctx, viewerOfUser(v), rd, func(su *postgres.ReportSetup) error {
 				ch = pipeline.NewChanges(su.Engine, pipeline.ChangesOptions{Period: period, Close: w})
 				return nil

@@ -66,6 +66,12 @@ type ReportRead struct {
 	// oldest first): for a report as of a past day and the pipeline
 	// changes.
 	Since time.Time
+	// OpenSince, when set, reads only the projects that can have been in
+	// the open pipeline at or after it: open now (by the phase the engine
+	// stored), created since, or with a change of a field the past is
+	// rebuilt from logged since. Any other project was closed then and
+	// has stayed so.
+	OpenSince time.Time
 	// AsOf, when set, hands each project to the report as it stood at
 	// that instant, rebuilt by the engine (Engine.AsOf) from its logged
 	// changes since (read as with Since); projects created at or after it
@@ -250,6 +256,12 @@ func reportWhere(tenant crm.TenantID, scope Scope, e *pipeline.Engine, rd Report
 			" OR p.archived_at >= "+from+" AND p.archived_at < "+to+
 			" OR EXISTS (SELECT 1 FROM milestone_completions tc WHERE tc.tenant_id = $1 AND tc.project_id = p.id AND tc.completed_at >= "+from+
 			" AND tc.completed_at < "+to+"))")
+	}
+	if !rd.OpenSince.IsZero() {
+		since := arg(rd.OpenSince)
+		w = append(w, "(p.phase = 'open' OR p.created_at >= "+since+" OR EXISTS (SELECT 1 FROM project_log ol WHERE ol.tenant_id = $1"+
+			" AND ol.project_id = p.id AND ol.at >= "+since+" AND ol.kind IN ('field_changed', 'state_changed')"+
+			" AND ol.field IN ('"+strings.Join(pipeline.LoggedFields(), "', '")+"')))")
 	}
 	if f.Owner != 0 {
 		w = append(w, "p.owner_id = "+arg(f.Owner))

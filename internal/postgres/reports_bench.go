@@ -54,7 +54,7 @@ func (db *DB) BenchReport(ctx context.Context, v crm.Viewer, name string) (int, 
 	case "changes": // last month, as the page's default
 		y, m, _ := now.In(loc).Date()
 		p := pipeline.Period{From: pipeline.DayStart(y, m-1, 1, loc), To: pipeline.DayStart(y, m, 1, loc)}
-		rd = ReportRead{Now: now, Since: p.From, Filter: ReportFilter{CreatedTo: p.To}}
+		rd = ReportRead{Now: now, Since: p.From, OpenSince: p.From, Filter: ReportFilter{CreatedTo: p.To}}
 		var ch *pipeline.Changes
 		err := db.ReadReport(ctx, v, rd, func(su *ReportSetup) error {
 			ch = pipeline.NewChanges(su.Engine, pipeline.ChangesOptions{Period: p})

@@ -73,10 +73,11 @@ func reportDay(rq *reportQuery, name string) (time.Time, bool) {
 }
 
 // changesRead is what the report and its lists read: the projects created
-// before the period's end with their changes logged since its start.
+// before the period's end that can have been open in it, with their
+// changes logged since its start.
 func changesRead(rq *reportQuery, rd postgres.ReportRead) postgres.ReportRead {
 	rd.Filter.CreatedFrom, rd.Filter.CreatedTo = time.Time{}, rq.Period.To
-	rd.Since = rq.Period.From
+	rd.Since, rd.OpenSince = rq.Period.From, rq.Period.From
 	return rd
 }
 
