@@ -171,19 +171,16 @@ func changesCell(r *http.Request, o pipeline.ChangesOptions) func(*postgres.Repo
 		}
 		if !at.IsZero() {
 			var amount int64
-			if at.After(su.Engine.Now()) {
-				return drillCell{key: "reports.changes.end_now", match: func(p *pipeline.Project, _ *pipeline.Facts) bool {
-					v, ok := ch.InAt(p, at)
-					amount = v
-					return ok
-				}, amount: func(*pipeline.Project) int64 { return amount }}
-			}
-			return drillCell{key: "reports.changes.cell." + step, arg: pipelineDay(r.Context(), at, su.Engine.Now(), su.Engine.Location()),
+			c := drillCell{key: "reports.changes.cell." + step, arg: pipelineDay(r.Context(), at, su.Engine.Now(), su.Engine.Location()),
 				match: func(p *pipeline.Project, _ *pipeline.Facts) bool {
 					v, ok := ch.InAt(p, at)
 					amount = v
 					return ok
 				}, amount: func(*pipeline.Project) int64 { return amount }}
+			if at.After(su.Engine.Now()) {
+				c.key, c.arg = "reports.changes.end_now", ""
+			}
+			return c
 		}
 		b, ok := pipeline.BucketNamed(step)
 		if !ok {

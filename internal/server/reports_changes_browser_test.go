@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -28,6 +29,10 @@ func TestBrowserPipelineChanges(t *testing.T) {
 		t.Errorf("won drill-down %q", got)
 	}
 	b.screenshot("report-changes-drill")
+	// The Pipeline report as of yesterday, from its own filter.
+	b.run(chromedp.Navigate(b.url("/reports/pipeline?as_of="+time.Now().AddDate(0, 0, -1).Format(time.DateOnly))),
+		chromedp.WaitVisible("#report-as-of", chromedp.ByQuery))
+	b.screenshot("report-pipeline-as-of")
 	b.run(chromedp.EmulateViewport(390, 844), chromedp.Navigate(b.url("/reports/changes?"+period)),
 		chromedp.WaitVisible("#waterfall svg", chromedp.ByQuery))
 	b.screenshot("report-changes-phone")

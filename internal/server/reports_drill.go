@@ -151,7 +151,7 @@ func (s *Server) drill(w http.ResponseWriter, r *http.Request, slug string, rq r
 	}
 	v.CellKey, v.CellArg = c.key, c.arg
 	if c.amount != nil {
-		v.ValueKey = "reports.changes.amount"
+		v.ValueKey = "reports.changes.drill_amount"
 	}
 	if c.key == "" {
 		v.CellKey = "reports.drill.all"
