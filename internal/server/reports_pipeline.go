@@ -23,13 +23,25 @@ type pipelineReport struct {
 	result pipeline.PipelineReport
 }
 
+// pipelineRead is what the report and its lists read: the active
+// projects (created in the period, when one is chosen); as of a past day,
+// the projects that can have been open then (open now, or with a change
+// logged since).
+func pipelineRead(rq *reportQuery) postgres.ReportRead {
+	rd := asOfRead(rq, postgres.ReportRead{Filter: rq.Filter, Now: moment(), ActiveOnly: true})
+	rd.Filter.CreatedFrom, rd.Filter.CreatedTo = rq.Period.From, rq.Period.To
+	if !rq.AsOf.IsZero() {
+		rd.OpenSince = rq.AsOf
+	}
+	return rd
+}
+
 // readPipeline reads the Pipeline report for the request's filter.
 func (s *Server) readPipeline(r *http.Request, rq *reportQuery) (pipelineReport, int, string, error) {
 	var rep pipelineReport
 	var pl *pipeline.Pipeline
 	var b *pipeline.Batch
-	rd := asOfRead(rq, postgres.ReportRead{Filter: rq.Filter, Now: moment(), ActiveOnly: true})
-	rd.Filter.CreatedFrom, rd.Filter.CreatedTo = rq.Period.From, rq.Period.To
+	rd := pipelineRead(rq)
 	setup, status, failure, err := s.readReport(r, rq, rd, func(su *postgres.ReportSetup) {
 		pl = pipeline.NewPipeline(su.Engine, pipeline.PipelineOptions{ByReached: true})
 		b = pipeline.NewBatch(su.Engine, pl)
@@ -229,7 +241,6 @@ func (s *Server) handleReportPipelineProjectsCSV(w http.ResponseWriter, r *http.
 
 func (s *Server) pipelineDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), pipelineDrillOptions)
-	rd := asOfRead(&rq, postgres.ReportRead{Filter: rq.Filter, Now: moment(), ActiveOnly: true})
-	rd.Filter.CreatedFrom, rd.Filter.CreatedTo = rq.Period.From, rq.Period.To
+	rd := pipelineRead(&rq)
 	s.drill(w, r, "pipeline", rq, pipelineDrillOptions, pipelineOptions.extra, rd, pipelineCell(r), csv)
 }
