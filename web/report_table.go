@@ -65,6 +65,7 @@ type TableReportView struct {
 	Title       string // catalog key
 	Notes       []ReportNote
 	Charts      []BarChart
+	Waterfall   *Waterfall
 	Reliability *ReliabilityChart
 	Tables      []StatTable
 	// SettingURL links an admin to the setting the report informs

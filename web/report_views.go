@@ -44,6 +44,8 @@ type ReportFilters struct {
 	ResetURL    string
 	// Extra are the report's own choices (a view, a grouping), as selects.
 	Extra []ReportSelect
+	// Dates are the report's own date filters (Options unused).
+	Dates []ReportSelect
 	// Hidden are parameters the form carries unchanged (the number a list
 	// of projects is behind).
 	Hidden []Option
@@ -260,9 +262,12 @@ func f1(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
 type PipelineReportView struct {
 	ReportFrame
 	StagnantDays int
-	Rows         []PipelineStageRow
-	Total        PipelineStageRow
-	Chart        BarChart
+	// AsOf, when the report is of a past day, says which (its Key empty
+	// otherwise); stagnation is not shown then.
+	AsOf  ReportNote
+	Rows  []PipelineStageRow
+	Total PipelineStageRow
+	Chart BarChart
 }
 
 // PipelineStageRow is one stage (the last completed milestone) of the
@@ -288,6 +293,9 @@ type DrillView struct {
 	Value, Weighted  int64
 	// Shown is how many rows the page lists (the CSV has them all).
 	Shown int
+	// ValueKey names the value column when the number is not the
+	// projects' value (a change of the pipeline); "" for the value.
+	ValueKey string
 }
 
 // DrillRow is one project behind a number, with the Sales screen's columns.

@@ -31,6 +31,7 @@ func reportScenarios(ctx context.Context, db *postgres.DB, big crm.User, cookie 
 			{"late", "/reports/late"}, {"qualified", "/reports/qualified"}, {"load", "/reports/load"},
 			{"forecast", "/reports/forecast"}, {"commission", "/reports/commission"}, {"referral", "/reports/referral"},
 			{"performance", "/reports/performance"}, {"calibration", "/reports/calibration"},
+			{"changes", "/reports/changes"},
 		} {
 			out = append(out, scenario{name: "reports " + r.name + t.label, path: r.path, cookie: t.c, runs: 7, sql: read(t.u, r.name)})
 		}

@@ -89,7 +89,7 @@ var routeCases = []routeCase{
 var reportRoutes = func() []string {
 	var out []string
 	for _, r := range []string{"pipeline", "funnel", "steps", "late", "qualified", "load", "forecast", "performance",
-		"referral", "commission", "calibration"} {
+		"referral", "commission", "calibration", "changes"} {
 		base := "/reports/" + r
 		out = append(out, base, base+".csv", base+"/projects", base+"/projects.csv")
 	}

@@ -1,5 +1,7 @@
 package crm
 
+import "strconv"
+
 // LogImported is the log entry of a project an import created or updated
 // (Field "created" or "updated", Body the file's name).
 const LogImported LogKind = "imported"
@@ -26,4 +28,40 @@ type ImportRow struct {
 	NewSource  string // a lead source to create; Project.SourceID is 0
 	Note       string // the "imported fields" note, "" for none
 	Errors     []RowError
+}
+
+// ImportedChanges are the log entries, old → new, of the fields an import
+// that updates project was changed in, as the change decisions write them
+// (value, expected close, probability, forecast, defer-until, state and
+// owner): the log the past is rebuilt from. fields are the file's mapped
+// fields (by the import's field names); a field the file does not have, or
+// that did not change, writes nothing.
+func ImportedChanges(was, now Project, fields map[string]bool) []LogEntry {
+	var out []LogEntry
+	add := func(kind LogKind, field, old, new string) {
+		if old != new {
+			out = append(out, LogEntry{Kind: kind, Field: field, OldValue: old, NewValue: new})
+		}
+	}
+	stateFields := fields["state"] || fields["archive_reason"] || fields["archived_at"] || fields["defer_until"] || fields["sold_at"]
+	if fields["value"] {
+		add(LogFieldChanged, "value", strconv.FormatInt(was.Value, 10), strconv.FormatInt(now.Value, 10))
+	}
+	if fields["expected_close"] {
+		add(LogFieldChanged, "expected_close", was.ExpectedClose.String(), now.ExpectedClose.String())
+	}
+	if fields["probability"] {
+		add(LogFieldChanged, "probability", probabilityInput(was), probabilityInput(now))
+	}
+	if fields["forecast"] || fields["state"] {
+		add(LogFieldChanged, "forecast", string(was.Forecast), string(now.Forecast))
+	}
+	if stateFields {
+		add(LogFieldChanged, "defer_until", was.DeferUntil.String(), now.DeferUntil.String())
+		add(LogStateChanged, "state", string(was.State), string(now.State))
+	}
+	if fields["owner_email"] {
+		add(LogOwnerChanged, "owner", id64(int64(was.OwnerID)), id64(int64(now.OwnerID)))
+	}
+	return out
 }

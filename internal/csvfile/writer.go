@@ -48,16 +48,38 @@ func (w *writer) flush() error {
 
 // Cell returns s as a spreadsheet may safely open it: a cell starting with
 // a character that makes a formula (=, +, -, @, tab, carriage return) gets
-// a leading apostrophe, which spreadsheets show as text.
+// a leading apostrophe, which spreadsheets show as text. A negative
+// plain number (-1234.50, as Money writes one) is a number, not a formula,
+// and is kept as it is.
 func Cell(s string) string {
 	if s == "" {
 		return s
 	}
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r':
+		if s[0] == '-' && plainNumber(s[1:]) {
+			return s
+		}
 		return "'" + s
 	}
 	return s
+}
+
+// plainNumber tells whether s is digits with at most one decimal point
+// between digits.
+func plainNumber(s string) bool {
+	digits, point := 0, -1
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && point < 0 && digits > 0:
+			point = i
+		default:
+			return false
+		}
+	}
+	return digits > 0 && point != len(s)-1
 }
 
 // Day formats a calendar date ("" for none).

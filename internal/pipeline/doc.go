@@ -187,6 +187,44 @@
 // needs only the counts, so they are never marked on the data they were
 // fitted on.
 //
+// Pipeline changes (the waterfall): the open pipeline at the start of the
+// period (the end of the day before its first day) and at its end (the end
+// of its last day), and the buckets that lead from one to the other, so
+// that start + Σ buckets = end to the cent. Here the open pipeline is the
+// projects that exist and are open (active or deferred: not sold, not
+// archived) with, when a window of expected close days is chosen, an
+// expected close in it (a project with no expected close is then outside
+// it); without a window every open project is in it whatever its expected
+// close, and nothing is pulled in or pushed out. A project counts in it by
+// its value (a negative value as zero). Unlike the Pipeline report's stage
+// table, deferred projects count: they are still open deals, and a deferred
+// project coming back by date changes nothing. Each instant in the period at
+// which a project was created or a change of it was logged is one step from
+// just before to just after it, in one bucket by the first rule that
+// applies: in the pipeline before and after — value increased or decreased
+// by the difference (none when equal); in it after only — created (it did
+// not exist), reopened (it was sold or archived) or pulled in (open, expected
+// close outside the window or none), by the value after; in it before only
+// — won (sold), lost (archived) or pushed out (still open, expected close
+// moved out of the window or cleared), minus the value before. So a project
+// created and lost in the period is in created and in lost; one whose value
+// changed several times is in increased and decreased by each change; one
+// archived then reopened is in lost and in reopened; one whose expected
+// close went out and back in is in pushed out and pulled in; a value change
+// logged at the same instant as a sale is part of the won step. A bucket's
+// count is the projects with at least one step in it, and the steps of its
+// projects add up to its sum.
+//
+// The past ("as of" a day, and both pipelines of the waterfall) is rebuilt
+// from the project as it is now and its append-only log: every change of
+// the value, expected close, state, probability override, forecast
+// category and defer-until date logged at or after the instant is undone,
+// newest first, to its logged old value; milestone completions after the
+// instant are left out (Engine.AsOf). Owner, team, workgroup and lead
+// source are today's, as in every report; open subtasks, events and the
+// last activity are not rebuilt, so a rebuilt project is never late, and
+// stagnation is not reported for a past day.
+//
 // The same definitions, in words for report pages, are available through
 // Explain and the Explain* constants.
 package pipeline

@@ -134,6 +134,22 @@ const (
 		"marked on the very data they were learned from. The won milestone is not scored."
 )
 
+// ExplainPipelineChanges says what the waterfall's buckets are.
+const ExplainPipelineChanges = "The pipeline changes report starts from the open pipeline at the end of the day " +
+	"before the period (open: active or deferred projects, not sold and not archived; with a window of expected " +
+	"close dates, only those expected to close in it) and ends with the open pipeline at the end of the period's " +
+	"last day. In between, every change is counted once: created (new projects), pulled in (expected close moved " +
+	"into the window), value increased, value decreased, pushed out (expected close moved out of the window or " +
+	"cleared), won (sold), lost (archived) and reopened (back to open after being sold or archived). A project " +
+	"can be in several buckets: one created and lost in the period is in both. Without a window, nothing is " +
+	"pulled in or pushed out. The start plus every bucket equals the end, to the cent."
+
+// ExplainAsOf says how the past is rebuilt.
+const ExplainAsOf = "A report as of a past day shows the projects as they stood at the end of that day, rebuilt " +
+	"from their log: every change of value, expected close, state, probability, forecast category and defer-until " +
+	"date made since is undone, and milestones completed since are left out. Owners, teams and lead sources are " +
+	"today's. Late items and stagnation are not rebuilt."
+
 // explanations is built on each call so that no package state can be changed.
 func explanations() map[string]string {
 	return map[string]string{
@@ -169,6 +185,8 @@ func explanations() map[string]string {
 		"deals_needed":         ExplainDealsNeeded,
 		"learned_probability":  ExplainLearnedProbability,
 		"calibration_backtest": ExplainCalibration,
+		"pipeline_changes":     ExplainPipelineChanges,
+		"as_of":                ExplainAsOf,
 	}
 }
 

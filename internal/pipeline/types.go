@@ -146,6 +146,11 @@ type Project struct {
 	FirstTouchAt   time.Time // first human touch; zero: not touched yet
 
 	Items []DueItem // open subtasks and scheduled events
+
+	// Changes are the project's logged field changes from the instant a
+	// report rebuilds the past from, oldest first; only AsOf and the
+	// pipeline changes read them.
+	Changes []FieldChange
 }
 
 // Key identifies a group in a grouped report (an owner ID, a month, ...).

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
@@ -635,16 +636,30 @@ func (tx *Tx) updateImported(ctx context.Context, v crm.Viewer, w ImportWrite, r
 		return nil
 	}
 	prior := make(map[crm.ProjectID]before, len(ids))
+	was := make(map[crm.ProjectID]crm.Project, len(ids))
 	q, err := tx.Query(ctx, `SELECT id, state, owner_id, value_cents, COALESCE(pending_milestone_id, 0), active_from, weighted_cents,
-		       COALESCE(last_milestone_id, 0)
+		       COALESCE(last_milestone_id, 0), expected_close, defer_until, probability_override, forecast_category
 		  FROM projects WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, tx.Tenant, ids)
 	if err != nil {
 		return fmt.Errorf("lock imported projects: %w", err)
 	}
 	var id int64
 	var c contribution
-	if _, err := pgx.ForEachRow(q, []any{&id, &c.state, &c.owner, &c.value, &c.pending, &c.activeFrom, &c.weighted, &c.last}, func() error {
+	var closeDate, deferDate pgtype.Date
+	var override pgtype.Int2
+	var forecast string
+	if _, err := pgx.ForEachRow(q, []any{&id, &c.state, &c.owner, &c.value, &c.pending, &c.activeFrom, &c.weighted, &c.last,
+		&closeDate, &deferDate, &override, &forecast}, func() error {
 		prior[crm.ProjectID(id)] = before{c: c}
+		old := crm.Project{State: crm.State(c.state), OwnerID: crm.UserID(c.owner), Value: c.value,
+			Forecast: crm.ForecastCategory(forecast), HasProbability: override.Valid, Probability: int(override.Int16)}
+		if closeDate.Valid {
+			old.ExpectedClose = crm.DateOf(closeDate.Time)
+		}
+		if deferDate.Valid {
+			old.DeferUntil = crm.DateOf(deferDate.Time)
+		}
+		was[crm.ProjectID(id)] = old
 		return nil
 	}); err != nil {
 		return fmt.Errorf("lock imported projects: %w", err)
@@ -722,6 +737,9 @@ func (tx *Tx) updateImported(ctx context.Context, v crm.Viewer, w ImportWrite, r
 			}
 		}
 		logs = append(logs, []any{tx.Tenant, p.ID, now, nullID(int64(v.UserID)), string(crm.LogImported), "updated", "", "", w.FileName, nil})
+		for _, fc := range crm.ImportedChanges(was[p.ID], *p, f) {
+			logs = append(logs, []any{tx.Tenant, p.ID, now, nullID(int64(v.UserID)), string(fc.Kind), fc.Field, fc.OldValue, fc.NewValue, "", nil})
+		}
 		if r.Note != "" {
 			logs = append(logs, []any{tx.Tenant, p.ID, now, nullID(int64(v.UserID)), string(crm.LogNote), "", "", "", r.Note, nil})
 		}

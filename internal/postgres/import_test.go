@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/csvfile"
 	"github.com/pipewell/pipewell/internal/pgtest"
@@ -146,6 +148,7 @@ func TestImportProjects(t *testing.T) {
 
 	// The same file, a value changed: the same projects, updated.
 	again := strings.Replace(file, `"12,500.00"`, `"13,000.00"`, 1)
+	again = strings.Replace(again, `800,,deferred,,,2027-01-15`, `800,2026-12-01,active,,,`, 1)
 	p, err = db.PreviewImport(ctx, v, readImport(t, db, v, again, true).next)
 	if err != nil || p.Update != 3 || p.Create != 0 {
 		t.Fatalf("preview again: %+v %v", p, err)
@@ -163,6 +166,25 @@ func TestImportProjects(t *testing.T) {
 	}
 	if got := exported(t, db, v)["Roof Novak"]; got.Value != 1300000 || len(got.Completions) != 2 {
 		t.Errorf("updated roof: %+v", got)
+	}
+	// What the update changed is logged old → new, as an edit by hand is:
+	// the past is rebuilt from it.
+	var changes []string
+	if err := db.InTenant(ctx, v.TenantID, func(tx *postgres.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT p.title || ' ' || l.kind || ' ' || l.field || ' ' || l.old_value || '>' || l.new_value
+			  FROM project_log l JOIN projects p ON p.tenant_id = $1 AND p.id = l.project_id
+			 WHERE l.tenant_id = $1 AND l.kind IN ('field_changed', 'state_changed', 'owner_changed') ORDER BY 1`, tx.Tenant)
+		if err != nil {
+			return err
+		}
+		changes, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Carport Novak field_changed defer_until 2027-01-15>", "Carport Novak field_changed expected_close >2026-12-01",
+		"Carport Novak state_changed state deferred>active", "Roof Novak field_changed value 1250000>1300000"}; !slices.Equal(changes, want) {
+		t.Errorf("logged changes of the update:\n%q\nwant\n%q", changes, want)
 	}
 	sameAfterRefresh(t, db, v.TenantID, "re-import")
 }

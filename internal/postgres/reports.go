@@ -61,6 +61,25 @@ type ReportRead struct {
 	// counting as open), for reports that count only closed projects.
 	Phases []string
 	Names  bool // title, customer and owner names, for the lists behind a number
+	// Since, when set, also reads each project's logged changes at or
+	// after it that the engine rebuilds the past from (Project.Changes,
+	// oldest first): for a report as of a past day and the pipeline
+	// changes.
+	Since time.Time
+	// OpenSince, when set, reads only the projects that can have been in
+	// the open pipeline at or after it: open now (by the phase the engine
+	// stored), created since, or with a change of a field the past is
+	// rebuilt from logged since. Any other project was closed then and
+	// has stayed so.
+	OpenSince time.Time
+	// AsOf, when set, hands each project to the report as it stood at
+	// that instant, rebuilt by the engine (Engine.AsOf) from its logged
+	// changes since (read as with Since); projects created at or after it
+	// are left out, and the filters on what the engine stored (ActiveOnly,
+	// LateOnly, OpenOnly, QualifiedOnly, Phases), which say how a project
+	// stands now, are not applied. The report's Now should be the same
+	// instant.
+	AsOf time.Time
 	// Timeout bounds every statement of the report; 0 is ReportTimeout.
 	Timeout time.Duration
 }
@@ -210,6 +229,12 @@ func reportWhere(tenant crm.TenantID, scope Scope, e *pipeline.Engine, rd Report
 	if !scope.All {
 		w = append(w, scope.Where("p", args))
 	}
+	if !rd.AsOf.IsZero() {
+		// What the engine stored is how each project stands now: a report
+		// of a past instant reads every project that existed then.
+		w = append(w, "p.created_at < "+arg(rd.AsOf))
+		rd.ActiveOnly, rd.LateOnly, rd.OpenOnly, rd.QualifiedOnly, rd.Phases = false, false, false, false, nil
+	}
 	if rd.ActiveOnly || rd.LateOnly {
 		w = append(w, "p.phase = 'open' AND p.active_from <= "+arg(rd.Now))
 	}
@@ -231,6 +256,12 @@ func reportWhere(tenant crm.TenantID, scope Scope, e *pipeline.Engine, rd Report
 			" OR p.archived_at >= "+from+" AND p.archived_at < "+to+
 			" OR EXISTS (SELECT 1 FROM milestone_completions tc WHERE tc.tenant_id = $1 AND tc.project_id = p.id AND tc.completed_at >= "+from+
 			" AND tc.completed_at < "+to+"))")
+	}
+	if !rd.OpenSince.IsZero() {
+		since := arg(rd.OpenSince)
+		w = append(w, "(p.phase = 'open' OR p.created_at >= "+since+" OR EXISTS (SELECT 1 FROM project_log ol WHERE ol.tenant_id = $1"+
+			" AND ol.project_id = p.id AND ol.at >= "+since+" AND ol.kind IN ('field_changed', 'state_changed')"+
+			" AND ol.field IN ('"+strings.Join(pipeline.LoggedFields(), "', '")+"')))")
 	}
 	if f.Owner != 0 {
 		w = append(w, "p.owner_id = "+arg(f.Owner))
@@ -271,13 +302,17 @@ const (
 	kindSkip
 	kindSubtask
 	kindEvent
+	kindChange
 )
 
 // reportSQL is the one statement of a report: the projects and the rows
 // that belong to them, ordered by project and kind. Rows of other tables
 // read the same projects (joined when the predicate is more than the
 // tenant, which the planner runs as a merge by project ID).
-func reportSQL(where string, plain, items, names, byOwner bool) string {
+//
+// since, when not empty, is the placeholder of the instant from which the
+// logged changes the engine rebuilds the past from are read.
+func reportSQL(where string, plain, items, names, byOwner bool, since string) string {
 	plain = plain && !byOwner // the order needs the project beside every row
 	order, orderCol := "", ""
 	if byOwner {
@@ -332,8 +367,17 @@ func reportSQL(where string, plain, items, names, byOwner bool) string {
 	UNION ALL SELECT e.project_id, 4::int2, e.id, 0, 0, 0, e.starts_at, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
 		NULL::date, NULL::date, ` + itemTitle("e") + `, NULL::text, NULL::int2` + pad + child("e", "scheduled_events", " AND NOT e.done"))
 	}
+	if since != "" {
+		b.WriteString(`
+	UNION ALL SELECT l.project_id, 5::int2, l.id, 0, 0, 0, l.at, ` + strings.Replace(nulls, "NULL::text, NULL::text", "l.field, l.old_value", 1) + pad +
+			child("l", "project_log", " AND l.at >= "+since+" AND l.kind IN ('field_changed', 'state_changed')"+
+				" AND l.field IN ('"+strings.Join(pipeline.LoggedFields(), "', '")+"')"))
+	}
 	if order == "" {
 		order = "ORDER BY 1, 2"
+	}
+	if since != "" {
+		order += ", 7, 3" // the changes oldest first, those of one instant in the order they were written
 	}
 	b.WriteString("\n\t" + order)
 	return b.String()
@@ -342,7 +386,15 @@ func reportSQL(where string, plain, items, names, byOwner bool) string {
 func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRead, each func(*pipeline.Project, *ReportNames) error) error {
 	args := []any{}
 	where, plain := reportWhere(tx.Tenant, setup.Scope, setup.Engine, rd, &args)
-	rows, err := tx.Query(ctx, reportSQL(where, plain, rd.Items, rd.Names, rd.ByOwner), args...)
+	since := ""
+	if !rd.AsOf.IsZero() && (rd.Since.IsZero() || rd.AsOf.Before(rd.Since)) {
+		rd.Since = rd.AsOf
+	}
+	if !rd.Since.IsZero() {
+		args = append(args, rd.Since)
+		since = "$" + strconv.Itoa(len(args))
+	}
+	rows, err := tx.Query(ctx, reportSQL(where, plain, rd.Items, rd.Names, rd.ByOwner, since), args...)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
@@ -369,14 +421,21 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 	if rd.ByOwner {
 		dest = append(dest, &orderName, &orderOwner)
 	}
-	var p pipeline.Project
+	var p, then pipeline.Project
 	var n ReportNames
 	have := false
+	e := setup.Engine
 	flush := func() error {
 		if !have {
 			return nil
 		}
 		have = false
+		if !rd.AsOf.IsZero() {
+			if !e.AsOf(&then, &p, rd.AsOf) {
+				return nil
+			}
+			return each(&then, &n)
+		}
 		return each(&p, &n)
 	}
 	for rows.Next() {
@@ -390,7 +449,7 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 			p = pipeline.Project{ID: pid, OwnerID: a, SourceID: source, State: pipeline.StateOf(crm.State(state.String)),
 				Value: value, CreatedAt: t1.Time, ArchiveReasonID: reason, ArchivedAt: instantOf(archived),
 				ResumedAt: instantOf(resumed), LastActivityAt: instantOf(last), FirstTouchAt: instantOf(touch),
-				Forecast: forecastOf(forecast.String), Completions: p.Completions[:0], Skipped: p.Skipped[:0], Items: p.Items[:0]}
+				Forecast: forecastOf(forecast.String), Completions: p.Completions[:0], Skipped: p.Skipped[:0], Items: p.Items[:0], Changes: p.Changes[:0]}
 			n.Items = n.Items[:0]
 			if d1.Valid {
 				p.DeferUntil = pipeline.DayStart(d1.Time.Year(), d1.Time.Month(), d1.Time.Day(), loc)
@@ -422,6 +481,10 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 		case kindEvent:
 			p.Items = append(p.Items, pipeline.DueItem{ID: a, Kind: pipeline.Event, Due: t1.Time})
 			n.Items = append(n.Items, state.String)
+		case kindChange:
+			if c, ok := pipeline.ParseFieldChange(t1.Time, state.String, forecast.String); ok {
+				p.Changes = append(p.Changes, c)
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

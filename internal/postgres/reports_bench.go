@@ -10,8 +10,9 @@ import (
 )
 
 // BenchReport reads the named built-in report ("pipeline", "funnel",
-// "steps", "late", "qualified", "load"; "forecast", "commission",
-// "referral", "performance", "calibration") with its default filters as v
+// "steps", "late", "qualified", "load", "changes"; "forecast",
+// "commission", "referral", "performance", "calibration") with its default
+// filters as v
 // would, through ReadReport, evaluating every project with the engine: what
 // `pipewell bench` compares the report page with. It returns how many
 // projects were read.
@@ -50,6 +51,20 @@ func (db *DB) BenchReport(ctx context.Context, v crm.Viewer, name string) (int, 
 		rd = ReportRead{Now: now, Names: true, OpenOnly: true, QualifiedOnly: true, ByOwner: true}
 	case "load":
 		rd = ReportRead{Now: now, Items: true, ActiveOnly: true}
+	case "changes": // last month, as the page's default
+		y, m, _ := now.In(loc).Date()
+		p := pipeline.Period{From: pipeline.DayStart(y, m-1, 1, loc), To: pipeline.DayStart(y, m, 1, loc)}
+		rd = ReportRead{Now: now, Since: p.From, OpenSince: p.From, Filter: ReportFilter{CreatedTo: p.To}}
+		var ch *pipeline.Changes
+		err := db.ReadReport(ctx, v, rd, func(su *ReportSetup) error {
+			ch = pipeline.NewChanges(su.Engine, pipeline.ChangesOptions{Period: p})
+			return nil
+		}, func(p *pipeline.Project, _ *ReportNames) error {
+			ch.Add(p)
+			n++
+			return nil
+		})
+		return n, err
 	default:
 		return 0, fmt.Errorf("bench report %q: unknown", name)
 	}

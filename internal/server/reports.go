@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,7 +43,7 @@ var reportIndex = []reportInfo{
 	{"referral", "monthly", true},
 	{"commission", "monthly", true},
 	{"calibration", "monthly", true},
-	{"changes", "monthly", false},
+	{"changes", "monthly", true},
 }
 
 // handleReports is the reports index.
@@ -87,6 +88,10 @@ type reportQuery struct {
 	extra []string
 	// defaultPreset is left out of links, which stay short.
 	defaultPreset string
+	// AsOf, for a report that offers it (as_of among its extra
+	// parameters), is the end of the past day it is as of: the first
+	// instant of the next local day; zero for now.
+	AsOf time.Time
 }
 
 // reportOptions say what a report's filter has.
@@ -106,6 +111,12 @@ func parseReportQuery(q url.Values, loc *time.Location, now time.Time, o reportO
 	rq := reportQuery{Values: map[string]string{}, Errors: map[string]string{}, extra: o.extra, defaultPreset: o.defaultPreset}
 	for _, k := range append(append([]string(nil), reportParams...), o.extra...) {
 		rq.Values[k] = strings.ToValidUTF8(strings.TrimSpace(q.Get(k)), "\uFFFD")
+	}
+	if slices.Contains(o.extra, "as_of") {
+		rq.AsOf = rq.asOf(loc, now)
+		if !rq.AsOf.IsZero() {
+			now = rq.AsOf.Add(-time.Nanosecond) // the presets count from the day the report is as of
+		}
 	}
 	preset := rq.Values["period"]
 	if o.defaultPreset == "" { // a report of today: no period

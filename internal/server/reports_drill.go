@@ -24,9 +24,13 @@ type drillCell struct {
 	// matchNames, instead of match, also reads what the project shows
 	// (its scope, its milestone status).
 	matchNames func(p *pipeline.Project, f *pipeline.Facts, n *postgres.ReportNames) bool
-	key        string // catalog key naming the number, with arg
-	arg        string
-	invalid    bool // the cell's parameters name nothing: 404
+	// amount, when set, is what each matched project adds to the number
+	// instead of its value (a change of the pipeline); it is asked right
+	// after match.
+	amount  func(p *pipeline.Project) int64
+	key     string // catalog key naming the number, with arg
+	arg     string
+	invalid bool // the cell's parameters name nothing: 404
 }
 
 // drill answers the list (or, with csv, the file) of the projects behind a
@@ -74,7 +78,11 @@ func (s *Server) drill(w http.ResponseWriter, r *http.Request, slug string, rq r
 			return nil
 		}
 		v.Count++
-		v.Value += f.Value
+		value := f.Value
+		if c.amount != nil {
+			value = c.amount(p)
+		}
+		v.Value += value
 		v.Weighted += f.Weighted
 		if csv {
 			if table == nil {
@@ -86,11 +94,14 @@ func (s *Server) drill(w http.ResponseWriter, r *http.Request, slug string, rq r
 				}
 			}
 			d := row(p, n)
+			d.Value = value
 			return table.Row(strconv.FormatInt(d.ID, 10), d.Title, d.Customer, d.Owner, string(d.State), d.Stage, d.Pending,
 				csvfile.Money(d.Value), csvfile.Money(d.Weighted), d.Created)
 		}
 		if len(v.Rows) < drillLimit {
-			v.Rows = append(v.Rows, row(p, n))
+			d := row(p, n)
+			d.Value = value
+			v.Rows = append(v.Rows, d)
 		}
 		return nil
 	})
@@ -139,6 +150,9 @@ func (s *Server) drill(w http.ResponseWriter, r *http.Request, slug string, rq r
 		v.CSVURL = "/reports/" + slug + "/projects.csv?" + r.URL.RawQuery
 	}
 	v.CellKey, v.CellArg = c.key, c.arg
+	if c.amount != nil {
+		v.ValueKey = "reports.changes.drill_amount"
+	}
 	if c.key == "" {
 		v.CellKey = "reports.drill.all"
 	}

@@ -21,12 +21,12 @@ import (
 
 var forecastReport = tableReport{
 	slug:    "forecast",
-	opts:    reportOptions{defaultPreset: "forecast"},
-	explain: []string{"forecast", "quota", "coverage", "weighted_value", "stage_probability", "time_zone"},
+	opts:    reportOptions{defaultPreset: "forecast", extra: []string{"as_of"}, filters: asOfFilter},
+	explain: []string{"forecast", "quota", "coverage", "weighted_value", "stage_probability", "as_of", "time_zone"},
 	read:    (*Server).readForecast,
 }
 
-var forecastDrillOptions = reportOptions{defaultPreset: "forecast", extra: []string{"m", "cat"}}
+var forecastDrillOptions = reportOptions{defaultPreset: "forecast", extra: []string{"as_of", "m", "cat"}, filters: asOfFilter}
 
 // forecastColumns are the columns of every forecast table after the first.
 var forecastColumns = []web.StatColumn{
@@ -81,7 +81,7 @@ func (s *Server) readForecast(r *http.Request, rq *reportQuery, v *web.TableRepo
 	var fc postgres.ForecastData
 	setup, status, failure, err := s.runReport(r, rq, func(rd postgres.ReportRead, start func(*postgres.ReportSetup) error) error {
 		var err error
-		fc, err = s.db.Forecast(ctx, viewer(ctx), rd, rq.Period, start)
+		fc, err = s.db.Forecast(ctx, viewer(ctx), asOfRead(rq, rd), rq.Period, start)
 		return err
 	})
 	if err != nil || status != http.StatusOK {
@@ -147,6 +147,7 @@ func (s *Server) readForecast(r *http.Request, rq *reportQuery, v *web.TableRepo
 		v.Notes = append(v.Notes, web.ReportNote{Key: "reports.forecast.workgroups_note"})
 	}
 	v.Charts = []web.BarChart{chart}
+	v.Notes = append(asOfNote(rq, setup.Engine.Location()), v.Notes...)
 	return setup, status, failure, nil
 }
 
@@ -234,7 +235,8 @@ func (s *Server) handleReportForecastProjectsCSV(w http.ResponseWriter, r *http.
 
 func (s *Server) forecastDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), forecastDrillOptions)
-	s.drill(w, r, "forecast", rq, forecastDrillOptions, forecastReport.opts.extra, postgres.ReportRead{Filter: rq.Filter, Now: moment()}, forecastCell(r, &rq), csv)
+	rd := asOfRead(&rq, postgres.ReportRead{Filter: rq.Filter, Now: moment()})
+	s.drill(w, r, "forecast", rq, forecastDrillOptions, forecastReport.opts.extra, rd, forecastCell(r, &rq), csv)
 }
 
 // periodMonths are the months whose first day lies in the period, in order.

@@ -15,7 +15,7 @@ import (
 // value, probability, weighted value and stagnant count. Its period, when
 // one is chosen, selects the projects created in it.
 
-var pipelineOptions = reportOptions{defaultPreset: "all"}
+var pipelineOptions = reportOptions{defaultPreset: "all", extra: []string{"as_of"}, filters: asOfFilter}
 
 // pipelineReport is the report as read: the engine's result and the names.
 type pipelineReport struct {
@@ -23,13 +23,25 @@ type pipelineReport struct {
 	result pipeline.PipelineReport
 }
 
+// pipelineRead is what the report and its lists read: the active
+// projects (created in the period, when one is chosen); as of a past day,
+// the projects that can have been open then (open now, or with a change
+// logged since).
+func pipelineRead(rq *reportQuery) postgres.ReportRead {
+	rd := asOfRead(rq, postgres.ReportRead{Filter: rq.Filter, Now: moment(), ActiveOnly: true})
+	rd.Filter.CreatedFrom, rd.Filter.CreatedTo = rq.Period.From, rq.Period.To
+	if !rq.AsOf.IsZero() {
+		rd.OpenSince = rq.AsOf
+	}
+	return rd
+}
+
 // readPipeline reads the Pipeline report for the request's filter.
 func (s *Server) readPipeline(r *http.Request, rq *reportQuery) (pipelineReport, int, string, error) {
 	var rep pipelineReport
 	var pl *pipeline.Pipeline
 	var b *pipeline.Batch
-	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment(), ActiveOnly: true}
-	rd.Filter.CreatedFrom, rd.Filter.CreatedTo = rq.Period.From, rq.Period.To
+	rd := pipelineRead(rq)
 	setup, status, failure, err := s.readReport(r, rq, rd, func(su *postgres.ReportSetup) {
 		pl = pipeline.NewPipeline(su.Engine, pipeline.PipelineOptions{ByReached: true})
 		b = pipeline.NewBatch(su.Engine, pl)
@@ -93,7 +105,10 @@ func (s *Server) handleReportPipeline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := web.PipelineReportView{ReportFrame: s.reportFrame(r, "pipeline", rq, pipelineOptions, rep.setup,
-		"pipeline_stage", "stage_probability", "weighted_value", "stagnant", "state", "time_zone")}
+		"pipeline_stage", "stage_probability", "weighted_value", "stagnant", "state", "as_of", "time_zone")}
+	if n := asOfNote(&rq, zone(r.Context())); n != nil {
+		v.AsOf = n[0]
+	}
 	v.Failure = failure
 	if failure != "" {
 		v.CSVURL = ""
@@ -131,8 +146,12 @@ func (s *Server) handleReportPipelineCSV(w http.ResponseWriter, r *http.Request)
 	t, err := csvfile.NewTable(w, "stage", "next_step", "projects", "value", "probability_percent", "weighted_value", "stagnant")
 	line := func(row web.PipelineStageRow, stage string) {
 		if err == nil {
+			stagnant := strconv.Itoa(row.Stagnant)
+			if !rq.AsOf.IsZero() {
+				stagnant = "" // not rebuilt for a past day
+			}
 			err = t.Row(stage, row.Next, strconv.Itoa(row.Count), csvfile.Money(row.Value),
-				strconv.FormatFloat(row.Probability*100, 'f', 2, 64), csvfile.Money(row.Weighted), strconv.Itoa(row.Stagnant))
+				strconv.FormatFloat(row.Probability*100, 'f', 2, 64), csvfile.Money(row.Weighted), stagnant)
 		}
 	}
 	for _, row := range rows {
@@ -207,7 +226,7 @@ func pipelineCell(r *http.Request) func(*postgres.ReportSetup) drillCell {
 	}
 }
 
-var pipelineDrillOptions = reportOptions{defaultPreset: "all", extra: []string{"stage", "only"}}
+var pipelineDrillOptions = reportOptions{defaultPreset: "all", extra: []string{"as_of", "stage", "only"}, filters: asOfFilter}
 
 // handleReportPipelineProjects lists the projects behind a number of the
 // Pipeline report.
@@ -222,7 +241,6 @@ func (s *Server) handleReportPipelineProjectsCSV(w http.ResponseWriter, r *http.
 
 func (s *Server) pipelineDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), pipelineDrillOptions)
-	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment(), ActiveOnly: true}
-	rd.Filter.CreatedFrom, rd.Filter.CreatedTo = rq.Period.From, rq.Period.To
-	s.drill(w, r, "pipeline", rq, pipelineDrillOptions, nil, rd, pipelineCell(r), csv)
+	rd := pipelineRead(&rq)
+	s.drill(w, r, "pipeline", rq, pipelineDrillOptions, pipelineOptions.extra, rd, pipelineCell(r), csv)
 }

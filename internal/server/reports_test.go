@@ -99,12 +99,16 @@ func reportCSVRecords(t *testing.T, c *client, path string) [][]string {
 	return recs
 }
 
-// cents reads a plain CSV amount.
+// cents reads a plain CSV amount (negative for a change that takes value away).
 func cents(t *testing.T, s string) int64 {
 	t.Helper()
-	c, ok := parseCents(s)
+	neg := strings.HasPrefix(s, "-")
+	c, ok := parseCents(strings.TrimPrefix(s, "-"))
 	if !ok {
 		t.Fatalf("amount %q", s)
+	}
+	if neg {
+		return -c
 	}
 	return c
 }
