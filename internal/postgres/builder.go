@@ -284,10 +284,13 @@ func DimensionIsID(key string) bool { return summaryDimensions[key].typ == "bigi
 
 // summaryMeasures are the summary builder's measures by key: an aggregate
 // over the group's projects, read as a float (NULL: no project it applies
-// to). Days are local calendar days at the moment ($2) in the tenant's
-// zone ($3), as pipeline.Engine.DaysSince counts them: days in stage from
-// the last completion (else the creation) of the open projects, cycle days
-// from creation to sale of the sold ones.
+// to). The days are the engine's, from what it stored with each project:
+// days in stage of the open projects are $today (the engine's local date,
+// pipeline.Engine.Today) minus the stored stage date, as
+// pipeline.Engine.DaysSinceDay counts them; cycle days are the mean of the
+// sold projects' stored sales cycle in seconds, turned into days by
+// pipeline.CycleDays (see Summary), as the performance report's average
+// cycle is.
 var summaryMeasures = map[string]struct {
 	sql  string
 	kind ColumnKind
@@ -299,10 +302,8 @@ var summaryMeasures = map[string]struct {
 	"value_max":    {"max(p.value_cents)", KindMoney},
 	"value_median": {"percentile_cont(0.5) WITHIN GROUP (ORDER BY p.value_cents)", KindMoney},
 	"weighted_sum": {"sum(p.weighted_cents)", KindMoney},
-	"stage_days": {`avg(($2::timestamptz AT TIME ZONE $3)::date - (GREATEST(p.last_completed_at, p.created_at) AT TIME ZONE $3)::date)
-		FILTER (WHERE p.phase = 'open')`, KindNumber},
-	"cycle_days": {`avg((p.sold_at AT TIME ZONE $3)::date - (p.created_at AT TIME ZONE $3)::date)
-		FILTER (WHERE p.phase = 'sold' AND p.sold_at IS NOT NULL)`, KindNumber},
+	"stage_days":   {"avg($today - p.stage_day) FILTER (WHERE p.phase = 'open')", KindNumber},
+	"cycle_days":   {"avg(p.cycle_seconds) FILTER (WHERE p.phase = 'sold')", KindNumber},
 }
 
 // MeasureKeys are the summary builder's measures in the order offered.

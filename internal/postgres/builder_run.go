@@ -185,7 +185,7 @@ type DetailRow struct {
 // computed columns follow (pipeline.Derived.At at the moment).
 const detailCore = `p.id, p.state, COALESCE(p.pending_milestone_id, 0), COALESCE(p.last_milestone_id, 0), p.last_completed_at,
 	p.pending_due_at, p.deferred_due_at, p.milestone_late_from, p.late_from, p.item_late_from, p.item_due_at, p.item_kind,
-	p.active_from, p.weighted_cents, p.value_cents, p.created_at, COALESCE(p.probability_override, -1)`
+	p.active_from, p.weighted_cents, p.value_cents, p.created_at, COALESCE(p.probability_override, -1), p.stage_day`
 
 // detailScan holds a row's core fields as read.
 type detailScan struct {
@@ -194,6 +194,7 @@ type detailScan struct {
 	sum             summary
 	value, override int64
 	created         time.Time
+	stageDay        pgtype.Date
 	texts           []string
 	nums            []int64
 	times           []pgtype.Timestamptz
@@ -212,7 +213,7 @@ func (tx *Tx) Detail(ctx context.Context, su *BuilderSetup, q DetailQuery, each 
 	x := &detailScan{}
 	x.dest = []any{&x.id, &x.state, &x.sum.pending, &x.sum.last, &x.sum.lastAt, &x.sum.due, &x.sum.deferredDue,
 		&x.sum.milestoneLateFrom, &x.sum.lateFrom, &x.sum.itemLateFrom, &x.sum.itemDue, &x.sum.itemKind, &x.sum.activeFrom,
-		&x.sum.weighted, &x.value, &x.created, &x.override}
+		&x.sum.weighted, &x.value, &x.created, &x.override, &x.stageDay}
 	sel := []string{detailCore}
 	var joins []string
 	var extra []string
@@ -384,11 +385,7 @@ func (x *detailScan) fill(su *BuilderSetup, cols []ColumnRef, row *DetailRow) {
 		case "last_at":
 			v.T = instantOf(x.sum.lastAt)
 		case "days_in_stage":
-			since := x.created
-			if at := instantOf(x.sum.lastAt); at.After(since) {
-				since = at
-			}
-			v.N = int64(e.DaysSince(since))
+			v.N = int64(e.DaysSinceDay(stageDayOf(x.stageDay)))
 		case "stage_probability":
 			v.N = int64(e.StoredProbability(m.State, x.override >= 0, int(x.override), x.sum.last))
 		case "weighted":
@@ -466,7 +463,7 @@ type SummaryRow struct {
 // statement over the projects' stored columns.
 func (tx *Tx) Summary(ctx context.Context, su *BuilderSetup, q SummaryQuery) ([]SummaryRow, error) {
 	args := []any{tx.Tenant, su.Engine.Now(), su.Tenant.Location().String()}
-	inner := []string{"p.value_cents", "p.weighted_cents", "p.phase", "p.last_completed_at", "p.created_at", "p.sold_at"}
+	inner := []string{"p.value_cents", "p.weighted_cents", "p.phase", "p.stage_day", "p.cycle_seconds"}
 	dims := make([]string, len(q.Dimensions))
 	for i, d := range q.Dimensions {
 		dd, ok := summaryDimensions[d]
@@ -484,6 +481,11 @@ func (tx *Tx) Summary(ctx context.Context, su *BuilderSetup, q SummaryQuery) ([]
 		sm, ok := summaryMeasures[m]
 		if !ok {
 			return nil, fmt.Errorf("summary measure %q: %w", m, crm.ErrNotFound)
+		}
+		if strings.Contains(sm.sql, "$today") {
+			args = append(args, su.Engine.Today().Format(time.DateOnly))
+			outer = append(outer, "("+strings.ReplaceAll(sm.sql, "$today", "$"+strconv.Itoa(len(args))+"::date")+")::float8")
+			continue
 		}
 		outer = append(outer, "("+sm.sql+")::float8")
 	}
@@ -514,6 +516,11 @@ func (tx *Tx) Summary(ctx context.Context, su *BuilderSetup, q SummaryQuery) ([]
 		}
 		for i := range dims {
 			r.Total[i] = g&(1<<(len(dims)-1-i)) != 0
+		}
+		for i, m := range q.Measures {
+			if m == "cycle_days" && r.Values[i] != nil {
+				*r.Values[i] = pipeline.CycleDays(*r.Values[i])
+			}
 		}
 		out = append(out, r)
 	}

@@ -1,0 +1,384 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/postgres"
+)
+
+// The report builder against figures worked out by hand: a small company
+// in Los Angeles (west of UTC, so a project created at 20:30 local time is
+// on the next day in UTC) whose projects cover the edge cases — a skipped
+// milestone, a project deferred back today and one still deferred, an
+// archived one with its reason and note, two sold ones (one without a
+// value), a late one, one late by an open subtask only. Each project's
+// expected figures follow from how the fixture built it, in local days,
+// not from the engine.
+
+// exactProject is a fixture project with what every report should say of it.
+type exactProject struct {
+	id      int64
+	title   string
+	owner   crm.User
+	created time.Time
+	value   int64
+	// What the report should show.
+	state                      string // effective
+	pending, last              string // milestone names, "" for none
+	lastAt                     time.Time
+	due                        string // local date of the pending milestone's due day shown, "" none
+	late                       bool
+	daysLate                   int
+	stageDays                  int // local days in stage today
+	age                        int
+	probability                int // percent
+	weighted                   int64
+	soldAt                     time.Time
+	source, referrer, scope    string
+	status, forecast           string
+	reason, note               string
+	workgroup                  string
+	deferUntil, expectedClose  string
+	override                   int // -1 none
+	team, contact, contactMail string
+	doneQualified              time.Time
+	byQualified                string
+}
+
+type exactFixture struct {
+	app                *testApp
+	admin, rita, sam   crm.User
+	mona               crm.User
+	loc                *time.Location
+	today              time.Time // local midnight the fixture was built on
+	qualified          int64
+	projects           []*exactProject
+	milestones         map[string]int64
+	sources, reasons   map[string]int64
+	statuses           map[string]int64
+	workgroupID        int64
+	builtOn            string // local date the expectations hold for
+	completionsWritten int
+}
+
+// localAt is the instant at hh:mm local time days after (negative: before)
+// the fixture's day.
+func (f *exactFixture) localAt(days, hh, mm int) time.Time {
+	return time.Date(f.today.Year(), f.today.Month(), f.today.Day()+days, hh, mm, 0, 0, f.loc)
+}
+
+// localDate is the local date days after the fixture's day.
+func (f *exactFixture) localDate(days int) string {
+	return f.localAt(days, 12, 0).Format(time.DateOnly)
+}
+
+func newExactFixture(t *testing.T) *exactFixture {
+	t.Helper()
+	app := newTestApp(t, Config{})
+	f := &exactFixture{app: app, admin: app.db.Tenant(t, "West Coast Solar")}
+	f.loc, _ = time.LoadLocation("America/Los_Angeles")
+	f.rita = app.db.User(t, f.admin, crm.RoleSales, "Rita West")
+	f.sam = app.db.User(t, f.admin, crm.RoleSales, "Sam West")
+	f.mona = app.db.User(t, f.admin, crm.RoleManager, "Mona West")
+	now := time.Now().In(f.loc)
+	f.today = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, f.loc)
+	f.builtOn = f.today.Format(time.DateOnly)
+	f.milestones = map[string]int64{}
+	f.sources, f.reasons, f.statuses = map[string]int64{}, map[string]int64{}, map[string]int64{}
+	app.sql(t, f.admin, func(ctx context.Context, tx *postgres.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE tenants SET time_zone = 'America/Los_Angeles' WHERE id = $1`, tx.Tenant); err != nil {
+			return err
+		}
+		for _, l := range []struct {
+			q string
+			m map[string]int64
+		}{
+			{`SELECT name, id FROM milestone_defs WHERE tenant_id = $1`, f.milestones},
+			{`SELECT name, id FROM lead_sources WHERE tenant_id = $1`, f.sources},
+			{`SELECT name, id FROM archive_reasons WHERE tenant_id = $1`, f.reasons},
+			{`SELECT name, id FROM milestone_statuses WHERE tenant_id = $1`, f.statuses},
+		} {
+			rows, err := tx.Query(ctx, l.q, tx.Tenant)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var n string
+				var id int64
+				if err := rows.Scan(&n, &id); err != nil {
+					return err
+				}
+				l.m[n] = id
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return tx.QueryRow(ctx, `INSERT INTO workgroups (tenant_id, name) VALUES ($1, 'North') RETURNING id`, tx.Tenant).Scan(&f.workgroupID)
+	})
+	f.qualified = f.milestones["Lead qualified"]
+	proposed, sold := f.milestones["Proposed"], f.milestones["Sold"]
+
+	// add creates a project as the new-lead form does, created at created.
+	add := func(p *exactProject, contact bool) {
+		act := crm.Actor{Viewer: crm.Viewer{TenantID: p.owner.TenantID, UserID: p.owner.ID, Role: p.owner.Role}, Now: p.created, Loc: f.loc}
+		in := crm.LeadForm{Title: p.title, Account: crm.Account{Name: p.title + " household"}, Value: "100"}
+		if contact {
+			in.Contact = crm.Contact{Name: p.contact, Email: p.contactMail}
+		}
+		p.id = int64(app.db.LeadForm(t, act, in))
+		if p.last == "" {
+			p.last, p.lastAt = "Lead created", p.created
+		}
+		if p.forecast == "" {
+			p.forecast = "pipeline"
+		}
+		if p.override == 0 {
+			p.override = -1
+		}
+		f.projects = append(f.projects, p)
+	}
+	var completions, skips, members, subtasks [][]any
+	complete := func(p *exactProject, milestone int64, by crm.User, at time.Time) {
+		completions = append(completions, []any{f.admin.TenantID, p.id, milestone, at, int64(by.ID), ""})
+	}
+
+	// A: active, qualified two days after creation, with an override, a
+	// contact, a team member, a workgroup and every optional field.
+	a := &exactProject{title: "Roof A", owner: f.rita, created: f.localAt(-10, 20, 30), value: 100_000, state: "active",
+		pending: "Proposed", last: "Lead qualified", lastAt: f.localAt(-8, 21, 15), due: f.localDate(-8 + 14), stageDays: 8, age: 10,
+		probability: 40, weighted: 40_000, source: "Website", referrer: "Neighbour", scope: "12 panels", status: "Financing review",
+		forecast: "best_case", workgroup: "North", expectedClose: f.localDate(20), override: 40, team: f.sam.Name,
+		contact: "Ann Lee", contactMail: "ann@example.com", byQualified: f.rita.Name}
+	a.doneQualified = a.lastAt
+	add(a, true)
+	complete(a, f.qualified, f.rita, a.lastAt)
+	members = append(members, []any{f.admin.TenantID, a.id, int64(f.sam.ID)})
+
+	// B: never qualified, its qualification due two days after creation:
+	// 38 days late. 5 % of 250.50 is 12.525, rounded up to 12.53.
+	b := &exactProject{title: "Shed B", owner: f.rita, created: f.localAt(-40, 23, 50), value: 25_050, state: "active",
+		pending: "Lead qualified", due: f.localDate(-38), late: true, daysLate: 38, stageDays: 40, age: 40, probability: 5,
+		weighted: 1_253, source: "Referral"}
+	add(b, false)
+
+	// C: qualification skipped, proposed five days ago; Sold is pending,
+	// due 30 days after the proposal.
+	c := &exactProject{title: "Skip C", owner: f.sam, created: f.localAt(-20, 21, 0), value: 300_000, state: "active",
+		pending: "Sold", last: "Proposed", lastAt: f.localAt(-5, 22, 10), due: f.localDate(-5 + 30), stageDays: 5, age: 20,
+		probability: 50, weighted: 150_000, source: "Phone"}
+	add(c, false)
+	skips = append(skips, []any{f.admin.TenantID, c.id, f.qualified})
+	complete(c, proposed, f.sam, c.lastAt)
+
+	// D: deferred until today, so active again; its qualification counts
+	// from today.
+	d := &exactProject{title: "Back D", owner: f.sam, created: f.localAt(-15, 19, 0), value: 80_000, state: "active",
+		pending: "Lead qualified", due: f.localDate(2), stageDays: 15, age: 15, probability: 5, weighted: 4_000,
+		deferUntil: f.localDate(0)}
+	add(d, false)
+
+	// E: deferred for ten more days; the due date shown is the one its
+	// creation gives (yesterday), and it is not late.
+	e := &exactProject{title: "Later E", owner: f.rita, created: f.localAt(-3, 22, 0), value: 60_000, state: "deferred",
+		pending: "Lead qualified", due: f.localDate(-1), stageDays: 3, age: 3, probability: 5, weighted: 3_000,
+		deferUntil: f.localDate(10)}
+	add(e, false)
+
+	// F: qualified, then archived with a reason and a note.
+	fl := &exactProject{title: "Lost F", owner: f.sam, created: f.localAt(-30, 20, 0), value: 120_000, state: "archived",
+		pending: "Proposed", last: "Lead qualified", lastAt: f.localAt(-25, 20, 30), stageDays: 25, age: 30,
+		reason: "No budget", note: "Went quiet", byQualified: f.sam.Name}
+	fl.doneQualified = fl.lastAt
+	add(fl, false)
+	complete(fl, f.qualified, f.sam, fl.lastAt)
+
+	// G: sold nine days ago at 22:30 local (the next day in UTC).
+	g := &exactProject{title: "Sold G", owner: f.rita, created: f.localAt(-35, 20, 15), value: 500_000, state: "sold",
+		last: "Sold", lastAt: f.localAt(-9, 22, 30), stageDays: 9, age: 35, probability: 100, weighted: 500_000,
+		source: "Website", forecast: "closed_won", byQualified: f.rita.Name}
+	g.soldAt, g.doneQualified = g.lastAt, f.localAt(-30, 20, 0)
+	add(g, false)
+	complete(g, f.qualified, f.rita, g.doneQualified)
+	complete(g, proposed, f.rita, f.localAt(-20, 21, 0))
+	complete(g, sold, f.rita, g.soldAt)
+
+	// H: sold without a value, straight from the first milestone.
+	h := &exactProject{title: "Sold H", owner: f.mona, created: f.localAt(-60, 6, 0), value: 0, state: "sold",
+		last: "Sold", lastAt: f.localAt(-2, 23, 30), stageDays: 2, age: 60, probability: 100, weighted: 0}
+	h.soldAt = h.lastAt
+	add(h, false)
+	complete(h, sold, f.mona, h.soldAt)
+
+	// I: created yesterday at 23:30 local (today in UTC), no value, late
+	// by one day through an open subtask due yesterday only.
+	i := &exactProject{title: "Zero I", owner: f.sam, created: f.localAt(-1, 23, 30), value: 0, state: "active",
+		pending: "Lead qualified", due: f.localDate(1), late: true, daysLate: 1, stageDays: 1, age: 1, probability: 5, weighted: 0}
+	add(i, false)
+	subtasks = append(subtasks, []any{f.admin.TenantID, i.id, f.qualified, "Call back", int64(f.sam.ID), f.localDate(-1), false})
+
+	app.sql(t, f.admin, func(ctx context.Context, tx *postgres.Tx) error {
+		for _, ins := range []struct {
+			table string
+			cols  []string
+			rows  [][]any
+		}{
+			{"milestone_completions", []string{"tenant_id", "project_id", "milestone_id", "completed_at", "completed_by", "note"}, completions},
+			{"milestone_skips", []string{"tenant_id", "project_id", "milestone_id"}, skips},
+			{"project_members", []string{"tenant_id", "project_id", "user_id"}, members},
+			{"subtasks", []string{"tenant_id", "project_id", "milestone_id", "title", "assignee_id", "due_date", "done"}, subtasks},
+		} {
+			if err := tx.InsertValues(ctx, ins.table, ins.cols, ins.rows); err != nil {
+				return err
+			}
+		}
+		for _, p := range f.projects {
+			state := p.state
+			if p.deferUntil != "" {
+				state = "deferred"
+			}
+			var override *int
+			if p.override >= 0 {
+				override = &p.override
+			}
+			_, err := tx.Exec(ctx, `UPDATE projects SET state = $3, value_cents = $4, source_id = $5, referrer = $6, scope = $7,
+				status_id = $8, forecast_category = $9, archive_reason_id = $10, archive_note = $11,
+				archived_at = CASE WHEN $10::bigint IS NULL THEN NULL ELSE $12::timestamptz END, defer_until = $13::date,
+				expected_close = $14::date, probability_override = $15, workgroup_id = $16, sold_at = $17, weighted_cents = 0
+				WHERE tenant_id = $1 AND id = $2`,
+				tx.Tenant, p.id, state, p.value, nullName(f.sources, p.source), p.referrer, p.scope, nullName(f.statuses, p.status),
+				p.forecast, nullName(f.reasons, p.reason), p.note, f.localAt(-3, 20, 45), nullText(p.deferUntil),
+				nullText(p.expectedClose), override, nullName(map[string]int64{"North": f.workgroupID}, p.workgroup), nullTime(p.soldAt))
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := app.db.Refresh(context.Background(), f.admin.TenantID); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func nullName(m map[string]int64, name string) *int64 {
+	if name == "" {
+		return nil
+	}
+	id := m[name]
+	return &id
+}
+
+func nullText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// sameDay runs check, which reads reports, and runs it once more when the
+// local day changed while it ran (the fixture's expectations are for the
+// day it was built on); it fails when the day is not the fixture's.
+func (f *exactFixture) sameDay(t *testing.T, check func(t *testing.T)) {
+	t.Helper()
+	if d := time.Now().In(f.loc).Format(time.DateOnly); d != f.builtOn {
+		t.Skipf("the local day changed from %s to %s since the fixture was built", f.builtOn, d)
+	}
+	check(t)
+}
+
+// exactSummary downloads a one-dimension summary with the measures and
+// returns its rows by group label (the total row as "Total").
+func exactSummary(t *testing.T, c *client, dim string, measures []string) ([]string, map[string][]string) {
+	t.Helper()
+	recs := reportCSVRecords(t, c, "/reports/new.csv?"+url.Values{"kind": {"summary"}, "dim1": {dim}, "m": {strings.Join(measures, ",")}}.Encode())
+	rows := map[string][]string{}
+	for _, r := range recs[1:] {
+		if _, dup := rows[r[0]]; dup {
+			t.Fatalf("%s: two rows labelled %q", dim, r[0])
+		}
+		rows[r[0]] = r[1:]
+	}
+	return recs[0], rows
+}
+
+// days is a mean of day counts as the builder's file writes it (0 with
+// nothing to average, as the engine's ratios are).
+func days(sum float64, n int) string {
+	if n == 0 {
+		return "0"
+	}
+	return strconv.FormatFloat(sum/float64(n), 'f', 1, 64)
+}
+
+// TestBuilderDaysMeasures: the summary's average days in stage (open
+// projects, counted in local calendar days to today) and average cycle
+// days (sold projects, creation to sale) are, for each owner and in
+// total, what the projects' local dates and times give.
+func TestBuilderDaysMeasures(t *testing.T) {
+	t.Parallel()
+	f := newExactFixture(t)
+	c := f.app.client()
+	c.login(f.admin)
+	f.sameDay(t, func(t *testing.T) {
+		_, rows := exactSummary(t, c, "owner", []string{"stage_days", "cycle_days"})
+		type acc struct {
+			stage, cycle float64
+			open, sold   int
+		}
+		want := map[string]*acc{"Total": {}}
+		for _, p := range f.projects {
+			for _, k := range []string{p.owner.Name, "Total"} {
+				a := want[k]
+				if a == nil {
+					a = &acc{}
+					want[k] = a
+				}
+				switch p.state {
+				case "active", "deferred":
+					a.stage += float64(p.stageDays)
+					a.open++
+				case "sold":
+					a.cycle += p.soldAt.Sub(p.created).Seconds() / 86400
+					a.sold++
+				}
+			}
+		}
+		if len(rows) != len(want) {
+			t.Errorf("%d rows, want %d: %v", len(rows), len(want), rows)
+		}
+		for k, a := range want {
+			got := rows[k]
+			if got == nil {
+				t.Errorf("no row %q: %v", k, rows)
+				continue
+			}
+			if w := days(a.stage, a.open); got[0] != w {
+				t.Errorf("%s: days in stage %q, want %q", k, got[0], w)
+			}
+			if w := days(a.cycle, a.sold); got[1] != w {
+				t.Errorf("%s: cycle days %q, want %q", k, got[1], w)
+			}
+		}
+	})
+}
+
+var (
+	_ = fmt.Sprint
+	_ = sort.Strings
+)
