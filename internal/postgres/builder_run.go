@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -272,28 +273,32 @@ func (tx *Tx) Detail(ctx context.Context, su *BuilderSetup, q DetailQuery, each 
 	if len(sorts) == 0 {
 		sorts = []SortKey{{Column: ColumnRef{Key: "created_at"}, Desc: true}}
 	}
-	x.keys = make([]string, len(sorts))
-	for i, s := range sorts {
-		sel = append(sel, "("+detailColumns[s.Column.Key].sort+")::text")
+	keys := sortKeys(sorts, &su.Lists, &args)
+	x.keys = make([]string, len(keys))
+	for i, k := range keys {
+		sel = append(sel, "("+k.expr+")::text")
 		x.dest = append(x.dest, &x.keys[i])
+		if k.join != "" {
+			joins = append(joins, k.join)
+		}
 	}
 	where, fj := q.Filter.where(&args)
 	joins = append(joins, fj...)
 	where += " AND " + su.Scope.Where("p", &args)
 	if q.After != "" {
-		cond, err := cursorWhere(sorts, q.After, &args)
+		cond, err := cursorWhere(keys, q.After, &args)
 		if err != nil {
 			return "", err
 		}
 		where += " AND " + cond
 	}
-	order := make([]string, 0, len(sorts)+1)
-	for _, s := range sorts {
+	order := make([]string, 0, len(keys)+1)
+	for _, k := range keys {
 		dir := " ASC"
-		if s.Desc {
+		if k.desc {
 			dir = " DESC"
 		}
-		order = append(order, detailColumns[s.Column.Key].sort+dir)
+		order = append(order, k.expr+dir)
 	}
 	order = append(order, "p.id ASC")
 	sql := "SELECT " + strings.Join(sel, ", ") + " FROM projects p" + joinList(joins) + " " + strings.Join(extra, " ") +
@@ -405,11 +410,54 @@ func encodeCursor(keys []string, id int64) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// sortKey is a sort key as the statement orders by it.
+type sortKey struct {
+	expr, typ string
+	desc      bool
+	join      string
+}
+
+// sortKeys resolves the report's sort keys: a name column's expression
+// gets its list's IDs in name order (milestones in process order) as an
+// argument, and a reversed column's direction is turned round.
+func sortKeys(sorts []SortKey, lists *BuilderLists, args *[]any) []sortKey {
+	out := make([]sortKey, len(sorts))
+	for i, s := range sorts {
+		bc := detailColumns[s.Column.Key]
+		k := sortKey{expr: bc.sort, typ: bc.sortType, desc: s.Desc != bc.reverse, join: bc.join}
+		if strings.Contains(k.expr, "$rank") {
+			*args = append(*args, rankOf(lists, bc.list))
+			k.expr = strings.ReplaceAll(k.expr, "$rank", "$"+strconv.Itoa(len(*args))+"::bigint[]")
+		}
+		out[i] = k
+	}
+	return out
+}
+
+// rankOf is the IDs of the list l in the order a sort by it shows them:
+// milestones in process order, the other lists by name (then ID).
+func rankOf(lists *BuilderLists, l NameList) []int64 {
+	cs := slices.Clone(lists.List(l))
+	if l != ListMilestones {
+		slices.SortStableFunc(cs, func(a, b crm.Choice) int {
+			if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+				return c
+			}
+			return cmpInt(a.ID, b.ID)
+		})
+	}
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	return ids
+}
+
 // cursorWhere is the predicate "after the cursor" for the sort keys: each
 // key in its own direction, then the ID ascending. The cursor's values are
 // cast to their keys' types by the database (a tampered one fails the
 // cast: ErrBadReportCursor).
-func cursorWhere(sorts []SortKey, token string, args *[]any) (string, error) {
+func cursorWhere(sorts []sortKey, token string, args *[]any) (string, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil {
 		return "", ErrBadReportCursor
@@ -428,14 +476,13 @@ func cursorWhere(sorts []SortKey, token string, args *[]any) (string, error) {
 	var ors []string
 	eqs := ""
 	for i, s := range sorts {
-		bc := detailColumns[s.Column.Key]
-		v := arg(c.K[i]) + "::" + bc.sortType
+		v := arg(c.K[i]) + "::" + s.typ
 		op := " > "
-		if s.Desc {
+		if s.desc {
 			op = " < "
 		}
-		ors = append(ors, "("+eqs+"("+bc.sort+")"+op+v+")")
-		eqs += "(" + bc.sort + ") = " + v + " AND "
+		ors = append(ors, "("+eqs+"("+s.expr+")"+op+v+")")
+		eqs += "(" + s.expr + ") = " + v + " AND "
 	}
 	ors = append(ors, "("+eqs+"p.id > "+arg(c.I)+")")
 	return "(" + strings.Join(ors, " OR ") + ")", nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -382,3 +383,154 @@ var (
 	_ = fmt.Sprint
 	_ = sort.Strings
 )
+
+// detailPages reads a detail report in keyset pages of size rows (0: one
+// read of every row) and returns the rows.
+func (f *exactFixture) detailPages(t *testing.T, q postgres.DetailQuery, size int) ([]postgres.DetailRow, *postgres.BuilderSetup) {
+	t.Helper()
+	var out []postgres.DetailRow
+	var setup *postgres.BuilderSetup
+	v := crm.Viewer{TenantID: f.admin.TenantID, UserID: f.admin.ID, Role: f.admin.Role}
+	q.Limit = size
+	for pages := 0; ; pages++ {
+		if pages > len(f.projects)+1 {
+			t.Fatalf("%v: too many pages", q.Sort)
+		}
+		var next string
+		err := f.app.db.RunBuilder(context.Background(), v, time.Now().Truncate(time.Microsecond), 0, nil, func(tx *postgres.Tx, su *postgres.BuilderSetup) error {
+			setup = su
+			var err error
+			next, err = tx.Detail(context.Background(), su, q, func(r *postgres.DetailRow) error {
+				out = append(out, postgres.DetailRow{ID: r.ID, Cells: append([]postgres.DetailValue(nil), r.Cells...)})
+				return nil
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%v: %v", q.Sort, err)
+		}
+		if next == "" {
+			return out, setup
+		}
+		q.After = next
+	}
+}
+
+// TestBuilderSortEveryColumn: a detail report sorted by any sortable
+// column, either way, pages (two rows a page) through every project once,
+// in the order of the values it shows — names by name, milestones in
+// process order, days late, days in stage and age by the days shown — and
+// the pages together are the report read at once. The columns that cannot
+// be sorted by are refused.
+func TestBuilderSortEveryColumn(t *testing.T) {
+	t.Parallel()
+	f := newExactFixture(t)
+	f.sameDay(t, func(t *testing.T) {
+		sortable := 0
+		for _, k := range postgres.DetailColumnKeys {
+			col := postgres.ColumnRef{Key: k}
+			if !col.Sortable() {
+				if k != "team" && k != "stage_probability" {
+					t.Errorf("%s cannot be sorted by", k)
+				}
+				continue
+			}
+			sortable++
+			for _, desc := range []bool{false, true} {
+				q := postgres.DetailQuery{Columns: []postgres.ColumnRef{col, {Key: "title"}}, Sort: []postgres.SortKey{{Column: col, Desc: desc}}}
+				paged, su := f.detailPages(t, q, 2)
+				whole, _ := f.detailPages(t, q, 0)
+				if len(paged) != len(f.projects) || len(whole) != len(f.projects) {
+					t.Fatalf("%s desc=%v: %d rows paged, %d at once, want %d", k, desc, len(paged), len(whole), len(f.projects))
+				}
+				seen := map[int64]bool{}
+				for i := range paged {
+					if seen[paged[i].ID] {
+						t.Errorf("%s desc=%v: project %d twice", k, desc, paged[i].ID)
+					}
+					seen[paged[i].ID] = true
+					if paged[i].ID != whole[i].ID {
+						t.Errorf("%s desc=%v: row %d is project %d paged, %d at once", k, desc, i, paged[i].ID, whole[i].ID)
+					}
+					if i == 0 {
+						continue
+					}
+					c, known := compareShown(su, col, paged[i-1].Cells[0], paged[i].Cells[0])
+					if known && ((!desc && c > 0) || (desc && c < 0) || (c == 0 && paged[i-1].ID > paged[i].ID && !finerTies[k])) {
+						t.Errorf("%s desc=%v: %v (project %d) before %v (project %d)", k, desc, paged[i-1].Cells[0], paged[i-1].ID,
+							paged[i].Cells[0], paged[i].ID)
+					}
+				}
+			}
+		}
+		if sortable < len(postgres.DetailColumnKeys)-2 {
+			t.Errorf("only %d sortable columns", sortable)
+		}
+	})
+}
+
+// finerTies are the columns whose equal values a finer stored value sorts
+// apart before the ID (the creation instant of equal ages, the due instant
+// of equal days late, the instant of a due day).
+var finerTies = map[string]bool{"age": true, "days_late": true, "pending_due": true}
+
+// compareShown orders two cells of a column by what they show; known is
+// false for text, which the database orders by its collation (its order is
+// checked against the unpaged read only).
+func compareShown(su *postgres.BuilderSetup, col postgres.ColumnRef, a, b postgres.DetailValue) (int, bool) {
+	cmp := func(x, y int64) int {
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	}
+	switch col.Kind() {
+	case postgres.KindName:
+		list := slices.Clone(su.Lists.List(col.List()))
+		if col.Key != "pending" && col.Key != "last" { // milestones keep their process order
+			sort.SliceStable(list, func(i, j int) bool {
+				x, y := strings.ToLower(list[i].Name), strings.ToLower(list[j].Name)
+				return x < y || (x == y && list[i].ID < list[j].ID)
+			})
+		}
+		pos := func(id int64) int64 {
+			if id == 0 {
+				if col.Key == "pending" {
+					return 1 << 40 // none pending: after the last milestone
+				}
+				return -1
+			}
+			for i, c := range list {
+				if c.ID == id {
+					return int64(i)
+				}
+			}
+			return 1 << 41
+		}
+		return cmp(pos(a.N), pos(b.N)), true
+	case postgres.KindMoney, postgres.KindNumber, postgres.KindPercent:
+		return cmp(a.N, b.N), true
+	case postgres.KindDate, postgres.KindInstant:
+		at := func(t time.Time) int64 {
+			switch {
+			case !t.IsZero():
+				return t.UnixMicro()
+			case col.Key == "pending_due":
+				return 1 << 62 // no due date: after every due date
+			}
+			return -1 << 62 // none: before every date
+		}
+		return cmp(at(a.T), at(b.T)), true
+	case postgres.KindBool:
+		return cmp(map[bool]int64{false: 0, true: 1}[a.B], map[bool]int64{false: 0, true: 1}[b.B]), true
+	case postgres.KindState:
+		return strings.Compare(a.S, b.S), true
+	case postgres.KindForecast:
+		ladder := map[string]int64{"pipeline": 0, "best_case": 1, "commit": 2, "closed_won": 3, "omitted": 4}
+		return cmp(ladder[a.S], ladder[b.S]), true
+	}
+	return 0, false
+}

@@ -291,7 +291,7 @@ func TestBuilderBadDefinitions(t *testing.T) {
 	c := f.app.client()
 	c.login(f.admin)
 	for _, q := range []string{
-		"cols=title,p.id%3BDROP+TABLE+projects", "cols=done:abc", "s1=scope", "s1=title&d1=sideways", "kind=summary&dim1=owner_id",
+		"cols=title,p.id%3BDROP+TABLE+projects", "cols=done:abc", "s1=team", "s1=stage_probability", "s1=done:1", "s1=title&d1=sideways", "kind=summary&dim1=owner_id",
 		"kind=summary&m=sum(value_cents)", "kind=summary&dim1=owner&dim2=owner", "vmin=abc", "vmin=10&vmax=5", "dcol=created_at&dfrom=2026-13-40",
 		"dfrom=2026-01-01", "tcol=value&tempty=empty", "owner=999999999", "g1=owner&g1v=x", "state=gone", "kind=pivot",
 	} {
