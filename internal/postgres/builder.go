@@ -270,6 +270,9 @@ func IsInstantDate(key string) bool { return dateColumns[key].instant }
 type builderDimension struct {
 	expr, typ string
 	list      NameList
+	// dated: the values are periods, of which a capped summary keeps the
+	// latest (of the others, the largest groups).
+	dated bool
 }
 
 // summaryDimensions are the summary builder's dimensions by key. $1 is the
@@ -280,12 +283,12 @@ var summaryDimensions = map[string]builderDimension{
 	"workgroup":       {expr: "p.workgroup_id", typ: "bigint", list: ListWorkgroups},
 	"source":          {expr: "p.source_id", typ: "bigint", list: ListSources},
 	"referrer":        {expr: "NULLIF(p.referrer, '')", typ: "text"},
-	"created_week":    {expr: "to_char(date_trunc('week', p.created_at AT TIME ZONE $3), 'YYYY-MM-DD')", typ: "text"},
-	"created_month":   {expr: "to_char(p.created_at AT TIME ZONE $3, 'YYYY-MM')", typ: "text"},
-	"created_quarter": {expr: `to_char(p.created_at AT TIME ZONE $3, 'YYYY-"Q"Q')`, typ: "text"},
-	"created_year":    {expr: "to_char(p.created_at AT TIME ZONE $3, 'YYYY')", typ: "text"},
-	"sold_month":      {expr: "CASE WHEN p.phase = 'sold' THEN to_char(p.sold_at AT TIME ZONE $3, 'YYYY-MM') END", typ: "text"},
-	"close_month":     {expr: "to_char(p.expected_close, 'YYYY-MM')", typ: "text"},
+	"created_week":    {expr: "to_char(date_trunc('week', p.created_at AT TIME ZONE $3), 'YYYY-MM-DD')", typ: "text", dated: true},
+	"created_month":   {expr: "to_char(p.created_at AT TIME ZONE $3, 'YYYY-MM')", typ: "text", dated: true},
+	"created_quarter": {expr: `to_char(p.created_at AT TIME ZONE $3, 'YYYY-"Q"Q')`, typ: "text", dated: true},
+	"created_year":    {expr: "to_char(p.created_at AT TIME ZONE $3, 'YYYY')", typ: "text", dated: true},
+	"sold_month":      {expr: "CASE WHEN p.phase = 'sold' THEN to_char(p.sold_at AT TIME ZONE $3, 'YYYY-MM') END", typ: "text", dated: true},
+	"close_month":     {expr: "to_char(p.expected_close, 'YYYY-MM')", typ: "text", dated: true},
 	"pending":         {expr: "p.pending_milestone_id", typ: "bigint", list: ListMilestones},
 	"last":            {expr: "p.last_milestone_id", typ: "bigint", list: ListMilestones},
 	"state":           {expr: effectiveStateSQL, typ: "text"},
@@ -349,11 +352,34 @@ func IsMeasure(key string) bool { _, ok := summaryMeasures[key]; return ok }
 func MeasureKind(key string) ColumnKind { return summaryMeasures[key].kind }
 
 // GroupValue narrows a report to one value of a dimension: a cell of a
-// summary, drilled into. None is the group of projects without a value.
+// summary, drilled into. None is the group of projects without a value;
+// Other the group a capped summary folded the values beyond its limit
+// into (the values not kept on Axis, see SummaryRowLimit).
 type GroupValue struct {
 	Dimension string
 	Value     string
 	None      bool
+	Other     bool
+	Axis      int // 0: the summary's rows, 1: its columns
+	kept      []string
+}
+
+// SummaryRowLimit and SummaryColumnLimit are how many values of its first
+// (rows) and second (columns) dimension a summary shows; the values beyond
+// are added up in one "other" group, so that no summary grows with the
+// company. A capped dimension keeps its largest groups by project count
+// (ties by value), a dimension of periods its latest.
+const (
+	SummaryRowLimit    = 50
+	SummaryColumnLimit = 20
+)
+
+// summaryLimit is the limit of the dimension on axis (0 rows, 1 columns).
+func summaryLimit(axis int) int {
+	if axis == 0 {
+		return SummaryRowLimit
+	}
+	return SummaryColumnLimit
 }
 
 // BuilderFilter is what a builder report filters on; zero values mean "no
@@ -474,9 +500,12 @@ func (f BuilderFilter) where(args *[]any) (string, []string) {
 			w = append(w, "false")
 			continue
 		}
-		if g.None {
+		switch {
+		case g.Other:
+			w = append(w, "("+d.expr+") IS NOT NULL AND NOT ("+d.expr+")::text = ANY("+arg(g.kept)+"::text[])")
+		case g.None:
 			w = append(w, "("+d.expr+") IS NULL")
-		} else {
+		default:
 			w = append(w, "("+d.expr+") = "+arg(g.Value)+"::"+d.typ)
 		}
 	}

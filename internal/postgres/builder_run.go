@@ -282,6 +282,9 @@ func (tx *Tx) Detail(ctx context.Context, su *BuilderSetup, q DetailQuery, each 
 			joins = append(joins, k.join)
 		}
 	}
+	if err := tx.keepOthers(ctx, su, &q.Filter); err != nil {
+		return "", err
+	}
 	where, fj := q.Filter.where(&args)
 	joins = append(joins, fj...)
 	where += " AND " + su.Scope.Where("p", &args)
@@ -340,6 +343,22 @@ func (tx *Tx) Detail(ctx context.Context, su *BuilderSetup, q DetailQuery, each 
 		return "", fmt.Errorf("builder detail: %w", err)
 	}
 	return next, nil
+}
+
+// keepOthers finds the values a capped summary kept for each drilled Other
+// group of f (on a copy of its groups).
+func (tx *Tx) keepOthers(ctx context.Context, su *BuilderSetup, f *BuilderFilter) error {
+	f.Groups = slices.Clone(f.Groups)
+	for i, g := range f.Groups {
+		if g.Other {
+			kept, err := tx.keptValues(ctx, su, *f, g.Dimension, g.Axis)
+			if err != nil {
+				return err
+			}
+			f.Groups[i].kept = kept
+		}
+	}
+	return nil
 }
 
 // fill turns the scanned row into its cells, computing what follows from
@@ -497,37 +516,108 @@ type SummaryQuery struct {
 
 // SummaryRow is one group of a summary: its dimensions' values (nil: the
 // group of projects without one; Total[i]: the row adds up every value of
-// dimension i) and its measures (nil: nothing to measure).
+// dimension i; Other[i]: the group of the values a capped dimension did
+// not keep) and its measures (nil: nothing to measure).
 type SummaryRow struct {
 	Keys   []*string
 	Total  []bool
+	Other  []bool
 	Values []*float64
 }
 
 // Summary groups the visible projects that match the filter by the
 // dimensions and computes the measures of every group, of every value of
 // each dimension alone, and of all of them (the pivot's totals), in one
-// statement over the projects' stored columns.
+// statement over the projects' stored columns. A dimension with more
+// values than its limit (SummaryRowLimit, SummaryColumnLimit) keeps that many and adds the rest up in
+// one Other group (a second statement finds the values to keep, and the
+// groups are computed again); the totals stay those of every project.
 func (tx *Tx) Summary(ctx context.Context, su *BuilderSetup, q SummaryQuery) ([]SummaryRow, error) {
+	kept := make([][]string, len(q.Dimensions))
+	for {
+		rows, over, err := tx.summary(ctx, su, q, kept)
+		if err != nil || !slices.Contains(over, true) {
+			return rows, err
+		}
+		// Each pass caps at least one more dimension, so this ends.
+		for i, o := range over {
+			if o {
+				if kept[i], err = tx.keptValues(ctx, su, q.Filter, q.Dimensions[i], i); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+}
+
+// keptValues are the values of dimension dim a summary capped on axis
+// keeps: the largest groups (the latest periods) of the projects the
+// filter, without its drilled groups, matches in the viewer's scope.
+func (tx *Tx) keptValues(ctx context.Context, su *BuilderSetup, f BuilderFilter, dim string, axis int) ([]string, error) {
+	d, ok := summaryDimensions[dim]
+	if !ok || axis < 0 || axis > 1 {
+		return nil, fmt.Errorf("summary dimension %q: %w", dim, crm.ErrNotFound)
+	}
+	args := []any{tx.Tenant, su.Engine.Now(), su.Tenant.Location().String()}
+	f.Groups = nil
+	where, joins := f.where(&args)
+	where += " AND " + su.Scope.Where("p", &args)
+	order := "count(*) DESC, d"
+	if d.dated {
+		order = "d DESC"
+	}
+	args = append(args, summaryLimit(axis))
+	rows, err := tx.Query(ctx, "SELECT d FROM (SELECT ("+d.expr+")::text AS d FROM projects p"+joinList(joins)+" WHERE "+where+
+		") p WHERE d IS NOT NULL GROUP BY d ORDER BY "+order+" LIMIT $"+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("summary groups: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("summary groups: %w", err)
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}
+
+// summary reads a summary whose dimension i keeps only kept[i] when that
+// is not nil (the others in one Other group). Reading a dimension that is
+// not capped stops once it has more values than its limit: over[i] says
+// so, and the rows are not returned.
+func (tx *Tx) summary(ctx context.Context, su *BuilderSetup, q SummaryQuery, kept [][]string) (out []SummaryRow, over []bool, err error) {
 	args := []any{tx.Tenant, su.Engine.Now(), su.Tenant.Location().String()}
 	inner := []string{"p.value_cents", "p.weighted_cents", "p.phase", "p.stage_day", "p.cycle_seconds"}
 	dims := make([]string, len(q.Dimensions))
+	groups := make([]string, len(q.Dimensions))
 	for i, d := range q.Dimensions {
 		dd, ok := summaryDimensions[d]
-		if !ok {
-			return nil, fmt.Errorf("summary dimension %q: %w", d, crm.ErrNotFound)
+		if !ok || i > 1 {
+			return nil, nil, fmt.Errorf("summary dimension %q: %w", d, crm.ErrNotFound)
 		}
-		dims[i] = "d" + strconv.Itoa(i)
-		inner = append(inner, "("+dd.expr+")::text AS "+dims[i])
+		n := strconv.Itoa(i)
+		dims[i] = "d" + n
+		if kept[i] == nil {
+			inner = append(inner, "("+dd.expr+")::text AS d"+n, "false AS o"+n)
+		} else {
+			args = append(args, kept[i])
+			k := "$" + strconv.Itoa(len(args)) + "::text[]"
+			inner = append(inner, "CASE WHEN ("+dd.expr+")::text = ANY("+k+") THEN ("+dd.expr+")::text END AS d"+n,
+				"(("+dd.expr+") IS NOT NULL AND NOT ("+dd.expr+")::text = ANY("+k+")) AS o"+n)
+		}
+		groups[i] = "d" + n + ", o" + n
 	}
 	where, joins := q.Filter.where(&args)
 	where += " AND " + su.Scope.Where("p", &args)
 	outer := []string{"GROUPING(" + strings.Join(dims, ", ") + ")"}
-	outer = append(outer, dims...)
+	for i := range dims {
+		outer = append(outer, dims[i], "o"+strconv.Itoa(i))
+	}
 	for _, m := range q.Measures {
 		sm, ok := summaryMeasures[m]
 		if !ok {
-			return nil, fmt.Errorf("summary measure %q: %w", m, crm.ErrNotFound)
+			return nil, nil, fmt.Errorf("summary measure %q: %w", m, crm.ErrNotFound)
 		}
 		if strings.Contains(sm.sql, "$today") {
 			args = append(args, su.Engine.Today().Format(time.DateOnly))
@@ -536,33 +626,49 @@ func (tx *Tx) Summary(ctx context.Context, su *BuilderSetup, q SummaryQuery) ([]
 		}
 		outer = append(outer, "("+sm.sql+")::float8")
 	}
-	sets := "(" + dims[0] + "), ()"
+	sets := "(" + groups[0] + "), ()"
 	if len(dims) == 2 {
-		sets = "(d0, d1), (d0), (d1), ()"
+		sets = "(" + groups[0] + ", " + groups[1] + "), (" + groups[0] + "), (" + groups[1] + "), ()"
 	}
 	sql := "SELECT " + strings.Join(outer, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") + " FROM projects p" + joinList(joins) +
 		" WHERE " + where + ") p GROUP BY GROUPING SETS (" + sets + ")"
 	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("builder summary: %w", err)
+		return nil, nil, fmt.Errorf("builder summary: %w", err)
 	}
 	defer rows.Close()
-	var out []SummaryRow
+	over = make([]bool, len(dims))
+	seen := make([]map[string]bool, len(dims))
+	for i := range seen {
+		seen[i] = map[string]bool{}
+	}
 	for rows.Next() {
 		var g int
-		r := SummaryRow{Keys: make([]*string, len(dims)), Total: make([]bool, len(dims)), Values: make([]*float64, len(q.Measures))}
+		r := SummaryRow{Keys: make([]*string, len(dims)), Total: make([]bool, len(dims)), Other: make([]bool, len(dims)),
+			Values: make([]*float64, len(q.Measures))}
+		others := make([]*bool, len(dims))
 		dest := []any{&g}
 		for i := range dims {
-			dest = append(dest, &r.Keys[i])
+			dest = append(dest, &r.Keys[i], &others[i])
 		}
 		for i := range q.Measures {
 			dest = append(dest, &r.Values[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("builder summary: %w", err)
+			return nil, nil, fmt.Errorf("builder summary: %w", err)
 		}
 		for i := range dims {
 			r.Total[i] = g&(1<<(len(dims)-1-i)) != 0
+			r.Other[i] = others[i] != nil && *others[i]
+			if kept[i] == nil && !r.Total[i] && r.Keys[i] != nil && !seen[i][*r.Keys[i]] {
+				seen[i][*r.Keys[i]] = true
+				if len(seen[i]) > summaryLimit(i) {
+					over[i] = true
+				}
+			}
+		}
+		if slices.Contains(over, true) {
+			return nil, over, nil
 		}
 		for i, m := range q.Measures {
 			if m == "cycle_days" && r.Values[i] != nil {
@@ -572,7 +678,7 @@ func (tx *Tx) Summary(ctx context.Context, su *BuilderSetup, q SummaryQuery) ([]
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("builder summary: %w", err)
+		return nil, nil, fmt.Errorf("builder summary: %w", err)
 	}
-	return out, nil
+	return out, over, nil
 }
