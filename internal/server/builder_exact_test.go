@@ -55,19 +55,18 @@ type exactProject struct {
 }
 
 type exactFixture struct {
-	app                *testApp
-	admin, rita, sam   crm.User
-	mona               crm.User
-	loc                *time.Location
-	today              time.Time // local midnight the fixture was built on
-	qualified          int64
-	projects           []*exactProject
-	milestones         map[string]int64
-	sources, reasons   map[string]int64
-	statuses           map[string]int64
-	workgroupID        int64
-	builtOn            string // local date the expectations hold for
-	completionsWritten int
+	app              *testApp
+	admin, rita, sam crm.User
+	mona             crm.User
+	loc              *time.Location
+	today            time.Time // local midnight the fixture was built on
+	qualified        int64
+	projects         []*exactProject
+	milestones       map[string]int64
+	sources, reasons map[string]int64
+	statuses         map[string]int64
+	workgroupID      int64
+	builtOn          string // local date the expectations hold for
 }
 
 // localAt is the instant at hh:mm local time days after (negative: before)
@@ -212,9 +211,11 @@ func newExactFixture(t *testing.T) *exactFixture {
 	complete(g, proposed, f.rita, f.localAt(-20, 21, 0))
 	complete(g, sold, f.rita, g.soldAt)
 
-	// H: sold without a value, straight from the first milestone.
+	// H: sold without a value, straight from the first milestone: the
+	// qualification it passed over is still its pending milestone (the
+	// first neither completed nor skipped, whatever the state).
 	h := &exactProject{title: "Sold H", owner: f.mona, created: f.localAt(-60, 6, 0), value: 0, state: "sold",
-		last: "Sold", lastAt: f.localAt(-2, 23, 30), stageDays: 2, age: 60, probability: 100, weighted: 0}
+		pending: "Lead qualified", last: "Sold", lastAt: f.localAt(-2, 23, 30), stageDays: 2, age: 60, probability: 100, weighted: 0}
 	h.soldAt = h.lastAt
 	add(h, false)
 	complete(h, sold, f.mona, h.soldAt)
@@ -379,11 +380,6 @@ func TestBuilderDaysMeasures(t *testing.T) {
 	})
 }
 
-var (
-	_ = fmt.Sprint
-	_ = sort.Strings
-)
-
 // detailPages reads a detail report in keyset pages of size rows (0: one
 // read of every row) and returns the rows.
 func (f *exactFixture) detailPages(t *testing.T, q postgres.DetailQuery, size int) ([]postgres.DetailRow, *postgres.BuilderSetup) {
@@ -533,4 +529,222 @@ func compareShown(su *postgres.BuilderSetup, col postgres.ColumnRef, a, b postgr
 		return cmp(ladder[a.S], ladder[b.S]), true
 	}
 	return 0, false
+}
+
+var exactForecast = map[string]string{"pipeline": "Pipeline", "best_case": "Best case", "commit": "Commit", "closed_won": "Closed won", "omitted": "Omitted"}
+
+var exactState = map[string]string{"active": "Active", "deferred": "Deferred", "archived": "Archived", "sold": "Sold"}
+
+// localDay is the local date of t in the fixture's zone, "" for none.
+func (f *exactFixture) localDay(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(f.loc).Format(time.DateOnly)
+}
+
+// lastLog reads each project's latest log entry: when, and its text (the
+// note, else the changed field and its new value, else the kind).
+func (f *exactFixture) lastLog(t *testing.T) map[int64][2]string {
+	t.Helper()
+	out := map[int64][2]string{}
+	f.app.sql(t, f.admin, func(ctx context.Context, tx *postgres.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT project_id, at, kind, field, new_value, body FROM project_log WHERE tenant_id = $1 ORDER BY at, id`, tx.Tenant)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var at time.Time
+			var kind, field, value, body string
+			if err := rows.Scan(&id, &at, &kind, &field, &value, &body); err != nil {
+				return err
+			}
+			text := kind
+			switch {
+			case body != "":
+				text = body
+			case field != "":
+				text = field + ": " + value
+			}
+			out[id] = [2]string{f.localDay(at), text} // the latest wins
+		}
+		return rows.Err()
+	})
+	return out
+}
+
+// TestBuilderDetailEveryColumn: a detail report with every column (and
+// the qualification's date and completer) shows, for every project of the
+// Los Angeles company, what its construction says, in local days.
+func TestBuilderDetailEveryColumn(t *testing.T) {
+	t.Parallel()
+	f := newExactFixture(t)
+	c := f.app.client()
+	c.login(f.admin)
+	q := strconv.FormatInt(f.qualified, 10)
+	cols := append(append([]string(nil), postgres.DetailColumnKeys...), "done:"+q, "by:"+q)
+	logs := f.lastLog(t)
+	f.sameDay(t, func(t *testing.T) {
+		head, rows := builderCSVRows(t, c, url.Values{"cols": {strings.Join(cols, ",")}})
+		if len(head) != len(cols)+1 || len(rows) != len(f.projects) {
+			t.Fatalf("%d columns, %d rows; want %d, %d", len(head), len(rows), len(cols)+1, len(f.projects))
+		}
+		yesNo := map[bool]string{true: "yes", false: "no"}
+		for _, p := range f.projects {
+			r := rows[strconv.FormatInt(p.id, 10)]
+			if r == nil {
+				t.Fatalf("%s missing", p.title)
+			}
+			override := ""
+			if p.override >= 0 {
+				override = strconv.Itoa(p.override)
+			}
+			want := map[string]string{
+				"title": p.title, "account": p.title + " household", "account_email": "", "account_phone": "", "account_address": "",
+				"contact": p.contact, "contact_email": p.contactMail, "contact_phone": "", "owner": p.owner.Name, "team": p.team,
+				"workgroup": p.workgroup, "source": p.source, "referrer": p.referrer, "scope": p.scope, "value": money(p.value),
+				"expected_close": p.expectedClose, "state": exactState[p.state], "archive_reason": p.reason, "archive_note": p.note,
+				"defer_until": p.deferUntil, "status": p.status, "forecast": exactForecast[p.forecast], "probability_override": override,
+				"created_at": f.localDay(p.created), "created_by": p.owner.Name, "pending": p.pending, "pending_due": p.due,
+				"late": yesNo[p.late], "days_late": strconv.Itoa(p.daysLate), "last": p.last, "last_at": f.localDay(p.lastAt),
+				"days_in_stage": strconv.Itoa(p.stageDays), "stage_probability": fmt.Sprintf("%d.00", p.probability),
+				"weighted": money(p.weighted), "last_log_at": logs[p.id][0], "last_log_text": logs[p.id][1], "age": strconv.Itoa(p.age),
+				"done:" + q: f.localDay(p.doneQualified), "by:" + q: p.byQualified,
+			}
+			if len(want) != len(cols) {
+				t.Fatalf("the test expects %d columns of %d", len(want), len(cols))
+			}
+			for i, k := range cols {
+				if got := r[i+1]; got != want[k] {
+					t.Errorf("%s: %s = %q, want %q", p.title, k, got, want[k])
+				}
+			}
+		}
+	})
+}
+
+// exactGroup is a project's group label for a summary dimension.
+func (f *exactFixture) exactGroup(p *exactProject, dim string) string {
+	none := func(s string) string {
+		if s == "" {
+			return "(none)"
+		}
+		return s
+	}
+	local := p.created.In(f.loc)
+	switch dim {
+	case "owner":
+		return p.owner.Name
+	case "workgroup":
+		return none(p.workgroup)
+	case "source":
+		return none(p.source)
+	case "referrer":
+		return none(p.referrer)
+	case "created_week":
+		monday := local.AddDate(0, 0, -((int(local.Weekday()) + 6) % 7))
+		return monday.Format(time.DateOnly)
+	case "created_month":
+		return local.Format("2006-01")
+	case "created_quarter":
+		return fmt.Sprintf("%d-Q%d", local.Year(), (int(local.Month())+2)/3)
+	case "created_year":
+		return strconv.Itoa(local.Year())
+	case "sold_month":
+		if p.soldAt.IsZero() {
+			return "(none)"
+		}
+		return p.soldAt.In(f.loc).Format("2006-01")
+	case "close_month":
+		if p.expectedClose == "" {
+			return "(none)"
+		}
+		return p.expectedClose[:7]
+	case "pending":
+		return none(p.pending)
+	case "last":
+		return none(p.last)
+	case "state":
+		return exactState[p.state]
+	case "archive_reason":
+		return none(p.reason)
+	case "status":
+		return none(p.status)
+	case "forecast":
+		return exactForecast[p.forecast]
+	}
+	panic("no dimension " + dim)
+}
+
+// exactMeasures are a group's measures as the builder's file writes them.
+func exactMeasures(ps []*exactProject) []string {
+	var sum, weighted int64
+	var values []int64
+	var stage, cycle float64
+	open, sold := 0, 0
+	for _, p := range ps {
+		sum += p.value
+		weighted += p.weighted
+		values = append(values, p.value)
+		switch p.state {
+		case "active", "deferred":
+			stage += float64(p.stageDays)
+			open++
+		case "sold":
+			cycle += p.soldAt.Sub(p.created).Seconds() / 86400
+			sold++
+		}
+	}
+	slices.Sort(values)
+	n := len(values)
+	median := float64(values[n/2])
+	if n%2 == 0 {
+		median = float64(values[n/2-1]+values[n/2]) / 2
+	}
+	avg := float64(sum) / float64(n)
+	return []string{strconv.Itoa(n), money(sum), money(int64(avg + 0.5)), money(values[0]), money(values[n-1]),
+		money(int64(median + 0.5)), money(weighted), days(stage, open), days(cycle, sold)}
+}
+
+// TestBuilderSummaryEveryMeasure: a summary by each dimension with every
+// measure gives, for each group and the total, what the fixture's
+// projects give worked out by hand: local weeks, months and quarters,
+// the effective state, days in stage of the open projects and cycle days
+// of the sold ones.
+func TestBuilderSummaryEveryMeasure(t *testing.T) {
+	t.Parallel()
+	f := newExactFixture(t)
+	c := f.app.client()
+	c.login(f.admin)
+	f.sameDay(t, func(t *testing.T) {
+		for _, dim := range postgres.DimensionKeys {
+			head, rows := exactSummary(t, c, dim, postgres.MeasureKeys)
+			if len(head) != len(postgres.MeasureKeys)+1 {
+				t.Fatalf("%s: head %v", dim, head)
+			}
+			groups := map[string][]*exactProject{"Total": f.projects}
+			for _, p := range f.projects {
+				k := f.exactGroup(p, dim)
+				groups[k] = append(groups[k], p)
+			}
+			if len(rows) != len(groups) {
+				t.Errorf("%s: %d rows, want %d: %v", dim, len(rows), len(groups), rows)
+			}
+			for k, ps := range groups {
+				got := rows[k]
+				if got == nil {
+					t.Errorf("%s: no row %q (rows %v)", dim, k, rows)
+					continue
+				}
+				want := exactMeasures(ps)
+				for i, m := range postgres.MeasureKeys {
+					if got[i] != want[i] {
+						t.Errorf("%s = %s: %s is %q, want %q", dim, k, m, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
 }
