@@ -501,17 +501,7 @@ func TestBuilderSummaryCap(t *testing.T) {
 	f := newReportsFixture(t, Config{})
 	now := time.Now()
 	n := postgres.SummaryRowLimit + 7
-	for i := range n {
-		id := f.app.project(t, f.sam, fmt.Sprintf("Referred %02d", i), now.AddDate(0, 0, -7*i))
-		ref := fmt.Sprintf("Ref %02d", i)
-		if i >= n-3 {
-			ref = "Ref big" // the largest group, made of three of the oldest projects
-		}
-		f.app.sql(t, f.admin, func(ctx context.Context, tx *postgres.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE projects SET referrer = $3 WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id, ref)
-			return err
-		})
-	}
+	f.referred(t, n)
 	c := f.app.client()
 	c.login(f.admin)
 	total := scalar[int64](t, f.app, f.admin, `SELECT count(*) FROM projects`)
@@ -574,5 +564,23 @@ func TestBuilderSummaryCap(t *testing.T) {
 	}
 	if g, _ := strconv.ParseInt(foot[len(foot)-1], 10, 64); g != total || cols != total {
 		t.Errorf("columns add up to %d, grand total %d, tenant has %d", cols, g, total)
+	}
+}
+
+// referred adds n projects a week apart, each from its own referrer but
+// the three oldest, which share the largest referrer group ("Ref big").
+func (f *reportsFixture) referred(t *testing.T, n int) {
+	t.Helper()
+	now := time.Now()
+	for i := range n {
+		id := f.app.project(t, f.sam, fmt.Sprintf("Referred %02d", i), now.AddDate(0, 0, -7*i))
+		ref := fmt.Sprintf("Ref %02d", i)
+		if i >= n-3 {
+			ref = "Ref big"
+		}
+		f.app.sql(t, f.admin, func(ctx context.Context, tx *postgres.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE projects SET referrer = $3 WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id, ref)
+			return err
+		})
 	}
 }
