@@ -50,7 +50,7 @@ type summary struct {
 	weighted                    int64
 	customer, owner, status     string
 	search                      string
-	days                        builderDays // the report builder's (derived_builder.go)
+	days                        builderDays // the report builder's, compared and written apart (derived_builder.go)
 }
 
 func (a summary) equal(b summary) bool {
@@ -59,8 +59,7 @@ func (a summary) equal(b summary) bool {
 		sameInstant(a.milestoneLateFrom, b.milestoneLateFrom) && sameInstant(a.lateFrom, b.lateFrom) &&
 		sameInstant(a.itemLateFrom, b.itemLateFrom) && sameInstant(a.itemDue, b.itemDue) && a.itemKind == b.itemKind &&
 		sameInstant(a.activeFrom, b.activeFrom) && a.weighted == b.weighted &&
-		a.customer == b.customer && a.owner == b.owner && a.status == b.status && a.search == b.search &&
-		a.days.equal(b.days)
+		a.customer == b.customer && a.owner == b.owner && a.status == b.status && a.search == b.search
 }
 
 // phaseOf groups the states as the screen's lists do: open (active and
@@ -275,6 +274,7 @@ type derivedWrite struct {
 	changed []derivedRow
 	search  []derivedRow // search row to write
 	words   []derivedRow // words to rewrite
+	days    []derivedRow // the report builder's columns to write (derived_builder.go)
 	deltas  map[totalsKey]totalsDelta
 }
 
@@ -330,6 +330,9 @@ func (w *derivedWrite) add(s *derivedSource, sum summary, old *contribution, isN
 	if isNew || !sum.equal(s.old) {
 		w.changed = append(w.changed, row)
 	}
+	if isNew || !sum.days.equal(s.old.days) {
+		w.days = append(w.days, row)
+	}
 	if isNew || sum.phase != s.old.phase || !sameInstant(sum.activeFrom, s.old.activeFrom) || sum.search != s.old.search {
 		w.search = append(w.search, row)
 	}
@@ -353,6 +356,8 @@ func (w *derivedWrite) send(ctx context.Context, tx *Tx) error {
 	b := &pgx.Batch{}
 	for chunk := range slices.Chunk(w.changed, 1000) {
 		queueSummaryUpdate(b, tx.Tenant, chunk)
+	}
+	for chunk := range slices.Chunk(w.days, 1000) {
 		queueBuilderDays(b, tx.Tenant, chunk)
 	}
 	for chunk := range slices.Chunk(w.search, 1000) {

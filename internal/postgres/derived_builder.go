@@ -33,7 +33,8 @@ func (a builderDays) equal(b builderDays) bool {
 	return a.stageDay.Valid == b.stageDay.Valid && a.stageDay.Time.Equal(b.stageDay.Time) && a.cycle == b.cycle
 }
 
-// queueBuilderDays writes the builder's columns of changed rows.
+// queueBuilderDays writes the builder's columns of the rows whose values
+// changed (most changes leave them as they were: no second write).
 func queueBuilderDays(b *pgx.Batch, tenant crm.TenantID, rows []derivedRow) {
 	ids, days, cycles := make([]int64, len(rows)), make([]pgtype.Date, len(rows)), make([]pgtype.Int8, len(rows))
 	for i, r := range rows {
