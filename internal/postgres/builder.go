@@ -501,6 +501,8 @@ func (f BuilderFilter) where(args *[]any) (string, []string) {
 			continue
 		}
 		switch {
+		case g.Other && len(g.kept) == 0: // the dimension is not capped: no others
+			w = append(w, "false")
 		case g.Other:
 			w = append(w, "("+d.expr+") IS NOT NULL AND NOT ("+d.expr+")::text = ANY("+arg(g.kept)+"::text[])")
 		case g.None:

@@ -351,11 +351,14 @@ func (tx *Tx) keepOthers(ctx context.Context, su *BuilderSetup, f *BuilderFilter
 	f.Groups = slices.Clone(f.Groups)
 	for i, g := range f.Groups {
 		if g.Other {
-			kept, err := tx.keptValues(ctx, su, *f, g.Dimension, g.Axis)
+			kept, err := tx.keptValues(ctx, su, *f, []string{g.Dimension}, []int{g.Axis})
 			if err != nil {
 				return err
 			}
-			f.Groups[i].kept = kept
+			f.Groups[i].kept = kept[0]
+			if f.Groups[i].kept == nil {
+				f.Groups[i].kept = []string{} // not capped: the group of others is empty
+			}
 		}
 	}
 	return nil
@@ -527,66 +530,98 @@ type SummaryRow struct {
 
 // Summary groups the visible projects that match the filter by the
 // dimensions and computes the measures of every group, of every value of
-// each dimension alone, and of all of them (the pivot's totals), in one
-// statement over the projects' stored columns. A dimension with more
-// values than its limit (SummaryRowLimit, SummaryColumnLimit) keeps that many and adds the rest up in
-// one Other group (a second statement finds the values to keep, and the
-// groups are computed again); the totals stay those of every project.
+// each dimension alone, and of all of them (the pivot's totals). A first
+// statement counts each dimension's values (its largest groups, or its
+// latest periods, up to one more than its limit: SummaryRowLimit,
+// SummaryColumnLimit); a dimension with more keeps that many and adds the
+// rest up in one Other group. A second statement computes the groups; the
+// totals stay those of every project.
 func (tx *Tx) Summary(ctx context.Context, su *BuilderSetup, q SummaryQuery) ([]SummaryRow, error) {
-	kept := make([][]string, len(q.Dimensions))
-	for {
-		rows, over, err := tx.summary(ctx, su, q, kept)
-		if err != nil || !slices.Contains(over, true) {
-			return rows, err
-		}
-		// Each pass caps at least one more dimension, so this ends.
-		for i, o := range over {
-			if o {
-				if kept[i], err = tx.keptValues(ctx, su, q.Filter, q.Dimensions[i], i); err != nil {
-					return nil, err
-				}
-			}
-		}
+	axes := make([]int, len(q.Dimensions))
+	for i := range axes {
+		axes[i] = i
 	}
+	kept, err := tx.keptValues(ctx, su, q.Filter, q.Dimensions, axes)
+	if err != nil {
+		return nil, err
+	}
+	return tx.summary(ctx, su, q, kept)
 }
 
-// keptValues are the values of dimension dim a summary capped on axis
-// keeps: the largest groups (the latest periods) of the projects the
-// filter, without its drilled groups, matches in the viewer's scope.
-func (tx *Tx) keptValues(ctx context.Context, su *BuilderSetup, f BuilderFilter, dim string, axis int) ([]string, error) {
-	d, ok := summaryDimensions[dim]
-	if !ok || axis < 0 || axis > 1 {
-		return nil, fmt.Errorf("summary dimension %q: %w", dim, crm.ErrNotFound)
+// keptValues are, for each dimension dims[i] of a summary on axis
+// axes[i], the values a capped summary keeps — its largest groups by
+// project count (ties by value), for periods the latest — or nil when it
+// has no more values than its axis's limit, over the projects the filter
+// (without its drilled groups) matches in the viewer's scope: one
+// statement, each dimension's values counted once.
+func (tx *Tx) keptValues(ctx context.Context, su *BuilderSetup, f BuilderFilter, dims []string, axes []int) ([][]string, error) {
+	if len(dims) == 0 || len(dims) > 2 {
+		return nil, fmt.Errorf("summary dimensions %q: %w", dims, crm.ErrNotFound)
 	}
 	args := []any{tx.Tenant, su.Engine.Now(), su.Tenant.Location().String()}
+	inner := make([]string, len(dims))
+	sets := make([]string, len(dims))
+	rank, latest := make([]string, len(dims)), make([]string, len(dims))
+	for i, dim := range dims {
+		d, ok := summaryDimensions[dim]
+		if !ok || axes[i] < 0 || axes[i] > 1 {
+			return nil, fmt.Errorf("summary dimension %q: %w", dim, crm.ErrNotFound)
+		}
+		n := "k" + strconv.Itoa(i)
+		inner[i] = "(" + d.expr + ")::text AS " + n
+		sets[i] = "(" + n + ")"
+		rank[i], latest[i] = "count(*)", "NULL::text"
+		if d.dated {
+			rank[i], latest[i] = "0", "k"
+		}
+	}
+	// GROUPING(k0, k1) is 1 for the set of k0 and 2 for that of k1 (0 with
+	// one dimension).
+	set, key, order, newest, limit := "0", "k0", rank[0], strings.ReplaceAll(latest[0], "k", "k0"), strconv.Itoa(summaryLimit(axes[0])+1)
+	if len(dims) == 2 {
+		set, key = "GROUPING(k0, k1)", "COALESCE(k0, k1)"
+		order = "CASE WHEN GROUPING(k0, k1) = 1 THEN " + rank[0] + " ELSE " + rank[1] + " END"
+		newest = "CASE WHEN GROUPING(k0, k1) = 1 THEN " + strings.ReplaceAll(latest[0], "k", key) + " ELSE " +
+			strings.ReplaceAll(latest[1], "k", key) + " END"
+		limit = "CASE WHEN s = 1 THEN " + limit + " ELSE " + strconv.Itoa(summaryLimit(axes[1])+1) + " END"
+	}
 	f.Groups = nil
 	where, joins := f.where(&args)
 	where += " AND " + su.Scope.Where("p", &args)
-	order := "count(*) DESC, d"
-	if d.dated {
-		order = "d DESC"
-	}
-	args = append(args, summaryLimit(axis))
-	rows, err := tx.Query(ctx, "SELECT d FROM (SELECT ("+d.expr+")::text AS d FROM projects p"+joinList(joins)+" WHERE "+where+
-		") p WHERE d IS NOT NULL GROUP BY d ORDER BY "+order+" LIMIT $"+strconv.Itoa(len(args)), args...)
+	sql := "SELECT s, k FROM (SELECT " + set + " AS s, " + key + " AS k, row_number() OVER (PARTITION BY " + set +
+		" ORDER BY " + order + " DESC, " + newest + " DESC, " + key + ") AS r FROM (SELECT " + strings.Join(inner, ", ") + " FROM projects p" + joinList(joins) +
+		" WHERE " + where + ") p GROUP BY GROUPING SETS (" + strings.Join(sets, ", ") + ") HAVING " + key + " IS NOT NULL) t WHERE r <= " + limit +
+		" ORDER BY s, r"
+	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("summary groups: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	values := make([][]string, len(dims))
+	var g int
+	var k string
+	_, err = pgx.ForEachRow(rows, []any{&g, &k}, func() error {
+		i := 0
+		if g == 2 {
+			i = 1
+		}
+		values[i] = append(values[i], k)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("summary groups: %w", err)
 	}
-	if out == nil {
-		out = []string{}
+	kept := make([][]string, len(dims))
+	for i, vs := range values {
+		if lim := summaryLimit(axes[i]); len(vs) > lim {
+			kept[i] = vs[:lim]
+		}
 	}
-	return out, nil
+	return kept, nil
 }
 
 // summary reads a summary whose dimension i keeps only kept[i] when that
-// is not nil (the others in one Other group). Reading a dimension that is
-// not capped stops once it has more values than its limit: over[i] says
-// so, and the rows are not returned.
-func (tx *Tx) summary(ctx context.Context, su *BuilderSetup, q SummaryQuery, kept [][]string) (out []SummaryRow, over []bool, err error) {
+// is not nil (the others in one Other group).
+func (tx *Tx) summary(ctx context.Context, su *BuilderSetup, q SummaryQuery, kept [][]string) ([]SummaryRow, error) {
 	args := []any{tx.Tenant, su.Engine.Now(), su.Tenant.Location().String()}
 	inner := []string{"p.value_cents", "p.weighted_cents", "p.phase", "p.stage_day", "p.cycle_seconds"}
 	dims := make([]string, len(q.Dimensions))
@@ -594,7 +629,7 @@ func (tx *Tx) summary(ctx context.Context, su *BuilderSetup, q SummaryQuery, kep
 	for i, d := range q.Dimensions {
 		dd, ok := summaryDimensions[d]
 		if !ok || i > 1 {
-			return nil, nil, fmt.Errorf("summary dimension %q: %w", d, crm.ErrNotFound)
+			return nil, fmt.Errorf("summary dimension %q: %w", d, crm.ErrNotFound)
 		}
 		n := strconv.Itoa(i)
 		dims[i] = "d" + n
@@ -617,7 +652,7 @@ func (tx *Tx) summary(ctx context.Context, su *BuilderSetup, q SummaryQuery, kep
 	for _, m := range q.Measures {
 		sm, ok := summaryMeasures[m]
 		if !ok {
-			return nil, nil, fmt.Errorf("summary measure %q: %w", m, crm.ErrNotFound)
+			return nil, fmt.Errorf("summary measure %q: %w", m, crm.ErrNotFound)
 		}
 		if strings.Contains(sm.sql, "$today") {
 			args = append(args, su.Engine.Today().Format(time.DateOnly))
@@ -634,14 +669,10 @@ func (tx *Tx) summary(ctx context.Context, su *BuilderSetup, q SummaryQuery, kep
 		" WHERE " + where + ") p GROUP BY GROUPING SETS (" + sets + ")"
 	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("builder summary: %w", err)
+		return nil, fmt.Errorf("builder summary: %w", err)
 	}
 	defer rows.Close()
-	over = make([]bool, len(dims))
-	seen := make([]map[string]bool, len(dims))
-	for i := range seen {
-		seen[i] = map[string]bool{}
-	}
+	var out []SummaryRow
 	for rows.Next() {
 		var g int
 		r := SummaryRow{Keys: make([]*string, len(dims)), Total: make([]bool, len(dims)), Other: make([]bool, len(dims)),
@@ -655,20 +686,11 @@ func (tx *Tx) summary(ctx context.Context, su *BuilderSetup, q SummaryQuery, kep
 			dest = append(dest, &r.Values[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, fmt.Errorf("builder summary: %w", err)
+			return nil, fmt.Errorf("builder summary: %w", err)
 		}
 		for i := range dims {
 			r.Total[i] = g&(1<<(len(dims)-1-i)) != 0
 			r.Other[i] = others[i] != nil && *others[i]
-			if kept[i] == nil && !r.Total[i] && r.Keys[i] != nil && !seen[i][*r.Keys[i]] {
-				seen[i][*r.Keys[i]] = true
-				if len(seen[i]) > summaryLimit(i) {
-					over[i] = true
-				}
-			}
-		}
-		if slices.Contains(over, true) {
-			return nil, over, nil
 		}
 		for i, m := range q.Measures {
 			if m == "cycle_days" && r.Values[i] != nil {
@@ -678,7 +700,7 @@ func (tx *Tx) summary(ctx context.Context, su *BuilderSetup, q SummaryQuery, kep
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("builder summary: %w", err)
+		return nil, fmt.Errorf("builder summary: %w", err)
 	}
-	return out, over, nil
+	return out, nil
 }

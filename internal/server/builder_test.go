@@ -541,6 +541,10 @@ func TestBuilderSummaryCap(t *testing.T) {
 	if int64(len(rows)) != other {
 		t.Errorf("Other shows %d, its list has %d", other, len(rows))
 	}
+	// A dimension that is not capped has no others.
+	if _, none := builderCSVRows(t, c, url.Values{"g1": {"owner"}, "g1o": {"1"}}); len(none) != 0 {
+		t.Errorf("the others of owner (not capped) list %d projects", len(none))
+	}
 	drill := c.get(html.UnescapeString(m[1]))
 	mustStatus(t, drill, http.StatusOK, "Other's list")
 	mustContain(t, drill.body, `id="builder-drill"`, "Other")
