@@ -49,19 +49,33 @@ type Derived struct {
 	Value       int64 // a negative value counted as zero
 	Probability Prob  // stage probability in the stored state
 	Weighted    int64 // WeightedValue(Value, Probability)
+
+	// StageDay is the local calendar date (as midnight UTC of that date)
+	// on which the project entered its current stage: the day of LastAt,
+	// or of its creation when nothing was completed after it. Its days in
+	// stage at any moment are DaysSinceDay(StageDay).
+	StageDay time.Time
+	// CycleSeconds is a sold project's sales cycle: the seconds from its
+	// creation to its sale (SoldAt, see the package doc), never negative;
+	// 0 for other projects. The mean cycle in days is CycleDays.
+	CycleSeconds int64
 }
 
 // Derive computes p's derived facts. It uses the engine's milestones, zone
 // and probabilities, not its moment.
 func (e *Engine) Derive(p *Project) Derived {
 	var f Facts
-	e.completed(p, &f)
+	latest := e.completed(p, &f)
 	d := Derived{State: p.State, Pending: e.MilestoneID(f.Pending), Last: e.MilestoneID(f.LastDone), Value: money(p.Value)}
 	if d.State == StateUnknown {
 		d.State = StateActive
 	}
 	if at, ok := f.CompletedAt(f.LastDone); ok {
 		d.LastAt = at
+	}
+	d.StageDay = e.stageDay(p.CreatedAt, d.LastAt)
+	if d.State == StateSold {
+		d.CycleSeconds = cycleSeconds(p.CreatedAt, e.soldAt(p, &f, latest))
 	}
 	if d.State == StateDeferred {
 		d.BackAt = p.DeferUntil
@@ -145,6 +159,43 @@ func (d *Derived) At(now time.Time) Moment {
 func (e *Engine) DaysSince(t time.Time) int {
 	return int(e.nowDay - e.zone.dayOf(t))
 }
+
+// stageDay is the local date (midnight UTC) of the later of a project's
+// creation and its last completion (zero: none).
+func (e *Engine) stageDay(created, lastAt time.Time) time.Time {
+	since := created
+	if lastAt.After(since) {
+		since = lastAt
+	}
+	y, m, d := dayFromCivil(e.zone.dayOf(since))
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Today is the engine's local calendar date, as midnight UTC of that date
+// (the form a SQL date is read and written in).
+func (e *Engine) Today() time.Time {
+	y, m, d := dayFromCivil(e.nowDay)
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// DaysSinceDay is DaysSince for a calendar date (as its own location reads
+// it, e.g. a stored StageDay): the days from that date to the engine's
+// today. DaysSinceDay(Derived.StageDay) is a project's days in stage; a
+// sum of them over n projects is n × Today − Σ StageDay, which is how a
+// summary adds them up from stored dates.
+func (e *Engine) DaysSinceDay(day time.Time) int {
+	return int(e.nowDay - dateDay(day))
+}
+
+// cycleSeconds is the sales cycle of a project created at created and sold
+// at soldAt: whole seconds, never negative.
+func cycleSeconds(created, soldAt time.Time) int64 {
+	return max(soldAt.Unix()-created.Unix(), 0)
+}
+
+// CycleDays is a mean sales cycle in days from the mean of projects'
+// CycleSeconds (as Metrics.AvgCycleDays is computed from its sum).
+func CycleDays(meanSeconds float64) float64 { return meanSeconds / 86400 }
 
 // CalendarDays is DaysSince without an engine: the local calendar days in
 // loc from from's day to to's day.

@@ -86,6 +86,24 @@ func TestDerivedAgreesWithFacts(t *testing.T) {
 					if at, ok := f.CompletedAt(f.LastDone); ok != !d.LastAt.IsZero() || !at.Equal(d.LastAt) {
 						t.Fatalf("project %d: derived last at %v, facts %v", p.ID, d.LastAt, at)
 					}
+					// Days in stage counted from the stored date are the
+					// calendar days from the stage's start; a sold
+					// project's cycle runs from creation to SoldAt.
+					since := p.CreatedAt
+					if d.LastAt.After(since) {
+						since = d.LastAt
+					}
+					if got, want := e.DaysSinceDay(d.StageDay), e.DaysSince(since); got != want {
+						t.Fatalf("%s project %d at %v: days in stage from stage day %v = %d, want %d", loc, p.ID, now, d.StageDay, got, want)
+					}
+					if want := int64(0); f.State == StateSold {
+						want = max(f.SoldAt.Unix()-p.CreatedAt.Unix(), 0)
+						if d.CycleSeconds != want {
+							t.Fatalf("project %d: derived cycle %d s, facts %d s", p.ID, d.CycleSeconds, want)
+						}
+					} else if d.CycleSeconds != want {
+						t.Fatalf("project %d (%v): cycle %d s for a project not sold", p.ID, f.State, d.CycleSeconds)
+					}
 					// The probability is that of the stored state: an open
 					// project's whichever way it counts now.
 					if f.State == d.State || (d.State == StateDeferred && f.State == StateActive) {

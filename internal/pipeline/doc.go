@@ -79,6 +79,13 @@
 // date to today (a timed item overdue since this morning is late by 0 days);
 // a project's days late is that of its most overdue item.
 //
+// Days in stage: the local calendar days from the day a project reached
+// its stage (the completion of its last completed milestone, or its
+// creation when that is later or nothing is completed) to today; stored
+// as that day (Derived.StageDay), so a count at any moment is today's
+// date minus it. Sales cycle: a sold project's seconds from creation to
+// its sale (Sold at, below), in days ÷ 86400 (CycleDays).
+//
 // Stagnant: an effectively active project whose last activity (or creation,
 // without any) is at least Settings.StagnantDays local calendar days ago.
 // Zero switches stagnation off.

@@ -114,7 +114,7 @@ func (m *Metrics) Add(p *Project, f *Facts) {
 	if sold {
 		s.sold++
 		s.soldValue += f.Value
-		s.cycle += max(f.SoldAt.Unix()-created, 0)
+		s.cycle += cycleSeconds(p.CreatedAt, f.SoldAt)
 	}
 	if lost {
 		s.lostQ++

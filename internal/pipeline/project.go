@@ -68,14 +68,7 @@ func (e *Engine) Evaluate(p *Project, f *Facts) {
 		f.QualifiedAt = time.Unix(first, 0).UTC()
 	}
 	if p.State == StateSold {
-		switch {
-		case e.wonIndex >= 0 && f.Done&(1<<e.wonIndex) != 0:
-			f.SoldAt = time.Unix(f.DoneAt[e.wonIndex], 0).UTC()
-		case f.Done != 0:
-			f.SoldAt = time.Unix(latest, 0).UTC()
-		default:
-			f.SoldAt = p.CreatedAt
-		}
+		f.SoldAt = e.soldAt(p, f, latest)
 	}
 
 	if isOpen(p.State) && f.Pending >= 0 && e.milestones[f.Pending].DeadlineDays > 0 {
@@ -107,6 +100,18 @@ func (e *Engine) Evaluate(p *Project, f *Facts) {
 	}
 	f.Probability = e.probability(p, f.State, f)
 	f.Weighted = WeightedValue(f.Value, f.Probability)
+}
+
+// soldAt is when a sold project was sold (see the package doc) from its
+// completion facts and the Unix time of its latest completion.
+func (e *Engine) soldAt(p *Project, f *Facts, latest int64) time.Time {
+	switch {
+	case e.wonIndex >= 0 && f.Done&(1<<e.wonIndex) != 0:
+		return time.Unix(f.DoneAt[e.wonIndex], 0).UTC()
+	case f.Done != 0:
+		return time.Unix(latest, 0).UTC()
+	}
+	return p.CreatedAt
 }
 
 // completed fills the completion facts of f (Done, DoneAt, LastDone,

@@ -56,8 +56,13 @@ type builderColumn struct {
 	// join names the table the expression reads beyond projects.
 	join string
 	// sort is the ORDER BY expression (never NULL) and sortType its SQL
-	// type; "" when the column is not sortable.
+	// type; "" when the column is not sortable. A "$rank" in it stands for
+	// the IDs of the column's list in name order (process order for
+	// milestones; see sortKeys), so a name column sorts by name. reverse:
+	// the expression runs against the column (a later stage date is fewer
+	// days in stage), so ascending values are a descending expression.
 	sort, sortType string
+	reverse        bool
 	// text: the "empty / not empty" filter applies to sel.
 	text bool
 }
@@ -76,43 +81,68 @@ var builderJoins = map[string]string{
 var detailColumns = map[string]builderColumn{
 	"title":                {kind: KindText, sel: "p.title", sort: "p.title", sortType: "text", text: true},
 	"account":              {kind: KindText, sel: "p.customer_name", sort: "p.customer_name", sortType: "text", text: true},
-	"account_email":        {kind: KindText, sel: "a.email", join: "a", text: true},
-	"account_phone":        {kind: KindText, sel: "a.phone", join: "a", text: true},
-	"account_address":      {kind: KindText, sel: "a.address", join: "a", text: true},
-	"contact":              {kind: KindText, sel: "COALESCE(c.name, '')", join: "c", text: true},
-	"contact_email":        {kind: KindText, sel: "COALESCE(c.email, '')", join: "c", text: true},
-	"contact_phone":        {kind: KindText, sel: "COALESCE(c.phone, '')", join: "c", text: true},
+	"account_email":        {kind: KindText, sel: "a.email", join: "a", sort: "a.email", sortType: "text", text: true},
+	"account_phone":        {kind: KindText, sel: "a.phone", join: "a", sort: "a.phone", sortType: "text", text: true},
+	"account_address":      {kind: KindText, sel: "a.address", join: "a", sort: "a.address", sortType: "text", text: true},
+	"contact":              {kind: KindText, sel: "COALESCE(c.name, '')", join: "c", sort: "COALESCE(c.name, '')", sortType: "text", text: true},
+	"contact_email":        {kind: KindText, sel: "COALESCE(c.email, '')", join: "c", sort: "COALESCE(c.email, '')", sortType: "text", text: true},
+	"contact_phone":        {kind: KindText, sel: "COALESCE(c.phone, '')", join: "c", sort: "COALESCE(c.phone, '')", sortType: "text", text: true},
 	"owner":                {kind: KindText, sel: "p.owner_name", sort: "p.owner_name", sortType: "text"},
 	"team":                 {kind: KindText, sel: teamSQL, text: true},
-	"workgroup":            {kind: KindName, list: ListWorkgroups, sel: "COALESCE(p.workgroup_id, 0)"},
-	"source":               {kind: KindName, list: ListSources, sel: "COALESCE(p.source_id, 0)"},
+	"workgroup":            {kind: KindName, list: ListWorkgroups, sel: "COALESCE(p.workgroup_id, 0)", sort: rankSQL("p.workgroup_id"), sortType: "integer"},
+	"source":               {kind: KindName, list: ListSources, sel: "COALESCE(p.source_id, 0)", sort: rankSQL("p.source_id"), sortType: "integer"},
 	"referrer":             {kind: KindText, sel: "p.referrer", sort: "p.referrer", sortType: "text", text: true},
-	"scope":                {kind: KindText, sel: "p.scope", text: true},
+	"scope":                {kind: KindText, sel: "p.scope", sort: "p.scope", sortType: "text", text: true},
 	"value":                {kind: KindMoney, sel: "p.value_cents", sort: "p.value_cents", sortType: "bigint"},
 	"expected_close":       {kind: KindDate, sel: "p.expected_close", sort: "COALESCE(p.expected_close, '-infinity'::date)", sortType: "date"},
-	"state":                {kind: KindState, sort: "p.state", sortType: "text"},
-	"archive_reason":       {kind: KindName, list: ListReasons, sel: "COALESCE(p.archive_reason_id, 0)"},
-	"archive_note":         {kind: KindText, sel: "p.archive_note", text: true},
+	"state":                {kind: KindState, sort: effectiveStateSQL, sortType: "text"},
+	"archive_reason":       {kind: KindName, list: ListReasons, sel: "COALESCE(p.archive_reason_id, 0)", sort: rankSQL("p.archive_reason_id"), sortType: "integer"},
+	"archive_note":         {kind: KindText, sel: "p.archive_note", sort: "p.archive_note", sortType: "text", text: true},
 	"defer_until":          {kind: KindDate, sel: "p.defer_until", sort: "COALESCE(p.defer_until, '-infinity'::date)", sortType: "date"},
 	"status":               {kind: KindText, sel: "p.status_name", sort: "p.status_name", sortType: "text", text: true},
-	"forecast":             {kind: KindForecast, sel: "p.forecast_category", sort: "p.forecast_category", sortType: "text"},
+	"forecast":             {kind: KindForecast, sel: "p.forecast_category", sort: forecastRankSQL, sortType: "integer"},
 	"probability_override": {kind: KindNumber, sel: "COALESCE(p.probability_override, -1)", sort: "COALESCE(p.probability_override, -1)", sortType: "bigint"},
 	"created_at":           {kind: KindInstant, sort: "p.created_at", sortType: "timestamptz"},
-	"created_by":           {kind: KindName, list: ListUsers, sel: "COALESCE(p.created_by, 0)"},
-	// Computed from what the engine stored with the project.
-	"pending":           {kind: KindName, list: ListMilestones},
-	"pending_due":       {kind: KindDate, sort: "p.pending_due_at", sortType: "timestamptz"},
-	"late":              {kind: KindBool},
-	"days_late":         {kind: KindNumber},
-	"last":              {kind: KindName, list: ListMilestones},
+	"created_by":           {kind: KindName, list: ListUsers, sel: "COALESCE(p.created_by, 0)", sort: rankSQL("p.created_by"), sortType: "integer"},
+	// Computed from what the engine stored with the project, sorted by the
+	// stored values they are shown from (the same order, ties by ID).
+	"pending":           {kind: KindName, list: ListMilestones, sort: "COALESCE(array_position($rank, p.pending_milestone_id), 1000000)", sortType: "integer"},
+	"pending_due":       {kind: KindDate, sort: dueShownSQL, sortType: "timestamptz"},
+	"late":              {kind: KindBool, sort: "(" + lateSQL + ")", sortType: "boolean"},
+	"days_late":         {kind: KindNumber, sort: mostOverdueSQL, sortType: "timestamptz", reverse: true},
+	"last":              {kind: KindName, list: ListMilestones, sort: rankSQL("p.last_milestone_id"), sortType: "integer"},
 	"last_at":           {kind: KindInstant, sort: "p.last_completed_at", sortType: "timestamptz"},
-	"days_in_stage":     {kind: KindNumber},
+	"days_in_stage":     {kind: KindNumber, sort: "COALESCE(p.stage_day, '-infinity'::date)", sortType: "date", reverse: true},
 	"stage_probability": {kind: KindPercent},
 	"weighted":          {kind: KindMoney, sort: "p.weighted_cents", sortType: "bigint"},
-	"last_log_at":       {kind: KindInstant, sel: "ll.at", join: "ll", sort: "", sortType: ""},
-	"last_log_text":     {kind: KindText, sel: "COALESCE(ll.text, '')", join: "ll", text: true},
-	"age":               {kind: KindNumber},
+	"last_log_at":       {kind: KindInstant, sel: "ll.at", join: "ll", sort: "COALESCE(ll.at, '-infinity'::timestamptz)", sortType: "timestamptz"},
+	"last_log_text":     {kind: KindText, sel: "COALESCE(ll.text, '')", join: "ll", sort: "COALESCE(ll.text, '')", sortType: "text", text: true},
+	"age":               {kind: KindNumber, sort: "p.created_at", sortType: "timestamptz", reverse: true},
 }
+
+// rankSQL sorts an ID column by its list's order ($rank), projects without
+// one first.
+func rankSQL(col string) string { return "COALESCE(array_position($rank, " + col + "), 0)" }
+
+// forecastRankSQL sorts the forecast categories from the least to the most
+// certain, omitted last (the order the forecast report shows them in).
+const forecastRankSQL = "array_position(ARRAY['pipeline', 'best_case', 'commit', 'closed_won', 'omitted'], p.forecast_category)"
+
+// lateSQL is whether a project is late at the moment ($2), from the
+// instants the engine stored (as pipeline.Derived.At says).
+const lateSQL = "p.phase = 'open' AND p.active_from <= $2 AND p.late_from <= $2"
+
+// dueShownSQL is the due instant a project shows at the moment: a deferred
+// project not back yet shows its deferred due date (pipeline.Derived.At).
+const dueShownSQL = "CASE WHEN p.phase = 'open' AND p.active_from > $2 THEN p.deferred_due_at ELSE p.pending_due_at END"
+
+// mostOverdueSQL is the due instant of a late project's most overdue late
+// thing (its milestone's due day or its most overdue item), infinity when
+// it is not late: days late (pipeline.DaysLateAt) counts the local days
+// from it to today, so it falls as the instant rises.
+const mostOverdueSQL = `CASE WHEN p.phase = 'open' AND p.active_from <= $2 THEN LEAST(
+	CASE WHEN p.milestone_late_from <= $2 THEN p.pending_due_at ELSE 'infinity'::timestamptz END,
+	CASE WHEN p.item_late_from <= $2 THEN p.item_due_at ELSE 'infinity'::timestamptz END) ELSE 'infinity'::timestamptz END`
 
 // teamSQL lists a project's team members' names.
 const teamSQL = `COALESCE((SELECT string_agg(tu.name, ', ' ORDER BY tu.name) FROM project_members tm
@@ -178,7 +208,9 @@ func (c ColumnRef) List() NameList {
 	return detailColumns[c.Key].list
 }
 
-// Sortable reports whether a report may be sorted by the column.
+// Sortable reports whether a report may be sorted by the column: every
+// column but the team, the stage probability and the per-milestone
+// columns, which have no stored value to page by.
 func (c ColumnRef) Sortable() bool { return c.Milestone == 0 && detailColumns[c.Key].sort != "" }
 
 // TextField reports whether the "empty / not empty" filter applies.
@@ -238,6 +270,9 @@ func IsInstantDate(key string) bool { return dateColumns[key].instant }
 type builderDimension struct {
 	expr, typ string
 	list      NameList
+	// dated: the values are periods, of which a capped summary keeps the
+	// latest (of the others, the largest groups).
+	dated bool
 }
 
 // summaryDimensions are the summary builder's dimensions by key. $1 is the
@@ -248,12 +283,12 @@ var summaryDimensions = map[string]builderDimension{
 	"workgroup":       {expr: "p.workgroup_id", typ: "bigint", list: ListWorkgroups},
 	"source":          {expr: "p.source_id", typ: "bigint", list: ListSources},
 	"referrer":        {expr: "NULLIF(p.referrer, '')", typ: "text"},
-	"created_week":    {expr: "to_char(date_trunc('week', p.created_at AT TIME ZONE $3), 'YYYY-MM-DD')", typ: "text"},
-	"created_month":   {expr: "to_char(p.created_at AT TIME ZONE $3, 'YYYY-MM')", typ: "text"},
-	"created_quarter": {expr: `to_char(p.created_at AT TIME ZONE $3, 'YYYY-"Q"Q')`, typ: "text"},
-	"created_year":    {expr: "to_char(p.created_at AT TIME ZONE $3, 'YYYY')", typ: "text"},
-	"sold_month":      {expr: "CASE WHEN p.phase = 'sold' THEN to_char(p.sold_at AT TIME ZONE $3, 'YYYY-MM') END", typ: "text"},
-	"close_month":     {expr: "to_char(p.expected_close, 'YYYY-MM')", typ: "text"},
+	"created_week":    {expr: "to_char(date_trunc('week', p.created_at AT TIME ZONE $3), 'YYYY-MM-DD')", typ: "text", dated: true},
+	"created_month":   {expr: "to_char(p.created_at AT TIME ZONE $3, 'YYYY-MM')", typ: "text", dated: true},
+	"created_quarter": {expr: `to_char(p.created_at AT TIME ZONE $3, 'YYYY-"Q"Q')`, typ: "text", dated: true},
+	"created_year":    {expr: "to_char(p.created_at AT TIME ZONE $3, 'YYYY')", typ: "text", dated: true},
+	"sold_month":      {expr: "CASE WHEN p.phase = 'sold' THEN to_char(p.sold_at AT TIME ZONE $3, 'YYYY-MM') END", typ: "text", dated: true},
+	"close_month":     {expr: "to_char(p.expected_close, 'YYYY-MM')", typ: "text", dated: true},
 	"pending":         {expr: "p.pending_milestone_id", typ: "bigint", list: ListMilestones},
 	"last":            {expr: "p.last_milestone_id", typ: "bigint", list: ListMilestones},
 	"state":           {expr: effectiveStateSQL, typ: "text"},
@@ -284,10 +319,13 @@ func DimensionIsID(key string) bool { return summaryDimensions[key].typ == "bigi
 
 // summaryMeasures are the summary builder's measures by key: an aggregate
 // over the group's projects, read as a float (NULL: no project it applies
-// to). Days are local calendar days at the moment ($2) in the tenant's
-// zone ($3), as pipeline.Engine.DaysSince counts them: days in stage from
-// the last completion (else the creation) of the open projects, cycle days
-// from creation to sale of the sold ones.
+// to). The days are the engine's, from what it stored with each project:
+// days in stage of the open projects are $today (the engine's local date,
+// pipeline.Engine.Today) minus the stored stage date, as
+// pipeline.Engine.DaysSinceDay counts them; cycle days are the mean of the
+// sold projects' stored sales cycle in seconds, turned into days by
+// pipeline.CycleDays (see Summary), as the performance report's average
+// cycle is.
 var summaryMeasures = map[string]struct {
 	sql  string
 	kind ColumnKind
@@ -299,10 +337,8 @@ var summaryMeasures = map[string]struct {
 	"value_max":    {"max(p.value_cents)", KindMoney},
 	"value_median": {"percentile_cont(0.5) WITHIN GROUP (ORDER BY p.value_cents)", KindMoney},
 	"weighted_sum": {"sum(p.weighted_cents)", KindMoney},
-	"stage_days": {`avg(($2::timestamptz AT TIME ZONE $3)::date - (GREATEST(p.last_completed_at, p.created_at) AT TIME ZONE $3)::date)
-		FILTER (WHERE p.phase = 'open')`, KindNumber},
-	"cycle_days": {`avg((p.sold_at AT TIME ZONE $3)::date - (p.created_at AT TIME ZONE $3)::date)
-		FILTER (WHERE p.phase = 'sold' AND p.sold_at IS NOT NULL)`, KindNumber},
+	"stage_days":   {"avg($today - p.stage_day) FILTER (WHERE p.phase = 'open')", KindNumber},
+	"cycle_days":   {"avg(p.cycle_seconds) FILTER (WHERE p.phase = 'sold')", KindNumber},
 }
 
 // MeasureKeys are the summary builder's measures in the order offered.
@@ -316,11 +352,34 @@ func IsMeasure(key string) bool { _, ok := summaryMeasures[key]; return ok }
 func MeasureKind(key string) ColumnKind { return summaryMeasures[key].kind }
 
 // GroupValue narrows a report to one value of a dimension: a cell of a
-// summary, drilled into. None is the group of projects without a value.
+// summary, drilled into. None is the group of projects without a value;
+// Other the group a capped summary folded the values beyond its limit
+// into (the values not kept on Axis, see SummaryRowLimit).
 type GroupValue struct {
 	Dimension string
 	Value     string
 	None      bool
+	Other     bool
+	Axis      int // 0: the summary's rows, 1: its columns
+	kept      []string
+}
+
+// SummaryRowLimit and SummaryColumnLimit are how many values of its first
+// (rows) and second (columns) dimension a summary shows; the values beyond
+// are added up in one "other" group, so that no summary grows with the
+// company. A capped dimension keeps its largest groups by project count
+// (ties by value), a dimension of periods its latest.
+const (
+	SummaryRowLimit    = 50
+	SummaryColumnLimit = 20
+)
+
+// summaryLimit is the limit of the dimension on axis (0 rows, 1 columns).
+func summaryLimit(axis int) int {
+	if axis == 0 {
+		return SummaryRowLimit
+	}
+	return SummaryColumnLimit
 }
 
 // BuilderFilter is what a builder report filters on; zero values mean "no
@@ -441,9 +500,14 @@ func (f BuilderFilter) where(args *[]any) (string, []string) {
 			w = append(w, "false")
 			continue
 		}
-		if g.None {
+		switch {
+		case g.Other && len(g.kept) == 0: // the dimension is not capped: no others
+			w = append(w, "false")
+		case g.Other:
+			w = append(w, "("+d.expr+") IS NOT NULL AND NOT ("+d.expr+")::text = ANY("+arg(g.kept)+"::text[])")
+		case g.None:
 			w = append(w, "("+d.expr+") IS NULL")
-		} else {
+		default:
 			w = append(w, "("+d.expr+") = "+arg(g.Value)+"::"+d.typ)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -185,7 +186,7 @@ type DetailRow struct {
 // computed columns follow (pipeline.Derived.At at the moment).
 const detailCore = `p.id, p.state, COALESCE(p.pending_milestone_id, 0), COALESCE(p.last_milestone_id, 0), p.last_completed_at,
 	p.pending_due_at, p.deferred_due_at, p.milestone_late_from, p.late_from, p.item_late_from, p.item_due_at, p.item_kind,
-	p.active_from, p.weighted_cents, p.value_cents, p.created_at, COALESCE(p.probability_override, -1)`
+	p.active_from, p.weighted_cents, p.value_cents, p.created_at, COALESCE(p.probability_override, -1), p.stage_day`
 
 // detailScan holds a row's core fields as read.
 type detailScan struct {
@@ -194,6 +195,7 @@ type detailScan struct {
 	sum             summary
 	value, override int64
 	created         time.Time
+	stageDay        pgtype.Date
 	texts           []string
 	nums            []int64
 	times           []pgtype.Timestamptz
@@ -212,7 +214,7 @@ func (tx *Tx) Detail(ctx context.Context, su *BuilderSetup, q DetailQuery, each 
 	x := &detailScan{}
 	x.dest = []any{&x.id, &x.state, &x.sum.pending, &x.sum.last, &x.sum.lastAt, &x.sum.due, &x.sum.deferredDue,
 		&x.sum.milestoneLateFrom, &x.sum.lateFrom, &x.sum.itemLateFrom, &x.sum.itemDue, &x.sum.itemKind, &x.sum.activeFrom,
-		&x.sum.weighted, &x.value, &x.created, &x.override}
+		&x.sum.weighted, &x.value, &x.created, &x.override, &x.stageDay}
 	sel := []string{detailCore}
 	var joins []string
 	var extra []string
@@ -271,28 +273,35 @@ func (tx *Tx) Detail(ctx context.Context, su *BuilderSetup, q DetailQuery, each 
 	if len(sorts) == 0 {
 		sorts = []SortKey{{Column: ColumnRef{Key: "created_at"}, Desc: true}}
 	}
-	x.keys = make([]string, len(sorts))
-	for i, s := range sorts {
-		sel = append(sel, "("+detailColumns[s.Column.Key].sort+")::text")
+	keys := sortKeys(sorts, &su.Lists, &args)
+	x.keys = make([]string, len(keys))
+	for i, k := range keys {
+		sel = append(sel, "("+k.expr+")::text")
 		x.dest = append(x.dest, &x.keys[i])
+		if k.join != "" {
+			joins = append(joins, k.join)
+		}
+	}
+	if err := tx.keepOthers(ctx, su, &q.Filter); err != nil {
+		return "", err
 	}
 	where, fj := q.Filter.where(&args)
 	joins = append(joins, fj...)
 	where += " AND " + su.Scope.Where("p", &args)
 	if q.After != "" {
-		cond, err := cursorWhere(sorts, q.After, &args)
+		cond, err := cursorWhere(keys, q.After, &args)
 		if err != nil {
 			return "", err
 		}
 		where += " AND " + cond
 	}
-	order := make([]string, 0, len(sorts)+1)
-	for _, s := range sorts {
+	order := make([]string, 0, len(keys)+1)
+	for _, k := range keys {
 		dir := " ASC"
-		if s.Desc {
+		if k.desc {
 			dir = " DESC"
 		}
-		order = append(order, detailColumns[s.Column.Key].sort+dir)
+		order = append(order, k.expr+dir)
 	}
 	order = append(order, "p.id ASC")
 	sql := "SELECT " + strings.Join(sel, ", ") + " FROM projects p" + joinList(joins) + " " + strings.Join(extra, " ") +
@@ -334,6 +343,25 @@ func (tx *Tx) Detail(ctx context.Context, su *BuilderSetup, q DetailQuery, each 
 		return "", fmt.Errorf("builder detail: %w", err)
 	}
 	return next, nil
+}
+
+// keepOthers finds the values a capped summary kept for each drilled Other
+// group of f (on a copy of its groups).
+func (tx *Tx) keepOthers(ctx context.Context, su *BuilderSetup, f *BuilderFilter) error {
+	f.Groups = slices.Clone(f.Groups)
+	for i, g := range f.Groups {
+		if g.Other {
+			kept, err := tx.keptValues(ctx, su, *f, []string{g.Dimension}, []int{g.Axis})
+			if err != nil {
+				return err
+			}
+			f.Groups[i].kept = kept[0]
+			if f.Groups[i].kept == nil {
+				f.Groups[i].kept = []string{} // not capped: the group of others is empty
+			}
+		}
+	}
+	return nil
 }
 
 // fill turns the scanned row into its cells, computing what follows from
@@ -384,11 +412,7 @@ func (x *detailScan) fill(su *BuilderSetup, cols []ColumnRef, row *DetailRow) {
 		case "last_at":
 			v.T = instantOf(x.sum.lastAt)
 		case "days_in_stage":
-			since := x.created
-			if at := instantOf(x.sum.lastAt); at.After(since) {
-				since = at
-			}
-			v.N = int64(e.DaysSince(since))
+			v.N = int64(e.DaysSinceDay(stageDayOf(x.stageDay)))
 		case "stage_probability":
 			v.N = int64(e.StoredProbability(m.State, x.override >= 0, int(x.override), x.sum.last))
 		case "weighted":
@@ -408,11 +432,54 @@ func encodeCursor(keys []string, id int64) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// sortKey is a sort key as the statement orders by it.
+type sortKey struct {
+	expr, typ string
+	desc      bool
+	join      string
+}
+
+// sortKeys resolves the report's sort keys: a name column's expression
+// gets its list's IDs in name order (milestones in process order) as an
+// argument, and a reversed column's direction is turned round.
+func sortKeys(sorts []SortKey, lists *BuilderLists, args *[]any) []sortKey {
+	out := make([]sortKey, len(sorts))
+	for i, s := range sorts {
+		bc := detailColumns[s.Column.Key]
+		k := sortKey{expr: bc.sort, typ: bc.sortType, desc: s.Desc != bc.reverse, join: bc.join}
+		if strings.Contains(k.expr, "$rank") {
+			*args = append(*args, rankOf(lists, bc.list))
+			k.expr = strings.ReplaceAll(k.expr, "$rank", "$"+strconv.Itoa(len(*args))+"::bigint[]")
+		}
+		out[i] = k
+	}
+	return out
+}
+
+// rankOf is the IDs of the list l in the order a sort by it shows them:
+// milestones in process order, the other lists by name (then ID).
+func rankOf(lists *BuilderLists, l NameList) []int64 {
+	cs := slices.Clone(lists.List(l))
+	if l != ListMilestones {
+		slices.SortStableFunc(cs, func(a, b crm.Choice) int {
+			if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+				return c
+			}
+			return cmpInt(a.ID, b.ID)
+		})
+	}
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	return ids
+}
+
 // cursorWhere is the predicate "after the cursor" for the sort keys: each
 // key in its own direction, then the ID ascending. The cursor's values are
 // cast to their keys' types by the database (a tampered one fails the
 // cast: ErrBadReportCursor).
-func cursorWhere(sorts []SortKey, token string, args *[]any) (string, error) {
+func cursorWhere(sorts []sortKey, token string, args *[]any) (string, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil {
 		return "", ErrBadReportCursor
@@ -431,14 +498,13 @@ func cursorWhere(sorts []SortKey, token string, args *[]any) (string, error) {
 	var ors []string
 	eqs := ""
 	for i, s := range sorts {
-		bc := detailColumns[s.Column.Key]
-		v := arg(c.K[i]) + "::" + bc.sortType
+		v := arg(c.K[i]) + "::" + s.typ
 		op := " > "
-		if s.Desc {
+		if s.desc {
 			op = " < "
 		}
-		ors = append(ors, "("+eqs+"("+bc.sort+")"+op+v+")")
-		eqs += "(" + bc.sort + ") = " + v + " AND "
+		ors = append(ors, "("+eqs+"("+s.expr+")"+op+v+")")
+		eqs += "(" + s.expr + ") = " + v + " AND "
 	}
 	ors = append(ors, "("+eqs+"p.id > "+arg(c.I)+")")
 	return "(" + strings.Join(ors, " OR ") + ")", nil
@@ -453,43 +519,151 @@ type SummaryQuery struct {
 
 // SummaryRow is one group of a summary: its dimensions' values (nil: the
 // group of projects without one; Total[i]: the row adds up every value of
-// dimension i) and its measures (nil: nothing to measure).
+// dimension i; Other[i]: the group of the values a capped dimension did
+// not keep) and its measures (nil: nothing to measure).
 type SummaryRow struct {
 	Keys   []*string
 	Total  []bool
+	Other  []bool
 	Values []*float64
 }
 
 // Summary groups the visible projects that match the filter by the
 // dimensions and computes the measures of every group, of every value of
-// each dimension alone, and of all of them (the pivot's totals), in one
-// statement over the projects' stored columns.
+// each dimension alone, and of all of them (the pivot's totals). A first
+// statement counts each dimension's values (its largest groups, or its
+// latest periods, up to one more than its limit: SummaryRowLimit,
+// SummaryColumnLimit); a dimension with more keeps that many and adds the
+// rest up in one Other group. A second statement computes the groups; the
+// totals stay those of every project.
 func (tx *Tx) Summary(ctx context.Context, su *BuilderSetup, q SummaryQuery) ([]SummaryRow, error) {
+	axes := make([]int, len(q.Dimensions))
+	for i := range axes {
+		axes[i] = i
+	}
+	kept, err := tx.keptValues(ctx, su, q.Filter, q.Dimensions, axes)
+	if err != nil {
+		return nil, err
+	}
+	return tx.summary(ctx, su, q, kept)
+}
+
+// keptValues are, for each dimension dims[i] of a summary on axis
+// axes[i], the values a capped summary keeps — its largest groups by
+// project count (ties by value), for periods the latest — or nil when it
+// has no more values than its axis's limit, over the projects the filter
+// (without its drilled groups) matches in the viewer's scope: one
+// statement, each dimension's values counted once.
+func (tx *Tx) keptValues(ctx context.Context, su *BuilderSetup, f BuilderFilter, dims []string, axes []int) ([][]string, error) {
+	if len(dims) == 0 || len(dims) > 2 {
+		return nil, fmt.Errorf("summary dimensions %q: %w", dims, crm.ErrNotFound)
+	}
 	args := []any{tx.Tenant, su.Engine.Now(), su.Tenant.Location().String()}
-	inner := []string{"p.value_cents", "p.weighted_cents", "p.phase", "p.last_completed_at", "p.created_at", "p.sold_at"}
+	inner := make([]string, len(dims))
+	sets := make([]string, len(dims))
+	rank, latest := make([]string, len(dims)), make([]string, len(dims))
+	for i, dim := range dims {
+		d, ok := summaryDimensions[dim]
+		if !ok || axes[i] < 0 || axes[i] > 1 {
+			return nil, fmt.Errorf("summary dimension %q: %w", dim, crm.ErrNotFound)
+		}
+		n := "k" + strconv.Itoa(i)
+		inner[i] = "(" + d.expr + ")::text AS " + n
+		sets[i] = "(" + n + ")"
+		rank[i], latest[i] = "count(*)", "NULL::text"
+		if d.dated {
+			rank[i], latest[i] = "0", "k"
+		}
+	}
+	// GROUPING(k0, k1) is 1 for the set of k0 and 2 for that of k1 (0 with
+	// one dimension).
+	set, key, order, newest, limit := "0", "k0", rank[0], strings.ReplaceAll(latest[0], "k", "k0"), strconv.Itoa(summaryLimit(axes[0])+1)
+	if len(dims) == 2 {
+		set, key = "GROUPING(k0, k1)", "COALESCE(k0, k1)"
+		order = "CASE WHEN GROUPING(k0, k1) = 1 THEN " + rank[0] + " ELSE " + rank[1] + " END"
+		newest = "CASE WHEN GROUPING(k0, k1) = 1 THEN " + strings.ReplaceAll(latest[0], "k", key) + " ELSE " +
+			strings.ReplaceAll(latest[1], "k", key) + " END"
+		limit = "CASE WHEN s = 1 THEN " + limit + " ELSE " + strconv.Itoa(summaryLimit(axes[1])+1) + " END"
+	}
+	f.Groups = nil
+	where, joins := f.where(&args)
+	where += " AND " + su.Scope.Where("p", &args)
+	sql := "SELECT s, k FROM (SELECT " + set + " AS s, " + key + " AS k, row_number() OVER (PARTITION BY " + set +
+		" ORDER BY " + order + " DESC, " + newest + " DESC, " + key + ") AS r FROM (SELECT " + strings.Join(inner, ", ") + " FROM projects p" + joinList(joins) +
+		" WHERE " + where + ") p GROUP BY GROUPING SETS (" + strings.Join(sets, ", ") + ") HAVING " + key + " IS NOT NULL) t WHERE r <= " + limit +
+		" ORDER BY s, r"
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("summary groups: %w", err)
+	}
+	values := make([][]string, len(dims))
+	var g int
+	var k string
+	_, err = pgx.ForEachRow(rows, []any{&g, &k}, func() error {
+		i := 0
+		if g == 2 {
+			i = 1
+		}
+		values[i] = append(values[i], k)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("summary groups: %w", err)
+	}
+	kept := make([][]string, len(dims))
+	for i, vs := range values {
+		if lim := summaryLimit(axes[i]); len(vs) > lim {
+			kept[i] = vs[:lim]
+		}
+	}
+	return kept, nil
+}
+
+// summary reads a summary whose dimension i keeps only kept[i] when that
+// is not nil (the others in one Other group).
+func (tx *Tx) summary(ctx context.Context, su *BuilderSetup, q SummaryQuery, kept [][]string) ([]SummaryRow, error) {
+	args := []any{tx.Tenant, su.Engine.Now(), su.Tenant.Location().String()}
+	inner := []string{"p.value_cents", "p.weighted_cents", "p.phase", "p.stage_day", "p.cycle_seconds"}
 	dims := make([]string, len(q.Dimensions))
+	groups := make([]string, len(q.Dimensions))
 	for i, d := range q.Dimensions {
 		dd, ok := summaryDimensions[d]
-		if !ok {
+		if !ok || i > 1 {
 			return nil, fmt.Errorf("summary dimension %q: %w", d, crm.ErrNotFound)
 		}
-		dims[i] = "d" + strconv.Itoa(i)
-		inner = append(inner, "("+dd.expr+")::text AS "+dims[i])
+		n := strconv.Itoa(i)
+		dims[i] = "d" + n
+		if kept[i] == nil {
+			inner = append(inner, "("+dd.expr+")::text AS d"+n, "false AS o"+n)
+		} else {
+			args = append(args, kept[i])
+			k := "$" + strconv.Itoa(len(args)) + "::text[]"
+			inner = append(inner, "CASE WHEN ("+dd.expr+")::text = ANY("+k+") THEN ("+dd.expr+")::text END AS d"+n,
+				"(("+dd.expr+") IS NOT NULL AND NOT ("+dd.expr+")::text = ANY("+k+")) AS o"+n)
+		}
+		groups[i] = "d" + n + ", o" + n
 	}
 	where, joins := q.Filter.where(&args)
 	where += " AND " + su.Scope.Where("p", &args)
 	outer := []string{"GROUPING(" + strings.Join(dims, ", ") + ")"}
-	outer = append(outer, dims...)
+	for i := range dims {
+		outer = append(outer, dims[i], "o"+strconv.Itoa(i))
+	}
 	for _, m := range q.Measures {
 		sm, ok := summaryMeasures[m]
 		if !ok {
 			return nil, fmt.Errorf("summary measure %q: %w", m, crm.ErrNotFound)
 		}
+		if strings.Contains(sm.sql, "$today") {
+			args = append(args, su.Engine.Today().Format(time.DateOnly))
+			outer = append(outer, "("+strings.ReplaceAll(sm.sql, "$today", "$"+strconv.Itoa(len(args))+"::date")+")::float8")
+			continue
+		}
 		outer = append(outer, "("+sm.sql+")::float8")
 	}
-	sets := "(" + dims[0] + "), ()"
+	sets := "(" + groups[0] + "), ()"
 	if len(dims) == 2 {
-		sets = "(d0, d1), (d0), (d1), ()"
+		sets = "(" + groups[0] + ", " + groups[1] + "), (" + groups[0] + "), (" + groups[1] + "), ()"
 	}
 	sql := "SELECT " + strings.Join(outer, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") + " FROM projects p" + joinList(joins) +
 		" WHERE " + where + ") p GROUP BY GROUPING SETS (" + sets + ")"
@@ -501,10 +675,12 @@ func (tx *Tx) Summary(ctx context.Context, su *BuilderSetup, q SummaryQuery) ([]
 	var out []SummaryRow
 	for rows.Next() {
 		var g int
-		r := SummaryRow{Keys: make([]*string, len(dims)), Total: make([]bool, len(dims)), Values: make([]*float64, len(q.Measures))}
+		r := SummaryRow{Keys: make([]*string, len(dims)), Total: make([]bool, len(dims)), Other: make([]bool, len(dims)),
+			Values: make([]*float64, len(q.Measures))}
+		others := make([]*bool, len(dims))
 		dest := []any{&g}
 		for i := range dims {
-			dest = append(dest, &r.Keys[i])
+			dest = append(dest, &r.Keys[i], &others[i])
 		}
 		for i := range q.Measures {
 			dest = append(dest, &r.Values[i])
@@ -514,6 +690,12 @@ func (tx *Tx) Summary(ctx context.Context, su *BuilderSetup, q SummaryQuery) ([]
 		}
 		for i := range dims {
 			r.Total[i] = g&(1<<(len(dims)-1-i)) != 0
+			r.Other[i] = others[i] != nil && *others[i]
+		}
+		for i, m := range q.Measures {
+			if m == "cycle_days" && r.Values[i] != nil {
+				*r.Values[i] = pipeline.CycleDays(*r.Values[i])
+			}
 		}
 		out = append(out, r)
 	}

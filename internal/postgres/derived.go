@@ -25,7 +25,8 @@ import (
 // derivedVersion is the version of what derived data holds. A tenant whose
 // derived_version is lower is recomputed by `pipewell migrate` (and by
 // `pipewell refresh`); raise it when the definitions or the columns change
-// (3: the running totals are kept by last completed milestone too).
+// (3: the running totals are kept by last completed milestone too, and each
+// project stores the day it entered its stage and its cycle).
 const derivedVersion = 3
 
 // contribution is a project's share of the running totals (project_totals).
@@ -52,6 +53,7 @@ type summary struct {
 	weighted                    int64
 	customer, owner, status     string
 	search                      string
+	days                        builderDays // the report builder's, compared and written apart (derived_builder.go)
 }
 
 func (a summary) equal(b summary) bool {
@@ -129,6 +131,7 @@ func summaryOf(d pipeline.Derived, state string, n projectNames) summary {
 		itemLateFrom: future(d.ItemLateFrom), itemDue: future(d.ItemDue), itemKind: itemKindName(d.ItemKind),
 		activeFrom: activeFromOf(d), weighted: d.Weighted,
 		customer: n.account, owner: n.owner, status: n.status, search: n.searchText(),
+		days: builderDaysOf(d),
 	}
 }
 
@@ -274,6 +277,7 @@ type derivedWrite struct {
 	changed []derivedRow
 	search  []derivedRow // search row to write
 	words   []derivedRow // words to rewrite
+	days    []derivedRow // the report builder's columns to write (derived_builder.go)
 	deltas  map[totalsKey]totalsDelta
 }
 
@@ -330,6 +334,9 @@ func (w *derivedWrite) add(s *derivedSource, sum summary, old *contribution, isN
 	if isNew || !sum.equal(s.old) {
 		w.changed = append(w.changed, row)
 	}
+	if isNew || !sum.days.equal(s.old.days) {
+		w.days = append(w.days, row)
+	}
 	if isNew || sum.phase != s.old.phase || !sameInstant(sum.activeFrom, s.old.activeFrom) || sum.search != s.old.search {
 		w.search = append(w.search, row)
 	}
@@ -353,6 +360,9 @@ func (w *derivedWrite) send(ctx context.Context, tx *Tx) error {
 	b := &pgx.Batch{}
 	for chunk := range slices.Chunk(w.changed, 1000) {
 		queueSummaryUpdate(b, tx.Tenant, chunk)
+	}
+	for chunk := range slices.Chunk(w.days, 1000) {
+		queueBuilderDays(b, tx.Tenant, chunk)
 	}
 	for chunk := range slices.Chunk(w.search, 1000) {
 		queueSearchRows(b, tx.Tenant, chunk)
@@ -547,7 +557,8 @@ func (tx *Tx) derivedSources(ctx context.Context, ids []crm.ProjectID, loc *time
 		       p.title, COALESCE(a.name, ''), COALESCE(c.name, ''), COALESCE(c.email, ''), COALESCE(u.name, ''), COALESCE(ms.name, ''),
 		       p.phase, COALESCE(p.pending_milestone_id, 0), COALESCE(p.last_milestone_id, 0), p.last_completed_at, p.pending_due_at,
 		       p.deferred_due_at, p.milestone_late_from, p.late_from, p.active_from, p.weighted_cents,
-		       p.customer_name, p.owner_name, p.status_name, p.search_text, p.item_late_from, p.item_due_at, p.item_kind
+		       p.customer_name, p.owner_name, p.status_name, p.search_text, p.item_late_from, p.item_due_at, p.item_kind,
+		       p.stage_day, p.cycle_seconds
 		  FROM projects p
 		  LEFT JOIN accounts a ON a.tenant_id = $1 AND a.id = p.account_id
 		  LEFT JOIN contacts c ON c.tenant_id = $1 AND c.id = p.contact_id
@@ -579,7 +590,8 @@ func (tx *Tx) derivedSources(ctx context.Context, ids []crm.ProjectID, loc *time
 		err := rows.Scan(&p.ID, &p.OwnerID, &p.State, &p.CreatedAt, &deferUntil, &resumed, &p.Value, &override,
 			&s.names.title, &s.names.account, &s.names.contact, &s.names.email, &s.names.owner, &s.names.status,
 			&o.phase, &o.pending, &o.last, &o.lastAt, &o.due, &o.deferredDue, &o.milestoneLateFrom, &o.lateFrom, &o.activeFrom, &o.weighted,
-			&o.customer, &o.owner, &o.status, &o.search, &o.itemLateFrom, &o.itemDue, &o.itemKind)
+			&o.customer, &o.owner, &o.status, &o.search, &o.itemLateFrom, &o.itemDue, &o.itemKind,
+			&o.days.stageDay, &o.days.cycle)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("derived sources: %w", err)

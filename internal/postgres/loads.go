@@ -77,7 +77,7 @@ func (tx *Tx) LoadRows(ctx context.Context, l Load) error {
 			orTime(p.LastActivityAt, p.CreatedAt), nullTime(p.FirstTouchAt),
 			s.phase, nullID(s.pending), nullID(s.last), s.lastAt, s.due, s.deferredDue, s.milestoneLateFrom, s.lateFrom,
 			s.activeFrom, s.weighted, s.customer, s.owner, s.status, s.search, s.itemLateFrom, s.itemDue, s.itemKind,
-			p.ExternalID, nullID(l.ImportID)})
+			p.ExternalID, nullID(l.ImportID), s.days.stageDay, s.days.cycle})
 		for _, c := range p.Completions {
 			completions = append(completions, []any{tx.Tenant, p.ID, c.MilestoneID, c.At, nullID(int64(c.By)), c.Note})
 		}
@@ -150,7 +150,7 @@ var loadProjectColumns = []string{"tenant_id", "id", "title", "account_id", "con
 	"last_activity_at", "first_touch_at",
 	"phase", "pending_milestone_id", "last_milestone_id", "last_completed_at", "pending_due_at", "deferred_due_at",
 	"milestone_late_from", "late_from", "active_from", "weighted_cents", "customer_name", "owner_name", "status_name", "search_text",
-	"item_late_from", "item_due_at", "item_kind", "external_id", "import_id"}
+	"item_late_from", "item_due_at", "item_kind", "external_id", "import_id", "stage_day", "cycle_seconds"}
 
 // insertRows writes rows into table. On plain PostgreSQL they are copied
 // into a temporary table first (COPY into a table under row-level security

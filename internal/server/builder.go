@@ -187,7 +187,8 @@ func (s *Server) builderForm(r *http.Request, v *web.BuilderView, bq builderQuer
 	}
 	for _, g := range []string{"g1", "g2"} {
 		if bq.Values[g] != "" {
-			v.Hidden = append(v.Hidden, web.Option{Value: g, Label: bq.Values[g]}, web.Option{Value: g + "v", Label: bq.Values[g+"v"]})
+			v.Hidden = append(v.Hidden, web.Option{Value: g, Label: bq.Values[g]}, web.Option{Value: g + "v", Label: bq.Values[g+"v"]},
+				web.Option{Value: g + "o", Label: bq.Values[g+"o"]})
 		}
 	}
 	if len(bq.Detail.Filter.Groups) > 0 && su != nil {
@@ -199,8 +200,21 @@ func (s *Server) builderForm(r *http.Request, v *web.BuilderView, bq builderQuer
 	}
 }
 
+// The pivot's keys of the groups that are not a value: no value, the
+// values a capped dimension added up, every value (a total). A database
+// text never holds a NUL, so no value is one of them.
+const (
+	noneKey  = "\x00none"
+	otherKey = "\x00other"
+	totalKey = "\x00total"
+)
+
 // groupKey is a drilled group's value as the summary read it (nil: none).
 func groupKey(g postgres.GroupValue) *string {
+	if g.Other {
+		k := otherKey
+		return &k
+	}
 	if g.None {
 		return nil
 	}
@@ -277,6 +291,9 @@ func groupLabel(r *http.Request, su *postgres.BuilderSetup, dim string, key *str
 	if key == nil {
 		return web.T(ctx, "builder.none_value")
 	}
+	if *key == otherKey {
+		return web.T(ctx, "builder.other_value")
+	}
 	if l := postgres.DimensionList(dim); l != 0 {
 		id, _ := strconv.ParseInt(*key, 10, 64)
 		if n := su.Lists.Name(l, id); n != "" {
@@ -302,7 +319,7 @@ func (s *Server) summaryView(r *http.Request, v *web.BuilderView, bq builderQuer
 	ms := bq.Summary.Measures
 	keyOf := func(k *string) string {
 		if k == nil {
-			return "-"
+			return noneKey
 		}
 		return *k
 	}
@@ -313,6 +330,9 @@ func (s *Server) summaryView(r *http.Request, v *web.BuilderView, bq builderQuer
 	order := func(d string, keys []*string) {
 		sort.SliceStable(keys, func(i, j int) bool {
 			a, b := keys[i], keys[j]
+			if other, isOther := a != nil && *a == otherKey, b != nil && *b == otherKey; other || isOther {
+				return !other // the others last
+			}
 			if (a == nil) != (b == nil) {
 				return b == nil
 			}
@@ -329,10 +349,15 @@ func (s *Server) summaryView(r *http.Request, v *web.BuilderView, bq builderQuer
 		})
 	}
 	cells := map[[2]string][]*float64{}
+	otherKeyValue := otherKey
 	var ax [2]axis
+	capped := make([]bool, len(dims))
 	for _, row := range rows {
-		k := [2]string{"*", "*"}
+		k := [2]string{totalKey, totalKey}
 		for i := range dims {
+			if row.Other[i] {
+				row.Keys[i], capped[i] = &otherKeyValue, true
+			}
 			if !row.Total[i] {
 				k[i] = keyOf(row.Keys[i])
 			}
@@ -346,12 +371,22 @@ func (s *Server) summaryView(r *http.Request, v *web.BuilderView, bq builderQuer
 	}
 	for i, d := range dims {
 		order(d, ax[i].keys)
+		if capped[i] {
+			v.Notes = append(v.Notes, web.ReportNote{Key: "builder.note.capped", Arg: web.T(ctx, "builder.dim."+d)})
+		}
 	}
 	drill := func(k [2]string) string {
 		set := []string{"kind", "detail", "dim1", "", "dim2", "", "m", "", "chart", ""}
 		for i, d := range dims {
-			if k[i] != "*" {
-				set = append(set, "g"+strconv.Itoa(i+1), d, "g"+strconv.Itoa(i+1)+"v", k[i])
+			g := "g" + strconv.Itoa(i+1)
+			switch k[i] {
+			case totalKey:
+			case otherKey:
+				set = append(set, g, d, g+"o", "1")
+			case noneKey:
+				set = append(set, g, d, g+"v", "-")
+			default:
+				set = append(set, g, d, g+"v", k[i])
 			}
 		}
 		return "/reports/new?" + bq.encode(set...)
@@ -389,7 +424,7 @@ func (s *Server) summaryView(r *http.Request, v *web.BuilderView, bq builderQuer
 		}
 		chart.Series = []string{web.T(ctx, "builder.measure."+ms[0])}
 		for _, k := range ax[0].keys {
-			key := [2]string{keyOf(k), "*"}
+			key := [2]string{keyOf(k), totalKey}
 			row := []web.StatCell{label(dims[0], k)}
 			for m := range ms {
 				row = append(row, cell(key, m))
@@ -399,7 +434,7 @@ func (s *Server) summaryView(r *http.Request, v *web.BuilderView, bq builderQuer
 		}
 		v.PivotFoot = []web.StatCell{{Kind: web.CellText, Text: web.T(ctx, "reports.total")}}
 		for m := range ms {
-			v.PivotFoot = append(v.PivotFoot, cell([2]string{"*", "*"}, m))
+			v.PivotFoot = append(v.PivotFoot, cell([2]string{totalKey, totalKey}, m))
 		}
 	} else {
 		// Two dimensions: the first measure in the pivot (one column per
@@ -417,16 +452,16 @@ func (s *Server) summaryView(r *http.Request, v *web.BuilderView, bq builderQuer
 				row = append(row, c)
 				g.Values = append(g.Values, chartValue(c))
 			}
-			row = append(row, cell([2]string{keyOf(k0), "*"}, 0))
+			row = append(row, cell([2]string{keyOf(k0), totalKey}, 0))
 			g.URL = row[len(row)-1].URL
 			v.Pivot = append(v.Pivot, row)
 			chart.Groups = append(chart.Groups, g)
 		}
 		v.PivotFoot = []web.StatCell{{Kind: web.CellText, Text: web.T(ctx, "reports.total")}}
 		for _, k1 := range ax[1].keys {
-			v.PivotFoot = append(v.PivotFoot, cell([2]string{"*", keyOf(k1)}, 0))
+			v.PivotFoot = append(v.PivotFoot, cell([2]string{totalKey, keyOf(k1)}, 0))
 		}
-		v.PivotFoot = append(v.PivotFoot, cell([2]string{"*", "*"}, 0))
+		v.PivotFoot = append(v.PivotFoot, cell([2]string{totalKey, totalKey}, 0))
 		v.PivotHead[0] = web.T(ctx, "builder.pivot_corner", web.T(ctx, "builder.dim."+dims[0]), web.T(ctx, "builder.dim."+dims[1]),
 			web.T(ctx, "builder.measure."+ms[0]))
 	}

@@ -80,3 +80,34 @@ func TestBrowserReportBuilder(t *testing.T) {
 		chromedp.WaitVisible("#builder-pivot", chromedp.ByQuery))
 	b.screenshot("builder-summary-phone")
 }
+
+// TestBrowserBuilderSortAndCap: a detail report sorted by lead source and
+// then by days in stage, and a summary by referrer × created week with
+// more referrers and weeks than a summary shows (its Other row and column
+// and the note saying so). Screenshots at 1366 × 900 and 390 × 844.
+func TestBrowserBuilderSortAndCap(t *testing.T) {
+	t.Parallel()
+	f := newReportsFixture(t, Config{})
+	f.referred(t, 57)
+	b := newBrowser(t, f.app)
+	b.login(f.admin)
+	detail := "/reports/new?cols=title,source,referrer,days_in_stage,age&s1=referrer&d1=desc&s2=days_in_stage&d2=desc"
+	b.run(desktop(), chromedp.Navigate(b.url(detail)), chromedp.WaitVisible("#builder-table", chromedp.ByQuery))
+	if !strings.Contains(b.text("#builder-sort-note"), "cannot be sorted") {
+		t.Error("the sort menu does not say which columns cannot be sorted by")
+	}
+	if first := b.text("#builder-table tbody tr:first-child"); !strings.Contains(first, "Ref big") {
+		t.Errorf("sorted by referrer, descending, the first row is %q", first)
+	}
+	b.screenshot("builder-detail-sorted")
+	summary := "/reports/new?kind=summary&dim1=referrer&dim2=created_week&m=count&chart=none"
+	b.run(chromedp.Navigate(b.url(summary)), chromedp.WaitVisible("#builder-pivot", chromedp.ByQuery))
+	if !strings.Contains(b.text("#builder-note"), "Other") || !strings.Contains(strings.ToLower(b.text("#builder-pivot thead")), "other") {
+		t.Error("the capped summary has no Other column or no note")
+	}
+	b.screenshot("builder-summary-capped")
+	b.run(phone(), chromedp.Navigate(b.url(summary)), chromedp.WaitVisible("#builder-pivot", chromedp.ByQuery))
+	b.screenshot("builder-summary-capped-phone")
+	b.run(chromedp.Navigate(b.url(detail)), chromedp.WaitVisible("#builder-table", chromedp.ByQuery))
+	b.screenshot("builder-detail-sorted-phone")
+}

@@ -23,7 +23,7 @@ import (
 var builderParams = []string{"kind", "cols", "s1", "d1", "s2", "d2", "dim1", "dim2", "m", "chart",
 	"state", "owner", "wg", "pending", "last", "status", "source", "reason", "late",
 	"dcol", "dfrom", "dto", "ms", "msfrom", "msto", "vmin", "vmax", "tcol", "tempty", "q",
-	"g1", "g1v", "g2", "g2v"}
+	"g1", "g1v", "g1o", "g2", "g2v", "g2o"}
 
 // Limits of a definition.
 const (
@@ -287,15 +287,17 @@ func parseBuilderQuery(q url.Values, loc *time.Location) builderQuery {
 			f.Text = strings.ToLower(v)
 		}
 	}
-	for _, g := range []string{"g1", "g2"} {
+	for axis, g := range []string{"g1", "g2"} {
 		d := bq.Values[g]
 		if d == "" {
 			continue
 		}
-		v := bq.Values[g+"v"]
+		v, other := bq.Values[g+"v"], bq.Values[g+"o"]
 		switch {
-		case !postgres.IsDimension(d):
+		case !postgres.IsDimension(d) || (other != "" && (other != "1" || v != "")):
 			bad(g, "builder.error.tampered")
+		case other == "1":
+			f.Groups = append(f.Groups, postgres.GroupValue{Dimension: d, Other: true, Axis: axis})
 		case v == "-":
 			f.Groups = append(f.Groups, postgres.GroupValue{Dimension: d, None: true})
 		case v == "" || len(v) > 200:

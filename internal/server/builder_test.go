@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -291,7 +292,7 @@ func TestBuilderBadDefinitions(t *testing.T) {
 	c := f.app.client()
 	c.login(f.admin)
 	for _, q := range []string{
-		"cols=title,p.id%3BDROP+TABLE+projects", "cols=done:abc", "s1=scope", "s1=title&d1=sideways", "kind=summary&dim1=owner_id",
+		"cols=title,p.id%3BDROP+TABLE+projects", "cols=done:abc", "s1=team", "s1=stage_probability", "s1=done:1", "s1=title&d1=sideways", "kind=summary&dim1=owner_id",
 		"kind=summary&m=sum(value_cents)", "kind=summary&dim1=owner&dim2=owner", "vmin=abc", "vmin=10&vmax=5", "dcol=created_at&dfrom=2026-13-40",
 		"dfrom=2026-01-01", "tcol=value&tempty=empty", "owner=999999999", "g1=owner&g1v=x", "state=gone", "kind=pivot",
 	} {
@@ -488,4 +489,102 @@ func TestBuilderSavedReports(t *testing.T) {
 // countNotActive counts u's projects that are not active.
 func countNotActive(t *testing.T, f *reportsFixture, u crm.User) int {
 	return int(scalar[int64](t, f.app, f.admin, `SELECT count(*) FROM projects WHERE owner_id = $1 AND NOT (phase = 'open' AND active_from <= now())`, u.ID))
+}
+
+// TestBuilderSummaryCap: a summary by a dimension with more values than a
+// summary shows lists the largest groups (for periods, the latest), adds
+// the rest up in one Other group that drills down to exactly its projects,
+// says so, and keeps the totals of every project; a two-dimension pivot
+// caps its columns the same way.
+func TestBuilderSummaryCap(t *testing.T) {
+	t.Parallel()
+	f := newReportsFixture(t, Config{})
+	now := time.Now()
+	n := postgres.SummaryRowLimit + 7
+	f.referred(t, n)
+	c := f.app.client()
+	c.login(f.admin)
+	total := scalar[int64](t, f.app, f.admin, `SELECT count(*) FROM projects`)
+	def := url.Values{"kind": {"summary"}, "dim1": {"referrer"}, "m": {"count"}}
+	page := c.get("/reports/new?" + def.Encode())
+	mustStatus(t, page, http.StatusOK, "capped summary")
+	mustContain(t, page.body, `id="builder-note"`, "too many values", "Other")
+	recs := reportCSVRecords(t, c, "/reports/new.csv?"+def.Encode())
+	byLabel := map[string]int64{}
+	for _, r := range recs[1 : len(recs)-1] {
+		byLabel[r[0]], _ = strconv.ParseInt(r[1], 10, 64)
+	}
+	// 50 referrers, the projects without one, and Other.
+	if len(byLabel) != postgres.SummaryRowLimit+2 {
+		t.Fatalf("%d rows, want %d: %v", len(byLabel), postgres.SummaryRowLimit+2, byLabel)
+	}
+	if byLabel["Ref big"] != 3 {
+		t.Errorf("the largest group is not kept: %v", byLabel)
+	}
+	var sum int64
+	for _, v := range byLabel {
+		sum += v
+	}
+	if last, _ := strconv.ParseInt(recs[len(recs)-1][1], 10, 64); last != total || sum != total {
+		t.Errorf("rows add up to %d, total row %d, tenant has %d", sum, last, total)
+	}
+	other := byLabel["Other"]
+	if other != int64(n-3-(postgres.SummaryRowLimit-1)) {
+		t.Errorf("Other counts %d", other)
+	}
+	m := regexp.MustCompile(`<th scope="row">Other</th><td class="num"><a href="([^"]+)">`).FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("no drill-down from Other:\n%s", page.body)
+	}
+	u, _ := url.Parse(html.UnescapeString(m[1]))
+	_, rows := builderCSVRows(t, c, u.Query())
+	if int64(len(rows)) != other {
+		t.Errorf("Other shows %d, its list has %d", other, len(rows))
+	}
+	// A dimension that is not capped has no others.
+	if _, none := builderCSVRows(t, c, url.Values{"g1": {"owner"}, "g1o": {"1"}}); len(none) != 0 {
+		t.Errorf("the others of owner (not capped) list %d projects", len(none))
+	}
+	drill := c.get(html.UnescapeString(m[1]))
+	mustStatus(t, drill, http.StatusOK, "Other's list")
+	mustContain(t, drill.body, `id="builder-drill"`, "Other")
+
+	// Referrer × created week: 50 rows and the 20 latest weeks as columns.
+	def = url.Values{"kind": {"summary"}, "dim1": {"referrer"}, "dim2": {"created_week"}, "m": {"count"}}
+	recs = reportCSVRecords(t, c, "/reports/new.csv?"+def.Encode())
+	head := recs[0]
+	if len(head) != 1+postgres.SummaryColumnLimit+1+1 || head[len(head)-2] != "Other" {
+		t.Fatalf("head %v", head)
+	}
+	weeks := head[1 : 1+postgres.SummaryColumnLimit]
+	if !sort.StringsAreSorted(weeks) || weeks[len(weeks)-1] < now.AddDate(0, 0, -7).Format(time.DateOnly) {
+		t.Errorf("the kept weeks are not the latest: %v", weeks)
+	}
+	foot := recs[len(recs)-1]
+	var cols int64
+	for _, v := range foot[1 : len(foot)-1] {
+		x, _ := strconv.ParseInt(v, 10, 64)
+		cols += x
+	}
+	if g, _ := strconv.ParseInt(foot[len(foot)-1], 10, 64); g != total || cols != total {
+		t.Errorf("columns add up to %d, grand total %d, tenant has %d", cols, g, total)
+	}
+}
+
+// referred adds n projects a week apart, each from its own referrer but
+// the three oldest, which share the largest referrer group ("Ref big").
+func (f *reportsFixture) referred(t *testing.T, n int) {
+	t.Helper()
+	now := time.Now()
+	for i := range n {
+		id := f.app.project(t, f.sam, fmt.Sprintf("Referred %02d", i), now.AddDate(0, 0, -7*i))
+		ref := fmt.Sprintf("Ref %02d", i)
+		if i >= n-3 {
+			ref = "Ref big"
+		}
+		f.app.sql(t, f.admin, func(ctx context.Context, tx *postgres.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE projects SET referrer = $3 WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id, ref)
+			return err
+		})
+	}
 }
