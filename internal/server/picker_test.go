@@ -25,7 +25,7 @@ func newPickerFixture(t *testing.T) *customerFixture {
 // pickButtons are the values of the picker's buttons named name on page.
 func pickButtons(page, name string) []string {
 	var out []string
-	for _, m := range regexp.MustCompile(`name="` + name + `" value="(\d+)"`).FindAllStringSubmatch(page, -1) {
+	for _, m := range regexp.MustCompile(`name="`+name+`" value="(\d+)"`).FindAllStringSubmatch(page, -1) {
 		out = append(out, m[1])
 	}
 	return out
