@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
@@ -24,13 +25,15 @@ type PickerResult struct {
 
 // PickCustomers finds the accounts and contacts the viewer can see
 // (Scope.AccountWhere, Scope.ContactWhere) whose name starts with text
-// (case-insensitive), whose e-mail is text, or, when text is a phone
+// (case-insensitive), or one of whose later words does (for text of three
+// characters or more), whose e-mail is text, or, when text is a phone
 // number being typed, whose normalised phone starts with it (phone.Prefix
-// in the tenant's country). Each of the three lookups is an index range
-// read in order (accounts/contacts_name_prefix_idx, the e-mail and
-// phone_norm indexes) that stops at limit+1 visible rows; the statement is
-// bounded in time as the header search is, so its cost does not grow with
-// the tenant. Text that is empty after trimming finds nothing.
+// in the tenant's country), by name. Each lookup reads an index
+// (accounts/contacts_name_prefix_idx in order, the trigram name indexes,
+// the e-mail and phone_norm indexes) and stops at limit+1 visible rows;
+// the statement is bounded in time as the header search is, so its cost
+// does not grow with the tenant. Text that is empty after trimming finds
+// nothing.
 func (db *DB) PickCustomers(ctx context.Context, v crm.Viewer, text string, limit int) (PickerResult, error) {
 	var out PickerResult
 	text = strings.ToLower(strings.TrimSpace(text))
@@ -47,10 +50,14 @@ func (db *DB) PickCustomers(ctx context.Context, v crm.Viewer, text string, limi
 		if p := phone.Prefix(text, region); p != "" {
 			phonePattern = escapeLike(p) + "%"
 		}
-		if out.Accounts, err = tx.pickAccounts(ctx, scope, escapeLike(text)+"%", text, phonePattern, limit+1); err != nil {
+		m := pickMatch{prefix: escapeLike(text) + "%", email: text, phone: phonePattern}
+		if utf8.RuneCountInString(text) >= 3 { // a trigram
+			m.word = "% " + escapeLike(text) + "%"
+		}
+		if out.Accounts, err = tx.pickAccounts(ctx, scope, m, limit+1); err != nil {
 			return err
 		}
-		out.Contacts, err = tx.pickContacts(ctx, scope, escapeLike(text)+"%", text, phonePattern, limit+1)
+		out.Contacts, err = tx.pickContacts(ctx, scope, m, limit+1)
 		return err
 	})
 	if out.TooSlow {
@@ -59,12 +66,18 @@ func (db *DB) PickCustomers(ctx context.Context, v crm.Viewer, text string, limi
 	return out, err
 }
 
+// pickMatch is what PickCustomers looks for: LIKE patterns of the name's
+// start, a later word's start ("" for none) and the normalised phone's
+// start ("" for none), and the e-mail.
+type pickMatch struct{ prefix, word, phone, email string }
+
 // pickAccounts is the account half of PickCustomers. The visibility
 // predicate sits inside each branch, so that a salesperson's matches are
 // not cut off by other reps' accounts that sort before them.
-func (tx *Tx) pickAccounts(ctx context.Context, scope Scope, prefix, email, phonePattern string, limit int) ([]AccountRow, error) {
-	args := []any{tx.Tenant, prefix, email, phonePattern, limit}
+func (tx *Tx) pickAccounts(ctx context.Context, scope Scope, m pickMatch, limit int) ([]AccountRow, error) {
+	args := []any{tx.Tenant, m.prefix, m.email, m.phone, limit, m.word}
 	byName := scope.AccountWhere("a", &args)
+	byWord := scope.AccountWhere("a", &args)
 	byEmail := scope.AccountWhere("a", &args)
 	byPhone := scope.AccountWhere("a", &args)
 	contacts := scope.ContactWhere("c", &args)
@@ -75,6 +88,8 @@ func (tx *Tx) pickAccounts(ctx context.Context, scope Scope, prefix, email, phon
 		 WHERE a.tenant_id = $1 AND a.id IN (
 		       (SELECT a.id FROM accounts a WHERE a.tenant_id = $1 AND lower(a.name) COLLATE "C" LIKE $2 AND ` + byName + `
 		         ORDER BY lower(a.name) COLLATE "C", a.id LIMIT $5)
+		       UNION ALL
+		       (SELECT a.id FROM accounts a WHERE a.tenant_id = $1 AND $6 <> '' AND lower(a.name) LIKE $6 AND ` + byWord + ` LIMIT $5)
 		       UNION ALL
 		       (SELECT a.id FROM accounts a WHERE a.tenant_id = $1 AND lower(a.email) = $3 AND a.email <> '' AND ` + byEmail + ` LIMIT $5)
 		       UNION ALL
@@ -93,9 +108,10 @@ func (tx *Tx) pickAccounts(ctx context.Context, scope Scope, prefix, email, phon
 
 // pickContacts is the contact half of PickCustomers, each contact with its
 // account's name.
-func (tx *Tx) pickContacts(ctx context.Context, scope Scope, prefix, email, phonePattern string, limit int) ([]ContactHit, error) {
-	args := []any{tx.Tenant, prefix, email, phonePattern, limit}
+func (tx *Tx) pickContacts(ctx context.Context, scope Scope, m pickMatch, limit int) ([]ContactHit, error) {
+	args := []any{tx.Tenant, m.prefix, m.email, m.phone, limit, m.word}
 	byName := scope.ContactWhere("c", &args)
+	byWord := scope.ContactWhere("c", &args)
 	byEmail := scope.ContactWhere("c", &args)
 	byPhone := scope.ContactWhere("c", &args)
 	q := `
@@ -104,6 +120,8 @@ func (tx *Tx) pickContacts(ctx context.Context, scope Scope, prefix, email, phon
 		 WHERE c.tenant_id = $1 AND c.id IN (
 		       (SELECT c.id FROM contacts c WHERE c.tenant_id = $1 AND lower(c.name) COLLATE "C" LIKE $2 AND ` + byName + `
 		         ORDER BY lower(c.name) COLLATE "C", c.id LIMIT $5)
+		       UNION ALL
+		       (SELECT c.id FROM contacts c WHERE c.tenant_id = $1 AND $6 <> '' AND lower(c.name) LIKE $6 AND ` + byWord + ` LIMIT $5)
 		       UNION ALL
 		       (SELECT c.id FROM contacts c WHERE c.tenant_id = $1 AND lower(c.email) = $3 AND c.email <> '' AND ` + byEmail + ` LIMIT $5)
 		       UNION ALL

@@ -12,7 +12,7 @@ import (
 )
 
 // TestPickCustomers: the new-lead picker finds accounts and contacts by
-// the start of their name, an e-mail and a phone typed in national form;
+// the start of their name or of a later word in it, an e-mail and a phone typed in national form;
 // it stops one past its limit; a salesperson finds only the customers of
 // their projects, even when another rep's sort first; another tenant finds
 // nothing. (Running out of time is the header search's bound, tested there.)
@@ -84,11 +84,21 @@ func TestPickCustomers(t *testing.T) {
 	if _, c := names(pick(ann, "olga o", 10)); len(c) != 1 {
 		t.Errorf("Ann, contact name: %v", c)
 	}
+	// A later word's start, from three characters.
+	if a, c := names(pick(ann, "FARM", 10)); len(a) != 1 || len(c) != 0 {
+		t.Errorf("Ann, farm: %v %v", a, c)
+	}
+	if _, c := names(pick(ann, "orr", 10)); len(c) != 1 {
+		t.Errorf("Ann, orr: %v", c)
+	}
+	if a, c := names(pick(ann, "rr", 10)); len(a)+len(c) != 0 {
+		t.Errorf("Ann, rr (inside a word): %v %v", a, c)
+	}
 	// Bob: not Ann's account, contact, phone or e-mail.
 	if a, c := names(pick(bob, "o", 10)); len(a) != 5 || len(c) != 0 {
 		t.Errorf("Bob, o: %v %v", a, c)
 	}
-	for _, text := range []string{"orchard f", "olga", "555 481", "555 222", "farm@example.com", "olga@example.com"} {
+	for _, text := range []string{"orchard f", "farm", "orr", "olga", "555 481", "555 222", "farm@example.com", "olga@example.com"} {
 		if a, c := names(pick(bob, text, 10)); len(a)+len(c) != 0 {
 			t.Errorf("Bob, %q: %v %v", text, a, c)
 		}

@@ -62,7 +62,7 @@ func TestCustomerSearchKeepsToVisibleCustomers(t *testing.T) {
 	for _, q := range []string{"alder", "ann", "al ", "ann@alder.example", "+1 555 481", "+1 (555) 481-0380"} {
 		page := search(bob, q)
 		mustNotContain(t, page, "Alder", "Ann", fmt.Sprint(f.alder), "pick_")
-		mustContain(t, page, "No account or contact you can see starts with that.")
+		mustContain(t, page, "No account or contact you can see matches that.")
 	}
 	mustContain(t, search(ann, "alder"), "Alder Orchard")
 	mustContain(t, search(ann, "+1 (555) 481"), "Al Alder", "Alder Orchard")
