@@ -12,7 +12,7 @@ import (
 )
 
 // TestPickCustomers: the new-lead picker finds accounts and contacts by
-// the start of their name or of a later word in it, an e-mail and a phone typed in national form;
+// the start of their name or of its second word, an e-mail and a phone typed in national form;
 // it stops one past its limit; a salesperson finds only the customers of
 // their projects, even when another rep's sort first; another tenant finds
 // nothing. (Running out of time is the header search's bound, tested there.)
@@ -84,7 +84,7 @@ func TestPickCustomers(t *testing.T) {
 	if _, c := names(pick(ann, "olga o", 10)); len(c) != 1 {
 		t.Errorf("Ann, contact name: %v", c)
 	}
-	// A later word's start, from three characters.
+	// The second word's start; not the inside of a word.
 	if a, c := names(pick(ann, "FARM", 10)); len(a) != 1 || len(c) != 0 {
 		t.Errorf("Ann, farm: %v %v", a, c)
 	}
