@@ -186,12 +186,38 @@ func (v WorkspaceView) FormFor(action string) Form {
 type LeadView struct {
 	Page
 	Form
-	Accounts   []crm.Choice
+	// Account: the existing account chosen for the lead, with its
+	// contacts (Contacts) to pick from; nil while the customer is searched
+	// for or a new account is typed.
+	Account    *AccountRow
 	Contacts   []crm.Choice
+	Picker     PickerView
 	Sources    []crm.Choice
 	Users      []crm.Choice
 	Duplicates []crm.Duplicate
 	OwnerFixed bool // a salesperson's lead is their own
+}
+
+// PickerView is what the new-lead form's customer search found for Query.
+type PickerView struct {
+	Query string
+	// Searched: Query was looked up (an empty query is not).
+	Searched bool
+	Accounts []AccountRow
+	Contacts []PickerContact
+	// More: there are more matches than are shown.
+	More bool
+	// TooSlow: the lookup ran out of its time and found nothing to show.
+	TooSlow bool
+}
+
+// PickerContact is a contact found by the customer search, with its account.
+type PickerContact struct {
+	ID          int64
+	Name        string
+	Email       string
+	Phone       string
+	AccountName string
 }
 
 // AccountsView is the account list and search.
@@ -207,6 +233,7 @@ type AccountRow struct {
 	Name     string
 	Email    string
 	Phone    string
+	Address  string
 	Contacts int
 }
 

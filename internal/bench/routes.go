@@ -54,6 +54,9 @@ var routeCases = []routeCase{
 	{name: "my day", pattern: "/my-day", sales: true, url: fixed("/my-day")},
 	{name: "search (common word)", pattern: "/search", sales: true, url: func(t postgres.RouteTargets) string { return "/search?q=" + url.QueryEscape(t.CommonWord) }},
 	{name: "new lead form", pattern: "/projects/new", sales: true, url: fixed("/projects/new")},
+	{name: "customer picker (common word)", pattern: "/projects/new/customers", sales: true, url: func(t postgres.RouteTargets) string {
+		return "/projects/new/customers?customer_q=" + url.QueryEscape(t.CommonWord)
+	}},
 	{name: "workspace (longest log)", pattern: "/projects/{id}", sales: true, url: func(t postgres.RouteTargets) string { return "/projects/" + id(t.Project) }},
 	{name: "project log", pattern: "/projects/{id}/log", sales: true, url: func(t postgres.RouteTargets) string { return "/projects/" + id(t.Project) + "/log" }},
 	{name: "accounts", pattern: "/accounts", sales: true, url: fixed("/accounts")},

@@ -6,6 +6,7 @@
 package phone
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -25,4 +26,29 @@ func Normal(raw, region string) string {
 		return phonenumbers.Format(n, phonenumbers.E164)
 	}
 	return digits
+}
+
+// Prefix is what a phone search for the typed text looks for at the
+// start of the normalised numbers: the typed digits read as the start of a
+// number in region (with its country code when it has none), "" when the
+// text is not a phone number being typed (letters, fewer than three digits).
+func Prefix(text, region string) string {
+	text = strings.TrimSpace(text)
+	digits := crm.PhoneDigits(text)
+	if len(digits) < 3 || strings.Trim(text, "0123456789+-()./ ") != "" {
+		return ""
+	}
+	if strings.HasPrefix(text, "+") || strings.HasPrefix(text, "00") {
+		return "+" + strings.TrimPrefix(digits, "00")
+	}
+	code := phonenumbers.GetCountryCodeForRegion(strings.ToUpper(region))
+	if code == 0 {
+		return digits
+	}
+	// A national trunk prefix ("0" in most of Europe, "1" in the NANP)
+	// is not part of the E.164 form.
+	if prefix := phonenumbers.GetNddPrefixForRegion(strings.ToUpper(region), true); prefix != "" {
+		digits = strings.TrimPrefix(digits, prefix)
+	}
+	return "+" + strconv.Itoa(code) + digits
 }

@@ -20,3 +20,19 @@ func TestNormal(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefix(t *testing.T) {
+	for _, c := range []struct{ text, region, want string }{
+		{"555 48", "US", "+155548"},
+		{"(555) 481", "US", "+1555481"},
+		{"+44 20", "US", "+4420"},
+		{"030 12", "DE", "+493012"},
+		{"55", "US", ""},
+		{"acme 555", "US", ""},
+		{"5554", "", "5554"},
+	} {
+		if got := Prefix(c.text, c.region); got != c.want {
+			t.Errorf("Prefix(%q, %q) = %q, want %q", c.text, c.region, got, c.want)
+		}
+	}
+}

@@ -30,6 +30,12 @@ type SearchResult struct {
 // lookups (DB.searchRecordsFor, when set, replaces it: tests make it tiny).
 const searchRecordsFor = 150 * time.Millisecond
 
+// SetRecordSearchTime bounds the header search's and the customer
+// picker's account and contact lookups to d instead of searchRecordsFor
+// (zero restores it). Call it before the DB serves requests: for tests on
+// a loaded machine, where the production budget is no promise.
+func (db *DB) SetRecordSearchTime(d time.Duration) { db.searchRecordsFor = d }
+
 // bounded runs fn in a tenant transaction whose statements stop after
 // searchRecordsFor; running out of that time is tooSlow, not an error.
 func (db *DB) bounded(ctx context.Context, v crm.Viewer, fn func(tx *Tx, scope Scope) error) (tooSlow bool, err error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/phone"
 )
 
 // importBatch is how many rows an import resolves and writes at a time.
@@ -389,6 +390,12 @@ func (m *importMatcher) projects(ctx context.Context, rows []crm.ImportRow) ([]c
 // those the viewer may see, and fills in their IDs; a new one gets a
 // placeholder (negative) ID, the same for the rows after it that name it.
 func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) error {
+	// Phone numbers are matched in their normalised form in the tenant's
+	// country, as the duplicate check of a new lead matches them.
+	region, err := m.tx.phoneRegion(ctx)
+	if err != nil {
+		return err
+	}
 	var emails, names, cEmails, phones []string
 	for _, r := range rows {
 		if r.Account.Email != "" {
@@ -399,7 +406,7 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 		if r.Contact.Email != "" {
 			cEmails = append(cEmails, strings.ToLower(r.Contact.Email))
 		}
-		if d := crm.PhoneDigits(r.Contact.Phone); len(d) >= 3 {
+		if d := phone.Normal(r.Contact.Phone, region); d != "" {
 			phones = append(phones, d)
 		}
 	}
@@ -414,7 +421,7 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 		return fmt.Errorf("import accounts: %w", err)
 	}
 	var id, account int64
-	var email, name, phone string
+	var email, name, norm string
 	if _, err := pgx.ForEachRow(q, []any{&id, &email, &name}, func() error {
 		for _, k := range []string{"e:" + email, "n:" + name} {
 			if _, ok := m.accounts[k]; !ok && len(k) > 2 {
@@ -427,11 +434,11 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 	}
 	var vis bool
 	args = []any{tx.Tenant, cEmails, phones}
-	q, err = tx.Query(ctx, `SELECT c.id, c.account_id, lower(c.email), regexp_replace(c.phone, '[^0-9]', '', 'g'), c.name, `+
+	q, err = tx.Query(ctx, `SELECT c.id, c.account_id, lower(c.email), c.phone_norm, c.name, `+
 		m.scope.ContactWhere("c", &args)+`
 		  FROM (SELECT c.id FROM unnest($2::text[]) k(email) JOIN contacts c ON c.tenant_id = $1 AND lower(c.email) = k.email AND c.email <> ''
-		        UNION SELECT c.id FROM unnest($3::text[]) k(digits)
-		          JOIN contacts c ON c.tenant_id = $1 AND regexp_replace(c.phone, '[^0-9]', '', 'g') = k.digits AND c.phone <> '') f
+		        UNION SELECT c.id FROM unnest($3::text[]) k(norm)
+		          JOIN contacts c ON c.tenant_id = $1 AND c.phone_norm = k.norm AND c.phone_norm <> '') f
 		  JOIN contacts c ON c.tenant_id = $1 AND c.id = f.id
 		 ORDER BY c.id`, args...)
 	if err != nil {
@@ -439,8 +446,8 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 	}
 	hidden := map[string]bool{}
 	names2 := map[string]string{}
-	if _, err := pgx.ForEachRow(q, []any{&id, &account, &email, &phone, &name, &vis}, func() error {
-		for _, k := range []string{"e:" + email, "p:" + phone} {
+	if _, err := pgx.ForEachRow(q, []any{&id, &account, &email, &norm, &name, &vis}, func() error {
+		for _, k := range []string{"e:" + email, "p:" + norm} {
 			if len(k) <= 2 {
 				continue
 			}
@@ -467,7 +474,7 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 			if r.Contact.Email != "" {
 				keys = append(keys, "e:"+strings.ToLower(r.Contact.Email))
 			}
-			if d := crm.PhoneDigits(r.Contact.Phone); len(d) >= 3 {
+			if d := phone.Normal(r.Contact.Phone, region); d != "" {
 				keys = append(keys, "p:"+d)
 			}
 			for _, k := range keys {
@@ -520,7 +527,7 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 				if r.Contact.Email != "" {
 					m.contacts["e:"+strings.ToLower(r.Contact.Email)] = ref
 				}
-				if d := crm.PhoneDigits(r.Contact.Phone); len(d) >= 3 {
+				if d := phone.Normal(r.Contact.Phone, region); d != "" {
 					m.contacts["p:"+d] = ref
 				}
 			}

@@ -278,3 +278,44 @@ func TestImportUndo(t *testing.T) {
 		t.Errorf("undo twice: %v", err)
 	}
 }
+
+// TestImportMatchesContactsByNormalisedPhone: a contact imported with its
+// number in national form is the existing contact with that number in
+// international form, as the duplicate check of a new lead finds it.
+func TestImportMatchesContactsByNormalisedPhone(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	admin := db.Tenant(t, "Phones")
+	v := crm.Viewer{TenantID: admin.TenantID, UserID: admin.ID, Role: admin.Role}
+	if err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE tenants SET country = 'US' WHERE id = $1`, tx.Tenant)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Refresh(ctx, admin.TenantID); err != nil {
+		t.Fatal(err)
+	}
+	lead := db.LeadForm(t, pgtest.ActorOf(admin), crm.LeadForm{Title: "First roof", Value: "1",
+		Account: crm.Account{Name: "Garcia household"}, Contact: crm.Contact{Name: "Maria Garcia", Phone: "+1 555 481 0380"}})
+	file := "title,account,contact,contact_phone,value\nSecond roof,Garcia household,Maria Garcia,(555) 481-0380,100\n"
+	p, err := db.PreviewImport(ctx, v, readImport(t, db, v, file, true).next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Duplicates) != 1 || p.Duplicates[0].Match != crm.MatchPhone {
+		t.Fatalf("the existing contact is not found by its number: %+v", p.Duplicates)
+	}
+	id, err := db.CreateImport(ctx, v, "deals.csv", int64(len(file)), nil, nil, postgres.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := commit(t, db, v, id, readImport(t, db, v, file, true), false, nil); err != nil || res.Created != 1 {
+		t.Fatalf("commit: %+v %v", res, err)
+	}
+	got := exported(t, db, v)
+	if got["Second roof"].ContactID != got["First roof"].ContactID || got["First roof"].ID != lead {
+		t.Errorf("the imported project's contact %d, want the existing %d", got["Second roof"].ContactID, got["First roof"].ContactID)
+	}
+}

@@ -100,8 +100,10 @@ func (db *DB) CreateLead(ctx context.Context, v crm.Viewer, email, phone string,
 	return id, err
 }
 
-// duplicates finds contacts with the same e-mail (case-insensitive) or the
-// same normalised phone number (phone.Normal, an index lookup). Those the viewer cannot see (Scope.ContactWhere) come
+// duplicates finds contacts with the same e-mail (case-insensitive: the
+// email_key column, which unlike lower(email) an index can answer under
+// row-level security) or the same normalised phone number (phone.Normal),
+// each an index lookup. Those the viewer cannot see (Scope.ContactWhere) come
 // back Hidden, with nothing of them but what matched: their names and IDs
 // do not leave the database.
 func (tx *Tx) duplicates(ctx context.Context, scope Scope, email, phone string) ([]crm.Duplicate, error) {
@@ -123,8 +125,8 @@ func (tx *Tx) duplicates(ctx context.Context, scope Scope, email, phone string) 
 		               CASE WHEN $2 <> '' AND lower(c.email) = $2 THEN $4 ELSE $5 END AS match, `+visible+` AS visible
 		          FROM contacts c JOIN accounts a ON a.tenant_id = $1 AND a.id = c.account_id
 		         WHERE c.tenant_id = $1
-		           AND (($2 <> '' AND lower(c.email) = $2 AND c.email <> '')
-		             OR ($3 <> '' AND c.phone_norm <> '' AND c.phone_norm = $3))) d
+		           AND ((c.email_key = lower($2) AND c.email_key <> '')
+		             OR (c.phone_norm = $3 AND c.phone_norm <> ''))) d
 		 ORDER BY d.visible DESC, d.id LIMIT 10`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find duplicates: %w", err)

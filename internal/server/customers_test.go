@@ -170,14 +170,15 @@ func TestAccountListAndLeadPickerKeepToVisibleCustomers(t *testing.T) {
 	mustNotContain(t, bob.get("/accounts?q=alder").body, "Alder Orchard", f.alderURL)
 	mustNotContain(t, bob.get("/accounts?q=ann%40alder").body, "Alder Orchard")
 	mustContain(t, bob.get("/accounts?q=birch").body, "Birch Dairy")
-	picker := bob.get("/projects/new").body
-	mustContain(t, selectNamed(t, picker, "account_id"), fmt.Sprintf(`<option value="%d">Birch Dairy</option>`, f.birch))
-	mustNotContain(t, picker, "Alder Orchard")
-	mustNotContain(t, selectNamed(t, picker, "account_id"), fmt.Sprintf(`<option value="%d"`, f.alder))
-	// Asking for Ann's account in the URL lists none of its contacts.
-	picker = bob.get(fmt.Sprintf("/projects/new?account=%d", f.alder)).body
-	mustNotContain(t, picker, "Ann Alder", "Alder Orchard")
-	mustNotContain(t, selectNamed(t, picker, "contact_id"), fmt.Sprintf(`<option value="%d"`, f.annAlder))
+	picker := bob.get("/projects/new/customers?customer_q=b").body
+	mustContain(t, picker, "Birch Dairy", fmt.Sprintf(`name="pick_account" value="%d"`, f.birch))
+	mustNotContain(t, bob.get("/projects/new/customers?customer_q=a").body, "Alder Orchard", fmt.Sprintf(`value="%d"`, f.alder))
+	// Asking for Ann's account in the URL is not found; Bob's own lists its contacts.
+	if res := bob.get(fmt.Sprintf("/projects/new?account=%d", f.alder)); res.status != http.StatusNotFound {
+		t.Errorf("the form on Ann's account for Bob: %d, want 404", res.status)
+	} else {
+		mustNotContain(t, res.body, "Ann Alder", "Alder Orchard")
+	}
 	mustContain(t, selectNamed(t, bob.get(fmt.Sprintf("/projects/new?account=%d", f.birch)).body, "contact_id"), "Bo Birch")
 	// Nor does a lead attach Ann's account or contact.
 	for _, form := range []url.Values{

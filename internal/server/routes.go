@@ -111,6 +111,7 @@ var routeTable = []route{
 	// Projects (visibility is decided per project: 404 outside it), leads, accounts and contacts.
 	{"GET", "/projects/new", AnyUser, (*Server).handleNewLeadPage},
 	{"POST", "/projects/new", AnyUser, (*Server).handleNewLead},
+	{"GET", "/projects/new/customers", AnyUser, (*Server).handleCustomerSearch},
 	{"GET", "/projects/{id}", AnyUser, (*Server).handleWorkspace},
 	{"POST", "/projects/{id}", AnyUser, (*Server).handleDetails},
 	{"POST", "/projects/{id}/milestones/{milestoneID}/complete", AnyUser, (*Server).handleComplete},
