@@ -27,3 +27,17 @@ type ImportRow struct {
 	Note       string // the "imported fields" note, "" for none
 	Errors     []RowError
 }
+
+// RecordRow is one row of an imported accounts or contacts file: the
+// account (an accounts file) or the contact and its account as the file
+// names it (a contacts file), which the database matches or creates.
+type RecordRow struct {
+	Line       int
+	ExternalID string // the record's ID in the system it came from; "" for none
+	Account    Account
+	// AccountRef is the contact's account by its ID in the file (its
+	// external ID, or its Pipewell ID); "" for none.
+	AccountRef string
+	Contact    Contact
+	Errors     []RowError
+}
