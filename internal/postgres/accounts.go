@@ -200,24 +200,35 @@ func (db *DB) SaveAccount(ctx context.Context, a crm.Actor, id int64, decide Dec
 			return fmt.Errorf("lock account %d: %w", id, translate(err))
 		}
 		e, err := decide(old)
-		if err != nil || len(e.Changes) == 0 {
-			return err
-		}
-		n := e.Account
-		norm, err := tx.normalPhone(ctx, n.Phone)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET name = $3, email = $4, phone = $5, address = $6, phone_norm = $7 WHERE tenant_id = $1 AND id = $2`,
-			tx.Tenant, id, n.Name, n.Email, n.Phone, n.Address, norm); err != nil {
-			return fmt.Errorf("update account %d: %w", id, err)
-		}
-		if err := tx.recordCustomerChange(ctx, a.Viewer.UserID, "account", id, e.Changes, e.Log(a.Viewer.UserID, a.Now)); err != nil {
-			return err
-		}
-		return tx.deriveWhere(ctx, "p.account_id = $3", id)
+		return tx.applyAccountEdit(ctx, a, id, e)
 	})
 	return id, err
+}
+
+// applyAccountEdit writes a decided change of the account id, locked by
+// the caller: its fields with the phone's normalised form, the record of
+// the change, and the derived data of its projects. An edit without
+// changes writes nothing.
+func (tx *Tx) applyAccountEdit(ctx context.Context, a crm.Actor, id int64, e crm.AccountEdit) error {
+	if len(e.Changes) == 0 {
+		return nil
+	}
+	n := e.Account
+	norm, err := tx.normalPhone(ctx, n.Phone)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE accounts SET name = $3, email = $4, phone = $5, address = $6, phone_norm = $7 WHERE tenant_id = $1 AND id = $2`,
+		tx.Tenant, id, n.Name, n.Email, n.Phone, n.Address, norm); err != nil {
+		return fmt.Errorf("update account %d: %w", id, err)
+	}
+	if err := tx.recordCustomerChange(ctx, a.Viewer.UserID, "account", id, e.Changes, e.Log(a.Viewer.UserID, a.Now)); err != nil {
+		return err
+	}
+	return tx.deriveWhere(ctx, "p.account_id = $3", id)
 }
 
 // ContactPage is a contact, its account and the projects the viewer can see.
@@ -304,23 +315,32 @@ func (db *DB) SaveContact(ctx context.Context, a crm.Actor, id int64, decide Dec
 			return fmt.Errorf("lock contact %d: %w", id, translate(err))
 		}
 		e, err := decide(old)
-		if err != nil || len(e.Changes) == 0 {
-			return err
-		}
-		n := e.Contact
-		norm, err := tx.normalPhone(ctx, n.Phone)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE contacts SET name = $3, email = $4, phone = $5, phone_norm = $6 WHERE tenant_id = $1 AND id = $2`,
-			tx.Tenant, id, n.Name, n.Email, n.Phone, norm); err != nil {
-			return fmt.Errorf("update contact %d: %w", id, err)
-		}
-		if err := tx.recordCustomerChange(ctx, a.Viewer.UserID, "contact", id, e.Changes, e.Log(a.Viewer.UserID, a.Now)); err != nil {
-			return err
-		}
-		return tx.deriveWhere(ctx, "p.contact_id = $3", id)
+		return tx.applyContactEdit(ctx, a, id, e)
 	})
+}
+
+// applyContactEdit writes a decided change of the contact id, locked by
+// the caller, as applyAccountEdit writes an account's.
+func (tx *Tx) applyContactEdit(ctx context.Context, a crm.Actor, id int64, e crm.ContactEdit) error {
+	if len(e.Changes) == 0 {
+		return nil
+	}
+	n := e.Contact
+	norm, err := tx.normalPhone(ctx, n.Phone)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE contacts SET name = $3, email = $4, phone = $5, phone_norm = $6 WHERE tenant_id = $1 AND id = $2`,
+		tx.Tenant, id, n.Name, n.Email, n.Phone, norm); err != nil {
+		return fmt.Errorf("update contact %d: %w", id, err)
+	}
+	if err := tx.recordCustomerChange(ctx, a.Viewer.UserID, "contact", id, e.Changes, e.Log(a.Viewer.UserID, a.Now)); err != nil {
+		return err
+	}
+	return tx.deriveWhere(ctx, "p.contact_id = $3", id)
 }
 
 // recordCustomerChange writes the record of a change to an account or
