@@ -71,19 +71,19 @@ type ImportError struct {
 
 // ImportPreviewRow is one row as it would be written, in display form.
 type ImportPreviewRow struct {
-	Line        int
-	Action      string // "create", "update", "skip"
-	Title       string
+	Line   int
+	Action string // "create", "update", "skip"
+	Title  string
 	// An account's or contact's row: its name, e-mail, phone and address
 	// (an account's), and Account (a contact's account as the file names it).
 	Name, Email, Phone, Address string
-	Account     string
-	Contact     string
-	Owner       string
-	Value       int64
-	State       string
-	CreatedAt   time.Time
-	Completions int
+	Account                     string
+	Contact                     string
+	Owner                       string
+	Value                       int64
+	State                       string
+	CreatedAt                   time.Time
+	Completions                 int
 }
 
 // ImportDuplicateLine is a row whose contact is already known.
