@@ -40,6 +40,8 @@ const (
 	MsgRowHiddenRecord    = "import.row.hidden_record"    // matches a record the importer cannot see
 	MsgRowUnknownAccount  = "import.row.unknown_account"  // the contact's account is not found, and is not to be created
 	MsgRowDuplicateRecord = "import.row.duplicate_record" // |line: the same record as an earlier row
+	// MsgImportUndoRecords: a record of the import changed since, or is used.
+	MsgImportUndoRecords = "import.undo_changed_records"
 )
 
 // RecordsImport is how an accounts or contacts file is read and written:
@@ -744,7 +746,7 @@ func (m *recordMatcher) queueKeep(b *pgx.Batch, table string, id int64, ext stri
 // UndoRecordsImport removes the accounts and contacts a finished records
 // import created, while nothing has changed on them since: no project or
 // other contact uses them and no one edited them (a field error
-// MsgImportUndoChanged otherwise). An import that updated existing
+// MsgImportUndoRecords otherwise). An import that updated existing
 // records cannot be undone (MsgImportUndoUpdated).
 func (db *DB) UndoRecordsImport(ctx context.Context, v crm.Viewer, id int64) error {
 	return db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
@@ -786,7 +788,7 @@ func (db *DB) UndoRecordsImport(ctx context.Context, v crm.Viewer, id int64) err
 			return fmt.Errorf("undo import %d: %w", id, err)
 		}
 		if changed {
-			return crm.FieldError("", MsgImportUndoChanged)
+			return crm.FieldError("", MsgImportUndoRecords)
 		}
 		b := &pgx.Batch{}
 		b.Queue(`DELETE FROM contacts WHERE tenant_id = $1 AND import_id = $2`, tx.Tenant, id)
