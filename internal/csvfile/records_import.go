@@ -82,7 +82,7 @@ var recordAliases = map[Kind]map[Field][]string{
 		FieldName:       {"name", "Full Name", "Person - Name", "Name", "Contact Name", "Contact: Full Name"},
 		FieldFirstName:  {"First Name", "Person - First name", "FirstName"},
 		FieldLastName:   {"Last Name", "Person - Last name", "LastName"},
-		FieldEmail: {"email", "Email", "Person - Email", "Email address", "Person - Email - Work", "Contact email"},
+		FieldEmail:      {"email", "Email", "Person - Email", "Email address", "Person - Email - Work", "Contact email"},
 		FieldPhone: {"phone", "Phone Number", "Phone", "Person - Phone", "Person - Phone - Work", "Mobile Phone Number",
 			"Mobile", "MobilePhone"},
 		FieldAccountID: {"account_id", "Associated Company ID", "Associated Company IDs", "Primary Associated Company ID",

@@ -27,8 +27,7 @@ import (
 //
 // A match with a record the importer may not see is a row error saying no
 // more than that. An update changes the fields the file has, written as
-// the account and contact pages write them (applyAccountEdit,
-// applyContactEdit); a new record is written as every import writes its
+// the account and contact pages write them (applyCustomerEdits); a new record is written as every import writes its
 // records (LoadRows), with the import's ID so that it can be undone.
 
 // RecordRows yields the rows of an accounts or contacts file one at a
@@ -649,6 +648,7 @@ func (m *recordMatcher) update(ctx context.Context, batch []crm.RecordRow, found
 	}
 	actor := crm.Actor{Viewer: m.v, Now: time.Now(), Loc: tx.loc}
 	b := &pgx.Batch{}
+	var edits []customerEdit
 	if m.w.Kind == "accounts" {
 		old := map[int64]crm.Account{}
 		q, err := tx.Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.tenant_id = $1 AND a.id = ANY($2) ORDER BY a.id FOR UPDATE`, tx.Tenant, ids)
@@ -682,10 +682,11 @@ func (m *recordMatcher) update(ctx context.Context, batch []crm.RecordRow, found
 			if err != nil {
 				return fmt.Errorf("line %d: %w", r.Line, err)
 			}
-			if err := tx.applyAccountEdit(ctx, actor, o.ID, e); err != nil {
-				return err
-			}
+			edits = append(edits, accountEditOf(actor, o.ID, e))
 			m.queueKeep(b, "accounts", o.ID, r.ExternalID, found[i].ownID, r.Account.CreatedAt)
+		}
+		if err := tx.applyCustomerEdits(ctx, m.v.UserID, "account", edits); err != nil {
+			return err
 		}
 	} else {
 		old := map[int64]crm.Contact{}
@@ -717,10 +718,11 @@ func (m *recordMatcher) update(ctx context.Context, batch []crm.RecordRow, found
 			if err != nil {
 				return fmt.Errorf("line %d: %w", r.Line, err)
 			}
-			if err := tx.applyContactEdit(ctx, actor, o.ID, e); err != nil {
-				return err
-			}
+			edits = append(edits, contactEditOf(actor, o.ID, e))
 			m.queueKeep(b, "contacts", o.ID, r.ExternalID, found[i].ownID, r.Contact.CreatedAt)
+		}
+		if err := tx.applyCustomerEdits(ctx, m.v.UserID, "contact", edits); err != nil {
+			return err
 		}
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
