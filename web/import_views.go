@@ -6,7 +6,7 @@ import "time"
 // recent imports, the exports.
 type ImportHomeView struct {
 	AdminPage
-	Form    Form // file, encoding, comma, date_order
+	Form    Form // file, kind, encoding, comma
 	Imports []ImportLine
 	MaxMB   int
 	Exports bool // the viewer may export everything (an admin)
@@ -15,6 +15,7 @@ type ImportHomeView struct {
 // ImportLine is one recent import in the list.
 type ImportLine struct {
 	ID        int64
+	Kind      string // projects, accounts, contacts
 	FileName  string
 	State     string // postgres.Import* states
 	By        string
@@ -34,7 +35,7 @@ type ImportLine struct {
 type ImportView struct {
 	AdminPage
 	ImportLine
-	Form     Form // col.N (the field of each column), create_sources, valid_only, date_order, mapping_name, saved
+	Form     Form // col.N (the field of each column), create_sources, create_accounts, valid_only, date_order, mapping_name, saved
 	Columns  []ImportColumn
 	Fields   []Option // every field a column can be read as
 	Saved    []Option // saved mappings
@@ -70,16 +71,19 @@ type ImportError struct {
 
 // ImportPreviewRow is one row as it would be written, in display form.
 type ImportPreviewRow struct {
-	Line        int
-	Action      string // "create", "update", "skip"
-	Title       string
-	Account     string
-	Contact     string
-	Owner       string
-	Value       int64
-	State       string
-	CreatedAt   time.Time
-	Completions int
+	Line   int
+	Action string // "create", "update", "skip"
+	Title  string
+	// An account's or contact's row: its name, e-mail, phone and address
+	// (an account's), and Account (a contact's account as the file names it).
+	Name, Email, Phone, Address string
+	Account                     string
+	Contact                     string
+	Owner                       string
+	Value                       int64
+	State                       string
+	CreatedAt                   time.Time
+	Completions                 int
 }
 
 // ImportDuplicateLine is a row whose contact is already known.

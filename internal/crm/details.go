@@ -176,6 +176,9 @@ type Account struct {
 	Address   string
 	CreatedAt time.Time
 	CreatedBy UserID // 0: not known (seeded, imported, or older than the column)
+	// ExternalID is the account's ID in the system (or the tenant) an
+	// import brought it from; "" for none.
+	ExternalID string
 }
 
 // Contact is a person at an account.
@@ -187,6 +190,8 @@ type Contact struct {
 	Phone     string
 	CreatedAt time.Time
 	CreatedBy UserID // 0: not known
+	// ExternalID is the contact's ID where an import brought it from.
+	ExternalID string
 }
 
 // CheckOptionalEmail validates an e-mail field that may be empty.

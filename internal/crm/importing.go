@@ -65,3 +65,17 @@ func ImportedChanges(was, now Project, fields map[string]bool) []LogEntry {
 	}
 	return out
 }
+
+// RecordRow is one row of an imported accounts or contacts file: the
+// account (an accounts file) or the contact and its account as the file
+// names it (a contacts file), which the database matches or creates.
+type RecordRow struct {
+	Line       int
+	ExternalID string // the record's ID in the system it came from; "" for none
+	Account    Account
+	// AccountRef is the contact's account by its ID in the file (its
+	// external ID, or its Pipewell ID); "" for none.
+	AccountRef string
+	Contact    Contact
+	Errors     []RowError
+}

@@ -168,11 +168,17 @@ func Suggest(header []string, defs []crm.MilestoneDef) Mapping {
 	for _, d := range defs {
 		byName[fold(d.Name)] = d.ID
 	}
+	return pick(header, func(h string) (Field, int) { return suggestOne(h, byName) })
+}
+
+// pick gives each field the column of header with its best-ranked name
+// (by one), of those the first.
+func pick(header []string, one func(string) (Field, int)) Mapping {
 	m := make(Mapping, len(header))
 	best := map[Field]int{} // field → column
 	ranks := make([]int, len(header))
 	for i, h := range header {
-		f, rank := suggestOne(h, byName)
+		f, rank := one(h)
 		if f == FieldIgnore {
 			continue
 		}

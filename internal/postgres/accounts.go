@@ -200,24 +200,76 @@ func (db *DB) SaveAccount(ctx context.Context, a crm.Actor, id int64, decide Dec
 			return fmt.Errorf("lock account %d: %w", id, translate(err))
 		}
 		e, err := decide(old)
-		if err != nil || len(e.Changes) == 0 {
-			return err
-		}
-		n := e.Account
-		norm, err := tx.normalPhone(ctx, n.Phone)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET name = $3, email = $4, phone = $5, address = $6, phone_norm = $7 WHERE tenant_id = $1 AND id = $2`,
-			tx.Tenant, id, n.Name, n.Email, n.Phone, n.Address, norm); err != nil {
-			return fmt.Errorf("update account %d: %w", id, err)
-		}
-		if err := tx.recordCustomerChange(ctx, a.Viewer.UserID, "account", id, e.Changes, e.Log(a.Viewer.UserID, a.Now)); err != nil {
-			return err
-		}
-		return tx.deriveWhere(ctx, "p.account_id = $3", id)
+		return tx.applyAccountEdit(ctx, a, id, e)
 	})
 	return id, err
+}
+
+// applyAccountEdit writes a decided change of the account id, locked by
+// the caller (applyCustomerEdits).
+func (tx *Tx) applyAccountEdit(ctx context.Context, a crm.Actor, id int64, e crm.AccountEdit) error {
+	return tx.applyCustomerEdits(ctx, a.Viewer.UserID, "account", []customerEdit{accountEditOf(a, id, e)})
+}
+
+// customerEdit is a decided change of one account or contact: its ID, the
+// fields that change with their log entries, and its values after.
+type customerEdit struct {
+	ID                          int64
+	Changes                     []crm.FieldChange
+	Log                         []crm.LogEntry
+	Name, Email, Phone, Address string
+}
+
+func accountEditOf(a crm.Actor, id int64, e crm.AccountEdit) customerEdit {
+	n := e.Account
+	return customerEdit{ID: id, Changes: e.Changes, Log: e.Log(a.Viewer.UserID, a.Now), Name: n.Name, Email: n.Email, Phone: n.Phone,
+		Address: n.Address}
+}
+
+func contactEditOf(a crm.Actor, id int64, e crm.ContactEdit) customerEdit {
+	n := e.Contact
+	return customerEdit{ID: id, Changes: e.Changes, Log: e.Log(a.Viewer.UserID, a.Now), Name: n.Name, Email: n.Email, Phone: n.Phone}
+}
+
+// applyCustomerEdits writes decided changes of accounts (entity "account")
+// or contacts ("contact"), locked by the caller, by by: their fields with
+// the phone's normalised form, the record of each change, and the derived
+// data of their projects (the customer name shown and searched). An edit
+// without changes writes nothing. Many edits take a few round trips, not a
+// few per edit.
+func (tx *Tx) applyCustomerEdits(ctx context.Context, by crm.UserID, entity string, edits []customerEdit) error {
+	b := &pgx.Batch{}
+	var ids []int64
+	for _, e := range edits {
+		if len(e.Changes) == 0 {
+			continue
+		}
+		norm, err := tx.normalPhone(ctx, e.Phone)
+		if err != nil {
+			return err
+		}
+		if entity == "account" {
+			b.Queue(`UPDATE accounts SET name = $3, email = $4, phone = $5, address = $6, phone_norm = $7 WHERE tenant_id = $1 AND id = $2`,
+				tx.Tenant, e.ID, e.Name, e.Email, e.Phone, e.Address, norm)
+		} else {
+			b.Queue(`UPDATE contacts SET name = $3, email = $4, phone = $5, phone_norm = $6 WHERE tenant_id = $1 AND id = $2`,
+				tx.Tenant, e.ID, e.Name, e.Email, e.Phone, norm)
+		}
+		ids = append(ids, e.ID)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("update %s: %w", entity, err)
+	}
+	if err := tx.recordCustomerChanges(ctx, by, entity, edits); err != nil {
+		return err
+	}
+	return tx.deriveWhere(ctx, "p."+entity+"_id = ANY($3)", ids)
 }
 
 // ContactPage is a contact, its account and the projects the viewer can see.
@@ -304,38 +356,38 @@ func (db *DB) SaveContact(ctx context.Context, a crm.Actor, id int64, decide Dec
 			return fmt.Errorf("lock contact %d: %w", id, translate(err))
 		}
 		e, err := decide(old)
-		if err != nil || len(e.Changes) == 0 {
-			return err
-		}
-		n := e.Contact
-		norm, err := tx.normalPhone(ctx, n.Phone)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE contacts SET name = $3, email = $4, phone = $5, phone_norm = $6 WHERE tenant_id = $1 AND id = $2`,
-			tx.Tenant, id, n.Name, n.Email, n.Phone, norm); err != nil {
-			return fmt.Errorf("update contact %d: %w", id, err)
-		}
-		if err := tx.recordCustomerChange(ctx, a.Viewer.UserID, "contact", id, e.Changes, e.Log(a.Viewer.UserID, a.Now)); err != nil {
-			return err
-		}
-		return tx.deriveWhere(ctx, "p.contact_id = $3", id)
+		return tx.applyContactEdit(ctx, a, id, e)
 	})
 }
 
-// recordCustomerChange writes the record of a change to an account or
-// contact (entity): the log entries on every project linked to it, all of
-// them and not only those the editor can see (the change shows on each),
-// and one audit entry per changed field, which is the record of a change
-// to an account or contact no project links to.
-func (tx *Tx) recordCustomerChange(ctx context.Context, by crm.UserID, entity string, id int64, changes []crm.FieldChange, log []crm.LogEntry) error {
-	if err := tx.linkedLog(ctx, "p."+entity+"_id", id, log); err != nil {
+// applyContactEdit writes a decided change of the contact id, locked by
+// the caller (applyCustomerEdits).
+func (tx *Tx) applyContactEdit(ctx context.Context, a crm.Actor, id int64, e crm.ContactEdit) error {
+	return tx.applyCustomerEdits(ctx, a.Viewer.UserID, "contact", []customerEdit{contactEditOf(a, id, e)})
+}
+
+// recordCustomerChanges writes the record of changes to accounts or
+// contacts (entity): the log entries on every project linked to each, all
+// of them and not only those the editor can see (the change shows on
+// each), and one audit entry per changed field, which is the record of a
+// change to an account or contact no project links to.
+func (tx *Tx) recordCustomerChanges(ctx context.Context, by crm.UserID, entity string, edits []customerEdit) error {
+	logs := make(map[int64][]crm.LogEntry, len(edits))
+	b := &pgx.Batch{}
+	for _, e := range edits {
+		logs[e.ID] = append(logs[e.ID], e.Log...)
+		for _, c := range e.Changes {
+			tx.queueAudit(b, by, entity, e.ID, c.Field, c.Old, c.New)
+		}
+	}
+	if err := tx.linkedLog(ctx, "p."+entity+"_id", logs); err != nil {
 		return fmt.Errorf("log %s change: %w", entity, err)
 	}
-	for _, c := range changes {
-		if err := tx.audit(ctx, by, entity, id, c.Field, c.Old, c.New); err != nil {
-			return err
-		}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("audit %s changes: %w", entity, err)
 	}
 	return nil
 }

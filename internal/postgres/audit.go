@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
 )
 
@@ -14,15 +15,21 @@ import (
 // makes it, so the change and its record commit together or not at all:
 // admin changes, and changes to accounts and contacts.
 func (tx *Tx) audit(ctx context.Context, actor crm.UserID, entity string, entityID int64, action, old, new string) error {
-	_, err := tx.Exec(ctx, `
-		INSERT INTO audit_log (tenant_id, user_id, entity, entity_id, action, old_value, new_value)
-		VALUES ($1, NULLIF($2, 0), $3, NULLIF($4, 0), $5, $6, $7)`,
-		tx.Tenant, actor, entity, entityID, action, old, new)
+	_, err := tx.Exec(ctx, auditInsert, tx.Tenant, actor, entity, entityID, action, old, new)
 	if err != nil {
 		return fmt.Errorf("audit %s %s: %w", entity, action, err)
 	}
 	return nil
 }
+
+// queueAudit is audit queued on b, for many changes in one round trip.
+func (tx *Tx) queueAudit(b *pgx.Batch, actor crm.UserID, entity string, entityID int64, action, old, new string) {
+	b.Queue(auditInsert, tx.Tenant, actor, entity, entityID, action, old, new)
+}
+
+const auditInsert = `
+		INSERT INTO audit_log (tenant_id, user_id, entity, entity_id, action, old_value, new_value)
+		VALUES ($1, NULLIF($2, 0), $3, NULLIF($4, 0), $5, $6, $7)`
 
 // auditDiff records one entry per changed field of an entity: action is the
 // field name, old and new its values.

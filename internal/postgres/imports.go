@@ -28,6 +28,9 @@ type ImportOptions struct {
 	Comma         string `json:"comma,omitempty"`
 	DateOrder     string `json:"date_order,omitempty"`
 	CreateSources bool   `json:"create_sources,omitempty"`
+	// CreateAccounts: a contacts file's accounts that are not found are
+	// created (else such a row is refused).
+	CreateAccounts bool `json:"create_accounts,omitempty"`
 	// ValidOnly writes the valid rows and gives the rejected ones back as a
 	// file; otherwise any error leaves everything unwritten.
 	ValidOnly bool `json:"valid_only,omitempty"`
@@ -136,6 +139,12 @@ func scanImport(row pgx.Row, im *Import) error {
 // CreateImport records an uploaded projects file with its header and the
 // suggested mapping; it returns the import's ID.
 func (db *DB) CreateImport(ctx context.Context, v crm.Viewer, fileName string, size int64, header, mapping []string, opt ImportOptions) (int64, error) {
+	return db.CreateImportOf(ctx, v, "projects", fileName, size, header, mapping, opt)
+}
+
+// CreateImportOf records an uploaded file of kind (projects, accounts or
+// contacts) with its header and the suggested mapping, like CreateImport.
+func (db *DB) CreateImportOf(ctx context.Context, v crm.Viewer, kind, fileName string, size int64, header, mapping []string, opt ImportOptions) (int64, error) {
 	var id int64
 	if header == nil {
 		header = []string{}
@@ -144,8 +153,8 @@ func (db *DB) CreateImport(ctx context.Context, v crm.Viewer, fileName string, s
 		mapping = []string{}
 	}
 	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `INSERT INTO imports (tenant_id, file_name, file_bytes, header, mapping, options, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, tx.Tenant, fileName, size, header, mapping, opt, v.UserID).Scan(&id)
+		return tx.QueryRow(ctx, `INSERT INTO imports (tenant_id, kind, file_name, file_bytes, header, mapping, options, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, tx.Tenant, kind, fileName, size, header, mapping, opt, v.UserID).Scan(&id)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("create import: %w", translate(err))
@@ -275,11 +284,12 @@ type ImportMapping struct {
 	Columns map[string]string
 }
 
-// SaveImportMapping saves (or replaces) the tenant's mapping called name.
-func (db *DB) SaveImportMapping(ctx context.Context, v crm.Viewer, name string, columns map[string]string) error {
+// SaveImportMapping saves (or replaces) the tenant's mapping of a kind of
+// file (projects, accounts, contacts) called name.
+func (db *DB) SaveImportMapping(ctx context.Context, v crm.Viewer, kind, name string, columns map[string]string) error {
 	return db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO import_mappings (tenant_id, name, columns, created_by) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (tenant_id, kind, name) DO UPDATE SET columns = EXCLUDED.columns`, tx.Tenant, name, columns, v.UserID)
+		_, err := tx.Exec(ctx, `INSERT INTO import_mappings (tenant_id, kind, name, columns, created_by) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (tenant_id, kind, name) DO UPDATE SET columns = EXCLUDED.columns`, tx.Tenant, kind, name, columns, v.UserID)
 		if err != nil {
 			return fmt.Errorf("save mapping: %w", translate(err))
 		}
@@ -287,11 +297,11 @@ func (db *DB) SaveImportMapping(ctx context.Context, v crm.Viewer, name string, 
 	})
 }
 
-// ImportMappings lists the tenant's saved mappings by name.
-func (db *DB) ImportMappings(ctx context.Context, v crm.Viewer) ([]ImportMapping, error) {
+// ImportMappings lists the tenant's saved mappings of a kind of file by name.
+func (db *DB) ImportMappings(ctx context.Context, v crm.Viewer, kind string) ([]ImportMapping, error) {
 	var list []ImportMapping
 	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, name, columns FROM import_mappings WHERE tenant_id = $1 ORDER BY name`, tx.Tenant)
+		rows, err := tx.Query(ctx, `SELECT id, name, columns FROM import_mappings WHERE tenant_id = $1 AND kind = $2 ORDER BY name`, tx.Tenant, kind)
 		if err != nil {
 			return err
 		}

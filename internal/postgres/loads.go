@@ -109,19 +109,21 @@ func (tx *Tx) LoadRows(ctx context.Context, l Load) error {
 	}
 	for _, a := range l.Accounts {
 		accounts = append(accounts, []any{tx.Tenant, a.ID, a.Name, a.Email, a.Phone, a.Address, orTime(a.CreatedAt, time.Now()),
-			nullID(int64(a.CreatedBy)), nullID(l.ImportID), phone.Normal(a.Phone, region)})
+			nullID(int64(a.CreatedBy)), nullID(l.ImportID), phone.Normal(a.Phone, region), a.ExternalID})
 	}
 	for _, c := range l.Contacts {
 		contacts = append(contacts, []any{tx.Tenant, c.ID, c.AccountID, c.Name, c.Email, c.Phone, orTime(c.CreatedAt, time.Now()),
-			nullID(int64(c.CreatedBy)), nullID(l.ImportID), phone.Normal(c.Phone, region)})
+			nullID(int64(c.CreatedBy)), nullID(l.ImportID), phone.Normal(c.Phone, region), c.ExternalID})
 	}
 	for _, t := range []struct {
 		table string
 		cols  []string
 		rows  [][]any
 	}{
-		{"accounts", []string{"tenant_id", "id", "name", "email", "phone", "address", "created_at", "created_by", "import_id", "phone_norm"}, accounts},
-		{"contacts", []string{"tenant_id", "id", "account_id", "name", "email", "phone", "created_at", "created_by", "import_id", "phone_norm"}, contacts},
+		{"accounts", []string{"tenant_id", "id", "name", "email", "phone", "address", "created_at", "created_by", "import_id", "phone_norm",
+			"external_id"}, accounts},
+		{"contacts", []string{"tenant_id", "id", "account_id", "name", "email", "phone", "created_at", "created_by", "import_id", "phone_norm",
+			"external_id"}, contacts},
 		{"projects", loadProjectColumns, projects},
 		{"project_members", []string{"tenant_id", "project_id", "user_id"}, members},
 		{"milestone_completions", []string{"tenant_id", "project_id", "milestone_id", "completed_at", "completed_by", "note"}, completions},

@@ -344,29 +344,35 @@ func queueLog(b *pgx.Batch, tenant crm.TenantID, id crm.ProjectID, entries []crm
 	}
 }
 
-// linkedLog writes each entry on every project whose column (a constant:
-// p.account_id, p.contact_id) is id: it reads the projects, then inserts
-// the entries with multi-row VALUES (INSERT ... SELECT would be run
-// through the coordinator on a distributed database, and refused under
-// row-level security).
-func (tx *Tx) linkedLog(ctx context.Context, column string, id int64, entries []crm.LogEntry) error {
-	if len(entries) == 0 {
+// linkedLog writes the entries of each record (id → entries) on every
+// project whose column (a constant: p.account_id, p.contact_id) is that
+// record: it reads the projects, then inserts the entries with multi-row
+// VALUES (INSERT ... SELECT would be run through the coordinator on a
+// distributed database, and refused under row-level security).
+func (tx *Tx) linkedLog(ctx context.Context, column string, entries map[int64][]crm.LogEntry) error {
+	ids := make([]int64, 0, len(entries))
+	for id, list := range entries {
+		if len(list) > 0 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT p.id FROM projects p WHERE p.tenant_id = $1 AND `+column+` = $2 ORDER BY p.id`, tx.Tenant, id)
+	rows, err := tx.Query(ctx, `SELECT p.id, `+column+` FROM projects p WHERE p.tenant_id = $1 AND `+column+` = ANY($2) ORDER BY p.id`, tx.Tenant, ids)
 	if err != nil {
 		return err
 	}
-	projects, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil || len(projects) == 0 {
-		return err
-	}
 	var logs [][]any
-	for _, p := range projects {
-		for _, e := range entries {
+	var p, record int64
+	if _, err := pgx.ForEachRow(rows, []any{&p, &record}, func() error {
+		for _, e := range entries[record] {
 			logs = append(logs, []any{tx.Tenant, p, e.At, nullID(int64(e.UserID)), string(e.Kind), e.Field, e.OldValue, e.NewValue, e.Body,
 				nullTime(e.HappenedAt)})
 		}
+		return nil
+	}); err != nil || len(logs) == 0 {
+		return err
 	}
 	return tx.insertValues(ctx, "project_log", logColumns, logs)
 }

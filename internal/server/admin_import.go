@@ -73,7 +73,7 @@ func (s *Server) importPage(r *http.Request) web.AdminPage {
 }
 
 func importLine(im postgres.Import) web.ImportLine {
-	return web.ImportLine{ID: im.ID, FileName: im.FileName, State: im.State, By: im.CreatedByName, At: im.CreatedAt,
+	return web.ImportLine{ID: im.ID, Kind: im.Kind, FileName: im.FileName, State: im.State, By: im.CreatedByName, At: im.CreatedAt,
 		Total: im.TotalRows, Created: im.Created, Updated: im.Updated, Rejected: im.Rejected, RowsDone: im.RowsDone,
 		Message: im.Message, Finished: im.FinishedAt}
 }
@@ -129,7 +129,7 @@ func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		switch part.FormName() {
-		case "encoding", "comma":
+		case "encoding", "comma", "kind":
 			b, _ := io.ReadAll(io.LimitReader(part, 64))
 			values[part.FormName()] = string(b)
 		case "file":
@@ -186,18 +186,27 @@ func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	setup, err := s.db.ImportSetup(ctx, viewer(ctx))
-	if err != nil {
-		s.handleError(w, r, err)
-		return
+	kind, chosen := csvfile.KindOf(values["kind"])
+	if !chosen {
+		kind = csvfile.DetectKind(rd.Header)
 	}
-	mapping := csvfile.Suggest(rd.Header, setup.Lists.Defs)
+	var mapping csvfile.Mapping
+	if kind == csvfile.KindProjects {
+		setup, err := s.db.ImportSetup(ctx, viewer(ctx))
+		if err != nil {
+			s.handleError(w, r, err)
+			return
+		}
+		mapping = csvfile.Suggest(rd.Header, setup.Lists.Defs)
+	} else {
+		mapping = csvfile.SuggestRecords(kind, rd.Header)
+	}
 	opt.DateOrder = string(csvfile.MonthFirst)
 	if rd.Comma == ';' { // Excel writes semicolons where dates are day first
 		opt.DateOrder = string(csvfile.DayFirst)
 	}
 	opt.Encoding = rd.Encoding
-	id, err := s.db.CreateImport(ctx, viewer(ctx), fileName, size, rd.Header, fields(mapping), opt)
+	id, err := s.db.CreateImportOf(ctx, viewer(ctx), string(kind), fileName, size, rd.Header, fields(mapping), opt)
 	if err != nil {
 		s.handleError(w, r, err)
 		return

@@ -29,13 +29,13 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	values := map[string]string{"date_order": im.Options.DateOrder, "create_sources": checked(im.Options.CreateSources),
-		"valid_only": checked(im.Options.ValidOnly)}
+		"create_accounts": checked(im.Options.CreateAccounts), "valid_only": checked(im.Options.ValidOnly)}
 	for i, f := range im.Mapping {
 		values["col."+strconv.Itoa(i)] = f
 	}
 	if saved, ok := crm.ParseID(r.URL.Query().Get("saved")); ok && saved > 0 {
 		values["saved"] = strconv.FormatInt(saved, 10)
-		if list, err := s.db.ImportMappings(r.Context(), viewer(r.Context())); err == nil {
+		if list, err := s.db.ImportMappings(r.Context(), viewer(r.Context()), im.Kind); err == nil {
 			for _, m := range list {
 				if m.ID == saved {
 					for i, h := range im.Header {
@@ -59,9 +59,9 @@ func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, status int
 			s.handleError(w, r, err)
 			return
 		}
-		v.Fields = fieldOptions(ctx, setup.Lists.Defs)
+		v.Fields = fieldOptions(ctx, csvfile.Kind(im.Kind), setup.Lists.Defs)
 		v.Columns = s.importSample(who, im)
-		if list, err := s.db.ImportMappings(ctx, viewer(ctx)); err == nil {
+		if list, err := s.db.ImportMappings(ctx, viewer(ctx), im.Kind); err == nil {
 			for _, m := range list {
 				v.Saved = append(v.Saved, web.Option{Value: strconv.FormatInt(m.ID, 10), Label: m.Name})
 			}
@@ -106,10 +106,18 @@ func (s *Server) importSample(who *postgres.Identity, im postgres.Import) []web.
 	return cols
 }
 
-// fieldOptions are the fields a column can be read as: none, the note,
-// the fixed fields, and two per milestone.
-func fieldOptions(ctx context.Context, defs []crm.MilestoneDef) []web.Option {
-	opts := []web.Option{{Value: "", Label: web.T(ctx, "import.field.ignore")}, {Value: string(csvfile.FieldNote), Label: web.T(ctx, "import.field.note")}}
+// fieldOptions are the fields a column of a file of kind k can be read
+// as: none, the fixed fields, and for a projects file the note and two per
+// milestone.
+func fieldOptions(ctx context.Context, k csvfile.Kind, defs []crm.MilestoneDef) []web.Option {
+	opts := []web.Option{{Value: "", Label: web.T(ctx, "import.field.ignore")}}
+	if k != csvfile.KindProjects {
+		for _, f := range csvfile.KindFields(k) {
+			opts = append(opts, web.Option{Value: string(f), Label: web.T(ctx, "import.field."+string(f))})
+		}
+		return opts
+	}
+	opts = append(opts, web.Option{Value: string(csvfile.FieldNote), Label: web.T(ctx, "import.field.note")})
 	for _, f := range csvfile.ProjectFields {
 		opts = append(opts, web.Option{Value: string(f), Label: web.T(ctx, "import.field."+string(f))})
 	}
@@ -139,6 +147,10 @@ func previewView(im postgres.Import, setup postgres.ImportSetup) *web.ImportPrev
 		case r.Update:
 			action = "update"
 		}
+		if im.Kind != string(csvfile.KindProjects) {
+			v.Rows = append(v.Rows, recordPreviewRow(im.Kind, r, action))
+			continue
+		}
 		v.Rows = append(v.Rows, web.ImportPreviewRow{Line: r.Line, Action: action, Title: r.Project.Title, Account: r.Account.Name,
 			Contact: r.Contact.Name, Owner: names[r.Project.OwnerID], Value: r.Project.Value, State: string(r.Project.State),
 			CreatedAt: r.Project.CreatedAt, Completions: len(r.Project.Completions)})
@@ -152,14 +164,20 @@ func previewView(im postgres.Import, setup postgres.ImportSetup) *web.ImportPrev
 // importForm reads the mapping form: a known field for each column, each
 // fixed field once, the options. Errors are per column.
 func importForm(r *http.Request, im postgres.Import, defs []crm.MilestoneDef) (map[string]string, []string, postgres.ImportOptions, error) {
-	known := map[string]bool{"": true, string(csvfile.FieldNote): true}
-	for _, f := range csvfile.ProjectFields {
+	known := map[string]bool{"": true}
+	kind := csvfile.Kind(im.Kind)
+	if kind == csvfile.KindProjects {
+		known[string(csvfile.FieldNote)] = true
+	} else {
+		defs = nil
+	}
+	for _, f := range csvfile.KindFields(kind) {
 		known[string(f)] = true
 	}
 	for _, d := range defs {
 		known[string(csvfile.MilestoneField(d.ID))], known[string(csvfile.MilestoneByField(d.ID))] = true, true
 	}
-	names := []string{"date_order", "create_sources", "valid_only", "mapping_name"}
+	names := []string{"date_order", "create_sources", "create_accounts", "valid_only", "mapping_name"}
 	for i := range im.Header {
 		names = append(names, "col."+strconv.Itoa(i))
 	}
@@ -184,7 +202,9 @@ func importForm(r *http.Request, im postgres.Import, defs []crm.MilestoneDef) (m
 		order = csvfile.DayFirst
 	}
 	opt := im.Options
-	opt.DateOrder, opt.CreateSources, opt.ValidOnly = string(order), values["create_sources"] == "1", values["valid_only"] == "1"
+	opt.DateOrder, opt.ValidOnly = string(order), values["valid_only"] == "1"
+	opt.CreateSources = kind == csvfile.KindProjects && values["create_sources"] == "1"
+	opt.CreateAccounts = kind == csvfile.KindContacts && values["create_accounts"] == "1"
 	v.CheckLine("mapping_name", values["mapping_name"], false, 100)
 	return values, mapping, opt, v.Err()
 }
@@ -218,17 +238,21 @@ func (s *Server) handleImportPreview(w http.ResponseWriter, r *http.Request) {
 		for i, h := range im.Header {
 			cols[h] = mapping[i]
 		}
-		err = s.db.SaveImportMapping(ctx, viewer(ctx), strings.TrimSpace(values["mapping_name"]), cols)
+		err = s.db.SaveImportMapping(ctx, viewer(ctx), im.Kind, strings.TrimSpace(values["mapping_name"]), cols)
 	}
 	var preview *postgres.ImportPreview
 	if err == nil {
 		im.Mapping, im.Options = mapping, opt
-		var next postgres.ImportRows
-		var closeFile func()
-		next, _, closeFile, err = s.importRows(ctx, who, im, setup, nil)
-		if err == nil {
-			preview, err = s.db.PreviewImport(ctx, viewer(ctx), next)
-			closeFile()
+		if im.Kind != string(csvfile.KindProjects) {
+			preview, err = s.previewRecords(ctx, who, im)
+		} else {
+			var next postgres.ImportRows
+			var closeFile func()
+			next, _, closeFile, err = s.importRows(ctx, who, im, setup, nil)
+			if err == nil {
+				preview, err = s.db.PreviewImport(ctx, viewer(ctx), next)
+				closeFile()
+			}
 		}
 		var fe *csvfile.FileError
 		if errors.As(err, &fe) {
@@ -333,41 +357,48 @@ func (s *Server) runImport(ctx context.Context, who *postgres.Identity, im postg
 			return
 		}
 	}
-	next, mapping, closeFile, err := s.importRows(ctx, who, im, setup, keep)
-	if err != nil {
-		fail(err)
-		return
-	}
-	defer closeFile()
 	lastProgress := time.Time{}
-	res, err := s.db.CommitImport(ctx, v, postgres.ImportWrite{ImportID: im.ID, FileName: im.FileName, Fields: mapping.Fields(),
-		ValidOnly: im.Options.ValidOnly,
-		Rejected: func(line int, errs []crm.RowError) error {
-			if rejected == nil {
-				return nil
+	rejectedRow := func(line int, errs []crm.RowError) error {
+		if rejected == nil {
+			return nil
+		}
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = web.Message(ctx, e.Msg)
+			if e.Column != "" {
+				msgs[i] = e.Column + ": " + msgs[i]
 			}
-			msgs := make([]string, len(errs))
-			for i, e := range errs {
-				msgs[i] = web.Message(ctx, e.Msg)
-				if e.Column != "" {
-					msgs[i] = e.Column + ": " + msgs[i]
-				}
-			}
-			rec := recent[line]
-			if rec == nil {
-				rec = make([]string, len(header))
-			}
-			return rejected.Write(rec, strings.Join(msgs, "; "))
-		},
-		Progress: func(done int) {
-			if time.Since(lastProgress) < 500*time.Millisecond {
-				return
-			}
-			lastProgress = time.Now()
-			if err := s.db.ImportProgress(context.Background(), v.TenantID, im.ID, done); err != nil {
-				s.log.Warn("import progress", "import", im.ID, "err", err)
-			}
-		}}, next)
+		}
+		rec := recent[line]
+		if rec == nil {
+			rec = make([]string, len(header))
+		}
+		return rejected.Write(rec, strings.Join(msgs, "; "))
+	}
+	progress := func(done int) {
+		if time.Since(lastProgress) < 500*time.Millisecond {
+			return
+		}
+		lastProgress = time.Now()
+		if err := s.db.ImportProgress(context.Background(), v.TenantID, im.ID, done); err != nil {
+			s.log.Warn("import progress", "import", im.ID, "err", err)
+		}
+	}
+	var res postgres.ImportResult
+	if im.Kind != string(csvfile.KindProjects) {
+		res, err = s.commitRecords(ctx, who, im, keep, rejectedRow, progress)
+	} else {
+		var next postgres.ImportRows
+		var mapping csvfile.Mapping
+		var closeFile func()
+		if next, mapping, closeFile, err = s.importRows(ctx, who, im, setup, keep); err != nil {
+			fail(err)
+			return
+		}
+		defer closeFile()
+		res, err = s.db.CommitImport(ctx, v, postgres.ImportWrite{ImportID: im.ID, FileName: im.FileName, Fields: mapping.Fields(),
+			ValidOnly: im.Options.ValidOnly, Rejected: rejectedRow, Progress: progress}, next)
+	}
 	if err == nil && rejected != nil {
 		err = rejected.Flush()
 	}
@@ -392,7 +423,16 @@ func (s *Server) handleImportUndo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	err := s.db.UndoImport(ctx, viewer(ctx), id)
+	im, err := s.db.Import(ctx, viewer(ctx), id)
+	if err != nil {
+		s.handleError(w, r, err)
+		return
+	}
+	if im.Kind == string(csvfile.KindProjects) {
+		err = s.db.UndoImport(ctx, viewer(ctx), id)
+	} else {
+		err = s.db.UndoRecordsImport(ctx, viewer(ctx), id)
+	}
 	s.finish(w, r, err, "/admin/import/"+strconv.FormatInt(id, 10), "import.undone", func(errs map[string]string) {
 		im, err := s.db.Import(ctx, viewer(ctx), id)
 		if err != nil {
