@@ -412,9 +412,16 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 	}
 	tx := m.tx
 	args := []any{tx.Tenant, emails, names}
+	// Each key is looked up on its own (OFFSET 0 keeps the lateral
+	// subquery from being flattened into a join planned from statistics
+	// that do not count the rows this import wrote), through the lower-case
+	// key columns: under row-level security an index condition cannot apply
+	// lower() to a column.
 	q, err := tx.Query(ctx, `SELECT a.id, lower(a.email), lower(a.name) FROM (
-		       SELECT a.id FROM unnest($2::text[]) k(email) JOIN accounts a ON a.tenant_id = $1 AND lower(a.email) = k.email AND a.email <> ''
-		       UNION SELECT a.id FROM unnest($3::text[]) k(name) JOIN accounts a ON a.tenant_id = $1 AND lower(a.name) = k.name) f
+		       SELECT f.id FROM unnest($2::text[]) k(email) CROSS JOIN LATERAL (SELECT a.id FROM accounts a
+		         WHERE a.tenant_id = $1 AND a.email_key = k.email COLLATE "C" AND a.email_key <> '' OFFSET 0) f
+		       UNION SELECT f.id FROM unnest($3::text[]) k(name) CROSS JOIN LATERAL (SELECT a.id FROM accounts a
+		         WHERE a.tenant_id = $1 AND a.name_key = k.name COLLATE "C" OFFSET 0) f) f
 		  JOIN accounts a ON a.tenant_id = $1 AND a.id = f.id
 		 WHERE `+m.scope.AccountWhere("a", &args)+` ORDER BY a.id`, args...)
 	if err != nil {
@@ -436,9 +443,10 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 	args = []any{tx.Tenant, cEmails, phones}
 	q, err = tx.Query(ctx, `SELECT c.id, c.account_id, lower(c.email), c.phone_norm, c.name, `+
 		m.scope.ContactWhere("c", &args)+`
-		  FROM (SELECT c.id FROM unnest($2::text[]) k(email) JOIN contacts c ON c.tenant_id = $1 AND lower(c.email) = k.email AND c.email <> ''
-		        UNION SELECT c.id FROM unnest($3::text[]) k(norm)
-		          JOIN contacts c ON c.tenant_id = $1 AND c.phone_norm = k.norm AND c.phone_norm <> '') f
+		  FROM (SELECT f.id FROM unnest($2::text[]) k(email) CROSS JOIN LATERAL (SELECT c.id FROM contacts c
+		          WHERE c.tenant_id = $1 AND c.email_key = k.email COLLATE "C" AND c.email_key <> '' OFFSET 0) f
+		        UNION SELECT f.id FROM unnest($3::text[]) k(norm) CROSS JOIN LATERAL (SELECT c.id FROM contacts c
+		          WHERE c.tenant_id = $1 AND c.phone_norm = k.norm AND c.phone_norm <> '' OFFSET 0) f) f
 		  JOIN contacts c ON c.tenant_id = $1 AND c.id = f.id
 		 ORDER BY c.id`, args...)
 	if err != nil {

@@ -281,10 +281,10 @@ func (m *recordMatcher) find(ctx context.Context, table, cond string, keys []str
 const (
 	byExternalID = `x.external_id = k.key AND x.external_id <> ''`
 	byOwnID      = `x.id = k.key::bigint AND x.external_id = ''`
-	byEmail      = `lower(x.email) = k.key AND x.email <> ''`
-	byName       = `lower(x.name) = k.key`
+	byEmail      = `x.email_key = k.key COLLATE "C" AND x.email_key <> ''`
+	byName       = `x.name_key = k.key COLLATE "C"`
 	byPhone      = `x.phone_norm = k.key AND x.phone_norm <> ''`
-	byNameIn     = `x.account_id = k.account AND lower(x.name) = k.key`
+	byNameIn     = `x.account_id = k.account AND x.name_key = k.key COLLATE "C"`
 )
 
 // idKeys are the keys of a batch: every external ID, and those that are
