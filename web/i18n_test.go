@@ -39,6 +39,23 @@ func TestCatalogsAreComplete(t *testing.T) {
 	}
 }
 
+// A literal percent sign is written "%%": a lone one is read as a verb and
+// shows as "%!)(NOVERB)" or "%!,(MISSING)" on the page.
+func TestCatalogPercentSigns(t *testing.T) {
+	for lang, msgs := range Catalog() {
+		for k, v := range msgs {
+			s := strings.ReplaceAll(v, "%%", "")
+			for i := strings.IndexByte(s, '%'); i >= 0; i = strings.IndexByte(s, '%') {
+				if i+1 >= len(s) || !strings.ContainsRune("dsvq", rune(s[i+1])) {
+					t.Errorf("%s %q: a lone %% in %q; write %%%% for a percent sign", lang, k, v)
+					break
+				}
+				s = s[i+2:]
+			}
+		}
+	}
+}
+
 // Every literal key passed to T in the code must exist in the catalog.
 func TestEveryUsedKeyExists(t *testing.T) {
 	en := Catalog()["en"]
