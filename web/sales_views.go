@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
@@ -279,15 +280,26 @@ func ariaSort(s SortLink) string {
 	return "ascending"
 }
 
-// bulkActions are the bulk form's actions.
-func bulkActions(ctx context.Context, view crm.State) []Option {
-	acts := []string{crm.BulkOwner, crm.BulkArchive, crm.BulkDefer}
+// bulkActionsIn are the bulk actions a view offers.
+func bulkActionsIn(view crm.State) []string {
 	switch view {
 	case crm.StateArchived:
-		acts = []string{crm.BulkOwner, crm.BulkReopen}
+		return []string{crm.BulkOwner, crm.BulkReopen}
 	case crm.StateSold:
-		acts = []string{crm.BulkOwner}
+		return []string{crm.BulkOwner}
 	}
+	return []string{crm.BulkOwner, crm.BulkArchive, crm.BulkDefer}
+}
+
+// bulkOffers reports whether view offers the bulk action: the form shows
+// an action's fields (the archive reason, the defer date) only there.
+func bulkOffers(view crm.State, action string) bool {
+	return slices.Contains(bulkActionsIn(view), action)
+}
+
+// bulkActions are the bulk form's actions.
+func bulkActions(ctx context.Context, view crm.State) []Option {
+	acts := bulkActionsIn(view)
 	out := make([]Option, 0, len(acts))
 	for _, a := range acts {
 		out = append(out, Option{Value: a, Label: T(ctx, "sales.bulk."+a)})
