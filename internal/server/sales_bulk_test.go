@@ -44,7 +44,7 @@ func TestBulkActions(t *testing.T) {
 	if _, _, logs := projectState(t, f, b); logs != 0 {
 		t.Errorf("unchanged project got %d log entries", logs)
 	}
-	mustContain(t, mgr.get(res.header.Get("Location")).body, "Owner assigned on 1 projects (1 already had that owner)")
+	mustContain(t, mgr.get(res.header.Get("Location")).body, "Owner assigned on 1 project (1 already had that owner)")
 
 	// Archive without a reason: 422, input kept, nothing changed.
 	res = mgr.post("/bulk", url.Values{"action": {"archive"}, "id": {id(a)}, "until": {"2030-01-01"}, "query": {""}})

@@ -41,7 +41,7 @@ func TestClosedViews(t *testing.T) {
 
 	res = mgr.post("/bulk", url.Values{"action": {"reopen"}, "all": {"1"}, "query": {"view=archived"}})
 	mustStatus(t, res, http.StatusSeeOther, "bulk reopen")
-	mustContain(t, mgr.get(res.header.Get("Location")).body, "1 projects reopened")
+	mustContain(t, mgr.get(res.header.Get("Location")).body, "1 project reopened")
 	mustContain(t, mgr.get("/?view=active").body, "Echo archived")
 	mustNotContain(t, mgr.get("/?view=archived").body, "Echo archived")
 	_ = sold
