@@ -22,7 +22,7 @@ func TestFirstStepsAndEmptyLists(t *testing.T) {
 	c := app.client()
 	c.login(admin)
 	page := c.get("/").body
-	mustContain(t, page, `id="first-steps"`, `href="/admin/milestones"`, `href="/admin/users"`, `href="/projects/new"`,
+	mustContain(t, page, `id="first-steps"`, `href="/admin/milestones"`, `href="/admin/users"`, `href="/projects/new"`, `href="/admin/import"`,
 		`class="skip-link" href="#sales-list"`)
 
 	rep := app.db.User(t, admin, crm.RoleSales, "Rex Rep")
