@@ -156,7 +156,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	}{{"desktop", desktop()}, {"phone", phone()}}
 	// A browser checks a few pages at one size: a journey of its own stays
 	// well inside a browser's deadline on a loaded machine.
-	const perBrowser = 6
+	const perBrowser = 3
 	for _, who := range []struct {
 		name  string
 		user  *crm.User
