@@ -167,7 +167,7 @@ func TestBrowserAccessibility(t *testing.T) {
 				pages := who.pages[from:min(from+perBrowser, len(who.pages))]
 				t.Run(fmt.Sprintf("%s/%s/%d", who.name, size.name, from/perBrowser), func(t *testing.T) {
 					t.Parallel()
-					b := newBrowser(t, app)
+					b := newBrowserWithin(t, app, 4*time.Minute)
 					b.run(chromedp.ActionFunc(func(ctx context.Context) error { return page.SetBypassCSP(true).Do(ctx) }), size.set)
 					if who.user != nil {
 						b.login(*who.user)
