@@ -156,7 +156,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	}{{"desktop", desktop()}, {"phone", phone()}}
 	// A browser checks a few pages at one size: a journey of its own stays
 	// well inside a browser's deadline on a loaded machine.
-	const perBrowser = 6
+	const perBrowser = 3
 	for _, who := range []struct {
 		name  string
 		user  *crm.User
@@ -167,7 +167,7 @@ func TestBrowserAccessibility(t *testing.T) {
 				pages := who.pages[from:min(from+perBrowser, len(who.pages))]
 				t.Run(fmt.Sprintf("%s/%s/%d", who.name, size.name, from/perBrowser), func(t *testing.T) {
 					t.Parallel()
-					b := newBrowser(t, app)
+					b := newBrowserWithin(t, app, 4*time.Minute)
 					b.run(chromedp.ActionFunc(func(ctx context.Context) error { return page.SetBypassCSP(true).Do(ctx) }), size.set)
 					if who.user != nil {
 						b.login(*who.user)

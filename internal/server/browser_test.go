@@ -32,6 +32,14 @@ var browserSlots = make(chan struct{}, 2)
 
 func newBrowser(t *testing.T, app *testApp) *browser {
 	t.Helper()
+	return newBrowserWithin(t, app, 90*time.Second)
+}
+
+// newBrowserWithin is newBrowser whose whole journey may take up to limit:
+// for a test whose every page runs a heavy script (axe-core), which a
+// loaded machine slows far more than a page load.
+func newBrowserWithin(t *testing.T, app *testApp, limit time.Duration) *browser {
+	t.Helper()
 	path := os.Getenv("PIPEWELL_CHROMIUM")
 	if path == "" {
 		for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -68,7 +76,7 @@ func newBrowser(t *testing.T, app *testApp) *browser {
 	opts = append(opts, chromedp.WSURLReadTimeout(90*time.Second))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
