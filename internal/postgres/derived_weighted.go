@@ -20,7 +20,7 @@ import (
 // their totals' deltas. Any other change of the definitions recomputes
 // everything (deriveWhere).
 
-// reweighBatch is how many projects reweigh reads and writes at a time.
+// reweighBatch is how many weighted values one statement of reweigh writes.
 const reweighBatch = 5000
 
 // probabilitiesOnly reports whether a process change changes only the
@@ -69,68 +69,59 @@ func (tx *Tx) reweighStages(ctx context.Context, before *pipeline.Engine) error 
 }
 
 // reweigh recomputes with e the weighted value of the tenant's projects
-// whose stored last completed milestone is one of milestones, in batches by
-// ID, and writes the changed ones and the totals' deltas.
+// whose stored last completed milestone is one of milestones and writes the
+// changed ones and the totals' deltas. The projects are read by one
+// statement (one pass over them, whatever their number: a keyset batch
+// would have to find and sort all of them again, no index leading with the
+// last completed milestone and then the ID), keeping only the changed
+// values, which are written reweighBatch at a time.
 func (tx *Tx) reweigh(ctx context.Context, e *pipeline.Engine, milestones []int64) error {
+	rows, err := tx.Query(ctx, `
+		SELECT p.id, p.state, p.owner_id, COALESCE(p.pending_milestone_id, 0), COALESCE(p.last_milestone_id, 0), p.active_from,
+		       p.value_cents, p.probability_override, p.weighted_cents
+		  FROM projects p
+		 WHERE p.tenant_id = $1 AND p.last_milestone_id = ANY($2)`, tx.Tenant, milestones)
+	if err != nil {
+		return fmt.Errorf("reweigh: %w", err)
+	}
 	var w derivedWrite
-	var after int64
-	ids, weighted := make([]int64, 0, reweighBatch), make([]int64, 0, reweighBatch)
-	for {
-		rows, err := tx.Query(ctx, `
-			SELECT p.id, p.state, p.owner_id, COALESCE(p.pending_milestone_id, 0), COALESCE(p.last_milestone_id, 0), p.active_from,
-			       p.value_cents, p.probability_override, p.weighted_cents
-			  FROM projects p
-			 WHERE p.tenant_id = $1 AND p.id > $2 AND p.last_milestone_id = ANY($3)
-			 ORDER BY p.id LIMIT $4`, tx.Tenant, after, milestones, reweighBatch)
-		if err != nil {
-			return fmt.Errorf("reweigh: %w", err)
-		}
-		var id int64
-		var c contribution
-		var override *int
-		n := 0
-		ids, weighted = ids[:0], weighted[:0]
-		_, err = pgx.ForEachRow(rows, []any{&id, &c.state, &c.owner, &c.pending, &c.last, &c.activeFrom, &c.value, &override, &c.weighted},
-			func() error {
-				n++
-				after = id
-				var o int
-				if override != nil {
-					o = *override
-				}
-				now := e.DerivedWeighted(pipeline.StateOf(crm.State(c.state)), c.value, override != nil, o, c.last)
-				if now == c.weighted {
-					return nil
-				}
-				ids, weighted = append(ids, id), append(weighted, now)
-				w.total(c, -1)
-				c.weighted = now
-				w.total(c, 1)
-				return nil
-			})
-		if err != nil {
-			return fmt.Errorf("reweigh: %w", err)
-		}
-		if len(ids) > 0 {
-			_, err := tx.Exec(ctx, `
-				UPDATE projects p SET weighted_cents = v.weighted
-				  FROM unnest($2::bigint[], $3::bigint[]) AS v(id, weighted)
-				 WHERE p.tenant_id = $1 AND p.id = v.id`, tx.Tenant, ids, weighted)
-			if err != nil {
-				return fmt.Errorf("reweigh: %w", err)
+	var ids, weighted []int64
+	var id int64
+	var c contribution
+	var override *int
+	_, err = pgx.ForEachRow(rows, []any{&id, &c.state, &c.owner, &c.pending, &c.last, &c.activeFrom, &c.value, &override, &c.weighted},
+		func() error {
+			var o int
+			if override != nil {
+				o = *override
 			}
-		}
-		if n < reweighBatch {
-			break
-		}
+			now := e.DerivedWeighted(pipeline.StateOf(crm.State(c.state)), c.value, override != nil, o, c.last)
+			if now == c.weighted {
+				return nil
+			}
+			ids, weighted = append(ids, id), append(weighted, now)
+			w.total(c, -1)
+			c.weighted = now
+			w.total(c, 1)
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("reweigh: %w", err)
 	}
 	b := &pgx.Batch{}
+	for i := 0; i < len(ids); i += reweighBatch {
+		j := min(i+reweighBatch, len(ids))
+		b.Queue(`
+			UPDATE projects p SET weighted_cents = v.weighted
+			  FROM unnest($2::bigint[], $3::bigint[]) AS v(id, weighted)
+			 WHERE p.tenant_id = $1 AND p.id = v.id`, tx.Tenant, ids[i:j], weighted[i:j])
+	}
 	queueTotals(b, tx.Tenant, w.deltas)
 	if b.Len() == 0 {
 		return nil
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("reweigh totals: %w", err)
+		return fmt.Errorf("reweigh: %w", err)
 	}
 	return nil
 }
