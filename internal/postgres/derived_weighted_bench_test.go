@@ -50,7 +50,7 @@ func BenchmarkProbabilityChange(b *testing.B) {
 		b.Fatal(err)
 	}
 	owner.Close(ctx)
-	b.Logf("seeded %d projects in %s", n, time.Since(start).Round(time.Second))
+	fmt.Fprintf(os.Stderr, "seeded %d projects in %s\n", n, time.Since(start).Round(time.Second))
 
 	var target crm.MilestoneID
 	var open, last int64
@@ -81,7 +81,7 @@ func BenchmarkProbabilityChange(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("milestone %d: last completed by %d projects, %d of them open", target, last, open)
+	fmt.Fprintf(os.Stderr, "milestone %d: last completed by %d projects, %d of them open\n", target, last, open)
 	fmt.Fprintf(os.Stderr, "plan of the read:\n%s\n", strings.Join(plan, "\n"))
 
 	probability := 0
@@ -116,7 +116,8 @@ func BenchmarkProbabilityChange(b *testing.B) {
 			b.Fatal(err)
 		}
 		full = append(full, time.Since(t0))
-		b.Logf("round %d: narrow %s, full %s", i+1, narrow[i].Round(time.Millisecond), full[i].Round(time.Millisecond))
+		// Printed as it comes (a benchmark's log is shown at its end).
+		fmt.Fprintf(os.Stderr, "round %d: narrow %s, full %s\n", i+1, narrow[i].Round(time.Millisecond), full[i].Round(time.Millisecond))
 	}
 	b.StopTimer()
 	median := func(d []time.Duration) time.Duration { d = slices.Clone(d); slices.Sort(d); return d[len(d)/2] }
