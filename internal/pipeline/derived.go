@@ -110,6 +110,18 @@ func (e *Engine) Derive(p *Project) Derived {
 	return d
 }
 
+// DerivedWeighted is the weighted value Derive gives a project from what
+// its derived data already holds: its stored state, value, probability
+// override (when hasOverride) and last completed milestone (Derived.Last,
+// 0 for none). A change of the stage probabilities alone changes nothing
+// else Derive computes, so this is all such a change needs recomputed.
+func (e *Engine) DerivedWeighted(st State, value int64, hasOverride bool, override int, last int64) int64 {
+	if st == StateUnknown {
+		st = StateActive
+	}
+	return WeightedValue(money(value), probabilityIn(st, hasOverride, override, e.StageProbability(last)))
+}
+
 // itemLateFrom is the first instant an open item is late: the start of the
 // local day after its due date, or the microsecond after its due instant.
 func (e *Engine) itemLateFrom(it *DueItem) time.Time {

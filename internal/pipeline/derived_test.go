@@ -176,3 +176,37 @@ func TestDaysSince(t *testing.T) {
 		}
 	}
 }
+
+// TestDerivedWeightedAgreesWithDerive: the weighted value recomputed from
+// what Derive stored (state, value, override, last completed milestone) is
+// Derive's, with configured and with learned probabilities.
+func TestDerivedWeightedAgreesWithDerive(t *testing.T) {
+	for _, n := range []int{1, 3, 6} {
+		defs := genDefs(n)
+		ps := genProjects(uint64(n)*17, 2000, defs, 5)
+		learned := map[int64]Prob{}
+		for i, d := range defs {
+			if i%2 == 0 {
+				learned[d.ID] = Prob(1234 * (i + 1))
+			}
+		}
+		for _, s := range []Settings{{Now: genNow}, {Now: genNow, UseLearned: true, Learned: learned}} {
+			e, err := NewEngine(defs, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range ps {
+				p := &ps[i]
+				if i%7 == 0 {
+					p.State = StateUnknown
+				}
+				d := e.Derive(p)
+				got := e.DerivedWeighted(p.State, p.Value, p.HasOverride, p.ProbabilityOverride, d.Last)
+				if got != d.Weighted {
+					t.Fatalf("%d milestones, learned %v, project %d (%v, override %v %d): DerivedWeighted %d, Derive %d",
+						n, s.UseLearned, p.ID, p.State, p.HasOverride, p.ProbabilityOverride, got, d.Weighted)
+				}
+			}
+		}
+	}
+}

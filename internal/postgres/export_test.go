@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"time"
+
+	"github.com/pipewell/pipewell/internal/crm"
 )
 
 // RawQueryRow runs a query outside any tenant transaction: tests use it to show
@@ -27,3 +29,16 @@ func (tx *Tx) CommitWithNextBatchForTest() { tx.commitWithNextBatch() }
 // SetSearchRecordsForTest bounds the header search's account and contact
 // lookups to d.
 func (db *DB) SetSearchRecordsForTest(d time.Duration) { db.searchRecordsFor = d }
+
+// SetProbabilityFullForTest sets milestone id's probability to p and
+// recomputes every project's derived data, as any change of the
+// definitions other than of probabilities alone does: the benchmark's
+// comparison for the narrow recompute.
+func (db *DB) SetProbabilityFullForTest(ctx context.Context, tenant crm.TenantID, id crm.MilestoneID, p int) error {
+	return db.InTenant(ctx, tenant, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE milestone_defs SET probability = $3 WHERE tenant_id = $1 AND id = $2`, tx.Tenant, id, p); err != nil {
+			return err
+		}
+		return tx.processChanged(ctx, nil)
+	})
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/pipeline"
 )
 
 // milestoneDefsQuery reads the tenant's milestone definitions in process
@@ -92,7 +93,11 @@ func (db *DB) Milestone(ctx context.Context, tenant crm.TenantID, id int64) (crm
 // processChanged recomputes what the tenant's projects derive from its
 // milestone definitions, in the transaction that changed them; a tenant
 // that uses learned probabilities learns them again for the new process.
-func (tx *Tx) processChanged(ctx context.Context) error {
+// before is the engine of the definitions before a change of their
+// probabilities alone, which recomputes only the weighted values that
+// follow (reweighStages); nil for any other change, which recomputes
+// everything.
+func (tx *Tx) processChanged(ctx context.Context, before *pipeline.Engine) error {
 	t, err := tx.TenantRow(ctx)
 	if err != nil {
 		return err
@@ -101,6 +106,9 @@ func (tx *Tx) processChanged(ctx context.Context) error {
 		if err := tx.learn(ctx, time.Now()); err != nil {
 			return err
 		}
+	}
+	if before != nil {
+		return tx.reweighStages(ctx, before)
 	}
 	tx.forgetEngine()
 	return tx.deriveAll(ctx)
@@ -135,6 +143,12 @@ func (db *DB) ChangeProcess(ctx context.Context, tenant crm.TenantID, actor crm.
 		if len(c.Write) == 0 && c.Delete == 0 && c.Order == nil {
 			return nil
 		}
+		var before *pipeline.Engine
+		if probabilitiesOnly(ms, c) {
+			if before, err = tx.engine(ctx); err != nil {
+				return err
+			}
+		}
 		if created, err = tx.writeProcess(ctx, c); err != nil {
 			return err
 		}
@@ -147,7 +161,7 @@ func (db *DB) ChangeProcess(ctx context.Context, tenant crm.TenantID, actor crm.
 				return err
 			}
 		}
-		return tx.processChanged(ctx)
+		return tx.processChanged(ctx, before)
 	})
 	return created, err
 }

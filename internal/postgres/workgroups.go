@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
+	"github.com/pipewell/pipewell/internal/pipeline"
 )
 
 // Workgroups lists the tenant's workgroups by name with member counts and
@@ -313,6 +314,14 @@ func (db *DB) UpdateSettings(ctx context.Context, tenant crm.TenantID, actor crm
 		if err != nil {
 			return err
 		}
+		// A switch of the probabilities alone recomputes only the weighted
+		// values that follow, from the engine before it.
+		var before *pipeline.Engine
+		if s.TimeZone == old.TimeZone && s.LearnedProbabilities != old.LearnedProbabilities {
+			if before, err = tx.engine(ctx); err != nil {
+				return err
+			}
+		}
 		_, err = tx.Exec(ctx, `UPDATE tenants SET name = $2, currency = $3, time_zone = $4, stagnant_days = $5, learned_probabilities = $6,
 			country = $7 WHERE id = $1`, tx.Tenant, s.Name, s.Currency, s.TimeZone, s.StagnantDays, s.LearnedProbabilities, s.Country)
 		if err != nil {
@@ -338,7 +347,10 @@ func (db *DB) UpdateSettings(ctx context.Context, tenant crm.TenantID, actor crm
 				return err
 			}
 		}
-		if s.TimeZone != old.TimeZone || s.LearnedProbabilities != old.LearnedProbabilities {
+		if before != nil {
+			return tx.reweighStages(ctx, before)
+		}
+		if s.TimeZone != old.TimeZone {
 			tx.forgetEngine()
 			return tx.deriveAll(ctx)
 		}
