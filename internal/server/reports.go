@@ -183,23 +183,26 @@ func parseReportQuery(q url.Values, loc *time.Location, now time.Time, o reportO
 	return rq
 }
 
+// reportDay reads a date parameter (ISO, empty for none) of a report,
+// with a message beside the field when it is not a date.
+func reportDay(rq *reportQuery, name string) (time.Time, bool) {
+	v := rq.Values[name]
+	if v == "" {
+		return time.Time{}, true
+	}
+	d, err := time.Parse(time.DateOnly, v)
+	if err != nil || d.Year() < 1900 || d.Year() > 9999 {
+		rq.Errors[name] = "reports.error.date"
+		return time.Time{}, false
+	}
+	return d, true
+}
+
 // customPeriod reads from and to (inclusive local days; either may be
 // empty, meaning open-ended up to the ten-year limit) into a period.
 func (rq *reportQuery) customPeriod(loc *time.Location) pipeline.Period {
-	day := func(name string) (time.Time, bool) {
-		v := rq.Values[name]
-		if v == "" {
-			return time.Time{}, true
-		}
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil || d.Year() < 1900 || d.Year() > 9999 {
-			rq.Errors[name] = "reports.error.date"
-			return time.Time{}, false
-		}
-		return d, true
-	}
-	from, okFrom := day("from")
-	to, okTo := day("to")
+	from, okFrom := reportDay(rq, "from")
+	to, okTo := reportDay(rq, "to")
 	if !okFrom || !okTo {
 		return pipeline.Period{}
 	}

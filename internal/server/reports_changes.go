@@ -58,20 +58,6 @@ func changesOptions(rq *reportQuery, loc *time.Location) pipeline.ChangesOptions
 	return o
 }
 
-// reportDay reads a date parameter (ISO, empty for none) of a report.
-func reportDay(rq *reportQuery, name string) (time.Time, bool) {
-	v := rq.Values[name]
-	if v == "" {
-		return time.Time{}, true
-	}
-	d, err := time.Parse(time.DateOnly, v)
-	if err != nil || d.Year() < 1900 || d.Year() > 9999 {
-		rq.Errors[name] = "reports.error.date"
-		return time.Time{}, false
-	}
-	return d, true
-}
-
 // changesRead is what the report and its lists read: the projects created
 // before the period's end that can have been open in it, with their
 // changes logged since its start.
