@@ -128,6 +128,13 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 	}
 	form := &web.BoardMoveForm{To: to, ToName: names[crm.MilestoneID(to)],
 		Form: web.Form{Values: keep(r, "completed_at", "note", "reason"), Errors: map[string]string{}}}
+	// askUndo makes the form the question of a move back: what it undoes.
+	askUndo := func(u *crm.UndoConfirmError) {
+		form.Back, form.Confirm = true, true
+		for _, c := range u.Undo {
+			form.Undo = append(form.Undo, web.BoardUndo{Name: names[c.MilestoneID], At: c.At})
+		}
+	}
 	status := http.StatusOK
 	var undo *crm.UndoConfirmError
 	var earlier *crm.EarlierOpenError
@@ -141,10 +148,7 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, "error.forbidden", "project.action_forbidden")
 		return
 	case errors.As(err, &undo):
-		form.Back, form.Confirm = true, true
-		for _, c := range undo.Undo {
-			form.Undo = append(form.Undo, web.BoardUndo{Name: names[c.MilestoneID], At: c.At})
-		}
+		askUndo(undo)
 	case errors.As(err, &earlier):
 		form.Confirm = true
 		for _, m := range earlier.Open {
@@ -158,10 +162,7 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 		form.Errors = formErrors(err)
 		// A move back that needed its reason stays a confirmation.
 		if back && cmd.Confirm {
-			form.Back, form.Confirm = true, true
-			for _, c := range undoing.Undo {
-				form.Undo = append(form.Undo, web.BoardUndo{Name: names[c.MilestoneID], At: c.At})
-			}
+			askUndo(undoing)
 		}
 	default:
 		s.handleError(w, r, err)
