@@ -326,19 +326,33 @@ func DimensionIsID(key string) bool { return summaryDimensions[key].typ == "bigi
 // sold projects' stored sales cycle in seconds, turned into days by
 // pipeline.CycleDays (see Summary), as the performance report's average
 // cycle is.
+//
+// A measure that adds up (all but the median) is read in one pass: parts
+// are its partial aggregates over a group of projects (named, each
+// computed once however many measures share it) and sum combines the
+// parts of the groups a cell adds up; count's part, n, is always there.
 var summaryMeasures = map[string]struct {
-	sql  string
-	kind ColumnKind
+	sql   string
+	parts []string
+	sum   string
+	kind  ColumnKind
 }{
-	"count":        {"count(*)", KindNumber},
-	"value_sum":    {"sum(p.value_cents)", KindMoney},
-	"value_avg":    {"avg(p.value_cents)", KindMoney},
-	"value_min":    {"min(p.value_cents)", KindMoney},
-	"value_max":    {"max(p.value_cents)", KindMoney},
-	"value_median": {"percentile_cont(0.5) WITHIN GROUP (ORDER BY p.value_cents)", KindMoney},
-	"weighted_sum": {"sum(p.weighted_cents)", KindMoney},
-	"stage_days":   {"avg($today - p.stage_day) FILTER (WHERE p.phase = 'open')", KindNumber},
-	"cycle_days":   {"avg(p.cycle_seconds) FILTER (WHERE p.phase = 'sold')", KindNumber},
+	"count":     {"count(*)", nil, "sum(n)", KindNumber},
+	"value_sum": {"sum(p.value_cents)", []string{"sum(p.value_cents) AS value_sum"}, "sum(value_sum)", KindMoney},
+	"value_avg": {"avg(p.value_cents)", []string{"sum(p.value_cents) AS value_sum", "count(p.value_cents) AS value_n"},
+		"sum(value_sum) / NULLIF(sum(value_n), 0)", KindMoney},
+	"value_min":    {"min(p.value_cents)", []string{"min(p.value_cents) AS value_min"}, "min(value_min)", KindMoney},
+	"value_max":    {"max(p.value_cents)", []string{"max(p.value_cents) AS value_max"}, "max(value_max)", KindMoney},
+	"value_median": {"percentile_cont(0.5) WITHIN GROUP (ORDER BY p.value_cents)", nil, "", KindMoney},
+	"weighted_sum": {"sum(p.weighted_cents)", []string{"sum(p.weighted_cents) AS weighted_sum"}, "sum(weighted_sum)", KindMoney},
+	"stage_days": {"avg($today - p.stage_day) FILTER (WHERE p.phase = 'open')",
+		[]string{"sum($today - p.stage_day) FILTER (WHERE p.phase = 'open') AS stage_sum",
+			"count($today - p.stage_day) FILTER (WHERE p.phase = 'open') AS stage_n"},
+		"sum(stage_sum) / NULLIF(sum(stage_n), 0)", KindNumber},
+	"cycle_days": {"avg(p.cycle_seconds) FILTER (WHERE p.phase = 'sold')",
+		[]string{"sum(p.cycle_seconds) FILTER (WHERE p.phase = 'sold') AS cycle_sum",
+			"count(p.cycle_seconds) FILTER (WHERE p.phase = 'sold') AS cycle_n"},
+		"sum(cycle_sum) / NULLIF(sum(cycle_n), 0)", KindNumber},
 }
 
 // MeasureKeys are the summary builder's measures in the order offered.
@@ -494,6 +508,17 @@ func (f BuilderFilter) where(args *[]any) (string, []string) {
 	if f.Text != "" {
 		w = append(w, "p.search_text LIKE "+arg("%"+likeEscape(f.Text)+"%"))
 	}
+	w = append(w, f.groupConds(args)...)
+	return strings.Join(w, " AND "), joins
+}
+
+// groupConds are the predicates of the filter's drilled groups.
+func (f BuilderFilter) groupConds(args *[]any) []string {
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+	var w []string
 	for _, g := range f.Groups {
 		d, ok := summaryDimensions[g.Dimension]
 		if !ok {
@@ -511,7 +536,7 @@ func (f BuilderFilter) where(args *[]any) (string, []string) {
 			w = append(w, "("+d.expr+") = "+arg(g.Value)+"::"+d.typ)
 		}
 	}
-	return strings.Join(w, " AND "), joins
+	return w
 }
 
 // likeEscape escapes LIKE's wildcards in s.

@@ -530,143 +530,79 @@ type SummaryRow struct {
 
 // Summary groups the visible projects that match the filter by the
 // dimensions and computes the measures of every group, of every value of
-// each dimension alone, and of all of them (the pivot's totals). A first
-// statement counts each dimension's values (its largest groups, or its
-// latest periods, up to one more than its limit: SummaryRowLimit,
-// SummaryColumnLimit); a dimension with more keeps that many and adds the
-// rest up in one Other group. A second statement computes the groups; the
-// totals stay those of every project.
+// each dimension alone, and of all of them (the pivot's totals). Each
+// dimension keeps its largest groups, or its latest periods, up to its
+// limit (SummaryRowLimit, SummaryColumnLimit), counted over the projects
+// the filter without its drilled groups matches; a dimension with more
+// adds the rest up in one Other group. The totals stay those of every
+// project. One statement (summaryStatement) reads the projects once; a
+// median, which does not add up, reads them a second time.
 func (tx *Tx) Summary(ctx context.Context, su *BuilderSetup, q SummaryQuery) ([]SummaryRow, error) {
-	axes := make([]int, len(q.Dimensions))
-	for i := range axes {
-		axes[i] = i
+	if len(q.Dimensions) == 0 || len(q.Dimensions) > 2 {
+		return nil, fmt.Errorf("summary dimensions %q: %w", q.Dimensions, crm.ErrNotFound)
 	}
-	kept, err := tx.keptValues(ctx, su, q.Filter, q.Dimensions, axes)
-	if err != nil {
+	if err := tx.keepOthers(ctx, su, &q.Filter); err != nil {
 		return nil, err
 	}
-	return tx.summary(ctx, su, q, kept)
-}
-
-// keptValues are, for each dimension dims[i] of a summary on axis
-// axes[i], the values a capped summary keeps — its largest groups by
-// project count (ties by value), for periods the latest — or nil when it
-// has no more values than its axis's limit, over the projects the filter
-// (without its drilled groups) matches in the viewer's scope: one
-// statement, each dimension's values counted once.
-func (tx *Tx) keptValues(ctx context.Context, su *BuilderSetup, f BuilderFilter, dims []string, axes []int) ([][]string, error) {
-	if len(dims) == 0 || len(dims) > 2 {
-		return nil, fmt.Errorf("summary dimensions %q: %w", dims, crm.ErrNotFound)
-	}
+	axes := []int{0, 1}[:len(q.Dimensions)]
 	args := []any{tx.Tenant, su.Engine.Now(), su.Tenant.Location().String()}
-	inner := make([]string, len(dims))
-	sets := make([]string, len(dims))
-	rank, latest := make([]string, len(dims)), make([]string, len(dims))
-	for i, dim := range dims {
-		d, ok := summaryDimensions[dim]
-		if !ok || axes[i] < 0 || axes[i] > 1 {
-			return nil, fmt.Errorf("summary dimension %q: %w", dim, crm.ErrNotFound)
-		}
-		n := "k" + strconv.Itoa(i)
-		inner[i] = "(" + d.expr + ")::text AS " + n
-		sets[i] = "(" + n + ")"
-		rank[i], latest[i] = "count(*)", "NULL::text"
-		if d.dated {
-			rank[i], latest[i] = "0", "k"
-		}
-	}
-	// GROUPING(k0, k1) is 1 for the set of k0 and 2 for that of k1 (0 with
-	// one dimension).
-	set, key, order, newest, limit := "0", "k0", rank[0], strings.ReplaceAll(latest[0], "k", "k0"), strconv.Itoa(summaryLimit(axes[0])+1)
-	if len(dims) == 2 {
-		set, key = "GROUPING(k0, k1)", "COALESCE(k0, k1)"
-		order = "CASE WHEN GROUPING(k0, k1) = 1 THEN " + rank[0] + " ELSE " + rank[1] + " END"
-		newest = "CASE WHEN GROUPING(k0, k1) = 1 THEN " + strings.ReplaceAll(latest[0], "k", key) + " ELSE " +
-			strings.ReplaceAll(latest[1], "k", key) + " END"
-		limit = "CASE WHEN s = 1 THEN " + limit + " ELSE " + strconv.Itoa(summaryLimit(axes[1])+1) + " END"
-	}
-	f.Groups = nil
-	where, joins := f.where(&args)
-	where += " AND " + su.Scope.Where("p", &args)
-	sql := "SELECT s, k FROM (SELECT " + set + " AS s, " + key + " AS k, row_number() OVER (PARTITION BY " + set +
-		" ORDER BY " + order + " DESC, " + newest + " DESC, " + key + ") AS r FROM (SELECT " + strings.Join(inner, ", ") + " FROM projects p" + joinList(joins) +
-		" WHERE " + where + ") p GROUP BY GROUPING SETS (" + strings.Join(sets, ", ") + ") HAVING " + key + " IS NOT NULL) t WHERE r <= " + limit +
-		" ORDER BY s, r"
-	rows, err := tx.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("summary groups: %w", err)
-	}
-	values := make([][]string, len(dims))
-	var g int
-	var k string
-	_, err = pgx.ForEachRow(rows, []any{&g, &k}, func() error {
-		i := 0
-		if g == 2 {
-			i = 1
-		}
-		values[i] = append(values[i], k)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("summary groups: %w", err)
-	}
-	kept := make([][]string, len(dims))
-	for i, vs := range values {
-		if lim := summaryLimit(axes[i]); len(vs) > lim {
-			kept[i] = vs[:lim]
-		}
-	}
-	return kept, nil
-}
-
-// summary reads a summary whose dimension i keeps only kept[i] when that
-// is not nil (the others in one Other group).
-func (tx *Tx) summary(ctx context.Context, su *BuilderSetup, q SummaryQuery, kept [][]string) ([]SummaryRow, error) {
-	args := []any{tx.Tenant, su.Engine.Now(), su.Tenant.Location().String()}
-	inner := []string{"p.value_cents", "p.weighted_cents", "p.phase", "p.stage_day", "p.cycle_seconds"}
-	dims := make([]string, len(q.Dimensions))
-	groups := make([]string, len(q.Dimensions))
-	for i, d := range q.Dimensions {
-		dd, ok := summaryDimensions[d]
-		if !ok || i > 1 {
-			return nil, fmt.Errorf("summary dimension %q: %w", d, crm.ErrNotFound)
-		}
-		n := strconv.Itoa(i)
-		dims[i] = "d" + n
-		if kept[i] == nil {
-			inner = append(inner, "("+dd.expr+")::text AS d"+n, "false AS o"+n)
-		} else {
-			args = append(args, kept[i])
-			k := "$" + strconv.Itoa(len(args)) + "::text[]"
-			inner = append(inner, "CASE WHEN ("+dd.expr+")::text = ANY("+k+") THEN ("+dd.expr+")::text END AS d"+n,
-				"(("+dd.expr+") IS NOT NULL AND NOT ("+dd.expr+")::text = ANY("+k+")) AS o"+n)
-		}
-		groups[i] = "d" + n + ", o" + n
-	}
-	where, joins := q.Filter.where(&args)
-	where += " AND " + su.Scope.Where("p", &args)
-	outer := []string{"GROUPING(" + strings.Join(dims, ", ") + ")"}
-	for i := range dims {
-		outer = append(outer, dims[i], "o"+strconv.Itoa(i))
-	}
+	var parts []string
+	oneScan := true
 	for _, m := range q.Measures {
 		sm, ok := summaryMeasures[m]
 		if !ok {
 			return nil, fmt.Errorf("summary measure %q: %w", m, crm.ErrNotFound)
 		}
-		if strings.Contains(sm.sql, "$today") {
-			args = append(args, su.Engine.Today().Format(time.DateOnly))
-			outer = append(outer, "("+strings.ReplaceAll(sm.sql, "$today", "$"+strconv.Itoa(len(args))+"::date")+")::float8")
-			continue
+		for _, pt := range sm.parts {
+			if !slices.Contains(parts, pt) {
+				parts = append(parts, pt)
+			}
 		}
-		outer = append(outer, "("+sm.sql+")::float8")
+		oneScan = oneScan && sm.sum != ""
+	}
+	var today string
+	if slices.ContainsFunc(q.Measures, func(m string) bool { return strings.Contains(summaryMeasures[m].sql, "$today") }) {
+		args = append(args, su.Engine.Today().Format(time.DateOnly))
+		today = "$" + strconv.Itoa(len(args)) + "::date"
+	}
+	for i := range parts {
+		parts[i] = strings.ReplaceAll(parts[i], "$today", today)
+	}
+	with, err := summaryStatement(su, q.Filter, q.Dimensions, axes, parts, !oneScan, &args)
+	if err != nil {
+		return nil, err
+	}
+	dims := []string{"d0", "d1"}[:len(q.Dimensions)]
+	inner := []string{"g.*"}
+	outer := []string{"GROUPING(" + strings.Join(dims, ", ") + ")"}
+	groups := make([]string, len(dims))
+	for i := range dims {
+		n, lim := strconv.Itoa(i), strconv.Itoa(summaryLimit(axes[i]))
+		capped := "COALESCE(cardinality(kept.v" + n + "), 0) > " + lim
+		keep := "g.k" + n + " = ANY(kept.v" + n + "[1:" + lim + "])"
+		inner = append(inner, "CASE WHEN NOT "+capped+" OR "+keep+" THEN g.k"+n+" END AS d"+n,
+			"(g.k"+n+" IS NOT NULL AND "+capped+" AND NOT "+keep+") AS o"+n)
+		outer = append(outer, "d"+n, "o"+n)
+		groups[i] = "d" + n + ", o" + n
+	}
+	for _, m := range q.Measures {
+		sm := summaryMeasures[m]
+		e := sm.sum
+		if !oneScan {
+			e = strings.ReplaceAll(sm.sql, "$today", today)
+		}
+		outer = append(outer, "("+e+")::float8")
 	}
 	sets := "(" + groups[0] + "), ()"
 	if len(dims) == 2 {
 		sets = "(" + groups[0] + ", " + groups[1] + "), (" + groups[0] + "), (" + groups[1] + "), ()"
 	}
-	sql := "SELECT " + strings.Join(outer, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") + " FROM projects p" + joinList(joins) +
-		" WHERE " + where + ") p GROUP BY GROUPING SETS (" + sets + ")"
+	src := "g CROSS JOIN kept WHERE g.hit"
+	if !oneScan {
+		src = "projects_in g CROSS JOIN kept"
+	}
+	sql := with + " SELECT " + strings.Join(outer, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") +
+		" FROM " + src + ") p GROUP BY GROUPING SETS (" + sets + ")"
 	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("builder summary: %w", err)
@@ -703,4 +639,84 @@ func (tx *Tx) summary(ctx context.Context, su *BuilderSetup, q SummaryQuery, kep
 		return nil, fmt.Errorf("builder summary: %w", err)
 	}
 	return out, nil
+}
+
+// keptValues are, for each dimension dims[i] of a summary on axis
+// axes[i], the values a capped summary keeps, or nil when it has no more
+// values than its axis's limit, over the projects the filter (without its
+// drilled groups) matches in the viewer's scope.
+func (tx *Tx) keptValues(ctx context.Context, su *BuilderSetup, f BuilderFilter, dims []string, axes []int) ([][]string, error) {
+	args := []any{tx.Tenant, su.Engine.Now(), su.Tenant.Location().String()}
+	f.Groups = nil
+	with, err := summaryStatement(su, f, dims, axes, nil, false, &args)
+	if err != nil {
+		return nil, err
+	}
+	values := make([][]string, len(dims))
+	sql := with + " SELECT v0"
+	dest := []any{&values[0]}
+	if len(dims) == 2 {
+		sql += ", v1"
+		dest = append(dest, &values[1])
+	}
+	if err := tx.QueryRow(ctx, sql+" FROM kept", args...).Scan(dest...); err != nil {
+		return nil, fmt.Errorf("summary groups: %w", err)
+	}
+	kept := make([][]string, len(dims))
+	for i, vs := range values {
+		if lim := summaryLimit(axes[i]); len(vs) > lim {
+			kept[i] = vs[:lim]
+		}
+	}
+	return kept, nil
+}
+
+// summaryStatement is the WITH clause of a summary's statement: g, the
+// projects the filter without its drilled groups matches in the viewer's
+// scope, grouped by the dimensions' values (k0, k1, as text) and by
+// whether they are in the drilled groups (hit), with their count (n) and
+// the partial aggregates parts; kept, each dimension's values in the order
+// a capped summary keeps them (v0, v1: its largest groups by project
+// count, ties by value, for periods its latest), up to one more than its
+// axis's limit; with raw, projects_in too: the matching projects in the
+// drilled groups themselves, with their dimensions' values, for the
+// measures that do not add up.
+func summaryStatement(su *BuilderSetup, f BuilderFilter, dims []string, axes []int, parts []string, raw bool, args *[]any) (string, error) {
+	if len(dims) == 0 || len(dims) > 2 || len(axes) != len(dims) {
+		return "", fmt.Errorf("summary dimensions %q: %w", dims, crm.ErrNotFound)
+	}
+	groups := f.Groups
+	f.Groups = nil
+	where, joins := f.where(args)
+	where += " AND " + su.Scope.Where("p", args)
+	hit := "true"
+	if conds := (BuilderFilter{Groups: groups}).groupConds(args); len(conds) > 0 {
+		hit = strings.Join(conds, " AND ")
+	}
+	keys, by, kept := make([]string, len(dims)), make([]string, len(dims)), make([]string, len(dims))
+	for i, dim := range dims {
+		d, ok := summaryDimensions[dim]
+		if !ok || axes[i] < 0 || axes[i] > 1 {
+			return "", fmt.Errorf("summary dimension %q: %w", dim, crm.ErrNotFound)
+		}
+		k := "k" + strconv.Itoa(i)
+		keys[i], by[i] = "("+d.expr+")::text AS "+k, "("+d.expr+")"
+		order := "sum(n) DESC, " + k
+		if d.dated {
+			order = k + " DESC"
+		}
+		kept[i] = "(SELECT array_agg(k ORDER BY r) FROM (SELECT " + k + " AS k, row_number() OVER (ORDER BY " + order + ") AS r FROM g WHERE " +
+			k + " IS NOT NULL GROUP BY " + k + ") x WHERE r <= " + strconv.Itoa(summaryLimit(axes[i])+1) + ") AS v" + strconv.Itoa(i)
+	}
+	from := " FROM projects p" + joinList(joins) + " WHERE " + where
+	with := "WITH g AS MATERIALIZED (SELECT " + strings.Join(keys, ", ") + ", (" + hit + ") AS hit, count(*) AS n"
+	for _, pt := range parts {
+		with += ", " + pt
+	}
+	with += from + " GROUP BY " + strings.Join(by, ", ") + ", hit), kept AS (SELECT " + strings.Join(kept, ", ") + ")"
+	if raw {
+		with += ", projects_in AS (SELECT " + strings.Join(keys, ", ") + ", p.value_cents, p.weighted_cents, p.phase, p.stage_day, p.cycle_seconds" +
+			from + " AND (" + hit + "))"
+	}
+	return with, nil
 }

@@ -549,6 +549,21 @@ func TestBuilderSummaryCap(t *testing.T) {
 	mustStatus(t, drill, http.StatusOK, "Other's list")
 	mustContain(t, drill.body, `id="builder-drill"`, "Other")
 
+	// A median does not add up from the groups' parts: its summary reads
+	// the projects themselves, and keeps and counts the same groups.
+	withMedian := url.Values{"kind": {"summary"}, "dim1": {"referrer"}, "m": {"count,value_median"}}
+	for _, r := range reportCSVRecords(t, c, "/reports/new.csv?"+withMedian.Encode())[1:] {
+		if want, ok := byLabel[r[0]]; (ok || r[0] != "Total") && r[1] != strconv.FormatInt(want, 10) {
+			t.Errorf("with a median, %q counts %s, without %d", r[0], r[1], want)
+		}
+	}
+	// A summary of a drilled Other group: the others, summed by owner.
+	ofOther := url.Values{"kind": {"summary"}, "dim1": {"owner"}, "m": {"count"}, "g1": {"referrer"}, "g1o": {"1"}}
+	recs = reportCSVRecords(t, c, "/reports/new.csv?"+ofOther.Encode())
+	if last := recs[len(recs)-1]; last[1] != strconv.FormatInt(other, 10) {
+		t.Errorf("the summary of Other totals %v, Other counts %d", last, other)
+	}
+
 	// Referrer × created week: 50 rows and the 20 latest weeks as columns.
 	def = url.Values{"kind": {"summary"}, "dim1": {"referrer"}, "dim2": {"created_week"}, "m": {"count"}}
 	recs = reportCSVRecords(t, c, "/reports/new.csv?"+def.Encode())
