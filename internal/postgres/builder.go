@@ -273,6 +273,10 @@ type builderDimension struct {
 	// dated: the values are periods, of which a capped summary keeps the
 	// latest (of the others, the largest groups).
 	dated bool
+	// by is what a summary groups the projects by before it names their
+	// periods (expr is a function of it): cheaper to compute per project
+	// than the period's name. Empty: expr.
+	by string
 }
 
 // summaryDimensions are the summary builder's dimensions by key. $1 is the
@@ -283,12 +287,12 @@ var summaryDimensions = map[string]builderDimension{
 	"workgroup":       {expr: "p.workgroup_id", typ: "bigint", list: ListWorkgroups},
 	"source":          {expr: "p.source_id", typ: "bigint", list: ListSources},
 	"referrer":        {expr: "NULLIF(p.referrer, '')", typ: "text"},
-	"created_week":    {expr: "to_char(date_trunc('week', p.created_at AT TIME ZONE $3), 'YYYY-MM-DD')", typ: "text", dated: true},
-	"created_month":   {expr: "to_char(p.created_at AT TIME ZONE $3, 'YYYY-MM')", typ: "text", dated: true},
-	"created_quarter": {expr: `to_char(p.created_at AT TIME ZONE $3, 'YYYY-"Q"Q')`, typ: "text", dated: true},
-	"created_year":    {expr: "to_char(p.created_at AT TIME ZONE $3, 'YYYY')", typ: "text", dated: true},
-	"sold_month":      {expr: "CASE WHEN p.phase = 'sold' THEN to_char(p.sold_at AT TIME ZONE $3, 'YYYY-MM') END", typ: "text", dated: true},
-	"close_month":     {expr: "to_char(p.expected_close, 'YYYY-MM')", typ: "text", dated: true},
+	"created_week":    {expr: "to_char(date_trunc('week', p.created_at AT TIME ZONE $3), 'YYYY-MM-DD')", typ: "text", dated: true, by: "date_trunc('week', p.created_at AT TIME ZONE $3)"},
+	"created_month":   {expr: "to_char(date_trunc('month', p.created_at AT TIME ZONE $3), 'YYYY-MM')", typ: "text", dated: true, by: "date_trunc('month', p.created_at AT TIME ZONE $3)"},
+	"created_quarter": {expr: `to_char(date_trunc('quarter', p.created_at AT TIME ZONE $3), 'YYYY-"Q"Q')`, typ: "text", dated: true, by: "date_trunc('quarter', p.created_at AT TIME ZONE $3)"},
+	"created_year":    {expr: "to_char(date_trunc('year', p.created_at AT TIME ZONE $3), 'YYYY')", typ: "text", dated: true, by: "date_trunc('year', p.created_at AT TIME ZONE $3)"},
+	"sold_month":      {expr: "to_char(CASE WHEN p.phase = 'sold' THEN date_trunc('month', p.sold_at AT TIME ZONE $3) END, 'YYYY-MM')", typ: "text", dated: true, by: "CASE WHEN p.phase = 'sold' THEN date_trunc('month', p.sold_at AT TIME ZONE $3) END"},
+	"close_month":     {expr: "to_char(p.expected_close, 'YYYY-MM')", typ: "text", dated: true, by: "p.expected_close"},
 	"pending":         {expr: "p.pending_milestone_id", typ: "bigint", list: ListMilestones},
 	"last":            {expr: "p.last_milestone_id", typ: "bigint", list: ListMilestones},
 	"state":           {expr: effectiveStateSQL, typ: "text"},

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -76,7 +77,7 @@ func (db *DB) RunBuilder(ctx context.Context, v crm.Viewer, now time.Time, timeo
 			timeout = ReportTimeout
 		}
 		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = "+strconv.FormatInt(max(timeout.Milliseconds(), 1), 10)+
-			"; SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; "+customPlans); err != nil {
+			"; "+reportSettings+"; "+customPlans); err != nil {
 			return err
 		}
 		su, err := tx.builderSetup(ctx, v, now)
@@ -700,7 +701,7 @@ func summaryStatement(su *BuilderSetup, f BuilderFilter, dims []string, axes []i
 			return "", fmt.Errorf("summary dimension %q: %w", dim, crm.ErrNotFound)
 		}
 		k := "k" + strconv.Itoa(i)
-		keys[i], by[i] = "("+d.expr+")::text AS "+k, "("+d.expr+")"
+		keys[i], by[i] = "("+d.expr+")::text AS "+k, "("+cmp.Or(d.by, d.expr)+")"
 		order := "sum(n) DESC, " + k
 		if d.dated {
 			order = k + " DESC"
