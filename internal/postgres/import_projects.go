@@ -416,14 +416,16 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 	// subquery from being flattened into a join planned from statistics
 	// that do not count the rows this import wrote), through the lower-case
 	// key columns: under row-level security an index condition cannot apply
-	// lower() to a column.
+	// lower() to a column. Both lookups are planned anew for each batch
+	// (QueryExecModeExec): a plan kept from the first batches, when the
+	// tables were small, read every account of the tenant for each key.
 	q, err := tx.Query(ctx, `SELECT a.id, lower(a.email), lower(a.name) FROM (
 		       SELECT f.id FROM unnest($2::text[]) k(email) CROSS JOIN LATERAL (SELECT a.id FROM accounts a
 		         WHERE a.tenant_id = $1 AND a.email_key = k.email COLLATE "C" AND a.email_key <> '' OFFSET 0) f
 		       UNION SELECT f.id FROM unnest($3::text[]) k(name) CROSS JOIN LATERAL (SELECT a.id FROM accounts a
 		         WHERE a.tenant_id = $1 AND a.name_key = k.name COLLATE "C" OFFSET 0) f) f
 		  JOIN accounts a ON a.tenant_id = $1 AND a.id = f.id
-		 WHERE `+m.scope.AccountWhere("a", &args)+` ORDER BY a.id`, args...)
+		 WHERE `+m.scope.AccountWhere("a", &args)+` ORDER BY a.id`, replanned(args)...)
 	if err != nil {
 		return fmt.Errorf("import accounts: %w", err)
 	}
@@ -448,7 +450,7 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 		        UNION SELECT f.id FROM unnest($3::text[]) k(norm) CROSS JOIN LATERAL (SELECT c.id FROM contacts c
 		          WHERE c.tenant_id = $1 AND c.phone_norm = k.norm AND c.phone_norm <> '' OFFSET 0) f) f
 		  JOIN contacts c ON c.tenant_id = $1 AND c.id = f.id
-		 ORDER BY c.id`, args...)
+		 ORDER BY c.id`, replanned(args)...)
 	if err != nil {
 		return fmt.Errorf("import contacts: %w", err)
 	}
@@ -859,4 +861,11 @@ func (db *DB) UndoImport(ctx context.Context, v crm.Viewer, id int64) error {
 		}
 		return tx.audit(ctx, v.UserID, "import", id, "undone", "", "")
 	})
+}
+
+// replanned is a query's arguments for a statement planned with them each
+// time it runs, not prepared once: an import's lookups, whose tables grow
+// between one batch and the next in the import's own transaction.
+func replanned(args []any) []any {
+	return append([]any{pgx.QueryExecModeExec}, args...)
 }
