@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -525,26 +526,28 @@ func (v *values) sql(types ...string) string { return v.sqlFrom(1, types...) }
 
 // sqlFrom is sql with placeholders numbered from first.
 func (v *values) sqlFrom(first int, types ...string) string {
-	var sb strings.Builder
+	b := make([]byte, 0, v.rows*v.cols*8)
 	n := first - 1
 	for r := range v.rows {
 		if r > 0 {
-			sb.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		sb.WriteByte('(')
+		b = append(b, '(')
 		for c := range v.cols {
 			if c > 0 {
-				sb.WriteString(", ")
+				b = append(b, ", "...)
 			}
 			n++
-			fmt.Fprintf(&sb, "$%d", n)
+			b = append(b, '$')
+			b = strconv.AppendInt(b, int64(n), 10)
 			if r == 0 && c < len(types) {
-				sb.WriteString("::" + types[c])
+				b = append(b, "::"...)
+				b = append(b, types[c]...)
 			}
 		}
-		sb.WriteByte(')')
+		b = append(b, ')')
 	}
-	return sb.String()
+	return string(b)
 }
 
 // derivedSources reads what the given projects' derived data is computed

@@ -97,7 +97,7 @@ func (db *DB) PreviewImport(ctx context.Context, v crm.Viewer, next ImportRows) 
 		if err != nil {
 			return err
 		}
-		return m.eachBatch(ctx, next, func(batch []crm.ImportRow, existing []crm.ProjectID) error {
+		return m.eachBatch(ctx, next, func(batch []crm.ImportRow, existing []crm.ProjectID) (func() error, error) {
 			for i := range batch {
 				r := &batch[i]
 				p.Total++
@@ -127,7 +127,7 @@ func (db *DB) PreviewImport(ctx context.Context, v crm.Viewer, next ImportRows) 
 				}
 			}
 			m.duplicates = m.duplicates[:0]
-			return nil
+			return nil, nil
 		})
 	})
 	if err != nil {
@@ -155,12 +155,7 @@ func (db *DB) CommitImport(ctx context.Context, v crm.Viewer, w ImportWrite, nex
 			return err
 		}
 		done, errorCount := 0, 0
-		err = m.eachBatch(ctx, next, func(batch []crm.ImportRow, existing []crm.ProjectID) error {
-			now := time.Now()
-			var load Load
-			load.ImportID, load.Inserts = w.ImportID, true
-			var updates []*crm.ImportRow
-			var updateIDs []crm.ProjectID
+		err = m.eachBatch(ctx, next, func(batch []crm.ImportRow, existing []crm.ProjectID) (func() error, error) {
 			for i := range batch {
 				r := &batch[i]
 				if len(r.Errors) > 0 {
@@ -168,70 +163,26 @@ func (db *DB) CommitImport(ctx context.Context, v crm.Viewer, w ImportWrite, nex
 					res.Rejected++
 					if w.ValidOnly && w.Rejected != nil {
 						if err := w.Rejected(r.Line, r.Errors); err != nil {
-							return err
+							return nil, err
 						}
 					}
-					continue
-				}
-				if errorCount > 0 && !w.ValidOnly {
-					continue // nothing will be written; read on to count
-				}
-				if r.NewSource != "" {
-					id, err := m.source(ctx, r.NewSource)
-					if err != nil {
-						return err
-					}
-					r.Project.SourceID = id
-				}
-				if existing[i] != 0 {
-					r.Project.ID = existing[i]
-					updates, updateIDs = append(updates, r), append(updateIDs, existing[i])
-					continue
-				}
-				load.Projects = append(load.Projects, r.Project)
-				entry := crm.LogEntry{At: now, UserID: v.UserID, Kind: crm.LogImported, Field: "created", Body: w.FileName}
-				load.Log = append(load.Log, entry)
-				if r.Note != "" {
-					load.Log = append(load.Log, crm.LogEntry{At: now, UserID: v.UserID, Kind: crm.LogNote, Body: r.Note})
 				}
 			}
 			if errorCount > 0 && !w.ValidOnly {
 				done += len(batch)
+				return nil, nil // nothing will be written; read on to count
+			}
+			// The batch is written while the next one is read.
+			return func() error {
+				if err := tx.writeImportBatch(ctx, m, v, w, batch, existing, &res); err != nil {
+					return err
+				}
+				done += len(batch)
+				if w.Progress != nil {
+					w.Progress(done)
+				}
 				return nil
-			}
-			if err := m.createCustomers(ctx, &load, batch, existing); err != nil {
-				return err
-			}
-			ids, err := tx.ReserveIDs(ctx, "projects", len(load.Projects))
-			if err != nil {
-				return err
-			}
-			li := 0
-			for i := range load.Projects {
-				p := &load.Projects[i]
-				p.ID = crm.ProjectID(ids[i])
-				for li < len(load.Log) && (load.Log[li].Kind != crm.LogImported || load.Log[li].ProjectID != 0) {
-					li++
-				}
-				load.Log[li].ProjectID = p.ID
-				if li+1 < len(load.Log) && load.Log[li+1].Kind == crm.LogNote {
-					load.Log[li+1].ProjectID = p.ID
-				}
-				li++
-			}
-			if err := tx.LoadRows(ctx, load); err != nil {
-				return err
-			}
-			res.Created += len(load.Projects)
-			if err := tx.updateImported(ctx, v, w, updates, updateIDs, now); err != nil {
-				return err
-			}
-			res.Updated += len(updates)
-			done += len(batch)
-			if w.Progress != nil {
-				w.Progress(done)
-			}
-			return nil
+			}, nil
 		})
 		if err != nil {
 			return err
@@ -245,6 +196,72 @@ func (db *DB) CommitImport(ctx context.Context, v crm.Viewer, w ImportWrite, nex
 		return res, err
 	}
 	return res, nil
+}
+
+// writeImportBatch writes a batch of rows without errors (those with
+// errors are skipped): new projects with their accounts, contacts and log
+// entries, updates of existing ones (existing: each row's project, 0 for
+// new).
+func (tx *Tx) writeImportBatch(ctx context.Context, m *importMatcher, v crm.Viewer, w ImportWrite, batch []crm.ImportRow,
+	existing []crm.ProjectID, res *ImportResult) error {
+	now := time.Now()
+	var load Load
+	load.ImportID, load.Inserts = w.ImportID, true
+	var updates []*crm.ImportRow
+	var updateIDs []crm.ProjectID
+	for i := range batch {
+		r := &batch[i]
+		if len(r.Errors) > 0 {
+			continue
+		}
+		if r.NewSource != "" {
+			id, err := m.source(ctx, r.NewSource)
+			if err != nil {
+				return err
+			}
+			r.Project.SourceID = id
+		}
+		if existing[i] != 0 {
+			r.Project.ID = existing[i]
+			updates, updateIDs = append(updates, r), append(updateIDs, existing[i])
+			continue
+		}
+		load.Projects = append(load.Projects, r.Project)
+		entry := crm.LogEntry{At: now, UserID: v.UserID, Kind: crm.LogImported, Field: "created", Body: w.FileName}
+		load.Log = append(load.Log, entry)
+		if r.Note != "" {
+			load.Log = append(load.Log, crm.LogEntry{At: now, UserID: v.UserID, Kind: crm.LogNote, Body: r.Note})
+		}
+	}
+	if err := m.createCustomers(ctx, &load, batch, existing); err != nil {
+		return err
+	}
+	ids, err := tx.ReserveIDs(ctx, "projects", len(load.Projects))
+	if err != nil {
+		return err
+	}
+	li := 0
+	for i := range load.Projects {
+		p := &load.Projects[i]
+		p.ID = crm.ProjectID(ids[i])
+		for li < len(load.Log) && (load.Log[li].Kind != crm.LogImported || load.Log[li].ProjectID != 0) {
+			li++
+		}
+		load.Log[li].ProjectID = p.ID
+		if li+1 < len(load.Log) && load.Log[li+1].Kind == crm.LogNote {
+			load.Log[li+1].ProjectID = p.ID
+		}
+		li++
+	}
+	if err := tx.LoadRows(ctx, load); err != nil {
+		return err
+	}
+	res.Created += len(load.Projects)
+	if err := tx.updateImported(ctx, v, w, updates, updateIDs, now); err != nil {
+		return err
+	}
+	res.Updated += len(updates)
+	return nil
 }
 
 // importMatcher resolves an import's rows against the tenant: projects by
@@ -286,10 +303,29 @@ func (tx *Tx) newImportMatcher(ctx context.Context, v crm.Viewer, preview bool) 
 
 // eachBatch reads the rows in batches, resolves each batch's projects,
 // accounts and contacts, and hands it to fn with the existing project of
-// each row (0: new).
-func (m *importMatcher) eachBatch(ctx context.Context, next ImportRows, fn func([]crm.ImportRow, []crm.ProjectID) error) error {
-	batch := make([]crm.ImportRow, importBatch)
-	for {
+// each row (0: new). What fn returns to write (nil: nothing) runs while
+// the next batch is read from the file, and ends before that batch is
+// resolved: the database writes one batch while the next is decoded. It
+// uses the transaction; the reading does not.
+func (m *importMatcher) eachBatch(ctx context.Context, next ImportRows,
+	fn func([]crm.ImportRow, []crm.ProjectID) (func() error, error)) (err error) {
+	buffers := [2][]crm.ImportRow{make([]crm.ImportRow, importBatch), make([]crm.ImportRow, importBatch)}
+	var writing chan error // the previous batch's write, when one runs
+	wait := func() error {
+		if writing == nil {
+			return nil
+		}
+		err := <-writing
+		writing = nil
+		return err
+	}
+	defer func() {
+		if werr := wait(); err == nil {
+			err = werr
+		}
+	}()
+	for k := 0; ; k++ {
+		batch := buffers[k%2]
 		n := 0
 		for n < importBatch {
 			ok, err := next(&batch[n])
@@ -300,6 +336,9 @@ func (m *importMatcher) eachBatch(ctx context.Context, next ImportRows, fn func(
 				break
 			}
 			n++
+		}
+		if err := wait(); err != nil {
+			return err
 		}
 		if n == 0 {
 			return nil
@@ -312,8 +351,20 @@ func (m *importMatcher) eachBatch(ctx context.Context, next ImportRows, fn func(
 		if err := m.customers(ctx, rows); err != nil {
 			return err
 		}
-		if err := fn(rows, existing); err != nil {
+		write, err := fn(rows, existing)
+		if err != nil {
 			return err
+		}
+		if write != nil {
+			writing = make(chan error, 1)
+			go func(done chan<- error) {
+				defer func() {
+					if p := recover(); p != nil {
+						done <- fmt.Errorf("write import batch: %v", p)
+					}
+				}()
+				done <- write()
+			}(writing)
 		}
 		if n < importBatch {
 			return nil
@@ -416,14 +467,16 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 	// subquery from being flattened into a join planned from statistics
 	// that do not count the rows this import wrote), through the lower-case
 	// key columns: under row-level security an index condition cannot apply
-	// lower() to a column.
+	// lower() to a column. Both lookups are planned anew for each batch
+	// (QueryExecModeExec): a plan kept from the first batches, when the
+	// tables were small, read every account of the tenant for each key.
 	q, err := tx.Query(ctx, `SELECT a.id, lower(a.email), lower(a.name) FROM (
 		       SELECT f.id FROM unnest($2::text[]) k(email) CROSS JOIN LATERAL (SELECT a.id FROM accounts a
 		         WHERE a.tenant_id = $1 AND a.email_key = k.email COLLATE "C" AND a.email_key <> '' OFFSET 0) f
 		       UNION SELECT f.id FROM unnest($3::text[]) k(name) CROSS JOIN LATERAL (SELECT a.id FROM accounts a
 		         WHERE a.tenant_id = $1 AND a.name_key = k.name COLLATE "C" OFFSET 0) f) f
 		  JOIN accounts a ON a.tenant_id = $1 AND a.id = f.id
-		 WHERE `+m.scope.AccountWhere("a", &args)+` ORDER BY a.id`, args...)
+		 WHERE `+m.scope.AccountWhere("a", &args)+` ORDER BY a.id`, replanned(args)...)
 	if err != nil {
 		return fmt.Errorf("import accounts: %w", err)
 	}
@@ -448,7 +501,7 @@ func (m *importMatcher) customers(ctx context.Context, rows []crm.ImportRow) err
 		        UNION SELECT f.id FROM unnest($3::text[]) k(norm) CROSS JOIN LATERAL (SELECT c.id FROM contacts c
 		          WHERE c.tenant_id = $1 AND c.phone_norm = k.norm AND c.phone_norm <> '' OFFSET 0) f) f
 		  JOIN contacts c ON c.tenant_id = $1 AND c.id = f.id
-		 ORDER BY c.id`, args...)
+		 ORDER BY c.id`, replanned(args)...)
 	if err != nil {
 		return fmt.Errorf("import contacts: %w", err)
 	}
@@ -859,4 +912,11 @@ func (db *DB) UndoImport(ctx context.Context, v crm.Viewer, id int64) error {
 		}
 		return tx.audit(ctx, v.UserID, "import", id, "undone", "", "")
 	})
+}
+
+// replanned is a query's arguments for a statement planned with them each
+// time it runs, not prepared once: an import's lookups, whose tables grow
+// between one batch and the next in the import's own transaction.
+func replanned(args []any) []any {
+	return append([]any{pgx.QueryExecModeExec}, args...)
 }
