@@ -105,3 +105,14 @@ type ImportProgress struct {
 	Left       time.Duration
 	Known      bool // rows per second and time left are known
 }
+
+// importCounts is the preview's one-line summary, each count in its
+// grammatical number: "1 row: 1 project will be created, 0 updated, 0 rows
+// skipped."
+func importCounts(l *Locale, kind string, p *ImportPreviewView) string {
+	return l.T("import.counts",
+		l.N("import.counts.rows", int64(p.Total)),
+		l.N("import.counts.create."+kind, int64(p.Create)),
+		l.N("import.counts.updated", int64(p.Update)),
+		l.N("import.counts.skipped", int64(p.Skip)))
+}

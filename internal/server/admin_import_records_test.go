@@ -64,7 +64,7 @@ func TestImportRecordsJourney(t *testing.T) {
 		t.Fatalf("preview: %d %s", res.status, res.body)
 	}
 	page = c.get(fmt.Sprintf("/admin/import/%d", id))
-	mustContain(t, page.body, "2 rows: 1 contacts will be created, 0 updated, 1 rows skipped.", "E-mail")
+	mustContain(t, page.body, "2 rows: 1 contact will be created, 0 updated, 1 row skipped.", "E-mail")
 	if res := c.post(fmt.Sprintf("/admin/import/%d/commit", id), url.Values{}); res.status != http.StatusSeeOther {
 		t.Fatalf("commit: %d %s", res.status, res.body)
 	}

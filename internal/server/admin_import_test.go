@@ -92,7 +92,7 @@ func TestImportJourney(t *testing.T) {
 		t.Fatalf("preview: %d %s", res.status, res.body)
 	}
 	page = c.get(fmt.Sprintf("/admin/import/%d", id))
-	mustContain(t, page.body, "2 rows: 1 projects will be created, 0 updated, 1 rows skipped.", "Problems (3)",
+	mustContain(t, page.body, "2 rows: 1 project will be created, 0 updated, 1 row skipped.", "Problems (3)",
 		"Not an amount", "No user of your company has this e-mail address or name.", "Archived without an archive reason.",
 		"The file has problems")
 	mustNotContain(t, page.body, fmt.Sprintf(`action="/admin/import/%d/commit"`, id))

@@ -54,7 +54,7 @@ func TestBrowserImportJourney(t *testing.T) {
 		chromedp.WaitVisible("#preview", chromedp.ByQuery),
 	)
 	preview := b.text("#preview")
-	for _, want := range []string{"3 rows: 1 projects will be created, 0 updated, 2 rows skipped.", "Not an amount",
+	for _, want := range []string{"3 rows: 1 project will be created, 0 updated, 2 rows skipped.", "Not an amount",
 		"No user of your company has this e-mail address or name.", "Archived without an archive reason."} {
 		if !strings.Contains(preview, want) {
 			t.Errorf("preview lacks %q:\n%s", want, preview)

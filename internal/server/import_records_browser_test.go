@@ -65,7 +65,7 @@ func TestBrowserImportContactsJourney(t *testing.T) {
 		chromedp.WaitVisible("#preview", chromedp.ByQuery),
 	)
 	preview := b.text("#preview")
-	for _, want := range []string{"3 rows: 2 contacts will be created, 0 updated, 1 rows skipped.",
+	for _, want := range []string{"3 rows: 2 contacts will be created, 0 updated, 1 row skipped.",
 		"No account of yours has this ID, e-mail or name", "petra@novak.example"} {
 		if !strings.Contains(preview, want) {
 			t.Errorf("preview lacks %q:\n%s", want, preview)

@@ -45,6 +45,8 @@ func TestBulkActions(t *testing.T) {
 		t.Errorf("unchanged project got %d log entries", logs)
 	}
 	mustContain(t, mgr.get(res.header.Get("Location")).body, "Owner assigned on 1 project (1 already had that owner)")
+	// The "all matching" choice counts in the singular for one match.
+	mustContain(t, mgr.get("/?q=Foxtrot").body, "The 1 matching project, not only those selected")
 
 	// Archive without a reason: 422, input kept, nothing changed.
 	res = mgr.post("/bulk", url.Values{"action": {"archive"}, "id": {id(a)}, "until": {"2030-01-01"}, "query": {""}})
