@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/a-h/templ"
+
+	"github.com/pipewell/pipewell/internal/crm"
 )
 
 // appendSalesRows appends the Sales screen's table rows. They are written in
@@ -51,31 +53,37 @@ func appendSalesRows(b []byte, l *Locale, v SalesView) []byte {
 			b = l.AppendDate(b, r.LastAt)
 			b = append(b, `</span>`...)
 		}
-		b = append(b, `</td><td class="pending">`...)
 		if closedView(v.Filters.View) {
-			b = appendEscaped(b, r.Reason)
+			// A closed project has no next step: the archived view says
+			// why and when, the sold view when.
+			if v.Filters.View == crm.StateArchived {
+				b = append(b, `</td><td class="reason">`...)
+				b = appendEscaped(b, r.Reason)
+			}
+			b = append(b, `</td><td class="closed">`...)
 			if !r.ClosedAt.IsZero() {
-				b = append(b, ` <span class="muted">`...)
 				b = l.AppendDate(b, r.ClosedAt)
-				b = append(b, `</span>`...)
 			}
-		} else if r.Pending != "" {
-			b = appendEscaped(b, r.Pending)
-			if !r.PendingDue.IsZero() {
-				if r.MilestoneLate {
-					b = append(b, ` <span class="muted late">`...)
-				} else {
-					b = append(b, ` <span class="muted">`...)
+		} else {
+			b = append(b, `</td><td class="pending">`...)
+			if r.Pending != "" {
+				b = appendEscaped(b, r.Pending)
+				if !r.PendingDue.IsZero() {
+					if r.MilestoneLate {
+						b = append(b, ` <span class="muted late">`...)
+					} else {
+						b = append(b, ` <span class="muted">`...)
+					}
+					b = l.appendHTML(b, "sales.due", string(l.AppendDate(date[:0], r.PendingDue)), 0, false)
+					b = append(b, `</span>`...)
 				}
-				b = l.appendHTML(b, "sales.due", string(l.AppendDate(date[:0], r.PendingDue)), 0, false)
+			}
+			b = appendLateMarks(b, l, &r, late)
+			if !r.DeferUntil.IsZero() {
+				b = append(b, ` <span class="muted">`...)
+				b = l.appendHTML(b, "sales.defer_until", string(l.AppendDay(date[:0], r.DeferUntil)), 0, false)
 				b = append(b, `</span>`...)
 			}
-		}
-		b = appendLateMarks(b, l, &r, late)
-		if !r.DeferUntil.IsZero() {
-			b = append(b, ` <span class="muted">`...)
-			b = l.appendHTML(b, "sales.defer_until", string(l.AppendDay(date[:0], r.DeferUntil)), 0, false)
-			b = append(b, `</span>`...)
 		}
 		b = append(b, `</td><td class="status">`...)
 		b = appendEscaped(b, r.Status)

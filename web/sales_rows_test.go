@@ -46,6 +46,25 @@ func TestSalesRowsMarkup(t *testing.T) {
 	}
 }
 
+// TestClosedRowsMarkup: a closed view has no next step; the archived view
+// gives the reason and the archive day their own cells, the sold view the
+// day it was sold.
+func TestClosedRowsMarkup(t *testing.T) {
+	day := time.Date(2026, 3, 4, 23, 30, 0, 0, time.UTC)
+	rows := []SalesRow{{ID: 5, Title: "T", Pending: "Next", Reason: "Price & terms", ClosedAt: day, Status: "St"}}
+	l := NewLocale("en", "", "USD", time.UTC)
+	for view, want := range map[crm.State]string{
+		crm.StateArchived: `<td class="last"></td><td class="reason">Price &amp; terms</td><td class="closed">Mar 4, 2026</td><td class="status">St</td>`,
+		crm.StateSold:     `<td class="last"></td><td class="closed">Mar 4, 2026</td><td class="status">St</td>`,
+	} {
+		v := SalesView{Rows: rows}
+		v.Filters.View = view
+		if got := string(appendSalesRows(nil, l, v)); !strings.Contains(got, want) || strings.Contains(got, "Next") {
+			t.Errorf("%s:\n got: %s\nwant: %s", view, got, want)
+		}
+	}
+}
+
 func TestAppendOptions(t *testing.T) {
 	cs := []crm.Choice{{ID: 3, Name: "Ann & <Bo>", Active: true}, {ID: 31, Name: "Cy", Active: true}, {ID: 1, Name: `"Q"`, Active: true},
 		{ID: 7, Name: "Gone"}, {ID: 8, Name: "Gone but chosen"}}

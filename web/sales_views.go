@@ -249,15 +249,6 @@ var salesViews = [...]crm.State{crm.StateActive, crm.StateDeferred, crm.StateArc
 // step, and nothing in them can be late.
 func closedView(v crm.State) bool { return v == crm.StateArchived || v == crm.StateSold }
 
-// columnLabel is a column's header in a view: the next-step column of a
-// closed view says when (and why) the projects were closed.
-func columnLabel(view crm.State, key, label string) string {
-	if key == "pending" && closedView(view) {
-		return "sales.col." + string(view)
-	}
-	return label
-}
-
 // salesColumns are the sortable columns in table order: sort key, label,
 // numeric.
 var salesColumns = [...]struct {

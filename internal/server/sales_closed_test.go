@@ -28,7 +28,7 @@ func TestClosedViews(t *testing.T) {
 	mustNotContain(t, res.body, "Echo archived", "Alpha rooftop", `value="archive"`, `value="reopen"`)
 
 	res = mgr.get("/?view=archived")
-	mustContain(t, res.body, "Echo archived", crm.DefaultArchiveReasons[0], "Reason, archived", `name="reason"`, `value="reopen"`)
+	mustContain(t, res.body, "Echo archived", crm.DefaultArchiveReasons[0], "<th>Archive reason</th><th>Archived</th>", `name="reason"`, `value="reopen"`)
 	mustNotContain(t, res.body, "Foxtrot sold", `name="late"`, `value="archive"`, `value="defer"`)
 	reasons := f.reasons(t)
 	res = mgr.get(fmt.Sprintf("/?view=archived&reason=%d", reasons[1]))

@@ -97,7 +97,7 @@ func TestBrowserSoldAndArchivedViews(t *testing.T) {
 			}
 			var heads string
 			b.run(chromedp.Evaluate(`document.querySelector(".sales-table thead").textContent`, &heads))
-			if !strings.Contains(heads, "Reason, archived") {
+			if !strings.Contains(heads, "Archive reason") || !strings.Contains(heads, "Archived") {
 				t.Errorf("the Archived view's columns are %q", heads)
 			}
 			row := b.text(fmt.Sprintf("#p-%d", lostA))
