@@ -88,8 +88,8 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 
 // stop ends serving within limit in total. New connections are refused at
 // once and in-flight requests may finish during nine tenths of limit. What
-// still runs then is cancelled (its database queries end) and its
-// connections are closed, and the database pool is closed in the rest of
+// still runs then has its connections closed and is cancelled (its
+// database queries end), and the database pool is closed in the rest of
 // limit. http.Server.Shutdown alone would let a request that waits on the
 // database run on after its deadline, and closing the pool waits for every
 // connection such a request holds.
@@ -101,8 +101,10 @@ func stop(log *slog.Logger, srv *http.Server, db *postgres.DB, cancelRequests co
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("requests still running at the end of the grace period are cancelled", "grace", grace)
-		cancelRequests()
+		// Connections first: a cancelled request's answer (an error page)
+		// must not reach its client as if the request had been served.
 		_ = srv.Close()
+		cancelRequests()
 	}
 	closed := make(chan struct{})
 	go func() { db.Close(); close(closed) }()
