@@ -90,10 +90,8 @@ type LogView struct {
 type LogActions struct {
 	Version  int
 	Statuses []crm.Choice
-	// StatusID is the project's status as saved (a saved status is shown
-	// in the Sales screen's row too).
+	// StatusID is the project's status as saved.
 	StatusID   int64
-	StatusName string
 	CanQualify bool   // the qualifying milestone is open
 	Qualifying string // its name
 	Status     Form   // status_id
@@ -102,9 +100,6 @@ type LogActions struct {
 	// Saved the one that was just saved; Problem a message key for the
 	// whole form (someone else changed the project, earlier milestones open).
 	Action, Saved, Problem string
-	// InPlace: the answer goes into the Sales screen's drawer (htmx),
-	// which also updates the row's status cell.
-	InPlace bool
 }
 
 // WorkspaceView is the project workspace.

@@ -123,6 +123,22 @@ func (b *browser) text(sel string) string {
 	return strings.TrimSpace(s)
 }
 
+// waitText waits up to 10 seconds for the first element matching sel to
+// contain want (a part of the page htmx updates after an answer), and
+// returns its text then, or at the deadline.
+func (b *browser) waitText(sel, want string) string {
+	b.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var s string
+		err := chromedp.Run(b.ctx, chromedp.Evaluate(`(function(){var e=document.querySelector(`+strconv.Quote(sel)+`);return e?e.innerText:""})()`, &s))
+		if s = strings.TrimSpace(s); err == nil && strings.Contains(s, want) || time.Now().After(deadline) {
+			return s
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // screenshot saves a full-page PNG into the screenshot folder and logs its path.
 func (b *browser) screenshot(name string) string {
 	b.t.Helper()

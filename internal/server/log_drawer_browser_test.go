@@ -36,7 +36,7 @@ func TestBrowserLogDrawerStatusAndQualify(t *testing.T) {
 	status := names.Statuses[1].Name
 	b.selectByText("#log-status_id", status)
 	b.run(clickJS(`#drawer .log-status button[type="submit"]`), chromedp.WaitVisible("#log-saved", chromedp.ByQuery))
-	if got := b.text(row + " td.status"); got != status {
+	if got := b.waitText(row+" td.status", status); got != status {
 		t.Errorf("the row's status is %q after saving %q", got, status)
 	}
 	if got := b.text("#drawer .entries"); !strings.Contains(got, "Milestone status: — → "+status) {
@@ -79,6 +79,13 @@ func TestBrowserLogDrawerStatusAndQualify(t *testing.T) {
 	}
 	if got := b.text("#drawer .entries"); !strings.Contains(got, "Completed Lead qualified") || !strings.Contains(got, note) {
 		t.Errorf("the drawer's log lacks the completion: %q", got)
+	}
+	// The whole row follows: the last completed milestone and the next step.
+	if got := b.waitText(row+" td.last", "Lead qualified"); !strings.Contains(got, "Lead qualified") {
+		t.Errorf("after qualifying, the row's last completed milestone is %q", got)
+	}
+	if got := b.text(row + " td.pending"); strings.Contains(got, "Lead qualified") {
+		t.Errorf("after qualifying, the row's next step is still %q", got)
 	}
 	b.screenshot("drawer-qualified-desktop")
 

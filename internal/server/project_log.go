@@ -198,8 +198,8 @@ func (s *Server) renderLog(w http.ResponseWriter, r *http.Request, id crm.Projec
 func (s *Server) logActions(r *http.Request, p crm.Project, defs []crm.MilestoneDef, n postgres.Names, st logState) *web.LogActions {
 	ctx := r.Context()
 	loc, now := zone(ctx), moment()
-	a := &web.LogActions{Version: p.Version, Statuses: n.Statuses, StatusID: p.StatusID, StatusName: nameOf(n.Statuses, p.StatusID),
-		CanQualify: crm.Allowed(p, defs, viewer(ctx), now, loc).Qualify, Action: st.action, Saved: st.saved, Problem: st.problem, InPlace: isHX(r)}
+	a := &web.LogActions{Version: p.Version, Statuses: n.Statuses, StatusID: p.StatusID,
+		CanQualify: crm.Allowed(p, defs, viewer(ctx), now, loc).Qualify, Action: st.action, Saved: st.saved, Problem: st.problem}
 	for _, d := range crm.Process(defs) {
 		if d.Qualifying {
 			a.Qualifying = d.Name

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/pipewell/pipewell/internal/crm"
 	"github.com/pipewell/pipewell/internal/postgres"
@@ -14,8 +15,9 @@ import (
 // the details decision with only the status changed; DecideQualify the same
 // command as the workspace's Qualify) through the one write path, so
 // validation, the version check and the log entries are the workspace's.
-// Only the answer differs: the drawer again (htmx), or back to the list the
-// log was opened from (303 to "return", with a flash).
+// Only the answer differs: the drawer again (htmx), with a projectChanged
+// event that makes the Sales screen reload the project's row, or back to the
+// list the log was opened from (303 to "return", with a flash).
 
 func (s *Server) handleLogStatus(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
@@ -61,6 +63,10 @@ func (s *Server) logChange(w http.ResponseWriter, r *http.Request, action string
 	switch {
 	case err == nil, errors.Is(err, crm.ErrAlreadyCompleted):
 		if isHX(r) {
+			// The list behind the drawer reloads the project's row: a
+			// status changes its status cell, a qualification its last
+			// completed and pending milestones, due date and late marks.
+			w.Header().Set("HX-Trigger", `{"projectChanged":{"id":`+strconv.FormatInt(int64(pid), 10)+`}}`)
 			s.renderLog(w, r, pid, http.StatusOK, logState{saved: action}, ret, true)
 			return
 		}

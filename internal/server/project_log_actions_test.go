@@ -58,14 +58,17 @@ func TestLogDrawerStatusAndQualify(t *testing.T) {
 		`id="log-completed_at"`, `id="log-note"`, `value="`+strings.ReplaceAll(list, "&", "&amp;")+`"`, "Qualify: complete “Lead qualified”")
 	ver := pageVersion(t, d.body)
 
-	// Status, in place: the drawer again with a confirmation, the row's
-	// status cell out of band, the workspace's log entry.
+	// Status, in place: the drawer again with a confirmation, the event
+	// that reloads the list's row, the workspace's log entry.
 	res := c.postRaw(f.url(f.project, "/log/status"), url.Values{"version": {ver}, "status_id": {fmt.Sprint(st1.ID)}, "return": {list}}.Encode(), hx)
 	if res.status != 200 || strings.Contains(res.body, "<html") {
 		t.Fatalf("status in place: %d\n%s", res.status, res.body)
 	}
 	mustContain(t, res.body, "Milestone status saved.", `class="drawer-close"`, "Milestone status: — → "+st1.Name,
-		fmt.Sprintf(`hx-swap-oob="innerHTML:#p-%d td.status"`, f.project), fmt.Sprintf(`<option value="%d" selected>`, st1.ID))
+		fmt.Sprintf(`<option value="%d" selected>`, st1.ID))
+	if got, want := res.header.Get("HX-Trigger"), fmt.Sprintf(`{"projectChanged":{"id":%d}}`, f.project); got != want {
+		t.Errorf("HX-Trigger %q, want %q", got, want)
+	}
 	if s, _, _ := projectStatus(t, f, f.project); s != st1.ID {
 		t.Fatalf("status saved %d, want %d", s, st1.ID)
 	}

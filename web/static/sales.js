@@ -34,6 +34,15 @@
       if (t) { t.focus(); }
     }
   });
+  // A change saved from the log drawer: the list reloads that project's
+  // row as the list's own query now shows it (it leaves the list when it no
+  // longer matches the filters).
+  document.body.addEventListener("projectChanged", function (e) {
+    var id = e.detail && e.detail.id;
+    if (!id || !document.getElementById("p-" + id) || !window.htmx) { return; }
+    htmx.ajax("GET", window.location.pathname + window.location.search,
+      { target: "#p-" + id, select: "#p-" + id, swap: "outerHTML" });
+  });
   document.addEventListener("change", function (e) {
     if (e.target.id === "select-all") {
       document.querySelectorAll('#bulk-form input[name="id"]').forEach(function (c) { c.checked = e.target.checked; });
