@@ -80,12 +80,7 @@ func DecideBoardMove(p Project, defs []MilestoneDef, cmd BoardMove, a Actor) (Ch
 		}
 		return Change{}, FieldError("", MsgSameStage)
 	}
-	var undo []Completion
-	for i := at; i > to; i-- {
-		if c, done := p.Completed(process[i].ID); done {
-			undo = append(undo, c)
-		}
-	}
+	undo := undoneBack(p, process, at, to)
 	if !cmd.Confirm {
 		if err := checkVersion(p, cmd.Version); err != nil {
 			return Change{}, err
@@ -112,4 +107,28 @@ func DecideBoardMove(p Project, defs []MilestoneDef, cmd BoardMove, a Actor) (Ch
 		cur = c.Project
 	}
 	return out, nil
+}
+
+// BoardUndoes is what a move of p's card back to the column of milestone
+// to undoes: the completions after it, latest first. None for a move
+// forward, to the stage p is at, or to an unknown milestone.
+func BoardUndoes(p Project, defs []MilestoneDef, to MilestoneID) []Completion {
+	process := Process(defs)
+	i := slices.IndexFunc(process, func(d MilestoneDef) bool { return d.ID == to })
+	if i < 0 {
+		return nil
+	}
+	return undoneBack(p, process, Stage(p, process), i)
+}
+
+// undoneBack lists the completions of process after index to up to index
+// at, latest first.
+func undoneBack(p Project, process []MilestoneDef, at, to int) []Completion {
+	var undo []Completion
+	for i := at; i > to; i-- {
+		if c, done := p.Completed(process[i].ID); done {
+			undo = append(undo, c)
+		}
+	}
+	return undo
 }

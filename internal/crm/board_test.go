@@ -37,6 +37,17 @@ func TestDecideBoardMove(t *testing.T) {
 		len(ask.Undo) != 2 || ask.Undo[0].MilestoneID != 3 || ask.Undo[1].MilestoneID != 2 {
 		t.Fatalf("back without confirmation: %v, want Proposed then Lead qualified", err)
 	}
+	// BoardUndoes names the same completions, and none for a move forward
+	// or to the stage reached.
+	if u := BoardUndoes(reached, defs, 1); !slices.EqualFunc(u, ask.Undo, func(x, y Completion) bool { return x.MilestoneID == y.MilestoneID }) {
+		t.Errorf("BoardUndoes back to 1 = %+v, want %+v", u, ask.Undo)
+	}
+	if u := BoardUndoes(reached, defs, 3); len(u) != 0 {
+		t.Errorf("BoardUndoes to the stage reached = %+v", u)
+	}
+	if u := BoardUndoes(p, defs, 3); len(u) != 0 {
+		t.Errorf("BoardUndoes forward = %+v", u)
+	}
 	if _, err := DecideBoardMove(reached, defs, BoardMove{Version: 3, To: 1, Confirm: true}, a); !field("reason", MsgRequired)(err) {
 		t.Fatalf("back without a reason: %v", err)
 	}

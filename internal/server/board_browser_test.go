@@ -59,7 +59,8 @@ func TestBrowserBoardForwardAndBack(t *testing.T) {
 			b.screenshot("board-" + size.name + "-move-form")
 			b.run(chromedp.SendKeys(fmt.Sprintf("#note-%d", id), "Met on site", chromedp.ByQuery),
 				clickJS(card+" .complete-form button[type=submit]"),
-				chromedp.WaitVisible(card+".just-moved", chromedp.ByQuery), chromedp.WaitVisible(".board-notice", chromedp.ByQuery))
+				chromedp.WaitVisible(card+".just-moved", chromedp.ByQuery), chromedp.WaitVisible(".board-notice", chromedp.ByQuery),
+				loaded()) // the board's keys work once its script has run
 			next := column()
 			if next == start {
 				t.Fatalf("the card stayed in column %s", start)
@@ -113,7 +114,7 @@ func TestBrowserBoardForwardAndBack(t *testing.T) {
 		t.Errorf("the help in Chinese says %q", help)
 	}
 	b.run(clickJS(card+" details.complete summary"), chromedp.WaitVisible(card+" .complete-form", chromedp.ByQuery),
-		clickJS(card+" .complete-form button[type=submit]"), chromedp.WaitVisible(".board-notice", chromedp.ByQuery))
+		clickJS(card+" .complete-form button[type=submit]"), chromedp.WaitVisible(".board-notice", chromedp.ByQuery), loaded())
 	if n := b.text(".board-notice"); !strings.Contains(n, "里程碑已完成") {
 		t.Errorf("the notice in Chinese says %q", n)
 	}

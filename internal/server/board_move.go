@@ -90,8 +90,7 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 	var done boardMoved
 	var moved crm.Project // the project as the decision saw it
 	var stage int64       // the column it is in
-	var back bool
-	var undoing *crm.UndoConfirmError
+	var undoes []crm.Completion // what the move undoes, when it is a move back
 	var names map[crm.MilestoneID]string
 	_, err := s.db.ChangeProject(r.Context(), viewer(r.Context()), pid, func(p crm.Project, c crm.Setup) (crm.Change, error) {
 		names = map[crm.MilestoneID]string{}
@@ -99,11 +98,7 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 			names[d.ID] = d.Name
 		}
 		// What a move back undoes, to ask again with when its reason is missing.
-		ask := cmd
-		ask.Confirm = false
-		if _, err := crm.DecideBoardMove(p, c.Defs, ask, a); errors.As(err, &undoing) {
-			back = true
-		}
+		undoes = crm.BoardUndoes(p, c.Defs, cmd.To)
 		ch, err := crm.DecideBoardMove(p, c.Defs, cmd, a)
 		done = boardMoved{Project: pid, Title: p.Title, To: to, Sold: ch.Project.State == crm.StateSold && p.State != crm.StateSold}
 		moved, stage = p, 0
@@ -129,9 +124,9 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 	form := &web.BoardMoveForm{To: to, ToName: names[crm.MilestoneID(to)],
 		Form: web.Form{Values: keep(r, "completed_at", "note", "reason"), Errors: map[string]string{}}}
 	// askUndo makes the form the question of a move back: what it undoes.
-	askUndo := func(u *crm.UndoConfirmError) {
+	askUndo := func(undo []crm.Completion) {
 		form.Back, form.Confirm = true, true
-		for _, c := range u.Undo {
+		for _, c := range undo {
 			form.Undo = append(form.Undo, web.BoardUndo{Name: names[c.MilestoneID], At: c.At})
 		}
 	}
@@ -148,7 +143,7 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, "error.forbidden", "project.action_forbidden")
 		return
 	case errors.As(err, &undo):
-		askUndo(undo)
+		askUndo(undo.Undo)
 	case errors.As(err, &earlier):
 		form.Confirm = true
 		for _, m := range earlier.Open {
@@ -161,8 +156,8 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusUnprocessableEntity
 		form.Errors = formErrors(err)
 		// A move back that needed its reason stays a confirmation.
-		if back && cmd.Confirm {
-			askUndo(undoing)
+		if len(undoes) > 0 && cmd.Confirm {
+			askUndo(undoes)
 		}
 	default:
 		s.handleError(w, r, err)
