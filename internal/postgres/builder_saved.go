@@ -145,21 +145,23 @@ func (db *DB) ChangeReport(ctx context.Context, v crm.Viewer, id int64, change f
 }
 
 // exampleReports are the two shared reports every new tenant starts with.
+// exampleReports are the example reports' definitions, named by
+// crm.Defaults.Reports in the same order.
 var exampleReports = []struct {
-	name, kind string
-	def        url.Values
+	kind string
+	def  url.Values
 }{
-	{"Active leads and opportunities", "detail", url.Values{"kind": {"detail"}, "state": {"active"},
+	{"detail", url.Values{"kind": {"detail"}, "state": {"active"},
 		"cols": {"title,account,owner,pending,pending_due,days_late,status,last_log_at,value,weighted"}, "s1": {"pending_due"}, "d1": {"asc"}}},
-	{"Sales funnel by lead source", "summary", url.Values{"kind": {"summary"}, "dim1": {"source"}, "dim2": {"last"},
+	{"summary", url.Values{"kind": {"summary"}, "dim1": {"source"}, "dim2": {"last"},
 		"m": {"count,value_sum"}, "chart": {"stacked"}}},
 }
 
 // insertExampleReports saves the example reports, shared, owned by the
-// tenant's first user.
-func (tx *Tx) insertExampleReports(ctx context.Context, owner crm.UserID) error {
-	for _, e := range exampleReports {
-		if _, err := tx.insertReport(ctx, owner, e.name, e.kind, e.def, true); err != nil {
+// tenant's first user, with names in the tenant's language.
+func (tx *Tx) insertExampleReports(ctx context.Context, owner crm.UserID, names []string) error {
+	for i, e := range exampleReports {
+		if _, err := tx.insertReport(ctx, owner, names[i], e.kind, e.def, true); err != nil {
 			return err
 		}
 	}

@@ -10,7 +10,8 @@ import (
 )
 
 // SignUp creates a tenant with PRODUCT.md's defaults (milestones, milestone
-// statuses, archive reasons, lead sources) and its first user, an admin, in one
+// statuses, archive reasons, lead sources, example reports), written in the
+// language it signed up in, and its first user, an admin, in one
 // transaction: either all of it exists afterwards or none of it does. in must
 // be validated; passwordHash is the argon2id hash. A taken e-mail is a
 // *crm.ValidationError on "email".
@@ -29,10 +30,11 @@ func (db *DB) SignUp(ctx context.Context, in crm.SignUp, passwordHash string) (c
 		if err != nil {
 			return err
 		}
-		if err := tx.insertDefaults(ctx); err != nil {
+		defaults := crm.DefaultsFor(in.Language)
+		if err := tx.insertDefaults(ctx, defaults); err != nil {
 			return err
 		}
-		return tx.insertExampleReports(ctx, u.ID)
+		return tx.insertExampleReports(ctx, u.ID, defaults.Reports)
 	})
 	return u, err
 }
@@ -61,9 +63,9 @@ func (tx *Tx) insertUser(ctx context.Context, email, name string, role crm.Role,
 }
 
 // insertDefaults writes a new tenant's default definitions in one round trip.
-func (tx *Tx) insertDefaults(ctx context.Context) error {
+func (tx *Tx) insertDefaults(ctx context.Context, d crm.Defaults) error {
 	b := &pgx.Batch{}
-	for i, m := range crm.DefaultMilestones {
+	for i, m := range d.Milestones {
 		b.Queue(`INSERT INTO milestone_defs (tenant_id, name, position, criteria, deadline_days, deadline_from,
 		           probability, event_title, event_days, qualifying, won)
 		         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
@@ -71,9 +73,9 @@ func (tx *Tx) insertDefaults(ctx context.Context) error {
 			m.EventTitle, nullDays(m.EventTitle != "", m.EventDays), m.Qualifying, m.Won)
 	}
 	for table, names := range map[string][]string{
-		"milestone_statuses": crm.DefaultStatuses,
-		"archive_reasons":    crm.DefaultArchiveReasons,
-		"lead_sources":       crm.DefaultLeadSources,
+		"milestone_statuses": d.Statuses,
+		"archive_reasons":    d.ArchiveReasons,
+		"lead_sources":       d.LeadSources,
 	} {
 		for i, n := range names {
 			b.Queue(`INSERT INTO `+table+` (tenant_id, name, position) VALUES ($1, $2, $3)`, tx.Tenant, n, i+1)

@@ -109,6 +109,7 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
 	in, err := crm.SignUp{
 		Company: r.PostFormValue("company"), Name: r.PostFormValue("name"),
 		Email: r.PostFormValue("email"), Password: r.PostFormValue("password"),
+		Language: web.LocaleFrom(r.Context()).Lang(),
 	}.Validate()
 	if err != nil {
 		fail(formErrors(err))

@@ -70,6 +70,35 @@ func TestSignUpCreatesTheDefaults(t *testing.T) {
 	}
 }
 
+// TestSignUpInChinese: a company that signs up in Chinese gets its default
+// milestones, lists and example reports in Chinese; one in English, in
+// English.
+func TestSignUpInChinese(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t, Config{})
+	c := app.client()
+	form := url.Values{"company": {"朝阳光伏"}, "name": {"王经理"}, "email": {"wang@chaoyang.example"}, "password": {"long enough passphrase"}}
+	res := c.postRaw("/signup", form.Encode(), http.Header{"Accept-Language": {"zh-CN,zh;q=0.9"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("sign-up: %d\n%s", res.status, res.body)
+	}
+	zh := crm.DefaultsFor("zh-Hans")
+	mustContain(t, c.get("/admin/milestones").body, zh.Milestones[1].Name, zh.Milestones[1].EventTitle, zh.Milestones[3].Name)
+	mustNotContain(t, c.get("/admin/milestones").body, crm.DefaultMilestones[1].Name)
+	mustContain(t, c.get("/admin/lists/reasons").body, zh.ArchiveReasons[2])
+	mustContain(t, c.get("/admin/lists/sources").body, zh.LeadSources[1])
+	mustContain(t, c.get("/admin/lists/statuses").body, zh.Statuses[0])
+	mustContain(t, c.get("/reports").body, zh.Reports[0], zh.Reports[1])
+
+	en := app.client()
+	form = url.Values{"company": {"Sunrise"}, "name": {"Ada"}, "email": {"ada@sunrise.example"}, "password": {"long enough passphrase"}}
+	if res := en.postRaw("/signup", form.Encode(), http.Header{"Accept-Language": {"en-GB"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("sign-up in English: %d", res.status)
+	}
+	mustContain(t, en.get("/admin/milestones").body, crm.DefaultMilestones[1].Name)
+	mustNotContain(t, en.get("/admin/milestones").body, zh.Milestones[1].Name)
+}
+
 func TestSignUpBadInput(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t, Config{})

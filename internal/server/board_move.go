@@ -88,8 +88,8 @@ func (s *Server) handleBoardMove(w http.ResponseWriter, r *http.Request) {
 	cmd := crm.BoardMove{Version: version(r), To: crm.MilestoneID(to), At: parseTime(r, "completed_at", a.Loc),
 		Note: r.PostFormValue("note"), Confirm: r.PostFormValue("confirm") == "1", Reason: r.PostFormValue("reason")}
 	var done boardMoved
-	var moved crm.Project // the project as the decision saw it
-	var stage int64       // the column it is in
+	var moved crm.Project       // the project as the decision saw it
+	var stage int64             // the column it is in
 	var undoes []crm.Completion // what the move undoes, when it is a move back
 	var names map[crm.MilestoneID]string
 	_, err := s.db.ChangeProject(r.Context(), viewer(r.Context()), pid, func(p crm.Project, c crm.Setup) (crm.Change, error) {
