@@ -272,6 +272,17 @@ func TestImportUndo(t *testing.T) {
 	if n := countProjects(t, db, v); n != 1 {
 		t.Fatalf("%d projects after undo", n)
 	}
+	// No search word or search text outlives its project (the words have
+	// no foreign key: the undo deletes them).
+	var orphans int
+	if err := db.InTenant(ctx, v.TenantID, func(tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM project_search_words w WHERE w.tenant_id = $1
+		    AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.tenant_id = $1 AND p.id = w.project_id))
+		  + (SELECT count(*) FROM project_search s WHERE s.tenant_id = $1
+		    AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.tenant_id = $1 AND p.id = s.project_id))`, tx.Tenant).Scan(&orphans)
+	}); err != nil || orphans != 0 {
+		t.Fatalf("after undo: %d search rows without a project (%v)", orphans, err)
+	}
 	pgtest.SameDerived(t, before, pgtest.Derived(t, db, v.TenantID), "undo")
 	sameAfterRefresh(t, db, v.TenantID, "undo")
 	if err := db.UndoImport(ctx, v, id); !errors.Is(err, crm.ErrConflict) {
