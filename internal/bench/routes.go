@@ -183,7 +183,7 @@ func serverDB(h http.Header) time.Duration {
 // the small tenant, as admin and (where the route allows) as salesperson,
 // alternating the two tenants in rounds of 5 requests after a warm-up, and
 // prints the medians, their ratio and the big tenant's database time.
-func runRoutes(ctx context.Context, db *postgres.DB, base string, big, small int, perSide int) error {
+func runRoutes(ctx context.Context, db *postgres.DB, base string, big, small int, perSide int, only string) error {
 	bt, err := loadRouteTenant(ctx, db, base, 0, big)
 	if err != nil {
 		return err
@@ -195,6 +195,9 @@ func runRoutes(ctx context.Context, db *postgres.DB, base string, big, small int
 	fmt.Printf("\nRoute benchmark: one connection, %d requests per side (at least 5, at most 10 s of them) after 3 warm-up requests, the two tenants alternating in rounds of 5.\n", perSide)
 	fmt.Printf("%-26s %-6s %10s %10s %7s %10s %6s\n", "route", "as", fmt.Sprintf("%dk", big/1000), fmt.Sprintf("%dk", small/1000), "ratio", "SQL (big)", "status")
 	for _, c := range routeCases {
+		if !strings.Contains(c.name, only) {
+			continue
+		}
 		roles := []string{"admin"}
 		if c.sales {
 			roles = append(roles, "sales")

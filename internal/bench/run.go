@@ -181,8 +181,10 @@ func Run(ctx context.Context, log *slog.Logger, args []string) error {
 				float64(one)/float64(max(sqlMed, 1)))
 		}
 	}
-	if *only == "" || *only == "routes" {
-		if err := runRoutes(ctx, db, base, *big, *small, 30); err != nil {
+	// -only routes runs every route; -only "routes:search" those whose
+	// name contains "search".
+	if routes, ok := strings.CutPrefix(*only, "routes"); *only == "" || ok && (routes == "" || routes[0] == ':') {
+		if err := runRoutes(ctx, db, base, *big, *small, 30, strings.TrimPrefix(routes, ":")); err != nil {
 			return err
 		}
 	}

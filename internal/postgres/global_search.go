@@ -3,12 +3,9 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pipewell/pipewell/internal/crm"
 )
@@ -66,19 +63,25 @@ type ContactHit struct {
 	AccountName string
 }
 
+// GlobalSearchDenseCap is how many matches the header search collects
+// per view for words that many projects share (SearchDenseCap on the Sales
+// screen): it shows five, and "at least 100" is as true a count.
+const GlobalSearchDenseCap = 100
+
 // SearchViews are the views the search looks in, in the order it lists them.
 var SearchViews = []crm.State{crm.StateActive, crm.StateDeferred, crm.StateArchived, crm.StateSold}
 
 // GlobalSearch searches text (lower-case, at least two characters) in the
 // projects of every view the viewer can see (as the Sales screen's search
-// does, up to limit rows each, in one tenant transaction) and in the
-// names, e-mails and phones of the accounts and contacts they can see
-// (each in a transaction of its own, bounded in time).
+// does, up to limit rows each, in one tenant transaction) and among the
+// accounts and contacts they can see, as the customer picker does
+// (PickCustomers: names, second words, e-mails and phones that start with
+// it, in a transaction of its own bounded in time).
 func (db *DB) GlobalSearch(ctx context.Context, v crm.Viewer, text string, now time.Time, limit int) (SearchResult, error) {
 	out := SearchResult{Projects: map[crm.State]SalesPage{}}
 	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
 		for _, st := range SearchViews {
-			f := SalesFilter{View: st, Text: text, Now: now}
+			f := SalesFilter{View: st, Text: text, Now: now, DenseCap: GlobalSearchDenseCap}
 			page, err := tx.ListSales(ctx, v, f, "created", true, nil, limit)
 			if err != nil {
 				return err
@@ -90,34 +93,15 @@ func (db *DB) GlobalSearch(ctx context.Context, v crm.Viewer, text string, now t
 	if err != nil {
 		return out, err
 	}
-	// Accounts and contacts match anywhere in their name, e-mail or phone,
-	// which no index answers: each runs in its own transaction that stops
-	// after searchRecordsFor, and the page then says it was not searched.
-	out.AccountsTooSlow, err = db.bounded(ctx, v, func(tx *Tx, scope Scope) error {
-		var err error
-		out.Accounts, err = tx.accounts(ctx, scope, text, limit+1)
-		return err
-	})
+	// Accounts and contacts are found as the customer picker finds them:
+	// by the start of the name, its second word, the e-mail or the phone,
+	// each an index range read in order, bounded in time.
+	pick, err := db.PickCustomers(ctx, v, text, limit)
 	if err != nil {
 		return out, err
 	}
-	out.ContactsTooSlow, err = db.bounded(ctx, v, func(tx *Tx, scope Scope) error {
-		pattern := "%" + escapeLike(strings.ToLower(text)) + "%"
-		args := []any{tx.Tenant, pattern, limit}
-		rows, err := tx.Query(ctx, `SELECT `+contactColumns+`, a.name
-			  FROM contacts c JOIN accounts a ON a.tenant_id = $1 AND a.id = c.account_id
-			 WHERE c.tenant_id = $1 AND (lower(c.name) LIKE $2 OR lower(c.email) LIKE $2 OR c.phone LIKE $2)
-			   AND `+scope.ContactWhere("c", &args)+`
-			 ORDER BY lower(c.name), c.id LIMIT $3`, args...)
-		if err != nil {
-			return fmt.Errorf("search contacts: %w", err)
-		}
-		out.Contacts, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ContactHit, error) {
-			var h ContactHit
-			err := scanContact(r, &h.Contact, &h.AccountName)
-			return h, err
-		})
-		return err
-	})
+	out.Accounts = pick.Accounts
+	out.Contacts = pick.Contacts[:min(len(pick.Contacts), limit)]
+	out.AccountsTooSlow, out.ContactsTooSlow = pick.TooSlow, pick.TooSlow
 	return out, err
 }

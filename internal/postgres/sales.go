@@ -29,6 +29,10 @@ type SalesFilter struct {
 	ValueMin    *int64    // cents
 	ValueMax    *int64
 	Text        string // lower-case, at least three characters
+	// DenseCap, when set, is how many matches a search for words that
+	// many projects share collects instead of SearchDenseCap (the header's
+	// search, which shows five per view, counts fewer).
+	DenseCap int
 	// Now is the moment the lists are judged at (whole microseconds): which
 	// deferred projects are back, which are late.
 	Now time.Time
