@@ -258,7 +258,7 @@ func TestManagerImportsForTheirWorkgroups(t *testing.T) {
 		t.Fatalf("preview: %d %s", res.status, res.body)
 	}
 	page := c.get(fmt.Sprintf("/admin/import/%d", id))
-	mustContain(t, page.body, "1 projects will be created", "You may import projects only for the members of your workgroups.")
+	mustContain(t, page.body, "1 project will be created", "You may import projects only for the members of your workgroups.")
 	if res := c.get("/admin/export/projects.csv"); res.status != http.StatusForbidden {
 		t.Errorf("export as manager: %d", res.status)
 	}
