@@ -27,6 +27,7 @@ const (
 	MsgRowNoReason       = "import.row.no_reason"        // archived without a reason
 	MsgRowNoDeferUntil   = "import.row.no_defer_until"   // deferred without a date
 	MsgRowNoSoldAt       = "import.row.no_sold_at"       // sold without a date
+	MsgRowSoldAtDiffers  = "import.row.sold_at_differs"  // sold at is not the won milestone's completion
 	MsgRowNotInWorkgroup = "import.row.not_in_workgroup" // the owner is not a member of that workgroup
 	MsgRowDuplicateID    = "import.row.duplicate_id"     // |line: the same external ID earlier in the file
 )
@@ -422,6 +423,12 @@ func (d *ProjectDecoder) Decode(rec []string, line int, formula func(int) bool, 
 			fail(i, MsgRowNoDeferUntil)
 		}
 	case crm.StateSold:
+		// A sale is the won milestone's completion (the engine's
+		// definition): a row that gives both must give one instant.
+		if !p.SoldAt.IsZero() && !wonAt.IsZero() && !p.SoldAt.Equal(wonAt) {
+			_, i := get(FieldSoldAt)
+			fail(i, MsgRowSoldAtDiffers)
+		}
 		if p.SoldAt.IsZero() {
 			p.SoldAt = wonAt
 		}

@@ -107,6 +107,15 @@ func TestDecodeProjects(t *testing.T) {
 		p.Forecast != crm.ForecastClosedWon || p.OwnerID != 2 {
 		t.Errorf("sold: %+v", rows[0])
 	}
+	// A sold-at that is not the won milestone's completion is refused; the
+	// same instant in both is accepted.
+	rows = decodeAll(t, "title,sold_at,milestone: Sold\nX,2026-02-03 10:00,2026-02-02 10:00\nY,2026-02-02 10:00,2026-02-02 10:00\n", l)
+	if len(rows[0].Errors) != 1 || rows[0].Errors[0].Msg != MsgRowSoldAtDiffers || rows[0].Errors[0].Column != "sold_at" {
+		t.Errorf("sold at differing from the won completion: %v", rows[0].Errors)
+	}
+	if len(rows[1].Errors) != 0 || rows[1].Project.State != crm.StateSold {
+		t.Errorf("sold at equal to the won completion: %v", rows[1].Errors)
+	}
 }
 
 // TestDecodeOwnExport reads back a file the writer wrote: the same project.

@@ -59,6 +59,10 @@ type Derived struct {
 	// creation to its sale (SoldAt, see the package doc), never negative;
 	// 0 for other projects. The mean cycle in days is CycleDays.
 	CycleSeconds int64
+	// SoldAt is a sold project's sale instant as the package doc defines
+	// it (whole seconds, UTC); zero for other projects. It is what every
+	// report counts a sale by, so the stored sale time is this one.
+	SoldAt time.Time
 }
 
 // Derive computes p's derived facts. It uses the engine's milestones, zone
@@ -75,7 +79,8 @@ func (e *Engine) Derive(p *Project) Derived {
 	}
 	d.StageDay = e.stageDay(p.CreatedAt, d.LastAt)
 	if d.State == StateSold {
-		d.CycleSeconds = cycleSeconds(p.CreatedAt, e.soldAt(p, &f, latest))
+		d.SoldAt = e.soldAt(p, &f, latest)
+		d.CycleSeconds = cycleSeconds(p.CreatedAt, d.SoldAt)
 	}
 	if d.State == StateDeferred {
 		d.BackAt = p.DeferUntil

@@ -27,8 +27,9 @@ import (
 // derived_version is lower is recomputed by `pipewell migrate` (and by
 // `pipewell refresh`); raise it when the definitions or the columns change
 // (3: the running totals are kept by last completed milestone too, and each
-// project stores the day it entered its stage and its cycle).
-const derivedVersion = 3
+// project stores the day it entered its stage and its cycle; 4: a sold
+// project's stored sale instant is the engine's).
+const derivedVersion = 4
 
 // contribution is a project's share of the running totals (project_totals).
 type contribution struct {
@@ -561,7 +562,7 @@ func (tx *Tx) derivedSources(ctx context.Context, ids []crm.ProjectID, loc *time
 		       p.phase, COALESCE(p.pending_milestone_id, 0), COALESCE(p.last_milestone_id, 0), p.last_completed_at, p.pending_due_at,
 		       p.deferred_due_at, p.milestone_late_from, p.late_from, p.active_from, p.weighted_cents,
 		       p.customer_name, p.owner_name, p.status_name, p.search_text, p.item_late_from, p.item_due_at, p.item_kind,
-		       p.stage_day, p.cycle_seconds
+		       p.stage_day, p.cycle_seconds, p.sold_at
 		  FROM projects p
 		  LEFT JOIN accounts a ON a.tenant_id = $1 AND a.id = p.account_id
 		  LEFT JOIN contacts c ON c.tenant_id = $1 AND c.id = p.contact_id
@@ -594,7 +595,7 @@ func (tx *Tx) derivedSources(ctx context.Context, ids []crm.ProjectID, loc *time
 			&s.names.title, &s.names.account, &s.names.contact, &s.names.email, &s.names.owner, &s.names.status,
 			&o.phase, &o.pending, &o.last, &o.lastAt, &o.due, &o.deferredDue, &o.milestoneLateFrom, &o.lateFrom, &o.activeFrom, &o.weighted,
 			&o.customer, &o.owner, &o.status, &o.search, &o.itemLateFrom, &o.itemDue, &o.itemKind,
-			&o.days.stageDay, &o.days.cycle)
+			&o.days.stageDay, &o.days.cycle, &o.days.soldAt)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("derived sources: %w", err)

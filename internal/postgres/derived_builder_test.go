@@ -86,3 +86,76 @@ func TestBuilderDaysFollowChanges(t *testing.T) {
 	}
 	same("time zone")
 }
+
+// TestSaleInstantFollowsTheWonMilestone: a sold project's stored sale
+// instant (what the builder's sold month and sold-at filter read) is the
+// engine's — the won milestone's completion — when it is sold, and again
+// after the admin flags another milestone as won, as a recompute gives.
+func TestSaleInstantFollowsTheWonMilestone(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	admin := db.Tenant(t, "Sale Instant Solar")
+	now := time.Now().Truncate(time.Second)
+	a := crm.Actor{Viewer: crm.Viewer{TenantID: admin.TenantID, UserID: admin.ID, Role: admin.Role}, Now: now.AddDate(0, -3, 0), Loc: time.UTC}
+	lead := db.Lead(t, a, "Sale roof")
+	a.Now = now
+	setup, err := db.Setup(ctx, admin.TenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	process := crm.Process(setup.Defs)
+	proposed, sold := process[2], process[3]
+	proposedAt, soldAt := now.AddDate(0, -2, 0).Add(250*time.Millisecond), now.AddDate(0, -1, 0).Add(700*time.Millisecond)
+	for _, c := range []struct {
+		d  crm.MilestoneDef
+		at time.Time
+	}{{proposed, proposedAt}, {sold, soldAt}} {
+		_, err := db.ChangeProject(ctx, a.Viewer, lead, func(p crm.Project, s crm.Setup) (crm.Change, error) {
+			earlier := map[crm.MilestoneID]time.Time{}
+			for _, d := range s.Defs {
+				earlier[d.ID] = c.at
+			}
+			return crm.DecideComplete(p, s.Defs, crm.CompleteMilestone{Version: p.Version, MilestoneID: c.d.ID, At: c.at, Earlier: true, EarlierAt: earlier}, a)
+		})
+		if err != nil {
+			t.Fatalf("complete %s: %v", c.d.Name, err)
+		}
+	}
+	stored := func() time.Time {
+		t.Helper()
+		var at time.Time
+		err := db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+			return tx.QueryRow(ctx, `SELECT sold_at FROM projects WHERE tenant_id = $1 AND id = $2`, tx.Tenant, lead).Scan(&at)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	same := func(step string) {
+		t.Helper()
+		before := pgtest.Derived(t, db, admin.TenantID)
+		if err := db.Refresh(ctx, admin.TenantID); err != nil {
+			t.Fatal(err)
+		}
+		pgtest.SameDerived(t, before, pgtest.Derived(t, db, admin.TenantID), step)
+	}
+	if got := stored(); got.Unix() != soldAt.Unix() {
+		t.Errorf("sold: stored sale %v, want the completion of %s, %v", got, sold.Name, soldAt)
+	}
+	same("sold")
+	// The admin flags Proposed as the won milestone: the sale is now its
+	// completion.
+	spec := proposed.MilestoneSpec
+	spec.Won = true
+	if _, err := db.ChangeProcess(ctx, admin.TenantID, admin.ID, func(ms []crm.MilestoneDef) (crm.ProcessChange, error) {
+		return crm.DecideEditMilestone(ms, proposed.ID, spec)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(); got.Unix() != proposedAt.Unix() {
+		t.Errorf("won flag moved: stored sale %v, want the completion of %s, %v", got, proposed.Name, proposedAt)
+	}
+	same("won flag moved")
+}

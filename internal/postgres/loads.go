@@ -73,7 +73,7 @@ func (tx *Tx) LoadRows(ctx context.Context, l Load) error {
 		projects = append(projects, []any{tx.Tenant, p.ID, p.Title, p.AccountID, nullID(p.ContactID), p.OwnerID, nullID(p.SourceID),
 			p.Referrer, p.Scope, p.Value, nullDate(p.ExpectedClose), nullID(p.StatusID), string(orPipeline(p.Forecast)), override,
 			string(p.State), nullID(p.ArchiveReasonID), p.ArchiveNote, nullTime(p.ArchivedAt), nullDate(p.DeferUntil),
-			nullTime(p.SoldAt), nullTime(p.ResumedAt), p.CreatedAt, nullID(int64(p.CreatedBy)), orTime(p.LastActivityAt, p.CreatedAt),
+			s.days.soldAt, nullTime(p.ResumedAt), p.CreatedAt, nullID(int64(p.CreatedBy)), orTime(p.LastActivityAt, p.CreatedAt),
 			orTime(p.LastActivityAt, p.CreatedAt), nullTime(p.FirstTouchAt),
 			s.phase, nullID(s.pending), nullID(s.last), s.lastAt, s.due, s.deferredDue, s.milestoneLateFrom, s.lateFrom,
 			s.activeFrom, s.weighted, s.customer, s.owner, s.status, s.search, s.itemLateFrom, s.itemDue, s.itemKind,
