@@ -144,9 +144,8 @@ func (db *DB) ChangeReport(ctx context.Context, v crm.Viewer, id int64, change f
 	})
 }
 
-// exampleReports are the two shared reports every new tenant starts with.
-// exampleReports are the example reports' definitions, named by
-// crm.Defaults.Reports in the same order.
+// exampleReports are the definitions of the two shared reports every new
+// tenant starts with, named by crm.Defaults.Reports in the same order.
 var exampleReports = []struct {
 	kind string
 	def  url.Values
