@@ -54,6 +54,7 @@ type ImportColumn struct {
 // ImportPreviewView is what the file would do.
 type ImportPreviewView struct {
 	Total, Create, Update, Skip, ErrorCount int
+	CreateAccounts                          int // accounts a contacts file creates
 	Errors                                  []ImportError
 	MoreErrors                              int
 	Rows                                    []ImportPreviewRow
@@ -110,9 +111,22 @@ type ImportProgress struct {
 // grammatical number: "1 row: 1 project will be created, 0 updated, 0 rows
 // skipped."
 func importCounts(l *Locale, kind string, p *ImportPreviewView) string {
+	create := l.N("import.counts.create."+kind, int64(p.Create))
+	if p.CreateAccounts > 0 {
+		create = l.T("import.counts.with_accounts", create, l.N("import.counts.new_accounts", int64(p.CreateAccounts)))
+	}
 	return l.T("import.counts",
 		l.N("import.counts.rows", int64(p.Total)),
-		l.N("import.counts.create."+kind, int64(p.Create)),
+		create,
 		l.N("import.counts.updated", int64(p.Update)),
 		l.N("import.counts.skipped", int64(p.Skip)))
+}
+
+// importResultLine is a finished import's one-line summary, each count in its
+// grammatical number: "1 project created, 0 updated, 2 rows rejected."
+func importResultLine(l *Locale, kind string, created, updated, rejected int) string {
+	return l.T("import.result",
+		l.N("import.result.created."+kind, int64(created)),
+		l.N("import.result.updated", int64(updated)),
+		l.N("import.result.rejected", int64(rejected)))
 }

@@ -66,6 +66,7 @@ type RecordsImport struct {
 // one, and their errors.
 func (db *DB) PreviewRecordsImport(ctx context.Context, v crm.Viewer, w RecordsImport, next RecordRows) (*ImportPreview, error) {
 	p := &ImportPreview{}
+	newAccounts := map[int64]bool{} // the temporary IDs of accounts to be created
 	err := db.InTenant(ctx, v.TenantID, func(tx *Tx) error {
 		m, err := tx.newRecordMatcher(ctx, v, w)
 		if err != nil {
@@ -88,6 +89,9 @@ func (db *DB) PreviewRecordsImport(ctx context.Context, v crm.Viewer, w RecordsI
 					p.Update++
 				default:
 					p.Create++
+					if found[i].account < 0 {
+						newAccounts[found[i].account] = true
+					}
 				}
 				if len(p.Rows) < PreviewRows {
 					p.Rows = append(p.Rows, PreviewRow{Line: r.Line, Update: found[i].id != 0, Invalid: len(r.Errors) > 0,
@@ -100,6 +104,7 @@ func (db *DB) PreviewRecordsImport(ctx context.Context, v crm.Viewer, w RecordsI
 	if err != nil {
 		return nil, fmt.Errorf("preview import: %w", err)
 	}
+	p.CreateAccounts = len(newAccounts)
 	return p, nil
 }
 

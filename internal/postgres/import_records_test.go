@@ -208,6 +208,13 @@ func TestImportAccountsAndContacts(t *testing.T) {
 	if p.Create != 2 || p.Skip != 1 || len(p.Errors) != 1 || p.Errors[0].Line != 4 || p.Errors[0].Msg != postgres.MsgRowUnknownAccount {
 		t.Fatalf("contacts preview: %+v", p)
 	}
+	if p.CreateAccounts != 0 {
+		t.Errorf("contacts preview without creating accounts counts %d new accounts", p.CreateAccounts)
+	}
+	// Created, the preview counts the one account the commit creates.
+	if p = previewRecords(t, db, v, csvfile.KindContacts, contactsFile, true); p.Create != 3 || p.CreateAccounts != 1 {
+		t.Fatalf("contacts preview creating accounts: %+v", p)
+	}
 	res, err = commitRecords(t, db, v, csvfile.KindContacts, contactsFile, true, false, nil)
 	if err != nil || res.Created != 3 {
 		t.Fatalf("commit contacts: %+v %v", res, err)

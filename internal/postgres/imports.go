@@ -41,14 +41,17 @@ type ImportOptions struct {
 // error (the first MaxPreviewErrors of them kept) and the rows whose
 // contact matches an existing contact by e-mail or phone.
 type ImportPreview struct {
-	Total      int               `json:"total"`
-	Create     int               `json:"create"`
-	Update     int               `json:"update"`
-	Skip       int               `json:"skip"` // rows with errors
-	ErrorCount int               `json:"error_count"`
-	Errors     []crm.RowError    `json:"errors"`
-	Rows       []PreviewRow      `json:"rows"`
-	Duplicates []ImportDuplicate `json:"duplicates"`
+	Total  int `json:"total"`
+	Create int `json:"create"`
+	Update int `json:"update"`
+	Skip   int `json:"skip"` // rows with errors
+	// CreateAccounts: the accounts a contacts file creates for its new
+	// contacts (rows without errors).
+	CreateAccounts int               `json:"create_accounts,omitempty"`
+	ErrorCount     int               `json:"error_count"`
+	Errors         []crm.RowError    `json:"errors"`
+	Rows           []PreviewRow      `json:"rows"`
+	Duplicates     []ImportDuplicate `json:"duplicates"`
 }
 
 // Preview bounds.

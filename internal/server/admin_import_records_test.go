@@ -64,13 +64,13 @@ func TestImportRecordsJourney(t *testing.T) {
 		t.Fatalf("preview: %d %s", res.status, res.body)
 	}
 	page = c.get(fmt.Sprintf("/admin/import/%d", id))
-	mustContain(t, page.body, "2 rows: 1 contact will be created, 0 updated, 1 row skipped.", "E-mail")
+	mustContain(t, page.body, "2 rows: 1 contact will be created, with 1 new account, 0 updated, 1 row skipped.", "E-mail")
 	if res := c.post(fmt.Sprintf("/admin/import/%d/commit", id), url.Values{}); res.status != http.StatusSeeOther {
 		t.Fatalf("commit: %d %s", res.status, res.body)
 	}
 	app.srv.WaitImports()
 	page = c.get(fmt.Sprintf("/admin/import/%d", id))
-	mustContain(t, page.body, "1 contacts created, 0 updated, 1 rows rejected.", "Download the rejected rows")
+	mustContain(t, page.body, "1 contact created, 0 updated, 1 row rejected.", "Download the rejected rows")
 	rejected := c.get(fmt.Sprintf("/admin/import/%d/rejected.csv", id))
 	mustContain(t, rejected.body, "Bad Mail", "E-mail address: ")
 	account := scalar[int64](t, app, admin, `SELECT account_id FROM contacts WHERE email = 'lena@berger.example'`)

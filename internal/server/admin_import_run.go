@@ -134,7 +134,7 @@ func previewView(im postgres.Import, setup postgres.ImportSetup) *web.ImportPrev
 	for _, u := range setup.Lists.Users {
 		names[u.ID] = u.Email
 	}
-	v := &web.ImportPreviewView{Total: p.Total, Create: p.Create, Update: p.Update, Skip: p.Skip, ErrorCount: p.ErrorCount,
+	v := &web.ImportPreviewView{Total: p.Total, Create: p.Create, CreateAccounts: p.CreateAccounts, Update: p.Update, Skip: p.Skip, ErrorCount: p.ErrorCount,
 		MoreErrors: p.ErrorCount - len(p.Errors), CanCommit: p.ErrorCount == 0 || im.Options.ValidOnly}
 	for _, e := range p.Errors {
 		v.Errors = append(v.Errors, web.ImportError{Line: e.Line, Column: e.Column, Message: e.Msg})
