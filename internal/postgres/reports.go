@@ -347,6 +347,11 @@ func reportSQL(where string, plain, items, names, byOwner bool, since string) st
 	pad += orderCol
 	nameCols += orderCol
 	const nulls = "NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::date, NULL::date, NULL::text, NULL::text, NULL::int2"
+	// The projects' source, value and reason columns are bigint: the other
+	// rows' must be too, or the UNION ALL is not flattened into one append
+	// that parallel workers share (a coercion keeps each part apart: about
+	// 1.2 s more for a million projects).
+	const zeros = "0::bigint, 0::bigint, 0::bigint"
 	var b strings.Builder
 	from := "projects p WHERE " + where
 	if !plain {
@@ -361,20 +366,20 @@ func reportSQL(where string, plain, items, names, byOwner bool, since string) st
 		p.state, p.forecast_category, p.probability_override` + nameCols + `
 	  FROM ` + from)
 	b.WriteString(`
-	UNION ALL SELECT c.project_id, 1::int2, c.milestone_id, 0, 0, 0, c.completed_at, ` + nulls + pad + child("c", "milestone_completions", ""))
+	UNION ALL SELECT c.project_id, 1::int2, c.milestone_id, ` + zeros + `, c.completed_at, ` + nulls + pad + child("c", "milestone_completions", ""))
 	b.WriteString(`
-	UNION ALL SELECT k.project_id, 2::int2, k.milestone_id, 0, 0, 0, NULL::timestamptz, ` + nulls + pad + child("k", "milestone_skips", ""))
+	UNION ALL SELECT k.project_id, 2::int2, k.milestone_id, ` + zeros + `, NULL::timestamptz, ` + nulls + pad + child("k", "milestone_skips", ""))
 	if items {
 		b.WriteString(`
-	UNION ALL SELECT s.project_id, 3::int2, s.id, 0, 0, 0, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+	UNION ALL SELECT s.project_id, 3::int2, s.id, ` + zeros + `, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
 		s.due_date, NULL::date, ` + itemTitle("s") + `, NULL::text, NULL::int2` + pad + child("s", "subtasks", " AND NOT s.done AND s.due_date IS NOT NULL"))
 		b.WriteString(`
-	UNION ALL SELECT e.project_id, 4::int2, e.id, 0, 0, 0, e.starts_at, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+	UNION ALL SELECT e.project_id, 4::int2, e.id, ` + zeros + `, e.starts_at, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
 		NULL::date, NULL::date, ` + itemTitle("e") + `, NULL::text, NULL::int2` + pad + child("e", "scheduled_events", " AND NOT e.done"))
 	}
 	if since != "" {
 		b.WriteString(`
-	UNION ALL SELECT l.project_id, 5::int2, l.id, 0, 0, 0, l.at, ` + strings.Replace(nulls, "NULL::text, NULL::text", "l.field, l.old_value", 1) + pad +
+	UNION ALL SELECT l.project_id, 5::int2, l.id, ` + zeros + `, l.at, ` + strings.Replace(nulls, "NULL::text, NULL::text", "l.field, l.old_value", 1) + pad +
 			child("l", "project_log", " AND l.at >= "+since+" AND l.kind IN ('field_changed', 'state_changed')"+
 				" AND l.field IN ('"+strings.Join(pipeline.LoggedFields(), "', '")+"')"))
 	}
