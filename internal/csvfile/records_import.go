@@ -38,12 +38,25 @@ const (
 	FieldPhone     Field = "phone"
 	FieldAddress   Field = "address"
 	FieldAccountID Field = "account_id" // the contact's account by its ID in the file
+
+	// An account's address in parts, as HubSpot and Salesforce export it:
+	// with FieldAddress (the street) they make the address's lines.
+	FieldAddress2   Field = "address_line2"
+	FieldPostalCode Field = "postal_code"
+	FieldCity       Field = "city"
+	FieldRegion     Field = "region"
+	FieldCountry    Field = "country"
 )
+
+// addressParts are the address fields in the order an address is written:
+// street, second line, postal code and city on one line, region, country.
+var addressParts = []Field{FieldAddress, FieldAddress2, FieldPostalCode, FieldCity, FieldRegion, FieldCountry}
 
 // AccountFields and ContactFields are the fields of a records file in the
 // order the mapping screen offers them.
 var (
-	AccountFields = []Field{FieldExternalID, FieldName, FieldEmail, FieldPhone, FieldAddress, FieldCreatedAt}
+	AccountFields = []Field{FieldExternalID, FieldName, FieldEmail, FieldPhone, FieldAddress, FieldAddress2, FieldPostalCode,
+		FieldCity, FieldRegion, FieldCountry, FieldCreatedAt}
 	ContactFields = []Field{FieldExternalID, FieldName, FieldFirstName, FieldLastName, FieldEmail, FieldPhone,
 		FieldAccountID, FieldAccount, FieldAccountEmail, FieldCreatedAt}
 )
@@ -74,6 +87,11 @@ var recordAliases = map[Kind]map[Field][]string{
 		FieldPhone: {"phone", "Phone Number", "Phone", "Organization - Phone", "Company phone", "Account Phone"},
 		FieldAddress: {"address", "Street Address", "Address", "Organization - Address", "Billing Address", "Billing Street",
 			"BillingStreet", "Company address"},
+		FieldAddress2:   {"address_line2", "Street Address 2", "Address 2", "Address line 2"},
+		FieldPostalCode: {"postal_code", "Postal Code", "Zip", "Zip Code", "Billing Zip/Postal Code", "BillingPostalCode"},
+		FieldCity:       {"city", "City", "Billing City", "BillingCity"},
+		FieldRegion:     {"region", "State/Region", "State", "Billing State/Province", "BillingState"},
+		FieldCountry:    {"country", "Country/Region", "Country", "Billing Country", "BillingCountry"},
 		FieldCreatedAt: {"created_at", "Create Date", "Organization - Add time", "Add time", "Created Date", "CreatedDate",
 			"Date created"},
 	},
@@ -267,7 +285,13 @@ func (d *RecordDecoder) Decode(rec []string, line int, formula func(int) bool, r
 	var v crm.Validator
 	if d.kind == KindAccounts {
 		row.Account = crm.Account{Name: name, Email: line1(FieldEmail), Phone: line1(FieldPhone)}
-		row.Account.Address, _ = get(FieldAddress)
+		row.Account.Address = d.address(get)
+		for _, f := range addressParts { // a message about the address goes beside its first column
+			if _, i := get(f); i >= 0 {
+				columnOf["address"] = f
+				break
+			}
+		}
 		row.Account = row.Account.Validate(&v, "")
 		row.Account.ExternalID = row.ExternalID
 	} else {
@@ -336,4 +360,20 @@ func (d *RecordDecoder) Decode(rec []string, line int, formula func(int) bool, r
 		}
 	}
 	row.Account.CreatedBy, row.Contact.CreatedBy = d.l.Actor, d.l.Actor
+}
+
+// address is an account's address from its parts: the street (which may
+// hold the whole address), the second line, postal code and city on one
+// line, region and country, each on its own line, empty parts left out.
+func (d *RecordDecoder) address(get func(Field) (string, int)) string {
+	part := func(f Field) string { v, _ := get(f); return v }
+	var lines []string
+	for _, l := range []string{part(FieldAddress), part(FieldAddress2),
+		strings.TrimSpace(oneLine.Replace(part(FieldPostalCode)) + " " + oneLine.Replace(part(FieldCity))),
+		oneLine.Replace(part(FieldRegion)), oneLine.Replace(part(FieldCountry))} {
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }

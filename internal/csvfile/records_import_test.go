@@ -39,7 +39,7 @@ func TestSuggestRecordMappings(t *testing.T) {
 			"account": FieldAccount, "name": FieldName, "email": FieldEmail, "phone": FieldPhone, "created_at": FieldCreatedAt}},
 		"hubspot_companies.csv": {KindAccounts, headerOf(t, "hubspot_companies.csv"), map[string]Field{"Record ID": FieldExternalID,
 			"Company name": FieldName, "Company Domain Name": FieldIgnore, "Phone Number": FieldPhone, "Street Address": FieldAddress,
-			"City": FieldIgnore, "Company owner": FieldIgnore, "Create Date": FieldCreatedAt}},
+			"City": FieldCity, "Country/Region": FieldCountry, "Company owner": FieldIgnore, "Create Date": FieldCreatedAt}},
 		"hubspot_contacts.csv": {KindContacts, headerOf(t, "hubspot_contacts.csv"), map[string]Field{"Record ID": FieldExternalID,
 			"First Name": FieldFirstName, "Last Name": FieldLastName, "Email": FieldEmail, "Phone Number": FieldPhone,
 			"Mobile Phone Number": FieldIgnore, "Associated Company": FieldAccount, "Create Date": FieldCreatedAt}},
@@ -51,8 +51,8 @@ func TestSuggestRecordMappings(t *testing.T) {
 			"Person - Email": FieldEmail, "Person - Phone": FieldPhone, "Person - Organization": FieldAccount,
 			"Person - Owner": FieldIgnore, "Person - Add time": FieldCreatedAt}},
 		"salesforce_accounts.csv": {KindAccounts, headerOf(t, "salesforce_accounts.csv"), map[string]Field{"Account ID": FieldExternalID,
-			"Account Name": FieldName, "Phone": FieldPhone, "Billing Street": FieldAddress, "Website": FieldIgnore,
-			"Created Date": FieldCreatedAt}},
+			"Account Name": FieldName, "Phone": FieldPhone, "Billing Street": FieldAddress, "Billing City": FieldCity,
+			"Billing Country": FieldCountry, "Website": FieldIgnore, "Created Date": FieldCreatedAt}},
 		"salesforce_contacts.csv": {KindContacts, headerOf(t, "salesforce_contacts.csv"), map[string]Field{"Contact ID": FieldExternalID,
 			"First Name": FieldFirstName, "Last Name": FieldLastName, "Email": FieldEmail, "Phone": FieldPhone, "Mobile": FieldIgnore,
 			"Account Name": FieldAccount, "Account ID": FieldAccountID, "Title": FieldIgnore, "Created Date": FieldCreatedAt}},
@@ -185,6 +185,28 @@ func TestDecodeRecordErrors(t *testing.T) {
 	rows = decodeRecords(t, KindContacts, contacts, true)
 	if len(rows[1].Errors) != 0 || rows[1].Account.Name != "Tom" {
 		t.Errorf("household: %q, account %+v", errorsOf(rows[1]), rows[1].Account)
+	}
+}
+
+// TestDecodeAddressParts: an address exported in parts (HubSpot,
+// Salesforce) is read as one address of lines — street, second line,
+// postal code and city, region, country — with the empty parts left out;
+// a part alone is an address too, and an address too long is told beside
+// its first column.
+func TestDecodeAddressParts(t *testing.T) {
+	rows := decodeRecords(t, KindAccounts, "Company name,Street Address,Street Address 2,City,State/Region,Postal Code,Country/Region\n"+
+		"Novak,Hauptstraße 4,Hof 2,Berlin,,10115,Germany\n"+
+		"Weber,,,Wien,,,\n"+
+		"Lee,1 Main St,,Springfield,IL,62701,United States\n"+
+		"Long,"+strings.Repeat("x", crm.MaxAddress)+",,Berlin,,,\n", false)
+	want := []string{"Hauptstraße 4\nHof 2\n10115 Berlin\nGermany", "Wien", "1 Main St\n62701 Springfield\nIL\nUnited States"}
+	for i, w := range want {
+		if got := rows[i].Account.Address; got != w || len(rows[i].Errors) != 0 {
+			t.Errorf("line %d: address %q (%q), want %q", rows[i].Line, got, errorsOf(rows[i]), w)
+		}
+	}
+	if got := errorsOf(rows[3]); len(got) != 1 || !strings.HasPrefix(got[0], "Street Address ") {
+		t.Errorf("a long address: %q, want one message beside Street Address", got)
 	}
 }
 
