@@ -1,5 +1,10 @@
 package crm
 
+import (
+	"slices"
+	"strings"
+)
+
 // SignUp is the sign-up form: a new company and its first user.
 type SignUp struct {
 	Company  string
@@ -83,28 +88,29 @@ type Defaults struct {
 
 // DefaultsFor returns the default definitions in the language a company
 // signs up in: Simplified Chinese for "zh-Hans" (or any "zh" tag), English
-// otherwise. Only the names and texts differ.
+// otherwise. Only the names and texts differ: the process (deadlines,
+// probabilities, flags) is DefaultMilestones' in both.
 func DefaultsFor(lang string) Defaults {
-	if lang == "zh" || len(lang) > 3 && lang[:3] == "zh-" {
-		return defaultsZh
+	if lang == "zh" || strings.HasPrefix(lang, "zh-") {
+		ms := slices.Clone(DefaultMilestones)
+		for i, t := range milestoneTextsZh {
+			ms[i].Name, ms[i].Criteria, ms[i].EventTitle = t.name, t.criteria, t.event
+		}
+		return Defaults{Milestones: ms,
+			Statuses:       []string{"等待客户资料", "等待电费单", "融资审核中", "已安排现场勘察", "客户正在比较报价", "有流失风险"},
+			ArchiveReasons: []string{"不合格", "没有预算", "输给竞争对手", "没有回应", "重复线索", "时机不对"},
+			LeadSources:    []string{"网站", "转介绍", "电话", "展会", "合作伙伴", "广告"},
+			Reports:        []string{"进行中的线索和商机", "按线索来源的销售漏斗"}}
 	}
 	return Defaults{Milestones: DefaultMilestones, Statuses: DefaultStatuses, ArchiveReasons: DefaultArchiveReasons,
 		LeadSources: DefaultLeadSources, Reports: []string{"Active leads and opportunities", "Sales funnel by lead source"}}
 }
 
-var defaultsZh = Defaults{
-	Milestones: []MilestoneSpec{
-		{Name: "线索已创建", Criteria: "已录入线索及其客户和联系人。", Probability: 5, DeadlineFrom: DeadlineFromPrevious},
-		{Name: "线索已合格", Criteria: "需求、预算和决策人已确认；已约定首次拜访。",
-			HasDeadline: true, DeadlineDays: 2, DeadlineFrom: DeadlineFromPrevious, Probability: 25,
-			Qualifying: true, EventTitle: "约定销售拜访", EventDays: 3},
-		{Name: "已报价", Criteria: "已向客户发送含价格的书面方案。",
-			HasDeadline: true, DeadlineDays: 14, DeadlineFrom: DeadlineFromPrevious, Probability: 50},
-		{Name: "已成交", Criteria: "客户已签订合同。",
-			HasDeadline: true, DeadlineDays: 30, DeadlineFrom: DeadlineFromPrevious, Probability: 100, Won: true},
-	},
-	Statuses:       []string{"等待客户资料", "等待电费单", "融资审核中", "已安排现场勘察", "客户正在比较报价", "有流失风险"},
-	ArchiveReasons: []string{"不合格", "没有预算", "输给竞争对手", "没有回应", "重复线索", "时机不对"},
-	LeadSources:    []string{"网站", "转介绍", "电话", "展会", "合作伙伴", "广告"},
-	Reports:        []string{"进行中的线索和商机", "按线索来源的销售漏斗"},
+// milestoneTextsZh are DefaultMilestones' name, criteria and event title
+// in Simplified Chinese, in the same order.
+var milestoneTextsZh = []struct{ name, criteria, event string }{
+	{"线索已创建", "已录入线索及其客户和联系人。", ""},
+	{"线索已合格", "需求、预算和决策人已确认；已约定首次拜访。", "约定销售拜访"},
+	{"已报价", "已向客户发送含价格的书面方案。", ""},
+	{"已成交", "客户已签订合同。", ""},
 }
