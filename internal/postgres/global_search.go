@@ -18,13 +18,14 @@ type SearchResult struct {
 	Contacts []ContactHit
 	// Accounts: up to limit+1 (the last says there are more).
 	Accounts []AccountRow
-	// AccountsTooSlow, ContactsTooSlow: that part of the search ran out of
-	// its time (searchRecordsFor) and has nothing to show.
-	AccountsTooSlow, ContactsTooSlow bool
+	// CustomersTooSlow: the account and contact lookup ran out of its
+	// time (searchRecordsFor) and has nothing to show.
+	CustomersTooSlow bool
 }
 
-// searchRecordsFor bounds each of the header search's account and contact
-// lookups (DB.searchRecordsFor, when set, replaces it: tests make it tiny).
+// searchRecordsFor bounds the customer picker's account and contact lookup,
+// which the header search uses too (DB.searchRecordsFor, when set, replaces
+// it: tests make it tiny).
 const searchRecordsFor = 150 * time.Millisecond
 
 // SetRecordSearchTime bounds the header search's and the customer
@@ -102,6 +103,6 @@ func (db *DB) GlobalSearch(ctx context.Context, v crm.Viewer, text string, now t
 	}
 	out.Accounts = pick.Accounts
 	out.Contacts = pick.Contacts[:min(len(pick.Contacts), limit)]
-	out.AccountsTooSlow, out.ContactsTooSlow = pick.TooSlow, pick.TooSlow
+	out.CustomersTooSlow = pick.TooSlow
 	return out, err
 }

@@ -396,8 +396,8 @@ func TestGlobalSearchRecordsOutOfTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.AccountsTooSlow || len(res.Accounts) != 6 {
-		t.Fatalf("with a minute: too slow %v, %d accounts; want 6 (5 and one that says there are more)", res.AccountsTooSlow, len(res.Accounts))
+	if res.CustomersTooSlow || len(res.Accounts) != 6 {
+		t.Fatalf("with a minute: too slow %v, %d accounts; want 6 (5 and one that says there are more)", res.CustomersTooSlow, len(res.Accounts))
 	}
 	db.SetSearchRecordsForTest(time.Millisecond)
 	rv := crm.Viewer{TenantID: rep.TenantID, UserID: rep.ID, Role: rep.Role}
@@ -405,8 +405,8 @@ func TestGlobalSearchRecordsOutOfTime(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a lookup out of time failed the search: %v", err)
 	}
-	if !res.AccountsTooSlow || !res.ContactsTooSlow || len(res.Accounts) != 0 {
-		t.Fatalf("with 1 ms: too slow %v/%v, %d accounts; want too slow and none", res.AccountsTooSlow, res.ContactsTooSlow, len(res.Accounts))
+	if !res.CustomersTooSlow || len(res.Accounts) != 0 {
+		t.Fatalf("with 1 ms: too slow %v, %d accounts; want too slow and none", res.CustomersTooSlow, len(res.Accounts))
 	}
 	if got := res.Projects[crm.StateActive].Rows; len(got) != 1 || got[0].Title != "Wrenfield roof" {
 		t.Fatalf("projects found beside the slow lookup: %+v", got)

@@ -44,7 +44,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 			}
 			v.Projects = append(v.Projects, g)
 		}
-		v.AccountsTooSlow = res.AccountsTooSlow
+		v.AccountsTooSlow = res.CustomersTooSlow
 		for i, a := range res.Accounts {
 			if i == searchLimit {
 				v.MoreAccounts = true
@@ -53,7 +53,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 			v.Accounts = append(v.Accounts, web.SearchHit{URL: web.AccountURL(a.ID), Title: a.Name, Detail: strings.Trim(a.Email+" · "+a.Phone, " ·")})
 		}
 		v.AccountsURL = "/accounts?q=" + url.QueryEscape(q)
-		v.ContactsTooSlow = res.ContactsTooSlow
+		v.ContactsTooSlow = res.CustomersTooSlow
 		for _, c := range res.Contacts {
 			v.Contacts = append(v.Contacts, web.SearchHit{URL: web.ContactURL(c.ID), Title: c.Name, Detail: strings.Trim(c.AccountName+" · "+c.Email+" · "+c.Phone, " ·")})
 		}
