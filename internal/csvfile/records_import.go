@@ -285,7 +285,7 @@ func (d *RecordDecoder) Decode(rec []string, line int, formula func(int) bool, r
 	var v crm.Validator
 	if d.kind == KindAccounts {
 		row.Account = crm.Account{Name: name, Email: line1(FieldEmail), Phone: line1(FieldPhone)}
-		row.Account.Address = d.address(get)
+		row.Account.Address = addressOf(get)
 		for _, f := range addressParts { // a message about the address goes beside its first column
 			if _, i := get(f); i >= 0 {
 				columnOf["address"] = f
@@ -362,10 +362,10 @@ func (d *RecordDecoder) Decode(rec []string, line int, formula func(int) bool, r
 	row.Account.CreatedBy, row.Contact.CreatedBy = d.l.Actor, d.l.Actor
 }
 
-// address is an account's address from its parts: the street (which may
+// addressOf is an account's address from its parts: the street (which may
 // hold the whole address), the second line, postal code and city on one
 // line, region and country, each on its own line, empty parts left out.
-func (d *RecordDecoder) address(get func(Field) (string, int)) string {
+func addressOf(get func(Field) (string, int)) string {
 	part := func(f Field) string { v, _ := get(f); return v }
 	var lines []string
 	for _, l := range []string{part(FieldAddress), part(FieldAddress2),
