@@ -158,3 +158,33 @@ func BenchmarkImportProjects(b *testing.B) {
 	}
 	b.ReportMetric(peakRSS(), "peak_rss_MB")
 }
+
+// TestImportPastPlannedBatches imports a file of more batches than have
+// their checks planned for each key, so that the connection's plans are
+// discarded mid-import: every row arrives, and the derived data is what a
+// recompute from the rows gives.
+func TestImportPastPlannedBatches(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	admin := db.Tenant(t, "Planned Import")
+	owner := db.User(t, admin, crm.RoleSales, "Pia Planned").Email
+	const n = 4100 // three batches
+	path := filepath.Join(t.TempDir(), "projects.csv")
+	writeBenchFile(t, path, n, []string{owner})
+	v := crm.Viewer{TenantID: admin.TenantID, UserID: admin.ID, Role: admin.Role}
+	next, fields, done := benchRows(t, db, v, path)
+	res, err := db.CommitImport(ctx, v, postgres.ImportWrite{FileName: "projects.csv", Fields: fields}, next)
+	done()
+	if err != nil || res.Created != n {
+		t.Fatalf("commit: %v %+v", err, res)
+	}
+	var got int
+	err = db.InTenant(ctx, admin.TenantID, func(tx *postgres.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM projects WHERE tenant_id = $1`, tx.Tenant).Scan(&got)
+	})
+	if err != nil || got != n {
+		t.Fatalf("projects: %d, %v", got, err)
+	}
+	sameAfterRefresh(t, db, admin.TenantID, "import of three batches")
+}

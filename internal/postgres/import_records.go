@@ -562,7 +562,7 @@ func (m *recordMatcher) newAccount(key string, r *crm.RecordRow) int64 {
 // created and updated (the accounts a contacts file creates not counted).
 func (m *recordMatcher) write(ctx context.Context, batch []crm.RecordRow, found []recordMatch, valid []int) (created, updated int, err error) {
 	tx := m.tx
-	load := Load{ImportID: m.w.ImportID, Inserts: true}
+	load := Load{ImportID: m.w.ImportID, PlanEachCheck: true}
 	var temps []int64
 	for _, i := range valid {
 		if a := found[i].account; a < 0 && !contains(temps, a) {

@@ -27,10 +27,9 @@ type Load struct {
 	// ImportID is the import the rows come from (0: none), kept on each
 	// account, contact and project so that the import can be undone.
 	ImportID int64
-	// Inserts writes with multi-row INSERTs even on plain PostgreSQL (an
-	// import, whose statements are the ones a distributed database would
-	// run), instead of COPY through a temporary table (the seeder).
-	Inserts bool
+	// PlanEachCheck plans the foreign-key checks of the load's contacts and
+	// projects for each key (customPlansFor; see importPlannedBatches).
+	PlanEachCheck bool
 }
 
 // ReserveIDs takes n IDs from table's sequence (accounts, contacts,
@@ -135,12 +134,7 @@ func (tx *Tx) LoadRows(ctx context.Context, l Load) error {
 		{"project_search", []string{"tenant_id", "project_id", "phase", "active_from", "created_at", "text"}, search},
 		{"project_search_words", []string{"tenant_id", "phase", "word", "project_id"}, words},
 	} {
-		if l.Inserts && customPlansFor[t.table] {
-			err = tx.insertValuesPlanned(ctx, t.table, t.cols, t.rows)
-		} else {
-			err = tx.insertRows(ctx, t.table, t.cols, t.rows, l.Inserts)
-		}
-		if err != nil {
+		if err := tx.insertRows(ctx, t.table, t.cols, t.rows, l.PlanEachCheck && customPlansFor[t.table]); err != nil {
 			return err
 		}
 	}
@@ -165,14 +159,16 @@ var loadProjectColumns = []string{"tenant_id", "id", "title", "account_id", "con
 // into a temporary table first (COPY into a table under row-level security
 // is refused) and moved with one INSERT, which the tenant policy checks
 // like any other; on a distributed database, where a temporary table's
-// rows would be copied into the shards, and when inserts is set, with
-// multi-row INSERTs instead.
-// table and cols must be constants.
-func (tx *Tx) insertRows(ctx context.Context, table string, cols []string, rows [][]any, inserts bool) error {
+// rows would be copied into the shards, with multi-row INSERTs instead.
+// When planned is set, the rows' foreign-key checks are planned for each
+// key (plan_cache_mode = force_custom_plan for that INSERT only). On Citus
+// every plan is made for its values already. table and cols must be
+// constants.
+func (tx *Tx) insertRows(ctx context.Context, table string, cols []string, rows [][]any, planned bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if tx.citus || inserts {
+	if tx.citus {
 		return tx.insertValues(ctx, table, cols, rows)
 	}
 	list := strings.Join(cols, ", ")
@@ -183,11 +179,19 @@ func (tx *Tx) insertRows(ctx context.Context, table string, cols []string, rows 
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, cols, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("copy %s: %w", table, err)
 	}
-	if _, err := tx.Exec(ctx, "INSERT INTO "+table+" ("+list+") SELECT "+list+" FROM "+tmp); err != nil {
+	b := &pgx.Batch{}
+	if planned {
+		b.Queue("SET LOCAL plan_cache_mode = force_custom_plan")
+	}
+	b.Queue("INSERT INTO " + table + " (" + list + ") SELECT " + list + " FROM " + tmp)
+	if planned {
+		b.Queue("SET LOCAL plan_cache_mode = DEFAULT")
+	}
+	b.Queue("DROP TABLE " + tmp)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("load %s: %w", table, err)
 	}
-	_, err := tx.Exec(ctx, "DROP TABLE "+tmp)
-	return err
+	return nil
 }
 
 // insertValues writes rows into table with multi-row INSERTs of up to
@@ -210,44 +214,9 @@ func (tx *Tx) insertValues(ctx context.Context, table string, cols []string, row
 }
 
 // customPlansFor are the tables whose rows a load checks against rows it
-// writes itself: contacts against their accounts, projects against their
-// accounts and contacts.
+// may write itself: contacts against their accounts, projects against
+// their accounts and contacts.
 var customPlansFor = map[string]bool{"contacts": true, "projects": true}
-
-// insertValuesPlanned is insertValues with each foreign-key check planned
-// for its key (plan_cache_mode = force_custom_plan for these statements
-// only, sent with them in one round trip). The database keeps one plan of
-// a foreign key's check per connection, made when the referenced table was
-// first checked: made while an import's first accounts were the table's
-// only rows, it could scan another index of the table by the tenant alone,
-// which costs a read of every row of the tenant per check, about 1 ms per
-// project at 30,000 accounts. A custom plan costs the planning of each
-// check and statement (twice the time of the first batches' inserts) but
-// no more as the table grows. On Citus every plan is custom already.
-func (tx *Tx) insertValuesPlanned(ctx context.Context, table string, cols []string, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	if tx.citus {
-		return tx.insertValues(ctx, table, cols, rows)
-	}
-	list := strings.Join(cols, ", ")
-	per := max(1, 30000/len(cols))
-	b := &pgx.Batch{}
-	b.Queue("SET LOCAL plan_cache_mode = force_custom_plan")
-	for chunk := range slices.Chunk(rows, per) {
-		var v values
-		for _, r := range chunk {
-			v.row(r...)
-		}
-		b.Queue("INSERT INTO "+table+" ("+list+") VALUES "+v.sql(), v.args...)
-	}
-	b.Queue("SET LOCAL plan_cache_mode = DEFAULT")
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("insert into %s: %w", table, err)
-	}
-	return nil
-}
 
 // InsertValues is insertValues for test setup outside this package: rows
 // written as they are, without derived data (a test that needs the
