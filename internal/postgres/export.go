@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,21 +54,41 @@ func (db *DB) ExportProjects(ctx context.Context, v crm.Viewer, f *SalesFilter, 
 		}
 		args = append(args, now)
 		nowArg := fmt.Sprintf("$%d", len(args))
-		sql := `SELECT ` + projectColumns + `, p.external_id,
-		       a.name, a.email, a.phone, a.address, COALESCE(c.name, ''), COALESCE(c.email, ''), COALESCE(c.phone, ''),
-		       CASE WHEN p.state = 'deferred' AND p.active_from > ` + nowArg + ` THEN p.deferred_due_at ELSE p.pending_due_at END,
-		       p.phase = 'open' AND p.active_from <= ` + nowArg + ` AND p.late_from <= ` + nowArg + `,
+		scoped := where + ` AND ` + scope.Where("p", &args)
+		sql := `SELECT ` + projectColumns + `, p.external_id, ` + exportColumns(nowArg) + `,
 		       COALESCE(cm.ids, '{}'), COALESCE(cm.ats, '{}'), COALESCE(cm.bys, '{}')
 		  FROM projects p
 		  JOIN accounts a ON a.tenant_id = $1 AND a.id = p.account_id
 		  LEFT JOIN contacts c ON c.tenant_id = $1 AND c.id = p.contact_id
 		  LEFT JOIN LATERAL (
-		       SELECT array_agg(mc.milestone_id ORDER BY mc.completed_at, mc.milestone_id) AS ids,
-		              array_agg(mc.completed_at ORDER BY mc.completed_at, mc.milestone_id) AS ats,
-		              array_agg(COALESCE(mc.completed_by, 0) ORDER BY mc.completed_at, mc.milestone_id) AS bys
+		       SELECT array_agg(mc.milestone_id) AS ids, array_agg(mc.completed_at) AS ats,
+		              array_agg(COALESCE(mc.completed_by, 0)) AS bys
 		         FROM milestone_completions mc WHERE mc.tenant_id = $1 AND mc.project_id = p.id) cm ON true
-		 WHERE ` + where + ` AND ` + scope.Where("p", &args) + `
+		 WHERE ` + scoped + `
 		 ORDER BY p.id`
+		if f == nil {
+			// Every project: read in ID order from the primary key, each
+			// account and contact looked up by its key, completions and
+			// teams grouped in key order and merged in; the first row comes
+			// at once, and nothing is sorted or hashed.
+			sql = `SELECT ` + projectColumnsBefore + `COALESCE(pm.ids, '{}'),` + projectColumnsAfter + `, p.external_id, ` + exportColumns(nowArg) + `,
+			       COALESCE(cm.ids, '{}'), COALESCE(cm.ats, '{}'), COALESCE(cm.bys, '{}')
+			  FROM projects p
+			  JOIN accounts a ON a.tenant_id = $1 AND a.id = p.account_id
+			  LEFT JOIN contacts c ON c.tenant_id = $1 AND c.id = p.contact_id
+			  LEFT JOIN (
+			       SELECT mc.project_id, array_agg(mc.milestone_id) AS ids, array_agg(mc.completed_at) AS ats,
+			              array_agg(COALESCE(mc.completed_by, 0)) AS bys
+			         FROM milestone_completions mc WHERE mc.tenant_id = $1 GROUP BY mc.project_id) cm ON cm.project_id = p.id
+			  LEFT JOIN (
+			       SELECT m.project_id, array_agg(m.user_id ORDER BY m.user_id) AS ids
+			         FROM project_members m WHERE m.tenant_id = $1 GROUP BY m.project_id) pm ON pm.project_id = p.id
+			 WHERE ` + scoped + `
+			 ORDER BY p.id`
+			if _, err := tx.Exec(ctx, exportAllSettings); err != nil {
+				return fmt.Errorf("export projects: %w", err)
+			}
+		}
 		rows, err := tx.Query(ctx, sql, args...)
 		if err != nil {
 			return fmt.Errorf("export projects: %w", err)
@@ -104,6 +126,9 @@ func (db *DB) ExportProjects(ctx context.Context, v crm.Viewer, f *SalesFilter, 
 			for i := range ids {
 				p.Completions = append(p.Completions, crm.Completion{MilestoneID: crm.MilestoneID(ids[i]), At: ats[i], By: crm.UserID(bys[i])})
 			}
+			slices.SortFunc(p.Completions, func(a, b crm.Completion) int {
+				return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.MilestoneID, b.MilestoneID))
+			})
 			r.Account.ID, r.Contact.ID = p.AccountID, p.ContactID
 			r.Pending, r.PendingDue = crm.MilestoneID(c.pending), instantOf(due)
 			if err := each(&r); err != nil {
@@ -116,6 +141,22 @@ func (db *DB) ExportProjects(ctx context.Context, v crm.Viewer, f *SalesFilter, 
 		return nil
 	})
 }
+
+// exportColumns are a projects file's columns beyond the project's own:
+// its account and contact, its due day and whether it is late at now.
+func exportColumns(now string) string {
+	return `a.name, a.email, a.phone, a.address, COALESCE(c.name, ''), COALESCE(c.email, ''), COALESCE(c.phone, ''),
+	       CASE WHEN p.state = 'deferred' AND p.active_from > ` + now + ` THEN p.deferred_due_at ELSE p.pending_due_at END,
+	       p.phase = 'open' AND p.active_from <= ` + now + ` AND p.late_from <= ` + now
+}
+
+// exportAllSettings make the export of every project stream in one
+// process: without them the planner hashes a million accounts and contacts
+// and sorts the joined rows on disk before the first row leaves, in
+// parallel workers that compete with the server writing the file for the
+// machine's cores (about 12 s for a million projects, against 7).
+const exportAllSettings = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_sort = off; " +
+	"SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"
 
 // exportLists reads what the lines of a projects file refer to by ID.
 func (tx *Tx) exportLists(ctx context.Context, v crm.Viewer) (ExportLists, error) {

@@ -100,14 +100,22 @@ func (db *DB) Setup(ctx context.Context, tenant crm.TenantID) (crm.Setup, error)
 	return s, err
 }
 
-const projectColumns = `p.id, p.title, p.account_id, COALESCE(p.contact_id, 0), p.owner_id, COALESCE(p.source_id, 0),
+const projectColumns = projectColumnsBefore + `COALESCE((SELECT array_agg(m.user_id ORDER BY m.user_id) FROM project_members m
+	           WHERE m.tenant_id = $1 AND m.project_id = p.id), '{}'),` + projectColumnsAfter
+
+// projectColumnsBefore and projectColumnsAfter are projectColumns before
+// and after the team's user IDs, for a statement that reads the team
+// another way.
+const (
+	projectColumnsBefore = `p.id, p.title, p.account_id, COALESCE(p.contact_id, 0), p.owner_id, COALESCE(p.source_id, 0),
 	p.referrer, p.scope, p.value_cents, p.expected_close, COALESCE(p.status_id, 0), p.forecast_category, p.state,
 	COALESCE(p.archive_reason_id, 0), p.archive_note, p.archived_at, p.defer_until, p.sold_at, p.resumed_at,
 	p.created_at, p.version,
-	COALESCE((SELECT array_agg(m.user_id ORDER BY m.user_id) FROM project_members m
-	           WHERE m.tenant_id = $1 AND m.project_id = p.id), '{}'),
+	`
+	projectColumnsAfter = `
 	COALESCE(p.pending_milestone_id, 0), p.active_from, p.weighted_cents, p.probability_override,
 	COALESCE(p.last_milestone_id, 0)`
+)
 
 // scanProject reads projectColumns into p and the project's share of the
 // running totals as its row holds it.
