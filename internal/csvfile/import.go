@@ -182,6 +182,18 @@ func (d *ProjectDecoder) Decode(rec []string, line int, formula func(int) bool, 
 		}
 		return v
 	}
+	addressText := func(v string) string { // a message goes beside the address's first column
+		f, _ := firstPart(get, accountAddressParts)
+		_, i := get(f)
+		v, ok := crm.CleanText(v)
+		switch {
+		case !ok:
+			fail(i, MsgRowText)
+		case len([]rune(v)) > crm.MaxAddress:
+			fail(i, crm.Msg(MsgRowTooLong, crm.MaxAddress))
+		}
+		return v
+	}
 	instant := func(f Field) time.Time {
 		v, i := get(f)
 		t, msg := ParseInstant(v, d.l.Loc, d.l.Order)
@@ -220,7 +232,7 @@ func (d *ProjectDecoder) Decode(rec []string, line int, formula func(int) bool, 
 	p.ExternalID = row.ExternalID
 	p.Title = line1(FieldTitle, crm.MaxName)
 	row.Account = crm.Account{Name: line1(FieldAccount, crm.MaxName), Email: line1(FieldAccountEmail, crm.MaxEmail),
-		Phone: line1(FieldAccountPhone, crm.MaxPhone), Address: text(FieldAccountAddress, crm.MaxAddress)}
+		Phone: line1(FieldAccountPhone, crm.MaxPhone), Address: addressText(addressOf(get, accountAddressParts))}
 	row.Contact = crm.Contact{Name: line1(FieldContact, crm.MaxName), Email: line1(FieldContactEmail, crm.MaxEmail),
 		Phone: line1(FieldContactPhone, crm.MaxPhone)}
 	for _, e := range []*string{&row.Account.Email, &row.Contact.Email} {

@@ -150,3 +150,25 @@ func TestDecodeOwnExport(t *testing.T) {
 		t.Errorf("read back %+v", r)
 	}
 }
+
+// TestDecodeProjectAddressParts: a projects file with the account's
+// billing address in parts, as a Salesforce opportunity report writes it,
+// gives the account one address of lines; a message about it goes beside
+// its first column.
+func TestDecodeProjectAddressParts(t *testing.T) {
+	l := testLists()
+	rows := decodeAll(t, "Opportunity Name,Account Name,Billing Street,Billing City,Billing State/Province,Billing Zip/Postal Code,Billing Country\n"+
+		"Roof,Novak,Hauptstraße 4,Berlin,,10115,Germany\n"+
+		"PV,Weber,,Wien,,,\n"+
+		"Heat,Lee,1 Main St,Springfield,IL,62701,United States\n"+
+		"Long,Long,"+strings.Repeat("x", crm.MaxAddress)+",Berlin,,,\n", l)
+	want := []string{"Hauptstraße 4\n10115 Berlin\nGermany", "Wien", "1 Main St\n62701 Springfield\nIL\nUnited States"}
+	for i, w := range want {
+		if got := rows[i].Account.Address; got != w || len(rows[i].Errors) != 0 {
+			t.Errorf("line %d: address %q (%+v), want %q", rows[i].Line, got, rows[i].Errors, w)
+		}
+	}
+	if e := rows[3].Errors; len(e) != 1 || e[0].Column != "Billing Street" {
+		t.Errorf("a long address: %+v, want one message beside Billing Street", e)
+	}
+}

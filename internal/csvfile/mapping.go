@@ -23,37 +23,51 @@ const (
 	FieldAccountEmail   Field = "account_email"
 	FieldAccountPhone   Field = "account_phone"
 	FieldAccountAddress Field = "account_address"
-	FieldContact        Field = "contact"
-	FieldContactEmail   Field = "contact_email"
-	FieldContactPhone   Field = "contact_phone"
-	FieldOwner          Field = "owner_email"
-	FieldTeam           Field = "team"
-	FieldWorkgroup      Field = "workgroup"
-	FieldSource         Field = "source"
-	FieldReferrer       Field = "referrer"
-	FieldScope          Field = "scope"
-	FieldValue          Field = "value"
-	FieldCurrency       Field = "currency"
-	FieldExpectedClose  Field = "expected_close"
-	FieldStatus         Field = "status"
-	FieldForecast       Field = "forecast"
-	FieldProbability    Field = "probability"
-	FieldState          Field = "state"
-	FieldArchiveReason  Field = "archive_reason"
-	FieldArchiveNote    Field = "archive_note"
-	FieldArchivedAt     Field = "archived_at"
-	FieldDeferUntil     Field = "defer_until"
-	FieldSoldAt         Field = "sold_at"
-	FieldResumedAt      Field = "resumed_at"
-	FieldCreatedAt      Field = "created_at"
+	// The account's address in parts, as a Salesforce opportunity report
+	// writes the account's billing address: with FieldAccountAddress (the
+	// street) they make the address's lines.
+	FieldAccountAddress2   Field = "account_address_line2"
+	FieldAccountPostalCode Field = "account_postal_code"
+	FieldAccountCity       Field = "account_city"
+	FieldAccountRegion     Field = "account_region"
+	FieldAccountCountry    Field = "account_country"
+	FieldContact           Field = "contact"
+	FieldContactEmail      Field = "contact_email"
+	FieldContactPhone      Field = "contact_phone"
+	FieldOwner             Field = "owner_email"
+	FieldTeam              Field = "team"
+	FieldWorkgroup         Field = "workgroup"
+	FieldSource            Field = "source"
+	FieldReferrer          Field = "referrer"
+	FieldScope             Field = "scope"
+	FieldValue             Field = "value"
+	FieldCurrency          Field = "currency"
+	FieldExpectedClose     Field = "expected_close"
+	FieldStatus            Field = "status"
+	FieldForecast          Field = "forecast"
+	FieldProbability       Field = "probability"
+	FieldState             Field = "state"
+	FieldArchiveReason     Field = "archive_reason"
+	FieldArchiveNote       Field = "archive_note"
+	FieldArchivedAt        Field = "archived_at"
+	FieldDeferUntil        Field = "defer_until"
+	FieldSoldAt            Field = "sold_at"
+	FieldResumedAt         Field = "resumed_at"
+	FieldCreatedAt         Field = "created_at"
 )
 
 // ProjectFields are the fixed fields in the order the mapping screen
 // offers them.
 var ProjectFields = []Field{FieldExternalID, FieldTitle, FieldAccount, FieldAccountEmail, FieldAccountPhone, FieldAccountAddress,
+	FieldAccountAddress2, FieldAccountPostalCode, FieldAccountCity, FieldAccountRegion, FieldAccountCountry,
 	FieldContact, FieldContactEmail, FieldContactPhone, FieldOwner, FieldTeam, FieldWorkgroup, FieldSource, FieldReferrer,
 	FieldScope, FieldValue, FieldCurrency, FieldExpectedClose, FieldStatus, FieldForecast, FieldProbability, FieldState,
 	FieldArchiveReason, FieldArchiveNote, FieldArchivedAt, FieldDeferUntil, FieldSoldAt, FieldResumedAt, FieldCreatedAt}
+
+// accountAddressParts are a projects file's account address fields in the
+// order an address is written (see addressOf).
+var accountAddressParts = []Field{FieldAccountAddress, FieldAccountAddress2, FieldAccountPostalCode, FieldAccountCity,
+	FieldAccountRegion, FieldAccountCountry}
 
 // MilestoneField and MilestoneByField name a milestone's two fields.
 func MilestoneField(id crm.MilestoneID) Field   { return Field("milestone:" + itoa(int64(id))) }
@@ -87,9 +101,16 @@ var aliases = map[Field][]string{
 		"Name", "Opportunity.Name", "Deal"},
 	FieldAccount: {"account", "Associated Company", "Company", "Company name", "Deal - Organization", "Organization - Name",
 		"Organization", "Account Name", "Account: Account Name", "Account.Name", "Customer"},
-	FieldAccountEmail:   {"account_email", "Organization - Email", "Company email", "Account Email"},
-	FieldAccountPhone:   {"account_phone", "Organization - Phone", "Company phone", "Account Phone", "Phone number (company)"},
-	FieldAccountAddress: {"account_address", "Organization - Address", "Company address", "Billing Address", "Account Address"},
+	FieldAccountEmail: {"account_email", "Organization - Email", "Company email", "Account Email"},
+	FieldAccountPhone: {"account_phone", "Organization - Phone", "Company phone", "Account Phone", "Phone number (company)"},
+	FieldAccountAddress: {"account_address", "Organization - Address", "Company address", "Billing Address", "Account Address",
+		"Billing Street", "BillingStreet", "Account: Billing Street", "Account.BillingStreet"},
+	FieldAccountAddress2: {"account_address_line2", "Account Address 2", "Company address 2"},
+	FieldAccountPostalCode: {"account_postal_code", "Billing Zip/Postal Code", "BillingPostalCode", "Account: Billing Zip/Postal Code",
+		"Account.BillingPostalCode"},
+	FieldAccountCity:    {"account_city", "Billing City", "BillingCity", "Account: Billing City", "Account.BillingCity"},
+	FieldAccountRegion:  {"account_region", "Billing State/Province", "BillingState", "Account: Billing State/Province", "Account.BillingState"},
+	FieldAccountCountry: {"account_country", "Billing Country", "BillingCountry", "Account: Billing Country", "Account.BillingCountry"},
 	FieldContact: {"contact", "Associated Contact", "Deal - Contact person", "Person - Name", "Contact person", "Contact Name",
 		"Contact: Full Name", "Primary Contact", "Contact"},
 	FieldContactEmail: {"contact_email", "Email", "Contact email", "Person - Email", "Contact: Email", "Primary Contact Email",

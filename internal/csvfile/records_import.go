@@ -285,12 +285,9 @@ func (d *RecordDecoder) Decode(rec []string, line int, formula func(int) bool, r
 	var v crm.Validator
 	if d.kind == KindAccounts {
 		row.Account = crm.Account{Name: name, Email: line1(FieldEmail), Phone: line1(FieldPhone)}
-		row.Account.Address = addressOf(get)
-		for _, f := range addressParts { // a message about the address goes beside its first column
-			if _, i := get(f); i >= 0 {
-				columnOf["address"] = f
-				break
-			}
+		row.Account.Address = addressOf(get, addressParts)
+		if f, ok := firstPart(get, addressParts); ok { // a message about the address goes beside its first column
+			columnOf["address"] = f
 		}
 		row.Account = row.Account.Validate(&v, "")
 		row.Account.ExternalID = row.ExternalID
@@ -362,18 +359,30 @@ func (d *RecordDecoder) Decode(rec []string, line int, formula func(int) bool, r
 	row.Account.CreatedBy, row.Contact.CreatedBy = d.l.Actor, d.l.Actor
 }
 
-// addressOf is an account's address from its parts: the street (which may
-// hold the whole address), the second line, postal code and city on one
-// line, region and country, each on its own line, empty parts left out.
-func addressOf(get func(Field) (string, int)) string {
-	part := func(f Field) string { v, _ := get(f); return v }
+// addressOf is an account's address from its parts (street, second line,
+// postal code, city, region, country, as addressParts): the street (which
+// may hold the whole address), the second line, postal code and city on
+// one line, region and country, each on its own line, empty parts left
+// out.
+func addressOf(get func(Field) (string, int), parts []Field) string {
+	part := func(i int) string { v, _ := get(parts[i]); return v }
 	var lines []string
-	for _, l := range []string{part(FieldAddress), part(FieldAddress2),
-		strings.TrimSpace(oneLine.Replace(part(FieldPostalCode)) + " " + oneLine.Replace(part(FieldCity))),
-		oneLine.Replace(part(FieldRegion)), oneLine.Replace(part(FieldCountry))} {
+	for _, l := range []string{part(0), part(1),
+		strings.TrimSpace(oneLine.Replace(part(2)) + " " + oneLine.Replace(part(3))),
+		oneLine.Replace(part(4)), oneLine.Replace(part(5))} {
 		if l != "" {
 			lines = append(lines, l)
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// firstPart is the first of parts the file has a column for.
+func firstPart(get func(Field) (string, int), parts []Field) (Field, bool) {
+	for _, f := range parts {
+		if _, i := get(f); i >= 0 {
+			return f, true
+		}
+	}
+	return "", false
 }
