@@ -124,31 +124,19 @@ func (tx *Tx) builderSetup(ctx context.Context, v crm.Viewer, now time.Time) (*B
 		su.Lists.Milestones = append(su.Lists.Milestones, crm.Choice{ID: int64(d.ID), Name: d.Name, Active: d.Active})
 	}
 	b := &pgx.Batch{}
-	lists := []struct {
-		sql  string
-		dest *[]crm.Choice
-	}{
-		{`SELECT id, name, active FROM users WHERE tenant_id = $1 ORDER BY name, id`, &su.Lists.Users},
-		{`SELECT id, name, true FROM workgroups WHERE tenant_id = $1 ORDER BY name, id`, &su.Lists.Workgroups},
-		{`SELECT id, name, active FROM milestone_statuses WHERE tenant_id = $1 ORDER BY position, id`, &su.Lists.Statuses},
-		{`SELECT id, name, active FROM lead_sources WHERE tenant_id = $1 ORDER BY position, id`, &su.Lists.Sources},
-		{`SELECT id, name, active FROM archive_reasons WHERE tenant_id = $1 ORDER BY position, id`, &su.Lists.Reasons},
-	}
-	for _, l := range lists {
-		b.Queue(l.sql, tx.Tenant)
-	}
+	read := queueChoices(b, tx.Tenant, []choiceList{
+		{table: "users", dest: &su.Lists.Users},
+		{table: "workgroups", dest: &su.Lists.Workgroups},
+		{table: "milestone_statuses", byPosition: true, dest: &su.Lists.Statuses},
+		{table: "lead_sources", byPosition: true, dest: &su.Lists.Sources},
+		{table: "archive_reasons", byPosition: true, dest: &su.Lists.Reasons},
+	})
 	br := tx.SendBatch(ctx, b)
-	for _, l := range lists {
-		rows, err := br.Query()
-		if err == nil {
-			*l.dest, err = pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
-		}
-		if err != nil {
-			br.Close()
-			return nil, fmt.Errorf("builder lists: %w", err)
-		}
+	err = read(br)
+	if cerr := br.Close(); err == nil {
+		err = cerr
 	}
-	if err := br.Close(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("builder lists: %w", err)
 	}
 	su.Engine, err = pipeline.TenantEngine(t, t.Location(), defs, now)

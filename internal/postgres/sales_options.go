@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pipewell/pipewell/internal/crm"
@@ -36,29 +37,17 @@ func (tx *Tx) SalesOptions(ctx context.Context) (SalesOptions, error) {
 // queueSalesOptions queues the queries of SalesOptions on b; the returned
 // function reads their results into o.
 func queueSalesOptions(b *pgx.Batch, tenant crm.TenantID, o *SalesOptions) func(pgx.BatchResults) error {
-	lists := []struct {
-		sql  string
-		dest *[]crm.Choice
-	}{
-		{`SELECT id, name, true FROM users WHERE tenant_id = $1 AND active ORDER BY name, id`, &o.Owners},
-		{`SELECT id, name, true FROM workgroups WHERE tenant_id = $1 ORDER BY name, id`, &o.Workgroups},
-		{`SELECT id, name, true FROM milestone_statuses WHERE tenant_id = $1 AND active ORDER BY position, id`, &o.Statuses},
-		{`SELECT id, name, true FROM lead_sources WHERE tenant_id = $1 AND active ORDER BY position, id`, &o.Sources},
-		{`SELECT id, name, true FROM archive_reasons WHERE tenant_id = $1 AND active ORDER BY position, id`, &o.Reasons},
-	}
-	for _, l := range lists {
-		b.Queue(l.sql, tenant)
-	}
+	choices := queueChoices(b, tenant, []choiceList{
+		{table: "users", where: "active", dest: &o.Owners},
+		{table: "workgroups", dest: &o.Workgroups},
+		{table: "milestone_statuses", where: "active", byPosition: true, dest: &o.Statuses},
+		{table: "lead_sources", where: "active", byPosition: true, dest: &o.Sources},
+		{table: "archive_reasons", where: "active", byPosition: true, dest: &o.Reasons},
+	})
 	b.Queue(milestoneDefsQuery, tenant)
 	return func(br pgx.BatchResults) error {
-		for _, l := range lists {
-			rows, err := br.Query()
-			if err == nil {
-				*l.dest, err = pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
-			}
-			if err != nil {
-				return fmt.Errorf("sales options: %w", err)
-			}
+		if err := choices(br); err != nil {
+			return fmt.Errorf("sales options: %w", err)
 		}
 		rows, err := br.Query()
 		if err == nil {
@@ -68,6 +57,56 @@ func queueSalesOptions(b *pgx.Batch, tenant crm.TenantID, o *SalesOptions) func(
 			return fmt.Errorf("sales options: %w", translate(err))
 		}
 		return nil
+	}
+}
+
+// choiceList is a pick list that queueChoices reads: its table (a
+// constant), a condition beyond the tenant's ("" for none), whether its
+// entries are in position order (else by name), and where they go. With a
+// condition every entry read is active; without one, each says whether it
+// is (workgroups are always).
+type choiceList struct {
+	table, where string
+	byPosition   bool
+	dest         *[]crm.Choice
+}
+
+// queueChoices queues one statement that reads every list (one round trip
+// to the tenant's node on a distributed database, where each statement
+// costs one); the returned function reads its rows into the lists.
+func queueChoices(b *pgx.Batch, tenant crm.TenantID, lists []choiceList) func(pgx.BatchResults) error {
+	var parts []string
+	for i, l := range lists {
+		active, position, name, where := "active", "0", "name", ""
+		if l.where != "" || l.table == "workgroups" {
+			active = "true"
+		}
+		if l.byPosition {
+			position, name = "position", "''"
+		}
+		if l.where != "" {
+			where = " AND " + l.where
+		}
+		parts = append(parts, fmt.Sprintf("SELECT %d AS list, id, name, %s, %s AS pos, %s AS by_name FROM %s WHERE tenant_id = $1%s",
+			i, active, position, name, l.table, where))
+	}
+	b.Queue(strings.Join(parts, "\n\t\tUNION ALL ")+"\n\t\tORDER BY list, pos, by_name, id", tenant)
+	return func(br pgx.BatchResults) error {
+		for _, l := range lists {
+			*l.dest = (*l.dest)[:0]
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		var list, pos int
+		var byName string
+		var c crm.Choice
+		_, err = pgx.ForEachRow(rows, []any{&list, &c.ID, &c.Name, &c.Active, &pos, &byName}, func() error {
+			*lists[list].dest = append(*lists[list].dest, c)
+			return nil
+		})
+		return err
 	}
 }
 
