@@ -22,7 +22,7 @@ func Derived(t testing.TB, db *DB, tenant crm.TenantID) []string {
 		for _, q := range []string{
 			`SELECT 'p', p.id, p.phase, p.pending_milestone_id, p.last_milestone_id, p.last_completed_at, p.pending_due_at,
 			        p.deferred_due_at, p.milestone_late_from, p.late_from, p.active_from, p.weighted_cents, p.customer_name,
-			        p.owner_name, p.status_name, p.search_text, p.item_late_from, p.item_due_at, p.item_kind, p.stage_day, p.cycle_seconds, date_trunc('second', p.sold_at), s.phase, s.active_from, s.created_at, s.text,
+			        p.owner_name, p.status_name, p.search_text, p.item_late_from, p.item_due_at, p.item_kind, p.stage_day, p.cycle_seconds, date_trunc('second', p.sold_at), encode(p.history, 'hex'), s.phase, s.active_from, s.created_at, s.text,
 			        (SELECT string_agg(w.phase || ':' || w.word, ',' ORDER BY w.word, w.phase) FROM project_search_words w
 			          WHERE w.tenant_id = $1 AND w.project_id = p.id)
 			   FROM projects p LEFT JOIN project_search s ON s.tenant_id = $1 AND s.project_id = p.id

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -28,8 +29,9 @@ import (
 // `pipewell refresh`); raise it when the definitions or the columns change
 // (3: the running totals are kept by last completed milestone too, and each
 // project stores the day it entered its stage and its cycle; 4: a sold
-// project's stored sale instant is the engine's).
-const derivedVersion = 4
+// project's stored sale instant is the engine's; 5: each project stores its
+// history, derived_history.go).
+const derivedVersion = 5
 
 // contribution is a project's share of the running totals (project_totals).
 type contribution struct {
@@ -55,6 +57,7 @@ type summary struct {
 	weighted                    int64
 	customer, owner, status     string
 	search                      string
+	history                     []byte      // completions and skips, for the reports (derived_history.go)
 	days                        builderDays // the report builder's, compared and written apart (derived_builder.go)
 }
 
@@ -64,7 +67,8 @@ func (a summary) equal(b summary) bool {
 		sameInstant(a.milestoneLateFrom, b.milestoneLateFrom) && sameInstant(a.lateFrom, b.lateFrom) &&
 		sameInstant(a.itemLateFrom, b.itemLateFrom) && sameInstant(a.itemDue, b.itemDue) && a.itemKind == b.itemKind &&
 		sameInstant(a.activeFrom, b.activeFrom) && a.weighted == b.weighted &&
-		a.customer == b.customer && a.owner == b.owner && a.status == b.status && a.search == b.search
+		a.customer == b.customer && a.owner == b.owner && a.status == b.status && a.search == b.search &&
+		bytes.Equal(a.history, b.history)
 }
 
 // phaseOf groups the states as the screen's lists do: open (active and
@@ -123,9 +127,9 @@ func activeFromOf(d pipeline.Derived) pgtype.Timestamptz {
 	return posInfinity
 }
 
-// summaryOf turns the engine's derived facts and the names a project is
+// summaryOf turns the engine's derived facts of p and the names it is
 // shown by into its summary columns.
-func summaryOf(d pipeline.Derived, state string, n projectNames) summary {
+func summaryOf(d pipeline.Derived, p *pipeline.Project, state string, n projectNames) summary {
 	return summary{
 		phase: phaseOf(state), pending: d.Pending, last: d.Last, lastAt: past(d.LastAt),
 		due: future(d.Due), deferredDue: future(d.DeferredDue),
@@ -133,7 +137,8 @@ func summaryOf(d pipeline.Derived, state string, n projectNames) summary {
 		itemLateFrom: future(d.ItemLateFrom), itemDue: future(d.ItemDue), itemKind: itemKindName(d.ItemKind),
 		activeFrom: activeFromOf(d), weighted: d.Weighted,
 		customer: n.account, owner: n.owner, status: n.status, search: n.searchText(),
-		days: builderDaysOf(d),
+		history: encodeHistory(nil, p),
+		days:    builderDaysOf(d),
 	}
 }
 
@@ -259,7 +264,7 @@ func (tx *Tx) derive(ctx context.Context, ids []crm.ProjectID, prior map[crm.Pro
 	for i := range srcs {
 		s := &srcs[i]
 		d := e.Derive(&s.p)
-		sum := summaryOf(d, string(s.project.State), s.names)
+		sum := summaryOf(d, &s.p, string(s.project.State), s.names)
 		old := s.stored
 		b, ok := prior[s.project.ID]
 		switch {
@@ -395,12 +400,14 @@ func queueSummaryUpdate(b *pgx.Batch, tenant crm.TenantID, rows []derivedRow) {
 		make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n)
 	itemLate, itemDue, itemKind := make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n), make([]string, n)
 	weighted := make([]int64, n)
+	history := make([][]byte, n)
 	for i, r := range rows {
 		s := r.s
 		ids[i], pending[i], last[i], phase[i] = r.id, s.pending, s.last, s.phase
 		lastAt[i], due[i], deferredDue[i], mlate[i], late[i], active[i] = s.lastAt, s.due, s.deferredDue, s.milestoneLateFrom, s.lateFrom, s.activeFrom
 		weighted[i], customer[i], owner[i], status[i], search[i] = s.weighted, s.customer, s.owner, s.status, s.search
 		itemLate[i], itemDue[i], itemKind[i] = s.itemLateFrom, s.itemDue, s.itemKind
+		history[i] = s.history
 	}
 	b.Queue(`
 		UPDATE projects p
@@ -408,15 +415,16 @@ func queueSummaryUpdate(b *pgx.Batch, tenant crm.TenantID, rows []derivedRow) {
 		       last_completed_at = v.last_at, pending_due_at = v.due, deferred_due_at = v.deferred_due,
 		       milestone_late_from = v.mlate, late_from = v.late, active_from = v.active, weighted_cents = v.weighted,
 		       customer_name = v.customer, owner_name = v.owner, status_name = v.status, search_text = v.search,
-		       item_late_from = v.item_late, item_due_at = v.item_due, item_kind = v.item_kind
+		       item_late_from = v.item_late, item_due_at = v.item_due, item_kind = v.item_kind, history = v.history
 		  FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::timestamptz[], $7::timestamptz[],
 		              $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::bigint[],
-		              $13::text[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[], $19::text[])
+		              $13::text[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[], $19::text[],
+		              $20::bytea[])
 		       AS v(id, phase, pending, last, last_at, due, deferred_due, mlate, late, active, weighted, customer, owner, status, search,
-		            item_late, item_due, item_kind)
+		            item_late, item_due, item_kind, history)
 		 WHERE p.tenant_id = $1 AND p.id = v.id`,
 		tenant, ids, phase, pending, last, lastAt, due, deferredDue, mlate, late, active, weighted, customer, owner, status, search,
-		itemLate, itemDue, itemKind)
+		itemLate, itemDue, itemKind, history)
 }
 
 func queueSearchRows(b *pgx.Batch, tenant crm.TenantID, rows []derivedRow) {
@@ -562,7 +570,7 @@ func (tx *Tx) derivedSources(ctx context.Context, ids []crm.ProjectID, loc *time
 		       p.phase, COALESCE(p.pending_milestone_id, 0), COALESCE(p.last_milestone_id, 0), p.last_completed_at, p.pending_due_at,
 		       p.deferred_due_at, p.milestone_late_from, p.late_from, p.active_from, p.weighted_cents,
 		       p.customer_name, p.owner_name, p.status_name, p.search_text, p.item_late_from, p.item_due_at, p.item_kind,
-		       p.stage_day, p.cycle_seconds, p.sold_at
+		       p.stage_day, p.cycle_seconds, p.sold_at, p.history
 		  FROM projects p
 		  LEFT JOIN accounts a ON a.tenant_id = $1 AND a.id = p.account_id
 		  LEFT JOIN contacts c ON c.tenant_id = $1 AND c.id = p.contact_id
@@ -595,7 +603,7 @@ func (tx *Tx) derivedSources(ctx context.Context, ids []crm.ProjectID, loc *time
 			&s.names.title, &s.names.account, &s.names.contact, &s.names.email, &s.names.owner, &s.names.status,
 			&o.phase, &o.pending, &o.last, &o.lastAt, &o.due, &o.deferredDue, &o.milestoneLateFrom, &o.lateFrom, &o.activeFrom, &o.weighted,
 			&o.customer, &o.owner, &o.status, &o.search, &o.itemLateFrom, &o.itemDue, &o.itemKind,
-			&o.days.stageDay, &o.days.cycle, &o.days.soldAt)
+			&o.days.stageDay, &o.days.cycle, &o.days.soldAt, &o.history)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("derived sources: %w", err)

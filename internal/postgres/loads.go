@@ -64,7 +64,7 @@ func (tx *Tx) LoadRows(ctx context.Context, l Load) error {
 		pipeline.ProjectOf(&pp, p, tx.loc)
 		d := e.Derive(&pp)
 		n := names.of(p)
-		s := summaryOf(d, string(p.State), n)
+		s := summaryOf(d, &pp, string(p.State), n)
 		var override *int
 		if p.HasProbability {
 			override = &p.Probability
@@ -76,7 +76,7 @@ func (tx *Tx) LoadRows(ctx context.Context, l Load) error {
 			orTime(p.LastActivityAt, p.CreatedAt), nullTime(p.FirstTouchAt),
 			s.phase, nullID(s.pending), nullID(s.last), s.lastAt, s.due, s.deferredDue, s.milestoneLateFrom, s.lateFrom,
 			s.activeFrom, s.weighted, s.customer, s.owner, s.status, s.search, s.itemLateFrom, s.itemDue, s.itemKind,
-			p.ExternalID, nullID(l.ImportID), s.days.stageDay, s.days.cycle})
+			p.ExternalID, nullID(l.ImportID), s.days.stageDay, s.days.cycle, s.history})
 		for _, c := range p.Completions {
 			completions = append(completions, []any{tx.Tenant, p.ID, c.MilestoneID, c.At, nullID(int64(c.By)), c.Note})
 		}
@@ -153,7 +153,7 @@ var loadProjectColumns = []string{"tenant_id", "id", "title", "account_id", "con
 	"last_activity_at", "first_touch_at",
 	"phase", "pending_milestone_id", "last_milestone_id", "last_completed_at", "pending_due_at", "deferred_due_at",
 	"milestone_late_from", "late_from", "active_from", "weighted_cents", "customer_name", "owner_name", "status_name", "search_text",
-	"item_late_from", "item_due_at", "item_kind", "external_id", "import_id", "stage_day", "cycle_seconds"}
+	"item_late_from", "item_due_at", "item_kind", "external_id", "import_id", "stage_day", "cycle_seconds", "history"}
 
 // insertRows writes rows into table. On plain PostgreSQL they are copied
 // into a temporary table first (COPY into a table under row-level security

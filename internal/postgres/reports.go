@@ -125,9 +125,10 @@ type ReportNames struct {
 // validation error for an unknown ID, ends the report), then each gets
 // every project in the engine's compact form (and its names when
 // rd.Names). The project and names are reused between calls. One
-// statement reads projects, completions, skipped milestones and (with
-// rd.Items) open subtasks and events, merged by project, so memory does not
-// grow with the tenant. A statement that runs out of time is
+// statement reads the projects with their histories (completions and
+// skipped milestones, stored with each project) and, with rd.Items, their
+// open subtasks and events merged by project, so memory does not grow
+// with the tenant. A statement that runs out of time is
 // ErrReportTimeout.
 func (db *DB) ReadReport(ctx context.Context, v crm.Viewer, rd ReportRead,
 	start func(*ReportSetup) error, each func(*pipeline.Project, *ReportNames) error) error {
@@ -303,25 +304,29 @@ func qualifiedStages(e *pipeline.Engine) []int64 {
 // Row kinds of the report statement, in the order they follow their project.
 const (
 	kindProject = iota
-	kindCompletion
-	kindSkip
 	kindSubtask
 	kindEvent
 	kindChange
 )
 
-// reportSQL is the one statement of a report: the projects and the rows
-// that belong to them, ordered by project and kind. Rows of other tables
-// read the same projects (joined when the predicate is more than the
-// tenant, which the planner runs as a merge by project ID).
+// reportSQL is the one statement of a report: the projects, each with its
+// history (completions and skipped milestones, derived_history.go), and
+// the rows of other tables that belong to them, ordered by project and
+// kind. Rows of other tables read the same projects (joined when the
+// predicate is more than the tenant, which the planner runs as a merge by
+// project ID). Without items or changes it reads the projects alone.
 //
 // since, when not empty, is the placeholder of the instant from which the
 // logged changes the engine rebuilds the past from are read.
 func reportSQL(where string, plain, items, names, byOwner bool, since string) string {
 	plain = plain && !byOwner // the order needs the project beside every row
+	alone := !items && since == ""
 	order, orderCol := "", ""
 	if byOwner {
 		order, orderCol = "ORDER BY p_owner_name, p_owner_id, 1, 2", ", p.owner_name AS p_owner_name, p.owner_id AS p_owner_id"
+		if alone {
+			order = "ORDER BY p.owner_name, p.owner_id, p.id"
+		}
 	}
 	itemTitle := func(alias string) string {
 		if names {
@@ -344,47 +349,47 @@ func reportSQL(where string, plain, items, names, byOwner bool, since string) st
 		pad = ", NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text"
 		nameCols = ", p.title, p.customer_name, p.owner_name, p.scope, p.status_name, p.referrer"
 	}
-	pad += orderCol
-	nameCols += orderCol
-	const nulls = "NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::date, NULL::date, NULL::text, NULL::text, NULL::int2"
+	if !alone {
+		pad += orderCol
+		nameCols += orderCol
+	}
+	const nulls = "NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::date, NULL::date, NULL::text, NULL::text, NULL::int2, NULL::bytea"
 	// The projects' source, value and reason columns are bigint: the other
 	// rows' must be too, or the UNION ALL is not flattened into one append
-	// that parallel workers share (a coercion keeps each part apart: about
-	// 1.2 s more for a million projects).
+	// that parallel workers share (a coercion keeps each part apart).
 	const zeros = "0::bigint, 0::bigint, 0::bigint"
 	var b strings.Builder
 	from := "projects p WHERE " + where
-	if !plain {
+	if !plain && !alone {
 		b.WriteString(`WITH v AS MATERIALIZED (SELECT p.id, p.owner_id, p.source_id, p.value_cents, p.archive_reason_id, p.created_at,
 		p.archived_at, p.resumed_at, p.last_activity_at, p.first_touch_at, p.defer_until, p.expected_close, p.state,
-		p.forecast_category, p.probability_override, p.title, p.customer_name, p.owner_name, p.scope, p.status_name, p.referrer FROM projects p WHERE ` + where + `)
+		p.forecast_category, p.probability_override, p.history, p.title, p.customer_name, p.owner_name, p.scope, p.status_name, p.referrer FROM projects p WHERE ` + where + `)
 	`)
 		from = "v p"
 	}
 	b.WriteString(`SELECT p.id, 0::int2, p.owner_id, COALESCE(p.source_id, 0), p.value_cents, COALESCE(p.archive_reason_id, 0),
 		p.created_at, p.archived_at, p.resumed_at, p.last_activity_at, p.first_touch_at, p.defer_until, p.expected_close,
-		p.state, p.forecast_category, p.probability_override` + nameCols + `
+		p.state, p.forecast_category, p.probability_override, p.history` + nameCols + `
 	  FROM ` + from)
-	b.WriteString(`
-	UNION ALL SELECT c.project_id, 1::int2, c.milestone_id, ` + zeros + `, c.completed_at, ` + nulls + pad + child("c", "milestone_completions", ""))
-	b.WriteString(`
-	UNION ALL SELECT k.project_id, 2::int2, k.milestone_id, ` + zeros + `, NULL::timestamptz, ` + nulls + pad + child("k", "milestone_skips", ""))
 	if items {
 		b.WriteString(`
-	UNION ALL SELECT s.project_id, 3::int2, s.id, ` + zeros + `, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
-		s.due_date, NULL::date, ` + itemTitle("s") + `, NULL::text, NULL::int2` + pad + child("s", "subtasks", " AND NOT s.done AND s.due_date IS NOT NULL"))
+	UNION ALL SELECT s.project_id, 1::int2, s.id, ` + zeros + `, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+		s.due_date, NULL::date, ` + itemTitle("s") + `, NULL::text, NULL::int2, NULL::bytea` + pad + child("s", "subtasks", " AND NOT s.done AND s.due_date IS NOT NULL"))
 		b.WriteString(`
-	UNION ALL SELECT e.project_id, 4::int2, e.id, ` + zeros + `, e.starts_at, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
-		NULL::date, NULL::date, ` + itemTitle("e") + `, NULL::text, NULL::int2` + pad + child("e", "scheduled_events", " AND NOT e.done"))
+	UNION ALL SELECT e.project_id, 2::int2, e.id, ` + zeros + `, e.starts_at, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+		NULL::date, NULL::date, ` + itemTitle("e") + `, NULL::text, NULL::int2, NULL::bytea` + pad + child("e", "scheduled_events", " AND NOT e.done"))
 	}
 	if since != "" {
 		b.WriteString(`
-	UNION ALL SELECT l.project_id, 5::int2, l.id, ` + zeros + `, l.at, ` + strings.Replace(nulls, "NULL::text, NULL::text", "l.field, l.old_value", 1) + pad +
+	UNION ALL SELECT l.project_id, 3::int2, l.id, ` + zeros + `, l.at, ` + strings.Replace(nulls, "NULL::text, NULL::text", "l.field, l.old_value", 1) + pad +
 			child("l", "project_log", " AND l.at >= "+since+" AND l.kind IN ('field_changed', 'state_changed')"+
 				" AND l.field IN ('"+strings.Join(pipeline.LoggedFields(), "', '")+"')"))
 	}
 	if order == "" {
 		order = "ORDER BY 1, 2"
+		if alone {
+			order = "ORDER BY p.id"
+		}
 	}
 	if since != "" {
 		order += ", 7, 3" // the changes oldest first, those of one instant in the order they were written
@@ -418,17 +423,18 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 		d1, closeDate                 pgtype.Date
 		state, forecast               pgtype.Text
 		override                      pgtype.Int2
+		history                       pgtype.DriverBytes
 		title, customer, owner        pgtype.Text
 		scope, status, refer          pgtype.Text
 	)
 	dest := []any{&pid, &kind, &a, &source, &value, &reason, &t1, &archived, &resumed, &last, &touch, &d1, &closeDate,
-		&state, &forecast, &override}
+		&state, &forecast, &override, &history}
 	if rd.Names {
 		dest = append(dest, &title, &customer, &owner, &scope, &status, &refer)
 	}
 	var orderName pgtype.Text
 	var orderOwner int64
-	if rd.ByOwner {
+	if rd.ByOwner && (rd.Items || since != "") {
 		dest = append(dest, &orderName, &orderOwner)
 	}
 	var p, then pipeline.Project
@@ -470,6 +476,9 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 			if override.Valid {
 				p.HasOverride, p.ProbabilityOverride = true, int(override.Int16)
 			}
+			if err := decodeHistory(history, &p); err != nil {
+				return fmt.Errorf("report: project %d: %w", pid, err)
+			}
 			if rd.Names {
 				n.Title, n.Customer, n.Owner, n.Scope, n.Status = title.String, customer.String, owner.String, scope.String, status.String
 				n.Referrer = refer.String
@@ -481,10 +490,6 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 			continue // a row of a project the report does not read
 		}
 		switch kind {
-		case kindCompletion:
-			p.Completions = append(p.Completions, pipeline.Completion{MilestoneID: a, At: t1.Time})
-		case kindSkip:
-			p.Skipped = append(p.Skipped, a)
 		case kindSubtask:
 			p.Items = append(p.Items, pipeline.DueItem{ID: a, Kind: pipeline.Subtask, Due: d1.Time, AllDay: true})
 			n.Items = append(n.Items, state.String)
