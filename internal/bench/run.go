@@ -33,7 +33,7 @@ func Run(ctx context.Context, log *slog.Logger, args []string) error {
 	dur := fs.Duration("duration", 8*time.Second, "load per scenario")
 	conns := fs.Int("conns", 16, "concurrent connections")
 	only := fs.String("only", "", "run only the scenarios whose name contains this")
-	profDir := fs.String("cpuprofile", "", "write a CPU profile of the server per scenario (at -conns) into this directory")
+	profDir := fs.String("cpuprofile", "", "write a CPU profile of the server per scenario (at -conns, or over -duration for the reports) into this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -149,7 +149,18 @@ func Run(ctx context.Context, log *slog.Logger, args []string) error {
 			sessionCookie = s.cookie
 		}
 		if s.runs > 0 {
+			var prof chan error
+			if pprofAddr != "" {
+				prof = make(chan error, 1)
+				file := filepath.Join(*profDir, strings.ReplaceAll(s.name, " ", "-")+".pprof")
+				go func() { prof <- fetchProfile(pprofAddr, file, *dur) }()
+			}
 			one, sqlMed, bad, err := measureRuns(ctx, base+s.path, sessionCookie, s.sql, s.runs)
+			if prof != nil {
+				if err := <-prof; err != nil {
+					fmt.Fprintf(os.Stderr, "cpu profile: %v\n", err)
+				}
+			}
 			if err != nil || bad > 0 {
 				fmt.Fprintf(os.Stderr, "%s: %d errors, sql: %v\n", s.name, bad, err)
 			}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"math"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -422,5 +423,38 @@ func TestPipelineByReached(t *testing.T) {
 	}
 	if r.Total.Total != (StageRow{Count: 3, Value: 500_000, Weighted: 250_000, Stagnant: 2, Late: 2}) {
 		t.Errorf("total %+v", r.Total.Total)
+	}
+}
+
+// TestLearnerAddClosedAgreesWithAdd: counting closed projects by the last
+// completed milestone Derive gives them is the same as feeding each one.
+func TestLearnerAddClosedAgreesWithAdd(t *testing.T) {
+	defs := genDefs(6)
+	defs[2].Active = false // completions of an inactive milestone reach nothing
+	e := engine(t, defs, Settings{Now: at(berlin, 2026, 6, 1, 0, 0)})
+	ps := genProjects(7, 3000, defs, 5)
+	each, counted := NewLearner(e, 0), NewLearner(e, 0)
+	type stage struct {
+		sold bool
+		last int64
+	}
+	n := map[stage]int{}
+	closed := 0
+	for i := range ps {
+		f := e.Facts(&ps[i])
+		each.Add(&ps[i], &f)
+		if st := f.State; st == StateSold || st == StateArchived {
+			n[stage{st == StateSold, e.Derive(&ps[i]).Last}]++
+			closed++
+		}
+	}
+	for s, k := range n {
+		counted.AddClosed(s.sold, s.last, k)
+	}
+	if closed == 0 || len(n) < 4 {
+		t.Fatalf("%d closed projects in %d stages: the data tests nothing", closed, len(n))
+	}
+	if a, b := each.Result(), counted.Result(); !reflect.DeepEqual(a, b) {
+		t.Errorf("each project: %+v\ncounted: %+v", a, b)
 	}
 }

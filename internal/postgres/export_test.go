@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/pipewell/pipewell/internal/crm"
@@ -41,4 +43,37 @@ func (db *DB) SetProbabilityFullForTest(ctx context.Context, tenant crm.TenantID
 		}
 		return tx.processChanged(ctx, nil)
 	})
+}
+
+// ReportDecodingForTest runs the report statement of rd as v and decodes
+// every row both from its binary values and with pgx's Scan: it returns
+// how many rows were read, and an error when the binary decoding is not
+// used for the statement or gives another value than Scan.
+func (db *DB) ReportDecodingForTest(ctx context.Context, v crm.Viewer, rd ReportRead) (n int, err error) {
+	err = db.inReport(ctx, v, rd, nil, func(tx *Tx, su *ReportSetup) error {
+		rows, order, err := tx.queryReport(ctx, su, rd)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var raw, scanned reportRow
+		d := newRowDecoder(rows, raw.dest(rd.Names || rd.Referrer, order))
+		if !d.ok {
+			return fmt.Errorf("the report statement's columns are not decoded from their binary values: %v", rows.FieldDescriptions())
+		}
+		for rows.Next() {
+			if err := d.decode(rows.RawValues()); err != nil {
+				return err
+			}
+			if err := rows.Scan(scanned.dest(rd.Names || rd.Referrer, order)...); err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(raw, scanned) {
+				return fmt.Errorf("row %d: decoded %+v, scanned %+v", n, raw, scanned)
+			}
+			n++
+		}
+		return rows.Err()
+	})
+	return n, err
 }

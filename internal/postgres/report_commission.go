@@ -55,10 +55,9 @@ func (tx *Tx) commissionRates(ctx context.Context) (map[int64]int, error) {
 // with rd.Names it lists the deals too (Deals), read in the same pass.
 func (db *DB) Commission(ctx context.Context, v crm.Viewer, rd ReportRead, period pipeline.Period, start func(*ReportSetup) error) (CommissionData, error) {
 	var out CommissionData
-	// Only a project sold now can count. (Narrowing further to those touched
-	// in the period cost more than it saved on a million projects: the
-	// statement asks it of every completion's project too.)
+	// Only a project sold now, at an instant in the period, can count.
 	rd.Phases = []string{"sold"}
+	rd.Counted = []ReportSet{{Kind: SoldIn, Period: period}}
 	err := db.inReport(ctx, v, rd, start, func(tx *Tx, su *ReportSetup) error {
 		out.Setup = su
 		rates, err := tx.commissionRates(ctx)

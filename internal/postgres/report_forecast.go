@@ -52,6 +52,11 @@ func (db *DB) Forecast(ctx context.Context, v crm.Viewer, rd ReportRead, months 
 			months = ForecastMonths(rd.Now, rs.loc)
 		}
 		out.Months = months
+		if rd.AsOf.IsZero() {
+			// Only the projects active now and those sold in the months count.
+			rd.Counted = []ReportSet{{Kind: ActiveNow}, {Kind: SoldIn, Period: months}}
+			rd.AnyOrder = true
+		}
 		quotas, err := tx.quotas(ctx, rs.scope, set, months.From, months.To)
 		if err != nil {
 			return err

@@ -18,7 +18,8 @@ type PerformanceData struct {
 	Owners     pipeline.MetricsReport // by owner ID
 	Workgroups []WorkgroupPerformance
 	// Funnel is the cohort funnel of the leads created in the period, by
-	// owner: its Conversion is the stage-to-stage conversion.
+	// owner: its Conversion is the stage-to-stage conversion. Its activity
+	// view is not read (only the projects the metrics count are).
 	Funnel pipeline.FunnelReport
 	// Trend is the metrics by month closed (sold or archived), ascending;
 	// each row's WinRate, Sold and SoldValue are that month's.
@@ -49,11 +50,19 @@ func (d PerformanceData) DealsNeeded(r pipeline.MetricsRow) (int64, bool) {
 	return r.DealsNeeded(d.Quotas[int64(r.Key)])
 }
 
+// MetricsCounted are the projects the engine's metrics of the period can
+// count: created or sold in it, qualified and lost in it, or active now
+// (the open deals).
+func MetricsCounted(period pipeline.Period) []ReportSet {
+	return []ReportSet{{Kind: ActiveNow}, {Kind: CreatedIn, Period: period}, {Kind: SoldIn, Period: period}, {Kind: LostIn, Period: period}}
+}
+
 // Performance computes the Sales performance report over the viewer's
 // visible projects of the set for the period (it must be bounded: the trend
 // and the quotas need its months), at now.
 func (db *DB) Performance(ctx context.Context, v crm.Viewer, rd ReportRead, period pipeline.Period, start func(*ReportSetup) error) (PerformanceData, error) {
 	out := PerformanceData{Period: period, Quotas: map[int64]int64{}}
+	rd.Counted, rd.AnyOrder = MetricsCounted(period), true
 	set := rd.Filter
 	err := db.inReport(ctx, v, rd, start, func(tx *Tx, su *ReportSetup) error {
 		out.Setup = su

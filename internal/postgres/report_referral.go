@@ -28,7 +28,8 @@ type ReferralData struct {
 // with surrounding spaces removed, case kept.
 func (db *DB) Referral(ctx context.Context, v crm.Viewer, rd ReportRead, period pipeline.Period, start func(*ReportSetup) error) (ReferralData, error) {
 	var out ReferralData
-	rd.Names = true
+	rd.Referrer, rd.AnyOrder = true, true
+	rd.Counted = MetricsCounted(period)
 	err := db.inReport(ctx, v, rd, start, func(tx *Tx, su *ReportSetup) error {
 		out.Setup = su
 		rs := reportBase{e: su.Engine}
@@ -55,8 +56,9 @@ func (db *DB) Referral(ctx context.Context, v crm.Viewer, rd ReportRead, period 
 			return err
 		}
 		out.Sources, out.Referrers = bySource.Result(), byReferrer.Result()
-		slices.SortStableFunc(out.Referrers.Groups, func(a, b pipeline.MetricsRow) int {
-			return cmp.Compare(strings.ToLower(out.Referrer[a.Key]), strings.ToLower(out.Referrer[b.Key]))
+		slices.SortFunc(out.Referrers.Groups, func(a, b pipeline.MetricsRow) int {
+			x, y := out.Referrer[a.Key], out.Referrer[b.Key]
+			return cmp.Or(cmp.Compare(strings.ToLower(x), strings.ToLower(y)), cmp.Compare(x, y))
 		})
 		out.SourceNames, err = tx.sourceNames(ctx) // inactive sources too
 		return err

@@ -61,6 +61,13 @@ type ReportRead struct {
 	// counting as open), for reports that count only closed projects.
 	Phases []string
 	Names  bool // title, customer and owner names, for the lists behind a number
+	// Referrer reads the referrer alone of the names (ReportNames.Referrer).
+	Referrer bool
+	// AnyOrder reads the projects in whatever order the database finds
+	// them (without items or changes, each row is a whole project), for a
+	// report whose figures do not depend on the order: no sort of a
+	// million rows.
+	AnyOrder bool
 	// Since, when set, also reads each project's logged changes at or
 	// after it that the engine rebuilds the past from (Project.Changes,
 	// oldest first): for a report as of a past day and the pipeline
@@ -76,12 +83,76 @@ type ReportRead struct {
 	// that instant, rebuilt by the engine (Engine.AsOf) from its logged
 	// changes since (read as with Since); projects created at or after it
 	// are left out, and the filters on what the engine stored (ActiveOnly,
-	// LateOnly, OpenOnly, QualifiedOnly, Phases), which say how a project
+	// LateOnly, OpenOnly, QualifiedOnly, Phases, Counted), which say how a project
 	// stands now, are not applied. The report's Now should be the same
 	// instant.
 	AsOf time.Time
+	// Counted, when not empty, reads only the projects in at least one of
+	// these sets, by what the engine stored with each project: every
+	// project a report's accumulators can count (the engine still judges
+	// each one it is given). A set over an unbounded period keeps every
+	// project, so the filter is not applied.
+	Counted []ReportSet
 	// Timeout bounds every statement of the report; 0 is ReportTimeout.
 	Timeout time.Duration
+}
+
+// ReportSet is a set of projects by what the engine stored with each one;
+// the periods are [From, To) with a second either side, as the engine
+// compares whole seconds.
+type ReportSet struct {
+	Kind   ReportSetKind
+	Period pipeline.Period // for CreatedIn, SoldIn and ArchivedIn
+}
+
+// ReportSetKind tells what a ReportSet keeps.
+type ReportSetKind int
+
+const (
+	ActiveNow  ReportSetKind = iota + 1 // active at the report's Now (the stored phase and the instant it is active from)
+	CreatedIn                           // created in the period
+	SoldIn                              // sold now, at a stored sale instant in the period
+	LostIn                              // archived now, qualified by its stored stage, at an archive instant in the period: a qualified deal lost
+)
+
+// countedWhere is the predicate of rd.Counted on projects p, or "" when it
+// keeps every project.
+func countedWhere(rd ReportRead, e *pipeline.Engine, arg func(any) string) string {
+	var or, phases []string
+	anyPhase := false
+	for _, s := range rd.Counted {
+		if s.Kind == ActiveNow {
+			or = append(or, "p.phase = 'open' AND p.active_from <= "+arg(rd.Now))
+			phases = append(phases, "open")
+			continue
+		}
+		if s.Period.From.IsZero() || s.Period.To.IsZero() {
+			return ""
+		}
+		from, to := arg(s.Period.From.Add(-time.Second)), arg(s.Period.To.Add(time.Second))
+		switch s.Kind {
+		case CreatedIn:
+			or = append(or, "p.created_at >= "+from+" AND p.created_at < "+to)
+			anyPhase = true
+		case SoldIn:
+			or = append(or, "p.phase = 'sold' AND p.sold_at >= "+from+" AND p.sold_at < "+to)
+			phases = append(phases, "sold")
+		case LostIn:
+			or = append(or, "p.phase = 'archived' AND p.archived_at >= "+from+" AND p.archived_at < "+to+
+				" AND p.last_milestone_id = ANY("+arg(qualifiedStages(e))+"::bigint[])")
+			phases = append(phases, "archived")
+		}
+	}
+	if len(or) == 0 {
+		return ""
+	}
+	where := "(" + strings.Join(or, " OR ") + ")"
+	if !anyPhase {
+		// The phases alone, too: the report index's ranges, which the
+		// planner does not find in the OR.
+		where = "p.phase = ANY(" + arg(phases) + ") AND " + where
+	}
+	return where
 }
 
 // ReportTimeout is how long a report's statements may run before the
@@ -239,7 +310,10 @@ func reportWhere(tenant crm.TenantID, scope Scope, e *pipeline.Engine, rd Report
 		// What the engine stored is how each project stands now: a report
 		// of a past instant reads every project that existed then.
 		w = append(w, "p.created_at < "+arg(rd.AsOf))
-		rd.ActiveOnly, rd.LateOnly, rd.OpenOnly, rd.QualifiedOnly, rd.Phases = false, false, false, false, nil
+		rd.ActiveOnly, rd.LateOnly, rd.OpenOnly, rd.QualifiedOnly, rd.Phases, rd.Counted = false, false, false, false, nil, nil
+	}
+	if c := countedWhere(rd, e, arg); c != "" {
+		w = append(w, c)
 	}
 	if rd.ActiveOnly || rd.LateOnly {
 		w = append(w, "p.phase = 'open' AND p.active_from <= "+arg(rd.Now))
@@ -317,15 +391,22 @@ const (
 // project ID). Without items or changes it reads the projects alone.
 //
 // since, when not empty, is the placeholder of the instant from which the
-// logged changes the engine rebuilds the past from are read.
-func reportSQL(where string, plain, items, names, byOwner bool, since string) string {
+// logged changes the engine rebuilds the past from are read. owners, with
+// rd.ByOwner, is the placeholder of the owners' IDs in the order of their
+// names: the rows are sorted by an owner's place in it, an integer, as a
+// sort by the names themselves compares text by the database's collation
+// for every pair of rows (most of the late report's time at a million
+// projects).
+func reportSQL(where string, plain bool, rd ReportRead, since, owners string) string {
+	items, names, byOwner := rd.Items, rd.Names, rd.ByOwner
 	plain = plain && !byOwner // the order needs the project beside every row
 	alone := !items && since == ""
 	order, orderCol := "", ""
 	if byOwner {
-		order, orderCol = "ORDER BY p_owner_name, p_owner_id, 1, 2", ", p.owner_name AS p_owner_name, p.owner_id AS p_owner_id"
+		rank := "COALESCE(array_position(" + owners + "::bigint[], p.owner_id), 0)::bigint"
+		order, orderCol = "ORDER BY p_owner_rank, p_owner_id, 1, 2", ", "+rank+" AS p_owner_rank, p.owner_id AS p_owner_id"
 		if alone {
-			order = "ORDER BY p.owner_name, p.owner_id, p.id"
+			order = "ORDER BY " + rank + ", p.owner_id, p.id"
 		}
 	}
 	itemTitle := func(alias string) string {
@@ -345,9 +426,12 @@ func reportSQL(where string, plain, items, names, byOwner bool, since string) st
 	}
 	pad := ""
 	nameCols := ""
-	if names {
+	if names || rd.Referrer {
 		pad = ", NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text"
 		nameCols = ", p.title, p.customer_name, p.owner_name, p.scope, p.status_name, p.referrer"
+		if !names {
+			nameCols = ", NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, p.referrer"
+		}
 	}
 	if !alone {
 		pad += orderCol
@@ -361,9 +445,18 @@ func reportSQL(where string, plain, items, names, byOwner bool, since string) st
 	var b strings.Builder
 	from := "projects p WHERE " + where
 	if !plain && !alone {
+		// The projects' names only when they are read: without them the
+		// report index holds every column.
+		cols := ""
+		switch {
+		case names:
+			cols = ", p.title, p.customer_name, p.owner_name, p.scope, p.status_name, p.referrer"
+		case rd.Referrer:
+			cols = ", p.referrer"
+		}
 		b.WriteString(`WITH v AS MATERIALIZED (SELECT p.id, p.owner_id, p.source_id, p.value_cents, p.archive_reason_id, p.created_at,
 		p.archived_at, p.resumed_at, p.last_activity_at, p.first_touch_at, p.defer_until, p.expected_close, p.state,
-		p.forecast_category, p.probability_override, p.history, p.title, p.customer_name, p.owner_name, p.scope, p.status_name, p.referrer FROM projects p WHERE ` + where + `)
+		p.forecast_category, p.probability_override, p.history` + cols + ` FROM projects p WHERE ` + where + `)
 	`)
 		from = "v p"
 	}
@@ -389,16 +482,52 @@ func reportSQL(where string, plain, items, names, byOwner bool, since string) st
 		order = "ORDER BY 1, 2"
 		if alone {
 			order = "ORDER BY p.id"
+			if rd.AnyOrder {
+				order = "" // whole projects in any order: no sort
+			}
 		}
 	}
 	if since != "" {
 		order += ", 7, 3" // the changes oldest first, those of one instant in the order they were written
 	}
-	b.WriteString("\n\t" + order)
+	if order != "" {
+		b.WriteString("\n\t" + order)
+	}
 	return b.String()
 }
 
-func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRead, each func(*pipeline.Project, *ReportNames) error) error {
+// reportRow is one row of the report statement.
+type reportRow struct {
+	pid, a, source, value, reason int64
+	kind                          int16
+	t1, archived, resumed, last   pgtype.Timestamptz
+	touch                         pgtype.Timestamptz
+	d1, closeDate                 pgtype.Date
+	state, forecast               pgtype.Text
+	override                      pgtype.Int2
+	history                       pgtype.DriverBytes
+	title, customer, owner        pgtype.Text
+	scope, status, refer          pgtype.Text
+	orderRank, orderOwner         int64
+}
+
+// dest is where the columns of a statement read with names (rd.Names) and
+// the owner order columns (order) go.
+func (r *reportRow) dest(names, order bool) []any {
+	dest := []any{&r.pid, &r.kind, &r.a, &r.source, &r.value, &r.reason, &r.t1, &r.archived, &r.resumed, &r.last, &r.touch,
+		&r.d1, &r.closeDate, &r.state, &r.forecast, &r.override, &r.history}
+	if names {
+		dest = append(dest, &r.title, &r.customer, &r.owner, &r.scope, &r.status, &r.refer)
+	}
+	if order {
+		dest = append(dest, &r.orderRank, &r.orderOwner)
+	}
+	return dest
+}
+
+// queryReport runs the report statement of rd; order tells that its rows
+// carry the owner order columns.
+func (tx *Tx) queryReport(ctx context.Context, setup *ReportSetup, rd ReportRead) (rows pgx.Rows, order bool, err error) {
 	args := []any{}
 	where, plain := reportWhere(tx.Tenant, setup.Scope, setup.Engine, rd, &args)
 	since := ""
@@ -409,34 +538,31 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 		args = append(args, rd.Since)
 		since = "$" + strconv.Itoa(len(args))
 	}
-	rows, err := tx.Query(ctx, reportSQL(where, plain, rd.Items, rd.Names, rd.ByOwner, since), args...)
+	owners := ""
+	if rd.ByOwner {
+		ids := make([]int64, len(setup.Users))
+		for i, u := range setup.Users {
+			ids[i] = u.ID
+		}
+		args = append(args, ids)
+		owners = "$" + strconv.Itoa(len(args))
+	}
+	rows, err = tx.Query(ctx, reportSQL(where, plain, rd, since, owners), args...)
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
+		return nil, false, fmt.Errorf("report: %w", err)
+	}
+	return rows, rd.ByOwner && (rd.Items || since != ""), nil
+}
+
+func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRead, each func(*pipeline.Project, *ReportNames) error) error {
+	rows, order, err := tx.queryReport(ctx, setup, rd)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
 	loc := setup.Engine.Location()
-	var (
-		pid, a, source, value, reason int64
-		kind                          int16
-		t1, archived, resumed, last   pgtype.Timestamptz
-		touch                         pgtype.Timestamptz
-		d1, closeDate                 pgtype.Date
-		state, forecast               pgtype.Text
-		override                      pgtype.Int2
-		history                       pgtype.DriverBytes
-		title, customer, owner        pgtype.Text
-		scope, status, refer          pgtype.Text
-	)
-	dest := []any{&pid, &kind, &a, &source, &value, &reason, &t1, &archived, &resumed, &last, &touch, &d1, &closeDate,
-		&state, &forecast, &override, &history}
-	if rd.Names {
-		dest = append(dest, &title, &customer, &owner, &scope, &status, &refer)
-	}
-	var orderName pgtype.Text
-	var orderOwner int64
-	if rd.ByOwner && (rd.Items || since != "") {
-		dest = append(dest, &orderName, &orderOwner)
-	}
+	var r reportRow
+	dest := r.dest(rd.Names || rd.Referrer, order)
 	var p, then pipeline.Project
 	var n ReportNames
 	have := false
@@ -454,50 +580,57 @@ func (tx *Tx) streamReport(ctx context.Context, setup *ReportSetup, rd ReportRea
 		}
 		return each(&p, &n)
 	}
+	raw := newRowDecoder(rows, dest)
 	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
+		var err error
+		if raw.ok {
+			err = raw.decode(rows.RawValues())
+		} else {
+			err = rows.Scan(dest...)
+		}
+		if err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
-		if kind == kindProject {
+		if r.kind == kindProject {
 			if err := flush(); err != nil {
 				return err
 			}
-			p = pipeline.Project{ID: pid, OwnerID: a, SourceID: source, State: pipeline.StateOf(crm.State(state.String)),
-				Value: value, CreatedAt: t1.Time, ArchiveReasonID: reason, ArchivedAt: instantOf(archived),
-				ResumedAt: instantOf(resumed), LastActivityAt: instantOf(last), FirstTouchAt: instantOf(touch),
-				Forecast: forecastOf(forecast.String), Completions: p.Completions[:0], Skipped: p.Skipped[:0], Items: p.Items[:0], Changes: p.Changes[:0]}
+			p = pipeline.Project{ID: r.pid, OwnerID: r.a, SourceID: r.source, State: pipeline.StateOf(crm.State(r.state.String)),
+				Value: r.value, CreatedAt: r.t1.Time, ArchiveReasonID: r.reason, ArchivedAt: instantOf(r.archived),
+				ResumedAt: instantOf(r.resumed), LastActivityAt: instantOf(r.last), FirstTouchAt: instantOf(r.touch),
+				Forecast: forecastOf(r.forecast.String), Completions: p.Completions[:0], Skipped: p.Skipped[:0], Items: p.Items[:0], Changes: p.Changes[:0]}
 			n.Items = n.Items[:0]
-			if d1.Valid {
-				p.DeferUntil = pipeline.DayStart(d1.Time.Year(), d1.Time.Month(), d1.Time.Day(), loc)
+			if r.d1.Valid {
+				p.DeferUntil = pipeline.DayStart(r.d1.Time.Year(), r.d1.Time.Month(), r.d1.Time.Day(), loc)
 			}
-			if closeDate.Valid {
-				p.ExpectedClose = closeDate.Time
+			if r.closeDate.Valid {
+				p.ExpectedClose = r.closeDate.Time
 			}
-			if override.Valid {
-				p.HasOverride, p.ProbabilityOverride = true, int(override.Int16)
+			if r.override.Valid {
+				p.HasOverride, p.ProbabilityOverride = true, int(r.override.Int16)
 			}
-			if err := decodeHistory(history, &p); err != nil {
-				return fmt.Errorf("report: project %d: %w", pid, err)
+			if err := decodeHistory(r.history, &p); err != nil {
+				return fmt.Errorf("report: project %d: %w", r.pid, err)
 			}
-			if rd.Names {
-				n.Title, n.Customer, n.Owner, n.Scope, n.Status = title.String, customer.String, owner.String, scope.String, status.String
-				n.Referrer = refer.String
+			if rd.Names || rd.Referrer {
+				n.Title, n.Customer, n.Owner, n.Scope, n.Status = r.title.String, r.customer.String, r.owner.String, r.scope.String, r.status.String
+				n.Referrer = r.refer.String
 			}
 			have = true
 			continue
 		}
-		if !have || pid != p.ID {
+		if !have || r.pid != p.ID {
 			continue // a row of a project the report does not read
 		}
-		switch kind {
+		switch r.kind {
 		case kindSubtask:
-			p.Items = append(p.Items, pipeline.DueItem{ID: a, Kind: pipeline.Subtask, Due: d1.Time, AllDay: true})
-			n.Items = append(n.Items, state.String)
+			p.Items = append(p.Items, pipeline.DueItem{ID: r.a, Kind: pipeline.Subtask, Due: r.d1.Time, AllDay: true})
+			n.Items = append(n.Items, r.state.String)
 		case kindEvent:
-			p.Items = append(p.Items, pipeline.DueItem{ID: a, Kind: pipeline.Event, Due: t1.Time})
-			n.Items = append(n.Items, state.String)
+			p.Items = append(p.Items, pipeline.DueItem{ID: r.a, Kind: pipeline.Event, Due: r.t1.Time})
+			n.Items = append(n.Items, r.state.String)
 		case kindChange:
-			if c, ok := pipeline.ParseFieldChange(t1.Time, state.String, forecast.String); ok {
+			if c, ok := pipeline.ParseFieldChange(r.t1.Time, r.state.String, r.forecast.String); ok {
 				p.Changes = append(p.Changes, c)
 			}
 		}

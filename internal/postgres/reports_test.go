@@ -487,8 +487,9 @@ func TestFunnelReportAgreesWithRows(t *testing.T) {
 }
 
 // TestReportPrefiltersKeepEveryCountedProject: reading only the projects
-// the stored data says are active, late, open or qualified gives the
-// reports exactly the projects the engine counts among all of them.
+// the stored data says are active, late, open or qualified, or those the
+// forecast, commission and metrics can count, gives the reports exactly
+// the projects the engine counts among all of them.
 func TestReportPrefiltersKeepEveryCountedProject(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
@@ -513,11 +514,42 @@ func TestReportPrefiltersKeepEveryCountedProject(t *testing.T) {
 		return ids
 	}
 	for _, now := range rt.moments() {
+		// Periods around now (this month, the last 12 months, the
+		// forecast's window), and whether the engine's accumulators of them
+		// count a project: each is fed the project alone.
+		l := now.In(rt.loc)
+		month := pipeline.Period{From: pipeline.DayStart(l.Year(), l.Month(), 1, rt.loc), To: pipeline.DayStart(l.Year(), l.Month()+1, 1, rt.loc)}
+		year := pipeline.Period{From: pipeline.DayStart(l.Year(), l.Month()-11, 1, rt.loc), To: month.To}
+		window := postgres.ForecastMonths(now, rt.loc)
+		metricsCount := func(period pipeline.Period) func(e *pipeline.Engine, p *pipeline.Project, f *pipeline.Facts) bool {
+			return func(e *pipeline.Engine, p *pipeline.Project, f *pipeline.Facts) bool {
+				m := pipeline.NewMetrics(e, pipeline.MetricsOptions{Period: period})
+				fu := pipeline.NewFunnel(e, pipeline.FunnelOptions{Period: period})
+				m.Add(p, f)
+				fu.Add(p, f)
+				r, c := m.Result().Total, fu.Result().Total
+				return r.Created+r.Sold+r.LostQualified+r.Open+c.Created > 0
+			}
+		}
 		for _, c := range []struct {
 			name string
 			rd   postgres.ReportRead
 			keep func(e *pipeline.Engine, p *pipeline.Project, f *pipeline.Facts) bool
 		}{
+			{"forecast", postgres.ReportRead{Counted: []postgres.ReportSet{{Kind: postgres.ActiveNow}, {Kind: postgres.SoldIn, Period: window}}},
+				func(e *pipeline.Engine, p *pipeline.Project, f *pipeline.Facts) bool {
+					fc := pipeline.NewForecast(e, pipeline.ForecastOptions{Months: window})
+					fc.Add(p, f)
+					return len(fc.Result().Total.Months) > 0
+				}},
+			{"commission", postgres.ReportRead{Counted: []postgres.ReportSet{{Kind: postgres.SoldIn, Period: year}}},
+				func(e *pipeline.Engine, p *pipeline.Project, f *pipeline.Facts) bool {
+					c := pipeline.NewCommissions(e, pipeline.CommissionOptions{Period: year})
+					c.Add(p, f)
+					return c.Result().Total.Deals > 0
+				}},
+			{"metrics of the month", postgres.ReportRead{Counted: postgres.MetricsCounted(month)}, metricsCount(month)},
+			{"metrics of 12 months", postgres.ReportRead{Counted: postgres.MetricsCounted(year)}, metricsCount(year)},
 			{"active", postgres.ReportRead{ActiveOnly: true}, func(_ *pipeline.Engine, _ *pipeline.Project, f *pipeline.Facts) bool {
 				return f.State == pipeline.StateActive
 			}},
@@ -529,7 +561,7 @@ func TestReportPrefiltersKeepEveryCountedProject(t *testing.T) {
 			}},
 		} {
 			all := c.rd
-			all.ActiveOnly, all.LateOnly, all.OpenOnly, all.QualifiedOnly = false, false, false, false
+			all.ActiveOnly, all.LateOnly, all.OpenOnly, all.QualifiedOnly, all.Counted = false, false, false, false, nil
 			all.Items = true
 			c.rd.Now, all.Now = now, now
 			want, got := read(all, c.keep), read(c.rd, c.keep)
@@ -538,6 +570,40 @@ func TestReportPrefiltersKeepEveryCountedProject(t *testing.T) {
 			}
 			if len(want) == 0 {
 				t.Errorf("%s at %s: nothing counted: the data tests nothing", c.name, now)
+			}
+		}
+	}
+}
+
+// TestReportRowsDecodeAsScanned: every shape of the report statement is
+// decoded from its binary values, into what pgx's Scan gives for each row.
+func TestReportRowsDecodeAsScanned(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	rt := newReportTenant(t, db, 200)
+	ctx := context.Background()
+	month := rt.now.AddDate(0, -1, 0)
+	for _, u := range []crm.User{rt.admin, rt.rep1} {
+		v := crm.Viewer{TenantID: u.TenantID, UserID: u.ID, Role: u.Role}
+		for i, rd := range []postgres.ReportRead{
+			{},
+			{ActiveOnly: true},
+			{Names: true, ByOwner: true},
+			{Items: true},
+			{Items: true, Names: true, ByOwner: true},
+			{Since: month, OpenSince: month},
+			{Since: month, Names: true, ByOwner: true},
+			{AsOf: month},
+			{Referrer: true, AnyOrder: true},
+			{Referrer: true, Items: true, ByOwner: true},
+		} {
+			rd.Now = rt.now
+			n, err := db.ReportDecodingForTest(ctx, v, rd)
+			if err != nil {
+				t.Fatalf("%s, read %d: %v", describe(u), i, err)
+			}
+			if n == 0 {
+				t.Errorf("%s, read %d: no rows: the data tests nothing", describe(u), i)
 			}
 		}
 	}

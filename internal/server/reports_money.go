@@ -108,7 +108,8 @@ func (s *Server) handleReportCommissionProjectsCSV(w http.ResponseWriter, r *htt
 
 func (s *Server) commissionDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), commissionDrillOptions)
-	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment(), Phases: []string{"sold"}}
+	rd := postgres.ReportRead{Filter: rq.Filter, Now: moment(), Phases: []string{"sold"},
+		Counted: []postgres.ReportSet{{Kind: postgres.SoldIn, Period: rq.Period}}}
 	s.drill(w, r, "commission", rq, commissionDrillOptions, commissionReport.opts.extra, rd, commissionCell(&rq), csv)
 }
 
@@ -270,5 +271,5 @@ func (s *Server) handleReportReferralProjectsCSV(w http.ResponseWriter, r *http.
 
 func (s *Server) referralDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), referralDrillOptions)
-	s.drill(w, r, "referral", rq, referralDrillOptions, referralReport.opts.extra, postgres.ReportRead{Filter: rq.Filter, Now: moment()}, referralCell(r, &rq), csv)
+	s.drill(w, r, "referral", rq, referralDrillOptions, referralReport.opts.extra, postgres.ReportRead{Filter: rq.Filter, Now: moment(), Counted: postgres.MetricsCounted(rq.Period)}, referralCell(r, &rq), csv)
 }

@@ -175,7 +175,7 @@ func (s *Server) handleReportPerformanceProjectsCSV(w http.ResponseWriter, r *ht
 
 func (s *Server) performanceDrill(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq := parseReportQuery(r.URL.Query(), zone(r.Context()), moment(), performanceDrillOptions)
-	s.drill(w, r, "performance", rq, performanceDrillOptions, performanceReport.opts.extra, postgres.ReportRead{Filter: rq.Filter, Now: moment()}, performanceCell(r, &rq), csv)
+	s.drill(w, r, "performance", rq, performanceDrillOptions, performanceReport.opts.extra, postgres.ReportRead{Filter: rq.Filter, Now: moment(), Counted: postgres.MetricsCounted(rq.Period)}, performanceCell(r, &rq), csv)
 }
 
 var calibrationReport = tableReport{
