@@ -109,10 +109,10 @@ type ReportSet struct {
 type ReportSetKind int
 
 const (
-	ActiveNow  ReportSetKind = iota + 1 // active at the report's Now (the stored phase and the instant it is active from)
-	CreatedIn                           // created in the period
-	SoldIn                              // sold now, at a stored sale instant in the period
-	LostIn                              // archived now, qualified by its stored stage, at an archive instant in the period: a qualified deal lost
+	ActiveNow ReportSetKind = iota + 1 // active at the report's Now (the stored phase and the instant it is active from)
+	CreatedIn                          // created in the period
+	SoldIn                             // sold now, at a stored sale instant in the period
+	LostIn                             // archived now, qualified by its stored stage, at an archive instant in the period: a qualified deal lost
 )
 
 // countedWhere is the predicate of rd.Counted on projects p, or "" when it
