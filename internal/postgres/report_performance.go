@@ -50,13 +50,6 @@ func (d PerformanceData) DealsNeeded(r pipeline.MetricsRow) (int64, bool) {
 	return r.DealsNeeded(d.Quotas[int64(r.Key)])
 }
 
-// MetricsCounted are the projects the engine's metrics of the period can
-// count: created or sold in it, qualified and lost in it, or active now
-// (the open deals).
-func MetricsCounted(period pipeline.Period) []ReportSet {
-	return []ReportSet{{Kind: ActiveNow}, {Kind: CreatedIn, Period: period}, {Kind: SoldIn, Period: period}, {Kind: LostIn, Period: period}}
-}
-
 // Performance computes the Sales performance report over the viewer's
 // visible projects of the set for the period (it must be bounded: the trend
 // and the quotas need its months), at now.

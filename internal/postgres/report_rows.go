@@ -12,9 +12,10 @@ import (
 // A report reads up to a million rows of one statement; scanning each
 // through pgx's per-column plans cost more than the engine's work on it.
 // The report's columns are of a few fixed types that PostgreSQL sends in
-// binary (text columns as text, which is the same), so rowDecoder decodes their bytes directly, into the same values
-// a Scan would give. When a column does not come in binary (or is of
-// another type), the statement's rows are scanned as usual.
+// binary (text columns as text, which is the same), so rowDecoder decodes
+// their bytes directly, into the same values a Scan would give. When a
+// column does not come in binary (or is of another type), the statement's
+// rows are scanned as usual.
 
 // rowDecoder decodes the binary values of one row into dest, whose
 // elements are pointers to int64, int16, pgtype.Timestamptz, pgtype.Date,
@@ -69,6 +70,12 @@ const (
 // decode fills dest from the row's values (nil: NULL).
 func (d rowDecoder) decode(vals [][]byte) error {
 	for i, v := range vals {
+		if v == nil {
+			if err := setNull(d.dest[i]); err != nil {
+				return err
+			}
+			continue
+		}
 		switch p := d.dest[i].(type) {
 		case *int64:
 			if len(v) != 8 {
@@ -81,19 +88,11 @@ func (d rowDecoder) decode(vals [][]byte) error {
 			}
 			*p = int16(binary.BigEndian.Uint16(v))
 		case *pgtype.Int2:
-			if v == nil {
-				*p = pgtype.Int2{}
-				continue
-			}
 			if len(v) != 2 {
 				return errRawValue
 			}
 			*p = pgtype.Int2{Int16: int16(binary.BigEndian.Uint16(v)), Valid: true}
 		case *pgtype.Timestamptz:
-			if v == nil {
-				*p = pgtype.Timestamptz{}
-				continue
-			}
 			if len(v) != 8 {
 				return errRawValue
 			}
@@ -112,10 +111,6 @@ func (d rowDecoder) decode(vals [][]byte) error {
 				*p = pgtype.Timestamptz{Time: time.Unix(sec, rem*1000), Valid: true}
 			}
 		case *pgtype.Date:
-			if v == nil {
-				*p = pgtype.Date{}
-				continue
-			}
 			if len(v) != 4 {
 				return errRawValue
 			}
@@ -128,14 +123,30 @@ func (d rowDecoder) decode(vals [][]byte) error {
 				*p = pgtype.Date{Time: time.Unix(unixAt2000+int64(days)*86400, 0).UTC(), Valid: true}
 			}
 		case *pgtype.Text:
-			if v == nil {
-				*p = pgtype.Text{}
-				continue
-			}
 			*p = pgtype.Text{String: word(v), Valid: true}
 		case *pgtype.DriverBytes:
 			*p = v // valid until the next row, as a DriverBytes scan
 		}
+	}
+	return nil
+}
+
+// setNull sets a nullable destination to NULL; an int64 or int16 cannot
+// be, as with Scan.
+func setNull(dest any) error {
+	switch p := dest.(type) {
+	case *pgtype.Int2:
+		*p = pgtype.Int2{}
+	case *pgtype.Timestamptz:
+		*p = pgtype.Timestamptz{}
+	case *pgtype.Date:
+		*p = pgtype.Date{}
+	case *pgtype.Text:
+		*p = pgtype.Text{}
+	case *pgtype.DriverBytes:
+		*p = nil
+	default:
+		return errRawValue
 	}
 	return nil
 }

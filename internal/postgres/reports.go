@@ -102,7 +102,7 @@ type ReportRead struct {
 // compares whole seconds.
 type ReportSet struct {
 	Kind   ReportSetKind
-	Period pipeline.Period // for CreatedIn, SoldIn and ArchivedIn
+	Period pipeline.Period // for CreatedIn, SoldIn and LostIn
 }
 
 // ReportSetKind tells what a ReportSet keeps.
@@ -114,6 +114,13 @@ const (
 	SoldIn                             // sold now, at a stored sale instant in the period
 	LostIn                             // archived now, qualified by its stored stage, at an archive instant in the period: a qualified deal lost
 )
+
+// MetricsCounted are the projects the engine's metrics of the period can
+// count: created or sold in it, qualified and lost in it, or active now
+// (the open deals).
+func MetricsCounted(period pipeline.Period) []ReportSet {
+	return []ReportSet{{Kind: ActiveNow}, {Kind: CreatedIn, Period: period}, {Kind: SoldIn, Period: period}, {Kind: LostIn, Period: period}}
+}
 
 // countedWhere is the predicate of rd.Counted on projects p, or "" when it
 // keeps every project.
@@ -511,8 +518,8 @@ type reportRow struct {
 	orderRank, orderOwner         int64
 }
 
-// dest is where the columns of a statement read with names (rd.Names) and
-// the owner order columns (order) go.
+// dest is where the columns of a statement read with names (rd.Names or
+// rd.Referrer) and the owner order columns (order) go.
 func (r *reportRow) dest(names, order bool) []any {
 	dest := []any{&r.pid, &r.kind, &r.a, &r.source, &r.value, &r.reason, &r.t1, &r.archived, &r.resumed, &r.last, &r.touch,
 		&r.d1, &r.closeDate, &r.state, &r.forecast, &r.override, &r.history}
